@@ -1,0 +1,107 @@
+// Values that cross a yield are JSON text. Encoding rejects what would not round-trip (functions, cycles, BigInt,
+// Map/Set, class instances, NaN/Infinity) and what is larger than the store takes; decoding always gives a fresh copy,
+// so the workflow sees the same value on the first run as on replay.
+import { PayloadTooLargeError, SerializationError } from "../errors.js";
+
+/** Where a value is being encoded, for error messages. */
+export interface EncodeSite {
+  executionId: string;
+  /** e.g. `step 'quote' (#2) result` */
+  operation: string;
+  /** Largest accepted size in UTF-8 bytes. */
+  limit: number;
+}
+
+class Rejected {
+  constructor(readonly reason: string) {}
+}
+
+function strictReplacer(this: unknown, _key: string, value: unknown): unknown {
+  switch (typeof value) {
+    case "function":
+      throw new Rejected("a function");
+    case "symbol":
+      throw new Rejected("a symbol");
+    case "bigint":
+      throw new Rejected("a BigInt (convert it to a string)");
+    case "number":
+      if (!Number.isFinite(value)) throw new Rejected(`the number ${value}`);
+      return value;
+    case "object": {
+      if (value === null || Array.isArray(value)) return value;
+      const proto = Object.getPrototypeOf(value);
+      if (proto === Object.prototype || proto === null) return value;
+      const kind = (proto as { constructor?: { name?: string } }).constructor?.name ?? "an object with a prototype";
+      throw new Rejected(`an instance of ${kind} (convert it to plain data)`);
+    }
+    default:
+      return value;
+  }
+}
+
+/**
+ * Encodes a value as JSON text, or `undefined` for `undefined`.
+ * @throws SerializationError when the value is not JSON data; PayloadTooLargeError when it is over `site.limit`.
+ */
+export function encodeValue(value: unknown, site: EncodeSite): string | undefined {
+  if (value === undefined) return undefined;
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value, strictReplacer);
+  } catch (error) {
+    const reason = error instanceof Rejected ? error.reason : "a circular reference";
+    throw new SerializationError(
+      `Execution '${site.executionId}': ${site.operation} is not JSON data: it contains ${reason}. ` +
+        `Values that cross a yield must be plain JSON (objects, arrays, strings, finite numbers, booleans, null).`,
+      { executionId: site.executionId, operation: site.operation },
+    );
+  }
+  if (text === undefined) return undefined;
+  checkSize(text, site);
+  return text;
+}
+
+/** Checks the UTF-8 size of already-encoded text against the site's limit. */
+export function checkSize(text: string, site: EncodeSite): void {
+  if (text.length * 3 <= site.limit) return;
+  const size = utf8Length(text);
+  if (size <= site.limit) return;
+  throw new PayloadTooLargeError(
+    `Execution '${site.executionId}': ${site.operation} is ${size} bytes, over the store's limit of ${site.limit} ` +
+      `bytes. Keep large data elsewhere (for example S3) and pass a reference instead.`,
+    { executionId: site.executionId, operation: site.operation, size, limit: site.limit },
+  );
+}
+
+/** Decodes text written by `encodeValue`: a fresh copy each time. */
+export function decodeValue(text: string | undefined): unknown {
+  return text === undefined ? undefined : JSON.parse(text);
+}
+
+/** True when the value survives a JSON round trip unchanged in meaning. */
+export function isJsonSafe(value: unknown): boolean {
+  try {
+    JSON.stringify(value, strictReplacer);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** UTF-8 length of a string without allocating. */
+export function utf8Length(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) bytes += 1;
+    else if (c < 0x800) bytes += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        bytes += 4;
+        i++;
+      } else bytes += 3;
+    } else bytes += 3;
+  }
+  return bytes;
+}

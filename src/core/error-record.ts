@@ -1,0 +1,73 @@
+// Errors as data. A step's error is recorded as an ErrorRecord and the workflow always receives the error revived from
+// that record, so the first run and every replay see the same name, message, code and own data fields.
+import { errorClasses } from "../errors.js";
+import { isJsonSafe } from "./codec.js";
+
+/** A recorded error: what survives a trip through the history. */
+export interface ErrorRecord {
+  name: string;
+  message: string;
+  code?: string;
+  /** Own enumerable fields of the error that are JSON data (others are dropped). */
+  data?: Record<string, unknown>;
+  stack?: string;
+  cause?: ErrorRecord;
+}
+
+const RESERVED = new Set(["name", "message", "stack", "code", "cause"]);
+const MAX_STACK = 4000;
+const MAX_CAUSE_DEPTH = 4;
+
+/** Turns anything thrown into an ErrorRecord. Never throws. */
+export function toErrorRecord(thrown: unknown, depth = 0): ErrorRecord {
+  if (!(thrown instanceof Error)) {
+    const message = typeof thrown === "string" ? thrown : describeThrown(thrown);
+    const record: ErrorRecord = { name: "Error", message: `a non-Error value was thrown: ${message}` };
+    if (thrown !== undefined && isJsonSafe(thrown)) record.data = { thrown };
+    return record;
+  }
+  const record: ErrorRecord = { name: String(thrown.name || "Error"), message: String(thrown.message ?? "") };
+  const code = (thrown as { code?: unknown }).code;
+  if (typeof code === "string") record.code = code;
+  else if (typeof code === "number") record.code = String(code);
+  let data: Record<string, unknown> | undefined;
+  for (const key of Object.keys(thrown)) {
+    if (RESERVED.has(key)) continue;
+    const value = (thrown as unknown as Record<string, unknown>)[key];
+    if (value === undefined || !isJsonSafe(value)) continue;
+    (data ??= {})[key] = value;
+  }
+  if (data) record.data = data;
+  if (typeof thrown.stack === "string") record.stack = thrown.stack.slice(0, MAX_STACK);
+  if (thrown.cause !== undefined && depth < MAX_CAUSE_DEPTH) record.cause = toErrorRecord(thrown.cause, depth + 1);
+  return record;
+}
+
+/** Rebuilds an Error from its record: Spindle's own classes come back as themselves, others as `Error` with the name. */
+export function reviveError(record: ErrorRecord): Error & { code?: string; [field: string]: unknown } {
+  const error = new Error(record.message) as Error & { code?: string; [field: string]: unknown };
+  const known = errorClasses[record.name];
+  if (known) Object.setPrototypeOf(error, known.prototype);
+  Object.defineProperty(error, "name", { value: record.name, writable: true, configurable: true, enumerable: false });
+  if (record.code !== undefined) error.code = record.code;
+  if (record.data) Object.assign(error, record.data);
+  if (record.stack !== undefined) error.stack = record.stack;
+  else delete (error as { stack?: string }).stack;
+  if (record.cause) {
+    Object.defineProperty(error, "cause", {
+      value: reviveError(record.cause),
+      writable: true,
+      configurable: true,
+      enumerable: false,
+    });
+  }
+  return error;
+}
+
+function describeThrown(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}

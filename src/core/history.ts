@@ -1,0 +1,149 @@
+// The event history: a zod-validated discriminated union on `type`. Events are past tense. Every event carries its
+// schema version `v`, its sequence number `seq` (1, 2, 3, ... per run), the operation id `opId` it belongs to, the
+// operation `kind` and `name`, and the time `at` it was recorded. Values are stored as JSON text (see codec.ts).
+import { z } from "zod";
+import { HistoryCorruptedError } from "../errors.js";
+import type { ErrorRecord } from "./error-record.js";
+
+/** The schema version this code writes and the newest it reads. */
+export const HISTORY_VERSION = 1;
+
+/** Operation id of events that belong to the execution itself rather than to an operation. */
+export const EXECUTION_OP = "-";
+
+const errorRecordSchema: z.ZodType<ErrorRecord> = z.object({
+  name: z.string(),
+  message: z.string(),
+  code: z.string().optional(),
+  data: z.record(z.string(), z.unknown()).optional(),
+  stack: z.string().optional(),
+  get cause() {
+    return errorRecordSchema.optional();
+  },
+});
+
+const base = {
+  v: z.number().int().positive(),
+  seq: z.number().int().positive(),
+  opId: z.string(),
+  kind: z.string(),
+  name: z.string(),
+  at: z.number(),
+};
+
+const event = <T extends string, S extends z.ZodRawShape>(type: T, shape: S) =>
+  z.object({ type: z.literal(type), ...base, ...shape });
+
+/** Zod schemas of every history event, keyed by type. */
+export const historyEventSchemas = {
+  ExecutionStarted: event("ExecutionStarted", {
+    executionId: z.string(),
+    runId: z.string(),
+    input: z.string().optional(),
+  }),
+  StepStarted: event("StepStarted", { attempt: z.number().int().positive() }),
+  StepCompleted: event("StepCompleted", { attempt: z.number().int().positive(), result: z.string().optional() }),
+  StepFailed: event("StepFailed", {
+    attempt: z.number().int().positive(),
+    error: errorRecordSchema,
+    /** When the next attempt may run; absent when the step failed for good. */
+    retryAt: z.number().optional(),
+  }),
+  TimerScheduled: event("TimerScheduled", { fireAt: z.number() }),
+  TimerFired: event("TimerFired", {}),
+  EventReceived: event("EventReceived", { inboxId: z.string(), payload: z.string().optional() }),
+  ValueRecorded: event("ValueRecorded", { value: z.string() }),
+  StatusSet: event("StatusSet", { value: z.string().optional() }),
+  CancelRequested: event("CancelRequested", { inboxId: z.string(), reason: z.string().optional() }),
+  ExecutionCompleted: event("ExecutionCompleted", { result: z.string().optional() }),
+  ExecutionFailed: event("ExecutionFailed", { error: errorRecordSchema }),
+  ExecutionCancelled: event("ExecutionCancelled", {
+    reason: z.string().optional(),
+    /** True when ended by `terminate` (no workflow code ran). */
+    terminated: z.boolean().optional(),
+  }),
+} as const;
+
+/** Zod schema of one history event. */
+export const historyEventSchema = z.discriminatedUnion("type", [
+  historyEventSchemas.ExecutionStarted,
+  historyEventSchemas.StepStarted,
+  historyEventSchemas.StepCompleted,
+  historyEventSchemas.StepFailed,
+  historyEventSchemas.TimerScheduled,
+  historyEventSchemas.TimerFired,
+  historyEventSchemas.EventReceived,
+  historyEventSchemas.ValueRecorded,
+  historyEventSchemas.StatusSet,
+  historyEventSchemas.CancelRequested,
+  historyEventSchemas.ExecutionCompleted,
+  historyEventSchemas.ExecutionFailed,
+  historyEventSchemas.ExecutionCancelled,
+]);
+
+/** One recorded event. */
+export type HistoryEvent = z.infer<typeof historyEventSchema>;
+
+/** The `type` of a history event. */
+export type HistoryEventType = HistoryEvent["type"];
+
+/** The event of a given type. */
+export type EventOf<T extends HistoryEventType> = Extract<HistoryEvent, { type: T }>;
+
+/** An event before the store gives it a place: everything but `v` and `seq`. */
+export type NewEvent = HistoryEvent extends infer E ? (E extends HistoryEvent ? Omit<E, "v" | "seq"> : never) : never;
+
+/** Event types that end a run. */
+export const TERMINAL_EVENTS: ReadonlySet<HistoryEventType> = new Set([
+  "ExecutionCompleted",
+  "ExecutionFailed",
+  "ExecutionCancelled",
+]);
+
+/**
+ * Validates raw stored events for one execution: each must match the schema, be of a version this code reads,
+ * follow the previous one in sequence starting at `firstSeq`, and the first of a run must be the ExecutionStarted
+ * of this execution.
+ * @throws HistoryCorruptedError naming the execution, the position and what is wrong.
+ */
+export function checkHistory(executionId: string, raw: readonly unknown[], firstSeq = 1): HistoryEvent[] {
+  const events: HistoryEvent[] = new Array(raw.length);
+  for (let i = 0; i < raw.length; i++) {
+    const expectedSeq = firstSeq + i;
+    const item = raw[i];
+    const version = (item as { v?: unknown } | null)?.v;
+    if (typeof version === "number" && version > HISTORY_VERSION) {
+      throw corrupted(executionId, expectedSeq, `it was written with history schema version ${version}, newer than ` +
+        `this Spindle reads (${HISTORY_VERSION}). Upgrade Spindle before resuming this execution.`);
+    }
+    const parsed = historyEventSchema.safeParse(item);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const where = issue?.path.length ? ` at '${issue.path.join(".")}'` : "";
+      throw corrupted(executionId, expectedSeq, `it does not match the event schema${where}: ${issue?.message}`);
+    }
+    const event = parsed.data;
+    if (event.seq !== expectedSeq) {
+      const what = event.seq < expectedSeq ? "a duplicate or out-of-order" : "a gap before";
+      throw corrupted(executionId, expectedSeq, `found seq ${event.seq}: ${what} event`);
+    }
+    if (event.seq === 1) {
+      if (event.type !== "ExecutionStarted") {
+        throw corrupted(executionId, 1, `the first event is ${event.type}, not ExecutionStarted`);
+      }
+      if (event.executionId !== executionId) {
+        throw corrupted(executionId, 1, `it belongs to execution '${event.executionId}'`);
+      }
+    }
+    events[i] = event;
+  }
+  return events;
+}
+
+function corrupted(executionId: string, seq: number, what: string): HistoryCorruptedError {
+  return new HistoryCorruptedError(
+    `History of execution '${executionId}' is corrupted at event #${seq}: ${what}. Nothing was overwritten; ` +
+      `inspect the stored record (engine.history) and restore it from a backup or terminate the execution.`,
+    { executionId, operation: `event #${seq}` },
+  );
+}

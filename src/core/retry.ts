@@ -1,0 +1,63 @@
+// Retry policies for steps: exponential backoff with a cap. Waits between attempts are durable timers: the engine
+// records the next attempt's time and suspends, so a retry survives a crash or a Lambda timeout.
+import type { Duration } from "./duration.js";
+import { toMillis } from "./duration.js";
+import type { ErrorRecord } from "./error-record.js";
+
+/** How a step is retried. Every field is optional. */
+export interface RetryPolicy {
+  /** Attempts in all, the first included. Default 3 (1 for at-most-once steps). */
+  maxAttempts?: number;
+  /** Wait before the second attempt. Default `"1s"`. */
+  initialInterval?: Duration;
+  /** Each wait is the previous one times this. Default 2. */
+  backoffCoefficient?: number;
+  /** Longest wait between attempts. Default `"1m"`. */
+  maxInterval?: Duration;
+  /** Error names (or `code`s) that are never retried. `TerminalError` never is. */
+  nonRetryable?: readonly string[];
+}
+
+/** A retry policy with every field resolved. */
+export interface ResolvedRetry {
+  maxAttempts: number;
+  initialMs: number;
+  coefficient: number;
+  maxMs: number;
+  nonRetryable: readonly string[];
+}
+
+/** Errors that are deterministic: retrying cannot help. */
+const NEVER_RETRIED = new Set(["TerminalError", "PayloadTooLargeError", "SerializationError", "CancelledError"]);
+
+/** Fills in the defaults; `atMostOnce` steps default to a single attempt. */
+export function resolveRetry(policy: RetryPolicy | undefined, atMostOnce: boolean): ResolvedRetry {
+  const maxAttempts = policy?.maxAttempts ?? (atMostOnce ? 1 : 3);
+  if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
+    throw new RangeError(`retry.maxAttempts must be a whole number of at least 1, got ${maxAttempts}`);
+  }
+  const coefficient = policy?.backoffCoefficient ?? 2;
+  if (!Number.isFinite(coefficient) || coefficient < 1) {
+    throw new RangeError(`retry.backoffCoefficient must be a number of at least 1, got ${coefficient}`);
+  }
+  return {
+    maxAttempts,
+    initialMs: toMillis(policy?.initialInterval ?? 1000, "retry.initialInterval"),
+    coefficient,
+    maxMs: toMillis(policy?.maxInterval ?? 60_000, "retry.maxInterval"),
+    nonRetryable: policy?.nonRetryable ?? [],
+  };
+}
+
+/** Milliseconds to wait after the given (1-based) attempt failed. */
+export function backoffMs(policy: ResolvedRetry, failedAttempt: number): number {
+  const delay = policy.initialMs * policy.coefficient ** (failedAttempt - 1);
+  return Math.round(Math.min(delay, policy.maxMs));
+}
+
+/** Whether another attempt follows the given failed attempt. */
+export function willRetry(policy: ResolvedRetry, failedAttempt: number, error: ErrorRecord): boolean {
+  if (failedAttempt >= policy.maxAttempts) return false;
+  if (NEVER_RETRIED.has(error.name)) return false;
+  return !policy.nonRetryable.some((name) => name === error.name || name === error.code);
+}

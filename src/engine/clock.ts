@@ -1,0 +1,34 @@
+// The engine's clock: the only place time comes from. The system clock uses real timers; the test kit injects a
+// virtual clock that skips ahead, so tests never touch global timers.
+
+/** Time source and timer scheduler. */
+export interface Clock {
+  /** Epoch milliseconds. */
+  now(): number;
+  /** Calls `callback` once at or after `at` (epoch ms). Returns a function that cancels it. */
+  setTimer(at: number, callback: () => void): () => void;
+}
+
+const MAX_DELAY = 2 ** 31 - 1;
+
+/**
+ * Wall-clock time and Node timers (re-armed past setTimeout's 24.8-day limit).
+ *
+ * @example
+ * ```ts
+ * createEngine({ store, workflows, clock: systemClock });
+ * ```
+ */
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  setTimer(at, callback) {
+    let handle: ReturnType<typeof setTimeout>;
+    const arm = () => {
+      const delay = at - Date.now();
+      if (delay <= 0) return callback();
+      handle = setTimeout(delay > MAX_DELAY ? arm : callback, Math.min(delay, MAX_DELAY));
+    };
+    arm();
+    return () => clearTimeout(handle);
+  },
+};

@@ -1,0 +1,771 @@
+// createEngine(): the public face of Spindle. It starts executions, delivers events and cancellations to their
+// inboxes, runs turns (one at a time per execution in this process), schedules wake-ups on its clock when driven
+// in-process, and answers describe/history/list/result.
+import { monotonicFactory } from "ulid";
+import { decodeValue, encodeValue } from "../core/codec.js";
+import type { Duration } from "../core/duration.js";
+import { toMillis } from "../core/duration.js";
+import type { ErrorRecord } from "../core/error-record.js";
+import { reviveError } from "../core/error-record.js";
+import type { HistoryEvent } from "../core/history.js";
+import { EXECUTION_OP, HISTORY_VERSION } from "../core/history.js";
+import type { Environment, InboxItem, WaitInfo } from "../core/replayer.js";
+import {
+  CancelledError,
+  ConcurrencyError,
+  ExecutionClosedError,
+  IdempotencyConflictError,
+  ValidationError,
+  WorkflowNotFoundError,
+} from "../errors.js";
+import type { ExecutionRecord, ExecutionStatus, HistoryStore, ListQuery } from "../store/history-store.js";
+import { CLOSED_STATUSES } from "../store/history-store.js";
+import type { AnyWorkflow, WorkflowOutput, WorkflowStartInput } from "../workflow.js";
+import { WarmCache } from "./cache.js";
+import type { Clock } from "./clock.js";
+import { systemClock } from "./clock.js";
+import type { Logger } from "./log.js";
+import { consoleLogger } from "./log.js";
+import type { Session, StepFunction, TurnDeps, TurnResult } from "./turn.js";
+import { loadHistory, notFound, runTurn } from "./turn.js";
+
+/** Options of `createEngine`. */
+export interface EngineOptions {
+  /** Where executions live: `new MemoryStore()`, `new DynamoDBStore(...)`, or your own HistoryStore. */
+  store: HistoryStore;
+  /** Every workflow this engine may run. Executions of other workflows fail with WorkflowNotFoundError. */
+  workflows: readonly AnyWorkflow[];
+  /** Time source and timers. Default: the system clock. */
+  clock?: Clock;
+  /**
+   * `"in-process"` (default): the engine runs turns itself after start, sendEvent and cancel, and sets timers for
+   * wake-ups. `"external"`: it runs turns only when `resume`/`resumeDue` are called (Lambda, cron, queues).
+   */
+  mode?: "in-process" | "external";
+  /** Default: JSON lines on the console. */
+  logger?: Logger;
+  /** Suspended generators kept warm in this process. Default 1,000; 0 disables the cache. */
+  cacheSize?: number;
+  /** Warn once per execution when its history reaches this many events. Default 10,000. */
+  historyWarningThreshold?: number;
+  /** A turn that has not written for this long is presumed dead and others may resume the execution. Default 5 min. */
+  staleTurnTimeout?: Duration;
+  /** Random numbers for `random()`. Default Math.random. */
+  random?: () => number;
+  /** UUIDs for `uuid()`. Default crypto.randomUUID. */
+  uuid?: () => string;
+}
+
+/** Options of `start`. */
+export interface StartOptions {
+  /** The execution id; starting twice with one id is idempotent. Default: a new ULID. */
+  id?: string;
+}
+
+/** Options of `sendEvent`. */
+export interface SendEventOptions {
+  /** Deduplicates deliveries: the same key with the same event is accepted once; with another, a conflict. */
+  idempotencyKey?: string;
+}
+
+/** A started execution. */
+export interface RunHandle<O = unknown> {
+  id: string;
+  runId: string;
+  workflow: string;
+  /** True when this start created the execution, false when it already existed. */
+  created: boolean;
+  /** Waits for the execution to end: its result, or its error (CancelledError when cancelled). */
+  result(): Promise<O>;
+}
+
+/** What `describe` and `list` report about an execution. */
+export interface ExecutionDescription {
+  id: string;
+  workflow: string;
+  runId: string;
+  status: ExecutionStatus;
+  input: unknown;
+  result?: unknown;
+  error?: ErrorRecord;
+  customStatus?: unknown;
+  /** What it waits for while suspended. */
+  waitingFor: { kind: WaitInfo["kind"]; name: string; opId: string; until?: Date }[];
+  /** When it will run next by itself. */
+  wakeAt?: Date;
+  createdAt: Date;
+  updatedAt: Date;
+  /** Events in the current run's history. */
+  historyLength: number;
+}
+
+/** Outcome of `resumeDue`. */
+export interface ResumeDueResult {
+  resumed: number;
+  failed: { id: string; error: unknown }[];
+}
+
+interface ActiveTurns {
+  again: boolean;
+  inboxChanged: boolean;
+  done: Promise<TurnResult>;
+}
+
+type Watcher = { resolve: (record: ExecutionRecord) => void; reject: (error: unknown) => void };
+
+const RETRIES_ON_CONFLICT = 8;
+
+/**
+ * The engine. Create one per process with `createEngine`.
+ */
+export class Engine {
+  readonly store: HistoryStore;
+  readonly clock: Clock;
+  readonly mode: "in-process" | "external";
+  private readonly logger: Logger;
+  private readonly workflows = new Map<string, AnyWorkflow>();
+  private readonly cache: WarmCache<Session>;
+  private readonly deps: TurnDeps;
+  private readonly active = new Map<string, ActiveTurns>();
+  private readonly timers = new Map<string, { at: number; cancel: () => void }>();
+  private readonly watchers = new Map<string, Set<Watcher>>();
+  private readonly ulid = monotonicFactory();
+  private closed = false;
+
+  /** @internal use createEngine */
+  constructor(options: EngineOptions, internals: { stepOverride?: (name: string) => StepFunction | undefined } = {}) {
+    if (!options || typeof options.store?.append !== "function") {
+      throw new ValidationError("createEngine({ store, workflows }): `store` must be a HistoryStore, e.g. new MemoryStore().");
+    }
+    if (!Array.isArray(options.workflows)) {
+      throw new ValidationError("createEngine({ store, workflows }): `workflows` must be an array of workflow() definitions.");
+    }
+    for (const definition of options.workflows) {
+      if (typeof definition?.name !== "string" || typeof definition.body !== "function") {
+        throw new ValidationError("createEngine: every entry of `workflows` must come from workflow(name, options, body).");
+      }
+      if (this.workflows.has(definition.name) && this.workflows.get(definition.name) !== definition) {
+        throw new ValidationError(`createEngine: two workflows are named '${definition.name}'; names must be unique.`);
+      }
+      this.workflows.set(definition.name, definition);
+    }
+    this.store = options.store;
+    this.clock = options.clock ?? systemClock;
+    this.mode = options.mode ?? "in-process";
+    this.logger = options.logger ?? consoleLogger;
+    this.cache = new WarmCache(options.cacheSize ?? 1000);
+    const clock = this.clock;
+    const env: Environment = {
+      now: () => clock.now(),
+      random: options.random ?? Math.random,
+      uuid: options.uuid ?? (() => globalThis.crypto.randomUUID()),
+    };
+    this.deps = {
+      store: this.store,
+      clock,
+      env,
+      logger: this.logger,
+      cache: this.cache,
+      workflow: (name, executionId) => this.lookup(name, executionId),
+      staleTurnMs: toMillis(options.staleTurnTimeout ?? "5m", "staleTurnTimeout"),
+      historyWarningThreshold: options.historyWarningThreshold ?? 10_000,
+      takeInboxSignal: (id) => {
+        const active = this.active.get(id);
+        if (!active?.inboxChanged) return false;
+        active.inboxChanged = false;
+        return true;
+      },
+      ...(internals.stepOverride ? { stepOverride: internals.stepOverride } : {}),
+    };
+  }
+
+  /**
+   * Starts an execution, idempotently by id: starting again with the same workflow and input returns the existing
+   * execution (`created: false`).
+   *
+   * @example
+   * ```ts
+   * const run = await engine.start(order, { orderId: "o-1", amount: 5 }, { id: "order-o-1" });
+   * console.log(await run.result());
+   * ```
+   * @throws ValidationError (input fails the schema; nothing recorded), WorkflowNotFoundError,
+   * IdempotencyConflictError (the id is taken by another workflow or input).
+   */
+  async start<W extends AnyWorkflow | string>(
+    workflow: W,
+    input: W extends AnyWorkflow ? WorkflowStartInput<W> : unknown,
+    options: StartOptions = {},
+  ): Promise<RunHandle<W extends AnyWorkflow ? WorkflowOutput<W> : unknown>> {
+    const name = typeof workflow === "string" ? workflow : (workflow as AnyWorkflow)?.name;
+    const id = options.id ?? this.ulid();
+    if (typeof id !== "string" || id === "") {
+      throw new ValidationError(`start: the execution id must be a non-empty string, got ${JSON.stringify(id)}.`);
+    }
+    const definition = this.lookup(name, id);
+    if (typeof workflow !== "string" && workflow !== definition) {
+      throw new WorkflowNotFoundError(
+        `start('${name}', id '${id}'): this workflow object is not the one registered under '${name}'. ` +
+          `Pass the definition given to createEngine({ workflows }).`,
+        { executionId: id },
+      );
+    }
+    let value: unknown = input;
+    if (definition.inputSchema) {
+      const parsed = definition.inputSchema.safeParse(input);
+      if (!parsed.success) {
+        throw new ValidationError(
+          `start('${name}', id '${id}'): the input does not match the workflow's input schema: ` +
+            `${JSON.stringify(parsed.error.issues)}. Nothing was recorded; fix the input and start again.`,
+          { executionId: id, operation: "start", issues: parsed.error.issues },
+        );
+      }
+      value = parsed.data;
+    }
+    const encoded = encodeValue(value, {
+      executionId: id,
+      operation: `the input of workflow '${name}'`,
+      limit: this.store.limits.maxValueBytes,
+    });
+    const now = this.clock.now();
+    const runId = this.ulid();
+    const record: ExecutionRecord = {
+      id,
+      workflow: name,
+      runId,
+      status: "running",
+      version: 1,
+      waitingFor: [],
+      wakeAt: now,
+      createdAt: now,
+      updatedAt: now,
+      inboxSeq: 0,
+      inboxSeen: 0,
+      ...(encoded === undefined ? {} : { input: encoded }),
+    };
+    const started: HistoryEvent = {
+      v: HISTORY_VERSION,
+      seq: 1,
+      type: "ExecutionStarted",
+      opId: EXECUTION_OP,
+      kind: "execution",
+      name,
+      at: now,
+      executionId: id,
+      runId,
+      ...(encoded === undefined ? {} : { input: encoded }),
+    };
+    const outcome = await this.store.create({ record, events: [started] });
+    if (!outcome.created && (outcome.record.workflow !== name || outcome.record.input !== encoded)) {
+      throw new IdempotencyConflictError(
+        `start('${name}', id '${id}'): an execution with this id already exists with ` +
+          `${outcome.record.workflow !== name ? `workflow '${outcome.record.workflow}'` : "another input"}. ` +
+          `Use a new id for a new execution, or the same input to get the existing one.`,
+        { executionId: id, operation: "start" },
+      );
+    }
+    if (outcome.created) this.kick(id);
+    return this.handleFor(outcome.record, outcome.created) as RunHandle<never>;
+  }
+
+  /**
+   * A handle on an existing execution, to await its result.
+   *
+   * @example
+   * ```ts
+   * const result = await (await engine.handle("order-o-1")).result();
+   * ```
+   * @throws ExecutionNotFoundError
+   */
+  async handle<O = unknown>(id: string): Promise<RunHandle<O>> {
+    return this.handleFor(await this.getRecord(id), false) as RunHandle<O>;
+  }
+
+  /**
+   * Sends an event to an execution's inbox. Waits that are pending or come later receive events in order, each once.
+   *
+   * @example
+   * ```ts
+   * await engine.sendEvent("order-o-1", "paid", { ref: "r-9" }, { idempotencyKey: "stripe-evt-1" });
+   * ```
+   * @returns `duplicate: true` when this idempotency key was delivered before (nothing new stored).
+   * @throws ExecutionNotFoundError, ExecutionClosedError, ValidationError (payload fails the declared schema, or the
+   * workflow declares events and not this one), IdempotencyConflictError (key reused with another event).
+   */
+  async sendEvent(id: string, name: string, payload?: unknown, options: SendEventOptions = {}): Promise<{ duplicate: boolean }> {
+    if (typeof name !== "string" || name === "") {
+      throw new ValidationError(`sendEvent('${id}'): the event name must be a non-empty string.`, { executionId: id });
+    }
+    const record = await this.getRecord(id);
+    if (CLOSED_STATUSES.has(record.status)) throw this.closedError(record, `event '${name}'`);
+    const definition = this.lookup(record.workflow, id);
+    let value = payload;
+    const schemas = definition.eventSchemas;
+    if (schemas) {
+      const schema = schemas[name];
+      if (!schema) {
+        throw new ValidationError(
+          `sendEvent('${id}', '${name}'): workflow '${definition.name}' declares no event '${name}' ` +
+            `(it declares: ${Object.keys(schemas).join(", ") || "none"}). Nothing was stored; check the name.`,
+          { executionId: id, operation: `event '${name}'` },
+        );
+      }
+      const parsed = schema.safeParse(payload);
+      if (!parsed.success) {
+        throw new ValidationError(
+          `sendEvent('${id}', '${name}'): the payload does not match the event's schema: ` +
+            `${JSON.stringify(parsed.error.issues)}. Nothing was stored; fix the payload and send again.`,
+          { executionId: id, operation: `event '${name}'`, issues: parsed.error.issues },
+        );
+      }
+      value = parsed.data;
+    }
+    const encoded = encodeValue(value, {
+      executionId: id,
+      operation: `the payload of event '${name}'`,
+      limit: this.store.limits.maxValueBytes,
+    });
+    const item: InboxItem = {
+      id: this.ulid(),
+      key: `event:${options.idempotencyKey ?? this.ulid()}`,
+      type: "event",
+      name,
+      at: this.clock.now(),
+      ...(encoded === undefined ? {} : { payload: encoded }),
+    };
+    const written = await this.store.writeInbox(id, item);
+    switch (written.status) {
+      case "not-found":
+        throw notFound(id);
+      case "closed":
+        throw this.closedError(written.record, `event '${name}'`);
+      case "duplicate":
+        if (written.existing.name !== name || written.existing.payload !== encoded) {
+          throw new IdempotencyConflictError(
+            `sendEvent('${id}', '${name}'): idempotency key '${options.idempotencyKey}' was already used for ` +
+              `${written.existing.name === name ? "another payload" : `event '${written.existing.name}'`}. ` +
+              `Nothing was stored; use a new key for a new event.`,
+            { executionId: id, operation: `event '${name}'` },
+          );
+        }
+        return { duplicate: true };
+      case "written":
+        this.inboxChanged(id);
+        return { duplicate: false };
+    }
+  }
+
+  /**
+   * Cancels an execution: a CancelledError surfaces at its current (or next) operation; `catch`/`finally` blocks may
+   * run compensation steps; rethrowing ends it as `cancelled`. Cancelling a cancelled execution does nothing.
+   *
+   * @example
+   * ```ts
+   * await engine.cancel("order-o-1", "customer changed their mind");
+   * ```
+   * @throws ExecutionNotFoundError, ExecutionClosedError (it already completed or failed).
+   */
+  async cancel(id: string, reason?: string): Promise<void> {
+    const record = await this.getRecord(id);
+    if (record.status === "cancelled" || record.status === "terminated") return;
+    if (CLOSED_STATUSES.has(record.status)) throw this.closedError(record, "cancel");
+    const item: InboxItem = {
+      id: this.ulid(),
+      key: "cancel",
+      type: "cancel",
+      name: "cancel",
+      at: this.clock.now(),
+      ...(reason === undefined ? {} : { payload: String(reason) }),
+    };
+    const written = await this.store.writeInbox(id, item);
+    if (written.status === "not-found") throw notFound(id);
+    if (written.status === "closed") {
+      if (written.record.status === "cancelled" || written.record.status === "terminated") return;
+      throw this.closedError(written.record, "cancel");
+    }
+    if (written.status === "written") this.inboxChanged(id);
+  }
+
+  /**
+   * Ends an execution at once, running no more workflow code (no compensation). Terminating a cancelled or
+   * terminated execution does nothing.
+   *
+   * @example
+   * ```ts
+   * await engine.terminate("order-o-1", "stuck after a bad deploy");
+   * ```
+   * @throws ExecutionNotFoundError, ExecutionClosedError (it already completed or failed).
+   */
+  async terminate(id: string, reason?: string): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const record = await this.getRecord(id);
+      if (record.status === "cancelled" || record.status === "terminated") return;
+      if (CLOSED_STATUSES.has(record.status)) throw this.closedError(record, "terminate");
+      const now = this.clock.now();
+      const event: HistoryEvent = {
+        v: HISTORY_VERSION,
+        seq: record.version + 1,
+        type: "ExecutionCancelled",
+        opId: EXECUTION_OP,
+        kind: "execution",
+        name: record.workflow,
+        at: now,
+        terminated: true,
+        ...(reason === undefined ? {} : { reason: String(reason) }),
+      };
+      try {
+        const updated = await this.store.append(id, {
+          runId: record.runId,
+          expectedVersion: record.version,
+          events: [event],
+          consumeInbox: [],
+          update: { status: "terminated", waitingFor: [], wakeAt: null, inboxSeen: record.inboxSeq, updatedAt: now },
+        });
+        this.cache.drop(id);
+        this.settled(updated);
+        return;
+      } catch (error) {
+        if (!(error instanceof ConcurrencyError) || attempt >= RETRIES_ON_CONFLICT) throw error;
+      }
+    }
+  }
+
+  /**
+   * Runs one turn of the execution now (waiting for a turn already running in this process first). Harmless when
+   * nothing is due: a resume before the wake-up time changes nothing.
+   *
+   * @example
+   * ```ts
+   * const turn = await engine.resume("order-o-1"); // { status: "suspended", wakeAt, ... }
+   * ```
+   * @throws ExecutionNotFoundError, NonDeterminismError, HistoryCorruptedError, WorkflowNotFoundError,
+   * ConcurrencyError (another process appended first: resume again).
+   */
+  resume(id: string): Promise<TurnResult> {
+    return this.turns(id);
+  }
+
+  /**
+   * Resumes every execution whose wake-up time has come or whose inbox has unread items (a scheduled tick).
+   *
+   * @example
+   * ```ts
+   * setInterval(() => engine.resumeDue(), 1000);
+   * ```
+   */
+  async resumeDue(options: { limit?: number; concurrency?: number } = {}): Promise<ResumeDueResult> {
+    const ids = await this.store.listDue(this.clock.now(), { limit: options.limit ?? 100 });
+    const result: ResumeDueResult = { resumed: 0, failed: [] };
+    let next = 0;
+    const worker = async () => {
+      while (next < ids.length) {
+        const id = ids[next++]!;
+        try {
+          await this.turns(id);
+          result.resumed++;
+        } catch (error) {
+          result.failed.push({ id, error });
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 10) }, worker));
+    return result;
+  }
+
+  /**
+   * Describes an execution: status, result or error, custom status, what it waits for and when it wakes.
+   *
+   * @example
+   * ```ts
+   * const { status, customStatus, waitingFor } = await engine.describe("order-o-1");
+   * ```
+   * @throws ExecutionNotFoundError
+   */
+  async describe(id: string): Promise<ExecutionDescription> {
+    return describeRecord(await this.getRecord(id));
+  }
+
+  /**
+   * The recorded events of the execution's current run (validated copies).
+   *
+   * @example
+   * ```ts
+   * console.log(formatTimeline(await engine.history("order-o-1")));
+   * ```
+   * @throws ExecutionNotFoundError, HistoryCorruptedError
+   */
+  async history(id: string): Promise<HistoryEvent[]> {
+    const page = await this.store.load(id);
+    if (!page) throw notFound(id);
+    return structuredClone(await loadHistory(this.store, id, page));
+  }
+
+  /**
+   * Lists executions, newest first, by status and workflow.
+   *
+   * @example
+   * ```ts
+   * const { executions, cursor } = await engine.list({ status: "suspended", workflow: "order" });
+   * ```
+   */
+  async list(query: ListQuery = {}): Promise<{ executions: ExecutionDescription[]; cursor?: string }> {
+    const page = await this.store.list(query);
+    return { executions: page.records.map(describeRecord), ...(page.cursor ? { cursor: page.cursor } : {}) };
+  }
+
+  /**
+   * Waits for an execution to end and returns its result (or throws its error).
+   *
+   * @example
+   * ```ts
+   * const output = await engine.result("order-o-1");
+   * ```
+   * @throws the workflow's error; CancelledError when cancelled or terminated; ExecutionNotFoundError.
+   */
+  async result(id: string): Promise<unknown> {
+    const record = await this.getRecord(id);
+    if (CLOSED_STATUSES.has(record.status)) return outcomeOf(record);
+    const closed = await new Promise<ExecutionRecord>((resolve, reject) => {
+      let watchers = this.watchers.get(id);
+      if (!watchers) this.watchers.set(id, (watchers = new Set()));
+      watchers.add({ resolve, reject });
+      // It may have closed between the read above and registering.
+      this.getRecord(id).then((fresh) => CLOSED_STATUSES.has(fresh.status) && this.settled(fresh), reject);
+    });
+    return outcomeOf(closed);
+  }
+
+  /**
+   * Resolves when no turn is running in this process.
+   *
+   * @example
+   * ```ts
+   * await engine.idle();
+   * ```
+   */
+  async idle(): Promise<void> {
+    while (this.active.size > 0) {
+      await Promise.allSettled([...this.active.values()].map((active) => active.done));
+    }
+  }
+
+  /**
+   * Stops scheduling wake-ups and waits for running turns. Executions stay in the store, ready to resume.
+   *
+   * @example
+   * ```ts
+   * process.on("SIGTERM", () => engine.close());
+   * ```
+   */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const timer of this.timers.values()) timer.cancel();
+    this.timers.clear();
+    await this.idle();
+  }
+
+  /** Earliest in-process wake-up scheduled, if any (used by the test kit). */
+  get nextWakeAt(): number | undefined {
+    let earliest: number | undefined;
+    for (const timer of this.timers.values()) if (earliest === undefined || timer.at < earliest) earliest = timer.at;
+    return earliest;
+  }
+
+  // --- internals ------------------------------------------------------------------------------------------------
+
+  private lookup(name: string, executionId: string): AnyWorkflow {
+    const definition = this.workflows.get(name);
+    if (definition) return definition;
+    throw new WorkflowNotFoundError(
+      `Workflow '${name}' (execution '${executionId}') is not registered with this engine. Add it to ` +
+        `createEngine({ workflows: [...] }); registered: ${[...this.workflows.keys()].join(", ") || "none"}.`,
+      { executionId },
+    );
+  }
+
+  private async getRecord(id: string): Promise<ExecutionRecord> {
+    const record = await this.store.get(id);
+    if (!record) throw notFound(id);
+    return record;
+  }
+
+  private handleFor(record: ExecutionRecord, created: boolean): RunHandle {
+    return {
+      id: record.id,
+      runId: record.runId,
+      workflow: record.workflow,
+      created,
+      result: () => this.result(record.id),
+    };
+  }
+
+  private closedError(record: ExecutionRecord, what: string): ExecutionClosedError {
+    return new ExecutionClosedError(
+      `Execution '${record.id}' is ${record.status}; it accepts no ${what}. Nothing was stored. Start a new ` +
+        `execution if there is more to do.`,
+      { executionId: record.id, operation: what },
+    );
+  }
+
+  private inboxChanged(id: string): void {
+    const active = this.active.get(id);
+    if (active) active.inboxChanged = true;
+    this.kick(id);
+  }
+
+  /** In-process mode: run turns for this execution in the background. */
+  private kick(id: string): void {
+    if (this.mode !== "in-process" || this.closed) return;
+    this.turns(id).catch((error: unknown) => this.backgroundFailure(id, error));
+  }
+
+  /** Runs turns one at a time per execution; a request during a turn runs one more turn after it. */
+  private turns(id: string): Promise<TurnResult> {
+    const running = this.active.get(id);
+    if (running) {
+      running.again = true;
+      return running.done;
+    }
+    const active: ActiveTurns = { again: true, inboxChanged: false, done: undefined as never };
+    this.active.set(id, active);
+    active.done = (async () => {
+      try {
+        let last: TurnResult | undefined;
+        while (active.again) {
+          active.again = false;
+          last = await this.turnOnce(id);
+        }
+        return last!;
+      } finally {
+        this.active.delete(id);
+      }
+    })();
+    return active.done;
+  }
+
+  private async turnOnce(id: string): Promise<TurnResult> {
+    let result: TurnResult;
+    try {
+      result = await runTurn(this.deps, id);
+    } catch (error) {
+      this.cache.drop(id);
+      if (!(error instanceof ConcurrencyError)) this.rejectWatchers(id, error);
+      throw error;
+    }
+    if (CLOSED_STATUSES.has(result.status)) {
+      this.cancelTimer(id);
+      this.settledById(id);
+    } else if (result.wakeAt !== undefined) {
+      this.scheduleWake(id, result.wakeAt);
+    } else {
+      this.cancelTimer(id);
+    }
+    return result;
+  }
+
+  private backgroundFailure(id: string, error: unknown): void {
+    if (error instanceof ConcurrencyError) {
+      // Another writer (a terminate, another process) moved the execution on: look again from the stored state.
+      this.kick(id);
+      return;
+    }
+    this.logger.error(`Turn of execution '${id}' failed: ${(error as Error)?.message ?? String(error)}`, {
+      executionId: id,
+      code: (error as { code?: string })?.code,
+    });
+  }
+
+  private scheduleWake(id: string, at: number): void {
+    if (this.mode !== "in-process" || this.closed) return;
+    const existing = this.timers.get(id);
+    if (existing?.at === at) return;
+    existing?.cancel();
+    const cancel = this.clock.setTimer(at, () => {
+      if (this.timers.get(id)?.cancel === cancel) this.timers.delete(id);
+      this.kick(id);
+    });
+    this.timers.set(id, { at, cancel });
+  }
+
+  private cancelTimer(id: string): void {
+    this.timers.get(id)?.cancel();
+    this.timers.delete(id);
+  }
+
+  private settledById(id: string): void {
+    if (!this.watchers.has(id)) return;
+    this.getRecord(id).then(
+      (record) => this.settled(record),
+      (error: unknown) => this.rejectWatchers(id, error),
+    );
+  }
+
+  private settled(record: ExecutionRecord): void {
+    if (!CLOSED_STATUSES.has(record.status)) return;
+    this.cancelTimer(record.id);
+    const watchers = this.watchers.get(record.id);
+    if (!watchers) return;
+    this.watchers.delete(record.id);
+    for (const watcher of watchers) watcher.resolve(record);
+  }
+
+  private rejectWatchers(id: string, error: unknown): void {
+    const watchers = this.watchers.get(id);
+    if (!watchers) return;
+    this.watchers.delete(id);
+    for (const watcher of watchers) watcher.reject(error);
+  }
+}
+
+/**
+ * Creates an engine over a store and a set of workflows.
+ *
+ * @example
+ * ```ts
+ * import { createEngine, MemoryStore } from "spindle";
+ * const engine = createEngine({ store: new MemoryStore(), workflows: [order] });
+ * const run = await engine.start(order, { orderId: "o-1", amount: 5 }, { id: "order-o-1" });
+ * ```
+ * @throws ValidationError for a missing store, a malformed workflow list or two workflows with one name.
+ */
+export function createEngine(options: EngineOptions): Engine {
+  return new Engine(options);
+}
+
+/** The public view of a record. */
+export function describeRecord(record: ExecutionRecord): ExecutionDescription {
+  const description: ExecutionDescription = {
+    id: record.id,
+    workflow: record.workflow,
+    runId: record.runId,
+    status: record.status,
+    input: decodeValue(record.input),
+    waitingFor: record.waitingFor.map((wait) => ({
+      kind: wait.kind,
+      name: wait.name,
+      opId: wait.opId,
+      ...(wait.until === undefined ? {} : { until: new Date(wait.until) }),
+    })),
+    createdAt: new Date(record.createdAt),
+    updatedAt: new Date(record.updatedAt),
+    historyLength: record.version,
+  };
+  if (record.result !== undefined) description.result = decodeValue(record.result);
+  if (record.error !== undefined) description.error = record.error;
+  if (record.customStatus !== undefined) description.customStatus = decodeValue(record.customStatus);
+  if (record.wakeAt !== undefined && !CLOSED_STATUSES.has(record.status)) description.wakeAt = new Date(record.wakeAt);
+  return description;
+}
+
+function outcomeOf(record: ExecutionRecord): unknown {
+  switch (record.status) {
+    case "completed":
+      return decodeValue(record.result);
+    case "failed":
+      throw reviveError(record.error ?? { name: "Error", message: `execution '${record.id}' failed` });
+    default:
+      throw new CancelledError(
+        `Execution '${record.id}' was ${record.status === "terminated" ? "terminated" : "cancelled"}; it has no result.`,
+        { executionId: record.id },
+      );
+  }
+}

@@ -1,0 +1,79 @@
+// The `spindle` entry point: explicit named exports only.
+export { workflow } from "./workflow.js";
+export type {
+  AnyWorkflow,
+  EventSchemas,
+  Workflow,
+  WorkflowBody,
+  WorkflowContext,
+  WorkflowOptions,
+  WorkflowOutput,
+  WorkflowStartInput,
+} from "./workflow.js";
+export { step } from "./operations/step.js";
+export type { StepOptions } from "./operations/step.js";
+export { sleep, sleepUntil } from "./operations/sleep.js";
+export { waitForEvent } from "./operations/events.js";
+export type { WaitForEventOptions } from "./operations/events.js";
+export { now, random, uuid } from "./operations/deterministic.js";
+export { setStatus } from "./operations/status.js";
+export { createEngine, Engine } from "./engine/engine.js";
+export type {
+  EngineOptions,
+  ExecutionDescription,
+  ResumeDueResult,
+  RunHandle,
+  SendEventOptions,
+  StartOptions,
+} from "./engine/engine.js";
+export type { TurnResult } from "./engine/turn.js";
+export { systemClock } from "./engine/clock.js";
+export type { Clock } from "./engine/clock.js";
+export { consoleLogger, silentLogger } from "./engine/log.js";
+export type { LogFields, Logger } from "./engine/log.js";
+export { MemoryStore } from "./store/memory-store.js";
+export type { MemoryStoreOptions } from "./store/memory-store.js";
+export { CLOSED_STATUSES } from "./store/history-store.js";
+export type {
+  AppendRequest,
+  CreateResult,
+  ExecutionRecord,
+  ExecutionStatus,
+  HistoryStore,
+  InboxWriteResult,
+  ListPage,
+  ListQuery,
+  LoadedPage,
+  LoadOptions,
+  NewExecution,
+  RecordUpdate,
+  StoreLimits,
+} from "./store/history-store.js";
+export { checkHistory, historyEventSchema, historyEventSchemas, HISTORY_VERSION } from "./core/history.js";
+export type { EventOf, HistoryEvent, HistoryEventType } from "./core/history.js";
+export type { InboxItem, WaitInfo } from "./core/replayer.js";
+export type { Envelope, SchemaLike, StepContext, Yieldable } from "./core/yieldable.js";
+export type { RetryPolicy } from "./core/retry.js";
+export type { Duration, DurationObject } from "./core/duration.js";
+export type { ErrorRecord } from "./core/error-record.js";
+export {
+  CallbackNotFoundError,
+  CancelledError,
+  ConcurrencyError,
+  ExecutionClosedError,
+  ExecutionNotFoundError,
+  HistoryCorruptedError,
+  IdempotencyConflictError,
+  NonDeterminismError,
+  PayloadTooLargeError,
+  SerializationError,
+  SpindleError,
+  StepFailedError,
+  StepTimeoutError,
+  StoreUnavailableError,
+  TerminalError,
+  TimeoutError,
+  ValidationError,
+  WorkflowNotFoundError,
+} from "./errors.js";
+export type { ErrorContext, SpindleErrorOptions } from "./errors.js";

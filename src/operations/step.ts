@@ -1,0 +1,53 @@
+// step(): run a function once and record its result or error, with retries, a timeout and at-most-once semantics.
+import type { Duration } from "../core/duration.js";
+import { toMillis } from "../core/duration.js";
+import type { RetryPolicy } from "../core/retry.js";
+import { resolveRetry } from "../core/retry.js";
+import type { SchemaLike, StepContext, Yieldable } from "../core/yieldable.js";
+import { operation } from "../core/yieldable.js";
+import { requireName } from "./names.js";
+
+/** Options of `step`. */
+export interface StepOptions<T> {
+  /** Retries with durable backoff. Default: 3 attempts, 1 s doubling to at most 1 min (1 attempt at-most-once). */
+  retry?: RetryPolicy;
+  /** Each attempt's time limit: its `signal` is aborted and it fails with StepTimeoutError. */
+  timeout?: Duration;
+  /**
+   * `"at-least-once"` (default): an attempt interrupted by a crash runs again.
+   * `"at-most-once"`: the start is recorded before the function runs, and an interrupted attempt is never rerun
+   * blindly; it counts as failed (`StepInterruptedError`) and the retry policy decides.
+   */
+  semantics?: "at-least-once" | "at-most-once";
+  /** Validates (and may transform) the result before it is recorded; failure fails the attempt. */
+  schema?: SchemaLike<T>;
+}
+
+/**
+ * Runs `fn` as a durable step: once per execution, its result recorded and replayed afterwards.
+ * `fn` receives `{ attempt, idempotencyKey, signal }`.
+ *
+ * @example
+ * ```ts
+ * const quote = yield* step("quote", () => pricing.quote(orderId), { retry: { maxAttempts: 5 }, timeout: "10s" });
+ * ```
+ * @throws StepFailedError (in the workflow) when the step fails for good.
+ */
+export function step<R, T = Awaited<R>>(
+  name: string,
+  fn: (context: StepContext) => R,
+  options: StepOptions<T> = {},
+): Yieldable<T> {
+  requireName("step", name);
+  if (typeof fn !== "function") throw new TypeError(`step('${name}'): the second argument must be a function.`);
+  const atMostOnce = options.semantics === "at-most-once";
+  return operation({
+    kind: "step",
+    name,
+    run: fn,
+    retry: resolveRetry(options.retry, atMostOnce),
+    atMostOnce,
+    ...(options.timeout === undefined ? {} : { timeoutMs: toMillis(options.timeout, `timeout of step '${name}'`) }),
+    ...(options.schema ? { schema: options.schema } : {}),
+  });
+}

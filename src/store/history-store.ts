@@ -1,0 +1,158 @@
+// The HistoryStore port: everything the engine needs from durable storage. Public so anyone can write a store;
+// `spindle/testing` exports the conformance suite every store must pass.
+import type { ErrorRecord } from "../core/error-record.js";
+import type { HistoryEvent } from "../core/history.js";
+import type { InboxItem, WaitInfo } from "../core/replayer.js";
+
+/** Lifecycle of an execution. `running` means it has work to do now; `suspended` that it waits. */
+export type ExecutionStatus = "running" | "suspended" | "completed" | "failed" | "cancelled" | "terminated";
+
+/** Statuses after which an execution never changes again. */
+export const CLOSED_STATUSES: ReadonlySet<ExecutionStatus> = new Set(["completed", "failed", "cancelled", "terminated"]);
+
+/** The execution's record: one per execution, updated atomically with every append. */
+export interface ExecutionRecord {
+  id: string;
+  workflow: string;
+  /** Id of the current run. */
+  runId: string;
+  status: ExecutionStatus;
+  /** Sequence number of the last event of the current run (0 before the first). */
+  version: number;
+  /** Workflow input as JSON text. */
+  input?: string;
+  /** Result as JSON text, once completed. */
+  result?: string;
+  /** The error, once failed. */
+  error?: ErrorRecord;
+  /** Custom status (setStatus) as JSON text. */
+  customStatus?: string;
+  /** What the execution waits for while suspended. */
+  waitingFor: WaitInfo[];
+  /** When it is due to run next (epoch ms): its earliest timer, retry or timeout, or a stale turn's recovery. */
+  wakeAt?: number;
+  createdAt: number;
+  updatedAt: number;
+  /** Incremented by every inbox write; the store's own bookkeeping. */
+  inboxSeq: number;
+  /** The inbox sequence the last append had seen; inboxSeq > inboxSeen means unread inbox items. */
+  inboxSeen: number;
+}
+
+/** A new execution: its record and its first event (ExecutionStarted). */
+export interface NewExecution {
+  record: ExecutionRecord;
+  events: HistoryEvent[];
+}
+
+/** What `create` did: a new execution, or the one already there under that id. */
+export type CreateResult = { created: true; record: ExecutionRecord } | { created: false; record: ExecutionRecord };
+
+/** Options of `load`. */
+export interface LoadOptions {
+  /** Return events with seq greater than this. Default 0. */
+  afterSeq?: number;
+  /** Most events to return in this page (the store may return fewer). */
+  limit?: number;
+}
+
+/** One page of an execution: its record, events after `afterSeq`, and its unread inbox. */
+export interface LoadedPage {
+  record: ExecutionRecord;
+  /** Events of the current run, in sequence order, as stored (validated by the engine). */
+  events: unknown[];
+  /** Unconsumed inbox items, in arrival order. */
+  inbox: InboxItem[];
+  /** True when more events follow this page. */
+  more: boolean;
+}
+
+/** Changes to the record made together with an append. */
+export interface RecordUpdate {
+  status: ExecutionStatus;
+  waitingFor: WaitInfo[];
+  /** `null` clears it. */
+  wakeAt: number | null;
+  customStatus?: string;
+  result?: string;
+  error?: ErrorRecord;
+  /** Inbox sequence seen by the writer (becomes `inboxSeen`). */
+  inboxSeen: number;
+  updatedAt: number;
+}
+
+/** An atomic append. */
+export interface AppendRequest {
+  runId: string;
+  /** The version the writer loaded: the append fails with ConcurrencyError unless it is still current. */
+  expectedVersion: number;
+  /** Events numbered expectedVersion + 1, + 2, ... */
+  events: HistoryEvent[];
+  update: RecordUpdate;
+  /** Inbox item ids consumed by these events. */
+  consumeInbox: string[];
+}
+
+/** Outcome of an inbox write. */
+export type InboxWriteResult =
+  | { status: "written" }
+  | { status: "duplicate"; existing: InboxItem }
+  | { status: "closed"; record: ExecutionRecord }
+  | { status: "not-found" };
+
+/** Filter of `list`. */
+export interface ListQuery {
+  status?: ExecutionStatus | readonly ExecutionStatus[];
+  workflow?: string;
+  /** Page size. Default 100. */
+  limit?: number;
+  /** Opaque cursor from the previous page. */
+  cursor?: string;
+}
+
+/** A page of `list`. */
+export interface ListPage {
+  records: ExecutionRecord[];
+  cursor?: string;
+}
+
+/** Store limits the engine honours. */
+export interface StoreLimits {
+  /** Largest encoded value (JSON, UTF-8 bytes) an event may carry. */
+  maxValueBytes: number;
+}
+
+/**
+ * Durable storage for executions: records, per-run event histories and inboxes.
+ *
+ * Rules every implementation keeps (the conformance suite in `spindle/testing` checks them):
+ * `create` is idempotent by id; `append` is atomic and fails with `ConcurrencyError` unless `expectedVersion` is the
+ * current version and `runId` the current run, so the history never forks; inbox writes are idempotent by key and
+ * refused for closed executions; `listDue` returns executions whose `wakeAt` has come or whose inbox has unread items.
+ *
+ * @example
+ * ```ts
+ * class MyStore implements HistoryStore { ... }
+ * runStoreConformance("MyStore", () => new MyStore());
+ * ```
+ */
+export interface HistoryStore {
+  readonly limits: StoreLimits;
+  /** Creates the execution unless one with this id exists; then returns that one untouched. */
+  create(execution: NewExecution): Promise<CreateResult>;
+  /** The execution's record alone, or `undefined` when there is none. */
+  get(id: string): Promise<ExecutionRecord | undefined>;
+  /** Loads one page of the execution, or `undefined` when there is none. */
+  load(id: string, options?: LoadOptions): Promise<LoadedPage | undefined>;
+  /**
+   * Appends events and updates the record atomically; returns the updated record.
+   * @throws ConcurrencyError when the version or run moved on; ExecutionNotFoundError when there is no execution.
+   */
+  append(id: string, request: AppendRequest): Promise<ExecutionRecord>;
+  /** Adds an item to the execution's inbox unless its key is there already or the execution is closed. */
+  writeInbox(id: string, item: InboxItem): Promise<InboxWriteResult>;
+  /** Ids of open executions due at `now`: `wakeAt <= now`, or unread inbox items. Oldest first. */
+  listDue(now: number, options?: { limit?: number }): Promise<string[]>;
+  /** Executions by status and workflow, newest first. */
+  list(query: ListQuery): Promise<ListPage>;
+}

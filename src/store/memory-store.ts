@@ -1,0 +1,186 @@
+// MemoryStore: the HistoryStore for examples, tests and single-process use. It keeps the same rules as a durable
+// store (atomic versioned appends, idempotent inbox, paged loads, the 400 KB value limit of DynamoDB by default) so
+// what works against it works in production.
+import type { HistoryEvent } from "../core/history.js";
+import type { InboxItem } from "../core/replayer.js";
+import { ConcurrencyError, ExecutionNotFoundError } from "../errors.js";
+import type {
+  AppendRequest,
+  CreateResult,
+  ExecutionRecord,
+  HistoryStore,
+  InboxWriteResult,
+  ListPage,
+  ListQuery,
+  LoadedPage,
+  LoadOptions,
+  NewExecution,
+  StoreLimits,
+} from "./history-store.js";
+import { CLOSED_STATUSES } from "./history-store.js";
+
+/** Options of `MemoryStore`. */
+export interface MemoryStoreOptions {
+  /** Largest encoded value in bytes. Default 400 KB minus room for the event's own fields, as in DynamoDB. */
+  maxValueBytes?: number;
+  /** Events per page of `load`. Default 1,000. */
+  pageSize?: number;
+}
+
+interface Entry {
+  record: ExecutionRecord;
+  events: HistoryEvent[];
+  inbox: InboxItem[];
+  inboxKeys: Map<string, InboxItem>;
+  consumed: Set<string>;
+}
+
+/** DynamoDB's item limit is 400 KB; keep 1 KB for the event's other attributes. */
+export const DEFAULT_MAX_VALUE_BYTES = 399 * 1024;
+
+/**
+ * An in-memory HistoryStore. Fast, and strict in the same ways as a durable store.
+ *
+ * @example
+ * ```ts
+ * import { createEngine, MemoryStore } from "spindle";
+ * const engine = createEngine({ store: new MemoryStore(), workflows: [order] });
+ * ```
+ */
+export class MemoryStore implements HistoryStore {
+  readonly limits: StoreLimits;
+  private readonly pageSize: number;
+  private readonly executions = new Map<string, Entry>();
+
+  constructor(options: MemoryStoreOptions = {}) {
+    this.limits = { maxValueBytes: options.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES };
+    this.pageSize = options.pageSize ?? 1000;
+  }
+
+  /** Number of executions held. */
+  get size(): number {
+    return this.executions.size;
+  }
+
+  async create(execution: NewExecution): Promise<CreateResult> {
+    const existing = this.executions.get(execution.record.id);
+    if (existing) return { created: false, record: copy(existing.record) };
+    this.executions.set(execution.record.id, {
+      record: copy(execution.record),
+      events: [...execution.events],
+      inbox: [],
+      inboxKeys: new Map(),
+      consumed: new Set(),
+    });
+    return { created: true, record: copy(execution.record) };
+  }
+
+  async get(id: string): Promise<ExecutionRecord | undefined> {
+    const entry = this.executions.get(id);
+    return entry && copy(entry.record);
+  }
+
+  async load(id: string, options: LoadOptions = {}): Promise<LoadedPage | undefined> {
+    const entry = this.executions.get(id);
+    if (!entry) return undefined;
+    const from = Math.max(0, options.afterSeq ?? 0);
+    const to = Math.min(entry.events.length, from + Math.min(options.limit ?? this.pageSize, this.pageSize));
+    return {
+      record: copy(entry.record),
+      events: entry.events.slice(from, to),
+      inbox: entry.inbox.filter((item) => !entry.consumed.has(item.id)),
+      more: to < entry.events.length,
+    };
+  }
+
+  async append(id: string, request: AppendRequest): Promise<ExecutionRecord> {
+    const entry = this.executions.get(id);
+    if (!entry) {
+      throw new ExecutionNotFoundError(`Execution '${id}' does not exist; it cannot be appended to.`, {
+        executionId: id,
+      });
+    }
+    const record = entry.record;
+    if (record.runId !== request.runId || record.version !== request.expectedVersion) {
+      throw new ConcurrencyError(
+        `Execution '${id}' moved on: expected run ${request.runId} at version ${request.expectedVersion}, found ` +
+          `run ${record.runId} at version ${record.version}. Another turn won; resume again to continue from it.`,
+        { executionId: id },
+      );
+    }
+    for (let i = 0; i < request.events.length; i++) {
+      const event = request.events[i]!;
+      if (event.seq !== request.expectedVersion + 1 + i) {
+        throw new RangeError(`append to '${id}': event ${i} has seq ${event.seq}, expected ${request.expectedVersion + 1 + i}`);
+      }
+    }
+    for (const event of request.events) entry.events.push(event);
+    for (const itemId of request.consumeInbox) entry.consumed.add(itemId);
+    if (entry.consumed.size > 64 && entry.consumed.size * 2 > entry.inbox.length) compactInbox(entry);
+    const update = request.update;
+    record.version = request.expectedVersion + request.events.length;
+    record.status = update.status;
+    record.waitingFor = update.waitingFor;
+    if (update.wakeAt === null) delete record.wakeAt;
+    else record.wakeAt = update.wakeAt;
+    if (update.customStatus !== undefined) record.customStatus = update.customStatus;
+    if (update.result !== undefined) record.result = update.result;
+    if (update.error !== undefined) record.error = update.error;
+    record.inboxSeen = Math.max(record.inboxSeen, update.inboxSeen);
+    record.updatedAt = update.updatedAt;
+    return copy(record);
+  }
+
+  async writeInbox(id: string, item: InboxItem): Promise<InboxWriteResult> {
+    const entry = this.executions.get(id);
+    if (!entry) return { status: "not-found" };
+    const existing = entry.inboxKeys.get(item.key);
+    if (existing) return { status: "duplicate", existing: { ...existing } };
+    if (CLOSED_STATUSES.has(entry.record.status)) return { status: "closed", record: copy(entry.record) };
+    const stored = { ...item };
+    entry.inbox.push(stored);
+    entry.inboxKeys.set(item.key, stored);
+    entry.record.inboxSeq++;
+    return { status: "written" };
+  }
+
+  async listDue(now: number, options: { limit?: number } = {}): Promise<string[]> {
+    const due: ExecutionRecord[] = [];
+    for (const { record } of this.executions.values()) {
+      if (CLOSED_STATUSES.has(record.status)) continue;
+      if ((record.wakeAt !== undefined && record.wakeAt <= now) || record.inboxSeq > record.inboxSeen) due.push(record);
+    }
+    due.sort((a, b) => (a.wakeAt ?? a.updatedAt) - (b.wakeAt ?? b.updatedAt));
+    return due.slice(0, options.limit ?? due.length).map((record) => record.id);
+  }
+
+  async list(query: ListQuery): Promise<ListPage> {
+    const statuses = query.status === undefined ? undefined : new Set([query.status].flat());
+    const limit = query.limit ?? 100;
+    const matching: ExecutionRecord[] = [];
+    for (const { record } of this.executions.values()) {
+      if (statuses && !statuses.has(record.status)) continue;
+      if (query.workflow !== undefined && record.workflow !== query.workflow) continue;
+      matching.push(record);
+    }
+    matching.sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+    let start = 0;
+    if (query.cursor !== undefined) {
+      const index = matching.findIndex((record) => record.id === query.cursor);
+      start = index + 1;
+    }
+    const page = matching.slice(start, start + limit);
+    const result: ListPage = { records: page.map(copy) };
+    if (start + limit < matching.length && page.length > 0) result.cursor = page[page.length - 1]!.id;
+    return result;
+  }
+}
+
+function copy(record: ExecutionRecord): ExecutionRecord {
+  return { ...record, waitingFor: [...record.waitingFor] };
+}
+
+function compactInbox(entry: Entry): void {
+  entry.inbox = entry.inbox.filter((item) => !entry.consumed.has(item.id));
+  entry.consumed = new Set();
+}

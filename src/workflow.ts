@@ -1,0 +1,122 @@
+// workflow(): a name, optional zod schemas for input, output and events, and an async generator body. The body is
+// called afresh from the top on every replay, so it is a factory, never a generator object.
+import type { z } from "zod";
+import type { Envelope, Yieldable } from "./core/yieldable.js";
+import { ValidationError } from "./errors.js";
+import type { Logger } from "./engine/log.js";
+import type { WaitForEventOptions } from "./operations/events.js";
+import { waitForEvent } from "./operations/events.js";
+
+/** Event schemas by event name. */
+export type EventSchemas = Record<string, z.ZodType>;
+
+/** Schemas a workflow may declare. */
+export interface WorkflowOptions<IS extends z.ZodType | undefined, OS extends z.ZodType | undefined, ES extends EventSchemas> {
+  /** Checked when the workflow is started; failure: ValidationError, nothing recorded. */
+  input?: IS;
+  /** Checked when the workflow returns; failure ends it as failed with ValidationError. */
+  output?: OS;
+  /** Checked when an event is sent; an event name not listed here is refused. */
+  events?: ES;
+}
+
+/** What the body receives besides its input. */
+export interface WorkflowContext<ES extends EventSchemas = EventSchemas> {
+  executionId: string;
+  runId: string;
+  workflowName: string;
+  /** A logger that is silent while the workflow replays, so each line is written once. */
+  log: Logger;
+  /**
+   * `waitForEvent` typed from the workflow's `events` schemas.
+   * @example
+   * ```ts
+   * const paid = yield* ctx.waitForEvent("paid", { timeout: "24h" }); // { ref: string }
+   * ```
+   */
+  waitForEvent<K extends keyof ES & string>(name: K, options?: Omit<WaitForEventOptions<unknown>, "schema">): Yieldable<z.output<ES[K]>>;
+}
+
+/** The body of a workflow: an async generator that yields operations with `yield*`. */
+export type WorkflowBody<I, R, ES extends EventSchemas> = (
+  input: I,
+  ctx: WorkflowContext<ES>,
+) => AsyncGenerator<Envelope, R, unknown>;
+
+/**
+ * A workflow definition, created by `workflow()`. Register it with `createEngine({ workflows })`.
+ * Type parameters: what `start` accepts, what the body receives, what `result()` gives, and the event schemas.
+ */
+export interface Workflow<In = unknown, I = In, O = unknown, ES extends EventSchemas = EventSchemas> {
+  readonly name: string;
+  readonly inputSchema?: z.ZodType;
+  readonly outputSchema?: z.ZodType;
+  readonly eventSchemas?: ES;
+  readonly body: WorkflowBody<I, unknown, ES>;
+  /** Type-level only. */
+  readonly types?: { start: In; input: I; output: O };
+}
+
+/** Any workflow, whatever its types. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyWorkflow = Workflow<any, any, any, any>;
+
+/** What `engine.start` accepts for a workflow. */
+export type WorkflowStartInput<W> = W extends Workflow<infer In, unknown, unknown, EventSchemas> ? In : unknown;
+/** What `run.result()` resolves to for a workflow. */
+export type WorkflowOutput<W> = W extends Workflow<unknown, unknown, infer O, EventSchemas> ? O : unknown;
+
+type StartOf<IS> = IS extends z.ZodType ? z.input<IS> : unknown;
+type InputOf<IS> = IS extends z.ZodType ? z.output<IS> : unknown;
+type OutputOf<OS, R> = OS extends z.ZodType ? z.output<OS> : R;
+
+/**
+ * Defines a workflow.
+ *
+ * @example
+ * ```ts
+ * const greet = workflow("greet", { input: z.object({ name: z.string() }) }, async function* (input) {
+ *   const text = yield* step("compose", () => `Hello, ${input.name}`);
+ *   yield* sleep("1s");
+ *   return text;
+ * });
+ * ```
+ * @throws ValidationError when the name is empty or the body is not a function.
+ */
+export function workflow<R>(name: string, body: WorkflowBody<unknown, R, EventSchemas>): Workflow<unknown, unknown, R>;
+export function workflow<
+  R,
+  IS extends z.ZodType | undefined = undefined,
+  OS extends z.ZodType | undefined = undefined,
+  ES extends EventSchemas = EventSchemas,
+>(
+  name: string,
+  options: WorkflowOptions<IS, OS, ES>,
+  body: WorkflowBody<InputOf<IS>, R, ES>,
+): Workflow<StartOf<IS>, InputOf<IS>, OutputOf<OS, R>, ES>;
+export function workflow(
+  name: string,
+  optionsOrBody: WorkflowOptions<z.ZodType, z.ZodType, EventSchemas> | WorkflowBody<unknown, unknown, EventSchemas>,
+  maybeBody?: WorkflowBody<unknown, unknown, EventSchemas>,
+): AnyWorkflow {
+  const options = typeof optionsOrBody === "function" ? {} : optionsOrBody;
+  const body = typeof optionsOrBody === "function" ? optionsOrBody : maybeBody;
+  if (typeof name !== "string" || name.trim() === "") {
+    throw new ValidationError(`workflow(name, ...): the name must be a non-empty string, got ${JSON.stringify(name)}.`);
+  }
+  if (typeof body !== "function") {
+    throw new ValidationError(`workflow('${name}'): the body must be an async generator function (async function*).`);
+  }
+  return {
+    name,
+    ...(options.input ? { inputSchema: options.input } : {}),
+    ...(options.output ? { outputSchema: options.output } : {}),
+    ...(options.events ? { eventSchemas: options.events } : {}),
+    body,
+  };
+}
+
+/** Builds the context handed to a workflow body. */
+export function workflowContext(fields: Omit<WorkflowContext, "waitForEvent">): WorkflowContext {
+  return { ...fields, waitForEvent: (name, options) => waitForEvent(name, options) };
+}
