@@ -129,6 +129,8 @@ export class Engine {
   private readonly active = new Map<string, ActiveTurns>();
   private readonly timers = new Map<string, { at: number; cancel: () => void }>();
   private readonly watchers = new Map<string, Set<Watcher>>();
+  private readonly failures = new Map<string, unknown>();
+  private readonly timedSteps = { running: 0 };
   private readonly ulid = monotonicFactory();
   private closed = false;
 
@@ -175,6 +177,7 @@ export class Engine {
         active.inboxChanged = false;
         return true;
       },
+      timedSteps: this.timedSteps,
       ...(internals.stepOverride ? { stepOverride: internals.stepOverride } : {}),
     };
   }
@@ -563,11 +566,14 @@ export class Engine {
     await this.idle();
   }
 
-  /** Earliest in-process wake-up scheduled, if any (used by the test kit). */
-  get nextWakeAt(): number | undefined {
-    let earliest: number | undefined;
-    for (const timer of this.timers.values()) if (earliest === undefined || timer.at < earliest) earliest = timer.at;
-    return earliest;
+  /** Turns running in this process, and how many of them are inside a step attempt that has a timeout. */
+  get activity(): { turns: number; timedSteps: number } {
+    return { turns: this.active.size, timedSteps: this.timedSteps.running };
+  }
+
+  /** The error of the execution's last turn in this process, when that turn failed (not by losing a race). */
+  turnFailure(id: string): unknown {
+    return this.failures.get(id);
   }
 
   // --- internals ------------------------------------------------------------------------------------------------
@@ -648,9 +654,13 @@ export class Engine {
       result = await runTurn(this.deps, id);
     } catch (error) {
       this.cache.drop(id);
-      if (!(error instanceof ConcurrencyError)) this.rejectWatchers(id, error);
+      if (!(error instanceof ConcurrencyError)) {
+        this.failures.set(id, error);
+        this.rejectWatchers(id, error);
+      }
       throw error;
     }
+    this.failures.delete(id);
     if (CLOSED_STATUSES.has(result.status)) {
       this.cancelTimer(id);
       this.settledById(id);

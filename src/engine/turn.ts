@@ -45,6 +45,8 @@ export interface TurnDeps {
   historyWarningThreshold: number;
   /** True (once) when inbox items arrived for this execution while the turn ran. */
   takeInboxSignal(id: string): boolean;
+  /** Counts step attempts with a timeout that are running now (the test kit lets time skip to their timeout). */
+  timedSteps: { running: number };
 }
 
 /** A workflow generator with its replayer: what the warm cache keeps between turns. */
@@ -207,7 +209,7 @@ class Turn {
     const key = `${this.id}:${this.session.runId}:${replayer.position!.opId}`;
     let next: Decision;
     try {
-      let value = await invokeStep(fn, attempt, key, command, this.deps.clock, replayer.describeCurrent(), this.id);
+      let value = await invokeStep(fn, attempt, key, command, this.deps, replayer.describeCurrent(), this.id);
       if (command.schema) {
         const parsed = command.schema.safeParse(value);
         if (!parsed.success) {
@@ -353,10 +355,11 @@ function invokeStep(
   attempt: number,
   idempotencyKey: string,
   command: StepCommand,
-  clock: Clock,
+  deps: Pick<TurnDeps, "clock" | "timedSteps">,
   operation: string,
   executionId: string,
 ): unknown {
+  const { clock, timedSteps } = deps;
   const timeoutMs = command.timeoutMs;
   let controller: AbortController | undefined;
   const context: StepContext = {
@@ -367,10 +370,20 @@ function invokeStep(
     },
   };
   if (timeoutMs === undefined) return fn(context);
-  controller = new AbortController();
-  const abort = controller;
+  const abort = (controller = new AbortController());
+  timedSteps.running++;
   return new Promise((resolve, reject) => {
-    const cancelTimer = clock.setTimer(clock.now() + timeoutMs, () => {
+    let settled = false;
+    let stopTimer: (() => void) | undefined;
+    const settle = (): boolean => {
+      if (settled) return false;
+      settled = true;
+      timedSteps.running--;
+      stopTimer?.();
+      return true;
+    };
+    stopTimer = clock.setTimer(clock.now() + timeoutMs, () => {
+      if (!settle()) return;
       const error = new StepTimeoutError(
         `Execution '${executionId}': attempt ${attempt} of ${operation} ran past its timeout of ${timeoutMs} ms ` +
           `and was aborted. Raise the timeout or make the step faster.`,
@@ -379,15 +392,10 @@ function invokeStep(
       abort.abort(error);
       reject(error);
     });
+    if (settled) return;
     new Promise((run) => run(fn(context))).then(
-      (value) => {
-        cancelTimer();
-        resolve(value);
-      },
-      (error: unknown) => {
-        cancelTimer();
-        reject(error);
-      },
+      (value) => settle() && resolve(value),
+      (error: unknown) => settle() && reject(error),
     );
   });
 }

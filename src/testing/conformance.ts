@@ -1,0 +1,326 @@
+// The HistoryStore contract as one vitest suite. Every store runs it: MemoryStore here, DynamoDBStore in its adapter,
+// and any third-party store through `runStoreConformance` from `spindle/testing`.
+import { describe, expect, it } from "vitest";
+import type { HistoryEvent } from "../core/history.js";
+import { EXECUTION_OP, HISTORY_VERSION } from "../core/history.js";
+import type { InboxItem } from "../core/replayer.js";
+import { ConcurrencyError } from "../errors.js";
+import type { AppendRequest, ExecutionRecord, HistoryStore, RecordUpdate } from "../store/history-store.js";
+
+/** Options of `runStoreConformance`. */
+export interface ConformanceOptions {
+  /** Events written by the long-history test. Default 2,500 (over two 1,000-event pages). */
+  longHistory?: number;
+  /** Concurrent appenders racing for one version. Default 16. */
+  racers?: number;
+}
+
+let counter = 0;
+/** A fresh execution id per test, so tests share one store (and table) safely. */
+function freshId(label: string): string {
+  counter += 1;
+  return `conf-${label}-${Date.now().toString(36)}-${counter}`;
+}
+
+/** A record and its ExecutionStarted event, as the engine creates them. */
+export function sampleExecution(id: string, options: { workflow?: string; at?: number; input?: string } = {}) {
+  const at = options.at ?? 1_700_000_000_000;
+  const workflow = options.workflow ?? "conformance";
+  const record: ExecutionRecord = {
+    id,
+    workflow,
+    runId: `run-${id}`,
+    status: "running",
+    version: 1,
+    input: options.input ?? '{"n":1}',
+    waitingFor: [],
+    wakeAt: at,
+    createdAt: at,
+    updatedAt: at,
+    inboxSeq: 0,
+    inboxSeen: 0,
+  };
+  const started: HistoryEvent = {
+    v: HISTORY_VERSION,
+    seq: 1,
+    type: "ExecutionStarted",
+    opId: EXECUTION_OP,
+    kind: "execution",
+    name: workflow,
+    at,
+    executionId: id,
+    runId: record.runId,
+    input: record.input!,
+  };
+  return { record, events: [started] };
+}
+
+function stepEvents(from: number, count: number, result = '"ok"'): HistoryEvent[] {
+  return Array.from({ length: count }, (_, i) => ({
+    v: HISTORY_VERSION,
+    seq: from + i,
+    type: "StepCompleted" as const,
+    opId: String(from + i - 2),
+    kind: "step",
+    name: `s${from + i}`,
+    at: 1_700_000_000_000 + from + i,
+    attempt: 1,
+    result,
+  }));
+}
+
+function update(overrides: Partial<RecordUpdate> = {}): RecordUpdate {
+  return { status: "running", waitingFor: [], wakeAt: null, inboxSeen: 0, updatedAt: 1_700_000_001_000, ...overrides };
+}
+
+function appendRequest(runId: string, expectedVersion: number, events: HistoryEvent[], overrides: Partial<AppendRequest> = {}): AppendRequest {
+  return { runId, expectedVersion, events, update: update(), consumeInbox: [], ...overrides };
+}
+
+function inboxItem(key: string, overrides: Partial<InboxItem> = {}): InboxItem {
+  return { id: `item-${key}-${++counter}`, key, type: "event", name: "ping", payload: '{"k":1}', at: 1_700_000_000_500, ...overrides };
+}
+
+async function loadAll(store: HistoryStore, id: string): Promise<unknown[]> {
+  const events: unknown[] = [];
+  for (;;) {
+    const page = await store.load(id, { afterSeq: events.length });
+    if (!page) throw new Error(`execution ${id} vanished`);
+    events.push(...page.events);
+    if (!page.more || page.events.length === 0) return events;
+  }
+}
+
+/**
+ * Registers the HistoryStore contract tests (vitest) for a store.
+ *
+ * @example
+ * ```ts
+ * import { runStoreConformance } from "spindle/testing";
+ * runStoreConformance("MyStore", () => new MyStore());
+ * ```
+ */
+export function runStoreConformance(
+  name: string,
+  makeStore: () => HistoryStore | Promise<HistoryStore>,
+  options: ConformanceOptions = {},
+): void {
+  const longHistory = options.longHistory ?? 2500;
+  const racers = options.racers ?? 16;
+
+  describe(`HistoryStore conformance: ${name}`, () => {
+    it("creates an execution once and returns the existing one untouched on a second create", async () => {
+      const store = await makeStore();
+      const id = freshId("create");
+      const first = await store.create(sampleExecution(id));
+      expect(first.created).toBe(true);
+      const second = await store.create(sampleExecution(id, { input: '{"n":2}', workflow: "other" }));
+      expect(second.created).toBe(false);
+      expect(second.record.input).toBe('{"n":1}');
+      expect(second.record.workflow).toBe("conformance");
+      expect(await loadAll(store, id)).toHaveLength(1);
+    });
+
+    it("answers undefined for an execution that does not exist", async () => {
+      const store = await makeStore();
+      expect(await store.get(freshId("missing"))).toBeUndefined();
+      expect(await store.load(freshId("missing"))).toBeUndefined();
+    });
+
+    it("appends at the expected version and loads events in sequence order", async () => {
+      const store = await makeStore();
+      const id = freshId("append");
+      const { record, events } = sampleExecution(id);
+      await store.create({ record, events });
+      const updated = await store.append(id, appendRequest(record.runId, 1, stepEvents(2, 3)));
+      expect(updated.version).toBe(4);
+      const loaded = await loadAll(store, id);
+      expect(loaded.map((event) => (event as HistoryEvent).seq)).toEqual([1, 2, 3, 4]);
+      expect(loaded[1]).toEqual(stepEvents(2, 1)[0]);
+    });
+
+    it("refuses an append at a stale version or another run with ConcurrencyError and writes nothing", async () => {
+      const store = await makeStore();
+      const id = freshId("stale");
+      const { record, events } = sampleExecution(id);
+      await store.create({ record, events });
+      await store.append(id, appendRequest(record.runId, 1, stepEvents(2, 1)));
+      await expect(store.append(id, appendRequest(record.runId, 1, stepEvents(2, 1, '"late"')))).rejects.toBeInstanceOf(
+        ConcurrencyError,
+      );
+      await expect(store.append(id, appendRequest("another-run", 2, stepEvents(3, 1)))).rejects.toBeInstanceOf(
+        ConcurrencyError,
+      );
+      const loaded = (await loadAll(store, id)) as HistoryEvent[];
+      expect(loaded).toHaveLength(2);
+      expect(loaded[1]).toMatchObject({ result: '"ok"' });
+      expect((await store.get(id))!.version).toBe(2);
+    });
+
+    it(`lets exactly one of ${racers} racing appenders win a version; the history never forks`, async () => {
+      const store = await makeStore();
+      const id = freshId("race");
+      const { record, events } = sampleExecution(id);
+      await store.create({ record, events });
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: racers }, (_, i) => store.append(id, appendRequest(record.runId, 1, stepEvents(2, 2, `"racer-${i}"`)))),
+      );
+      const winners = outcomes.filter((outcome) => outcome.status === "fulfilled");
+      expect(winners).toHaveLength(1);
+      for (const outcome of outcomes) {
+        if (outcome.status === "rejected") expect(outcome.reason).toBeInstanceOf(ConcurrencyError);
+      }
+      const loaded = (await loadAll(store, id)) as HistoryEvent[];
+      expect(loaded).toHaveLength(3);
+      const results = new Set(loaded.slice(1).map((event) => (event as { result?: string }).result));
+      expect(results.size).toBe(1);
+    });
+
+    it(`pages through a history of ${longHistory} events with afterSeq`, async () => {
+      const store = await makeStore();
+      const id = freshId("long");
+      const { record, events } = sampleExecution(id);
+      await store.create({ record, events });
+      let version = 1;
+      while (version < longHistory) {
+        const batch = Math.min(100, longHistory - version);
+        await store.append(id, appendRequest(record.runId, version, stepEvents(version + 1, batch)));
+        version += batch;
+      }
+      const loaded = (await loadAll(store, id)) as HistoryEvent[];
+      expect(loaded).toHaveLength(longHistory);
+      expect(loaded.every((event, i) => event.seq === i + 1)).toBe(true);
+      const tail = await store.load(id, { afterSeq: longHistory - 5 });
+      expect(tail!.events.map((event) => (event as HistoryEvent).seq)).toEqual([
+        longHistory - 4,
+        longHistory - 3,
+        longHistory - 2,
+        longHistory - 1,
+        longHistory,
+      ]);
+      expect(tail!.more).toBe(false);
+    });
+
+    it("stores an event carrying a value as large as limits.maxValueBytes", async () => {
+      const store = await makeStore();
+      const id = freshId("large");
+      const { record, events } = sampleExecution(id);
+      await store.create({ record, events });
+      const value = JSON.stringify("é".repeat(Math.floor((store.limits.maxValueBytes - 2) / 2)));
+      await store.append(id, appendRequest(record.runId, 1, stepEvents(2, 1, value)));
+      const loaded = (await loadAll(store, id)) as { result?: string }[];
+      expect(loaded[1]!.result).toBe(value);
+    });
+
+    it("updates the record with the append: status, wake-up, waits, custom status, result and error", async () => {
+      const store = await makeStore();
+      const id = freshId("record");
+      const { record, events } = sampleExecution(id);
+      await store.create({ record, events });
+      const wait = { kind: "timer" as const, opId: "0", name: "sleep", until: 1_700_000_100_000 };
+      const suspended = await store.append(
+        id,
+        appendRequest(record.runId, 1, stepEvents(2, 1), {
+          update: update({ status: "suspended", waitingFor: [wait], wakeAt: wait.until, customStatus: '{"stage":1}' }),
+        }),
+      );
+      expect(suspended).toMatchObject({ status: "suspended", waitingFor: [wait], wakeAt: wait.until, customStatus: '{"stage":1}' });
+      const failed = await store.append(
+        id,
+        appendRequest(record.runId, 2, [], {
+          update: update({ status: "failed", error: { name: "Error", message: "boom", code: "E1" } }),
+        }),
+      );
+      expect(failed.wakeAt).toBeUndefined();
+      expect(failed.waitingFor).toEqual([]);
+      expect(failed.error).toEqual({ name: "Error", message: "boom", code: "E1" });
+      expect(failed.customStatus).toBe('{"stage":1}');
+      expect(await store.get(id)).toEqual(failed);
+    });
+
+    it("returns copies: changing a returned record changes nothing stored", async () => {
+      const store = await makeStore();
+      const id = freshId("copy");
+      await store.create(sampleExecution(id));
+      const record = (await store.get(id))!;
+      record.status = "completed";
+      record.waitingFor.push({ kind: "timer", opId: "9", name: "x" });
+      const again = (await store.get(id))!;
+      expect(again.status).toBe("running");
+      expect(again.waitingFor).toEqual([]);
+    });
+
+    it("keeps inbox items in arrival order, deduplicates by key even after consumption, and refuses closed executions", async () => {
+      const store = await makeStore();
+      const id = freshId("inbox");
+      const { record, events } = sampleExecution(id);
+      await store.create({ record, events });
+      const a = inboxItem("a");
+      const b = inboxItem("b", { name: "pong" });
+      expect(await store.writeInbox(id, a)).toEqual({ status: "written" });
+      expect(await store.writeInbox(id, b)).toEqual({ status: "written" });
+      const duplicate = await store.writeInbox(id, inboxItem("a", { payload: '{"k":2}' }));
+      expect(duplicate).toMatchObject({ status: "duplicate", existing: { id: a.id, payload: '{"k":1}' } });
+      const loaded = await store.load(id);
+      expect(loaded!.inbox.map((item) => item.id)).toEqual([a.id, b.id]);
+      expect(loaded!.record.inboxSeq).toBeGreaterThan(loaded!.record.inboxSeen);
+
+      await store.append(id, appendRequest(record.runId, 1, stepEvents(2, 1), {
+        consumeInbox: [a.id],
+        update: update({ inboxSeen: loaded!.record.inboxSeq }),
+      }));
+      const after = await store.load(id);
+      expect(after!.inbox.map((item) => item.id)).toEqual([b.id]);
+      expect(await store.writeInbox(id, inboxItem("a"))).toMatchObject({ status: "duplicate" });
+
+      await store.append(id, appendRequest(record.runId, 2, [], { update: update({ status: "completed" }) }));
+      expect(await store.writeInbox(id, inboxItem("c"))).toMatchObject({ status: "closed" });
+      expect(await store.writeInbox(freshId("nobody"), inboxItem("d"))).toEqual({ status: "not-found" });
+    });
+
+    it("lists due executions: wake-up time reached or unread inbox, never closed or future ones", async () => {
+      const store = await makeStore();
+      const base = 1_800_000_000_000 + counter * 1_000_000;
+      const due = freshId("due");
+      const future = freshId("future");
+      const inbox = freshId("inbox-due");
+      const closed = freshId("closed");
+      for (const id of [due, future, inbox, closed]) await store.create(sampleExecution(id, { at: base }));
+      const suspend = (id: string, wakeAt: number | null, status: "suspended" | "completed" = "suspended") =>
+        store.append(id, appendRequest(`run-${id}`, 1, [], { update: update({ status, wakeAt }) }));
+      await suspend(due, base + 10);
+      await suspend(future, base + 1_000_000);
+      await suspend(inbox, null);
+      await suspend(closed, null, "completed");
+      await store.writeInbox(inbox, inboxItem("wake"));
+      const listed = await store.listDue(base + 100, { limit: 1000 });
+      expect(listed).toContain(due);
+      expect(listed).toContain(inbox);
+      expect(listed).not.toContain(future);
+      expect(listed).not.toContain(closed);
+      expect((await store.listDue(base + 100, { limit: 1 })).length).toBeLessThanOrEqual(1);
+    });
+
+    it("lists executions by status and workflow across pages without repeats", async () => {
+      const store = await makeStore();
+      const workflow = freshId("wf");
+      const ids: string[] = [];
+      for (let i = 0; i < 7; i++) {
+        const id = freshId("list");
+        ids.push(id);
+        await store.create(sampleExecution(id, { workflow, at: 1_700_000_000_000 + i }));
+      }
+      await store.append(ids[0]!, appendRequest(`run-${ids[0]}`, 1, [], { update: update({ status: "completed" }) }));
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await store.list({ workflow, status: "running", limit: 2, ...(cursor ? { cursor } : {}) });
+        seen.push(...page.records.map((record) => record.id));
+        cursor = page.cursor;
+      } while (cursor);
+      expect(seen).toEqual(ids.slice(1).reverse());
+      const both = await store.list({ workflow, status: ["running", "completed"], limit: 100 });
+      expect(both.records).toHaveLength(7);
+    });
+  });
+}

@@ -1,0 +1,72 @@
+// formatTimeline(): a history as a readable timeline, for consoles and assertion messages.
+import type { HistoryEvent } from "../core/history.js";
+import { formatMillis } from "../core/duration.js";
+
+const MAX_VALUE = 80;
+
+/**
+ * Formats recorded events as one line each: sequence, time since the start, operation id, event and details.
+ *
+ * @example
+ * ```ts
+ * console.log(formatTimeline(await engine.history("order-o-1")));
+ * //  #1  +0ms         ExecutionStarted   order  input {"orderId":"o-1"}
+ * //  #2  +2ms    [0]  StepCompleted      step 'quote'  attempt 1 -> {"price":3}
+ * ```
+ */
+export function formatTimeline(events: readonly HistoryEvent[]): string {
+  if (events.length === 0) return "(no events)";
+  const start = events[0]!.at;
+  return events
+    .map((event) => {
+      const seq = `#${event.seq}`.padEnd(6);
+      const time = `+${formatMillis(event.at - start)}`.padEnd(12);
+      const op = (event.opId === "-" ? "" : `[${event.opId}]`).padEnd(8);
+      const what = event.opId === "-" ? event.name : `${event.kind} '${event.name}'`;
+      const detail = details(event, start);
+      return `${seq}${time}${op}${event.type.padEnd(20)}${what}${detail ? `  ${detail}` : ""}`;
+    })
+    .join("\n");
+}
+
+function details(event: HistoryEvent, start: number): string {
+  switch (event.type) {
+    case "ExecutionStarted":
+      return event.input === undefined ? "" : `input ${shortText(event.input)}`;
+    case "StepStarted":
+      return `attempt ${event.attempt}`;
+    case "StepCompleted":
+      return `attempt ${event.attempt} -> ${event.result === undefined ? "(no value)" : shortText(event.result)}`;
+    case "StepFailed":
+      return (
+        `attempt ${event.attempt} ${event.error.name}: ${shortText(event.error.message)}` +
+        (event.retryAt === undefined ? " (final)" : ` (retry at +${formatMillis(event.retryAt - start)})`)
+      );
+    case "TimerScheduled":
+      return `fires at +${formatMillis(event.fireAt - start)}`;
+    case "EventReceived":
+      return event.payload === undefined ? "" : shortText(event.payload);
+    case "ValueRecorded":
+      return shortText(event.value);
+    case "StatusSet":
+      return event.value === undefined ? "" : shortText(event.value);
+    case "CancelRequested":
+    case "ExecutionCancelled":
+      return [
+        "reason" in event && event.reason !== undefined ? `reason: ${shortText(event.reason)}` : "",
+        "terminated" in event && event.terminated ? "(terminated)" : "",
+      ]
+        .filter(Boolean)
+        .join(" ");
+    case "ExecutionCompleted":
+      return event.result === undefined ? "" : `-> ${shortText(event.result)}`;
+    case "ExecutionFailed":
+      return `${event.error.name}: ${shortText(event.error.message)}`;
+    case "TimerFired":
+      return "";
+  }
+}
+
+function shortText(text: string): string {
+  return text.length > MAX_VALUE ? `${text.slice(0, MAX_VALUE - 3)}...` : text;
+}

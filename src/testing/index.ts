@@ -1,0 +1,9 @@
+// The `spindle/testing` entry point: the test engine, replay checks, timeline printing and the store conformance suite.
+export { createTestEngine, TestEngine, TestStalledError } from "./test-engine.js";
+export type { TestEngineOptions } from "./test-engine.js";
+export { VirtualClock } from "./virtual-clock.js";
+export { replayHistory } from "./replay-check.js";
+export type { ReplayReport } from "./replay-check.js";
+export { formatTimeline } from "./format.js";
+export { runStoreConformance, sampleExecution } from "./conformance.js";
+export type { ConformanceOptions } from "./conformance.js";

@@ -1,0 +1,271 @@
+// createTestEngine(): the real engine on a MemoryStore with a virtual clock, step mocks and seeded randomness.
+// Time stands still until a test awaits a result (then it skips to each next timer) or advances it by hand, so a
+// test decides exactly when events arrive. Nothing global is faked.
+import type { Duration } from "../core/duration.js";
+import { formatMillis, toMillis } from "../core/duration.js";
+import type { HistoryEvent } from "../core/history.js";
+import type { StepContext } from "../core/yieldable.js";
+import type {
+  ExecutionDescription,
+  ResumeDueResult,
+  RunHandle,
+  SendEventOptions,
+  StartOptions,
+} from "../engine/engine.js";
+import { Engine } from "../engine/engine.js";
+import type { Logger } from "../engine/log.js";
+import { silentLogger } from "../engine/log.js";
+import type { TurnResult } from "../engine/turn.js";
+import { SpindleError } from "../errors.js";
+import type { HistoryStore, ListQuery } from "../store/history-store.js";
+import { CLOSED_STATUSES } from "../store/history-store.js";
+import { MemoryStore } from "../store/memory-store.js";
+import type { AnyWorkflow, WorkflowOutput, WorkflowStartInput } from "../workflow.js";
+import { formatTimeline } from "./format.js";
+import { VirtualClock } from "./virtual-clock.js";
+
+/** Options of `createTestEngine`. */
+export interface TestEngineOptions {
+  workflows: readonly AnyWorkflow[];
+  /** Step functions replaced by name: `{ quote: () => ({ price: 3 }) }`. */
+  mocks?: Record<string, (context: StepContext) => unknown>;
+  /** Default: a new MemoryStore. */
+  store?: HistoryStore;
+  /** Virtual start time. Default 2026-01-01T00:00:00Z. */
+  startAt?: Date | number;
+  /** Seed of `random()` and `uuid()`. Default 1. */
+  seed?: number;
+  /** Default: silent. */
+  logger?: Logger;
+  /** Warm cache size. Default 1,000; 0 makes every turn replay the history (a good stress for determinism). */
+  cacheSize?: number;
+}
+
+/**
+ * The test kit's stall error: awaiting a result that nothing can produce (no timer pending, no turn running).
+ *
+ * @example
+ * ```ts
+ * await expect(run.result()).rejects.toBeInstanceOf(TestStalledError);
+ * ```
+ */
+export class TestStalledError extends SpindleError {
+  override readonly code: string = "TEST_STALLED";
+}
+
+/**
+ * The engine for unit tests: real turns on a MemoryStore, a virtual clock that skips ahead while a result is awaited,
+ * step mocks by name, and seeded `random()`/`uuid()`.
+ */
+export class TestEngine {
+  /** The engine under test (its clock is `clock`). */
+  readonly engine: Engine;
+  readonly clock: VirtualClock;
+  readonly store: HistoryStore;
+
+  constructor(options: TestEngineOptions) {
+    const startAt = options.startAt instanceof Date ? options.startAt.getTime() : options.startAt;
+    this.clock = new VirtualClock(startAt);
+    this.store = options.store ?? new MemoryStore();
+    const mocks = options.mocks ?? {};
+    const random = seeded(options.seed ?? 1);
+    this.engine = new Engine(
+      {
+        store: this.store,
+        workflows: options.workflows,
+        clock: this.clock,
+        logger: options.logger ?? silentLogger,
+        random,
+        uuid: () => uuidFrom(random),
+        ...(options.cacheSize === undefined ? {} : { cacheSize: options.cacheSize }),
+      },
+      { stepOverride: (name) => (Object.hasOwn(mocks, name) ? mocks[name] : undefined) },
+    );
+  }
+
+  /** The virtual time. */
+  now(): Date {
+    return new Date(this.clock.now());
+  }
+
+  /**
+   * Starts an execution; its first turn runs in the background. `result()` on the handle skips time as needed.
+   *
+   * @example
+   * ```ts
+   * const run = await t.start(order, { orderId: "o-1" }, { id: "o-1" });
+   * expect(await run.result()).toEqual({ ok: true });
+   * ```
+   */
+  async start<W extends AnyWorkflow | string>(
+    workflow: W,
+    input: W extends AnyWorkflow ? WorkflowStartInput<W> : unknown,
+    options: StartOptions = {},
+  ): Promise<RunHandle<W extends AnyWorkflow ? WorkflowOutput<W> : unknown>> {
+    const handle = await this.engine.start(workflow, input, options);
+    return { ...handle, result: () => this.result(handle.id) as never };
+  }
+
+  /**
+   * Waits for the execution's result, moving the virtual clock to each next timer while every turn waits.
+   * @throws the workflow's error; TestStalledError when the execution waits for something nothing will send.
+   */
+  async result(id: string): Promise<unknown> {
+    for (;;) {
+      await this.settle();
+      const record = await this.store.get(id);
+      if (!record || CLOSED_STATUSES.has(record.status)) return this.engine.result(id);
+      const failure = this.engine.turnFailure(id);
+      if (failure !== undefined) throw failure;
+      if (!this.clock.fireNext()) throw await this.stalled(id);
+    }
+  }
+
+  /**
+   * Moves the virtual clock forward, firing timers in order and letting each resulting turn finish.
+   *
+   * @example
+   * ```ts
+   * await t.advanceTime("2h");
+   * ```
+   */
+  async advanceTime(duration: Duration): Promise<void> {
+    const target = this.clock.now() + toMillis(duration, "advanceTime duration");
+    await this.settle();
+    for (let next = this.clock.nextTimerAt(); next !== undefined && next <= target; next = this.clock.nextTimerAt()) {
+      this.clock.fireNext();
+      await this.settle();
+    }
+    this.clock.set(target);
+  }
+
+  /** See `Engine.sendEvent`. */
+  sendEvent(id: string, name: string, payload?: unknown, options?: SendEventOptions): Promise<{ duplicate: boolean }> {
+    return this.engine.sendEvent(id, name, payload, options);
+  }
+
+  /** See `Engine.cancel`. */
+  cancel(id: string, reason?: string): Promise<void> {
+    return this.engine.cancel(id, reason);
+  }
+
+  /** See `Engine.terminate`. */
+  terminate(id: string, reason?: string): Promise<void> {
+    return this.engine.terminate(id, reason);
+  }
+
+  /** See `Engine.resume`. */
+  resume(id: string): Promise<TurnResult> {
+    return this.engine.resume(id);
+  }
+
+  /** See `Engine.resumeDue`. */
+  resumeDue(): Promise<ResumeDueResult> {
+    return this.engine.resumeDue();
+  }
+
+  /** Describes the execution once every running turn has finished. */
+  async describe(id: string): Promise<ExecutionDescription> {
+    await this.engine.idle();
+    return this.engine.describe(id);
+  }
+
+  /** The recorded events once every running turn has finished. */
+  async history(id: string): Promise<HistoryEvent[]> {
+    await this.engine.idle();
+    return this.engine.history(id);
+  }
+
+  /** See `Engine.list`. */
+  async list(query?: ListQuery): Promise<{ executions: ExecutionDescription[]; cursor?: string }> {
+    await this.engine.idle();
+    return this.engine.list(query);
+  }
+
+  /** Resolves when no turn is running. */
+  idle(): Promise<void> {
+    return this.engine.idle();
+  }
+
+  /**
+   * Waits until no turn is running. A turn inside a step attempt that has a timeout does not hold time still for
+   * ever: once every running turn has sat in such a step for STEP_GRACE_MS of real time, time may move on (so a
+   * hanging step times out in virtual time). Steps without a timeout hold time still until they finish.
+   */
+  private async settle(): Promise<void> {
+    let blockedSince: number | undefined;
+    for (;;) {
+      const { turns, timedSteps } = this.engine.activity;
+      if (turns === 0) return;
+      if (turns > timedSteps) blockedSince = undefined;
+      else {
+        blockedSince ??= performance.now();
+        if (performance.now() - blockedSince >= STEP_GRACE_MS) return;
+      }
+      await idleOrTick(this.engine);
+    }
+  }
+
+  private async stalled(id: string): Promise<TestStalledError> {
+    const description = await this.engine.describe(id);
+    const waits = description.waitingFor
+      .map((wait) => `${wait.kind} '${wait.name}' (#${wait.opId})`)
+      .join(", ");
+    const elapsed = formatMillis(this.clock.now() - description.createdAt.getTime());
+    return new TestStalledError(
+      `Execution '${id}' is ${description.status}, waiting for ${waits || "nothing"}, and nothing will wake it ` +
+        `(no timer is pending, ${elapsed} after its start). Send what it waits for (t.sendEvent) before awaiting ` +
+        `its result.\n${formatTimeline(await this.engine.history(id))}`,
+      { executionId: id },
+    );
+  }
+}
+
+/**
+ * Creates a test engine.
+ *
+ * @example
+ * ```ts
+ * const t = createTestEngine({ workflows: [order], mocks: { quote: () => ({ price: 3 }) } });
+ * const run = await t.start(order, { orderId: "o-1", amount: 5 }, { id: "o-1" });
+ * await t.sendEvent("o-1", "paid", { ref: "r" });
+ * expect(await run.result()).toEqual({ quote: { price: 3 }, ref: "r" });
+ * ```
+ */
+export function createTestEngine(options: TestEngineOptions): TestEngine {
+  return new TestEngine(options);
+}
+
+/** Real time a step with a timeout may run before the virtual clock moves on without it. */
+const STEP_GRACE_MS = 20;
+
+function idleOrTick(engine: Engine): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, 5);
+    timer.unref?.();
+    void engine.idle().then(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+/** mulberry32: a small seeded generator, so recorded random values are the same on every test run. */
+function seeded(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function uuidFrom(random: () => number): string {
+  const hex = Array.from({ length: 32 }, () => Math.floor(random() * 16).toString(16));
+  hex[12] = "4";
+  hex[16] = ((Number.parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16);
+  const s = hex.join("");
+  return `${s.slice(0, 8)}-${s.slice(8, 12)}-${s.slice(12, 16)}-${s.slice(16, 20)}-${s.slice(20)}`;
+}
