@@ -51,6 +51,8 @@ export const historyEventSchemas = {
   }),
   TimerScheduled: event("TimerScheduled", { fireAt: z.number() }),
   TimerFired: event("TimerFired", {}),
+  /** A wait (waitForEvent) began and found nothing yet; `deadline` is when it times out, if it does. */
+  WaitStarted: event("WaitStarted", { deadline: z.number().optional() }),
   EventReceived: event("EventReceived", { inboxId: z.string(), payload: z.string().optional() }),
   ValueRecorded: event("ValueRecorded", { value: z.string() }),
   StatusSet: event("StatusSet", { value: z.string().optional() }),
@@ -72,6 +74,7 @@ export const historyEventSchema = z.discriminatedUnion("type", [
   historyEventSchemas.StepFailed,
   historyEventSchemas.TimerScheduled,
   historyEventSchemas.TimerFired,
+  historyEventSchemas.WaitStarted,
   historyEventSchemas.EventReceived,
   historyEventSchemas.ValueRecorded,
   historyEventSchemas.StatusSet,

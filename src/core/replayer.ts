@@ -101,6 +101,7 @@ export class Replayer {
   ) {
     for (const event of history) this.index(event);
     this.recordedOps = this.ops.size;
+    this.replaying = this.recordedOps > 0;
     this.lastSeq = history.length === 0 ? 0 : history[history.length - 1]!.seq;
     this.handlers = {
       step: (command, op) => this.step(command, op),
@@ -311,13 +312,15 @@ export class Replayer {
   }
 
   private waitForEvent(command: WaitForEventCommand, op: OpRecord | undefined): Decision {
+    let started = false;
     let deadline: number | undefined;
     for (const event of op?.events ?? []) {
       switch (event.type) {
         case "EventReceived":
           return this.deliverPayload(command, event.payload);
-        case "TimerScheduled":
-          deadline = event.fireAt;
+        case "WaitStarted":
+          started = true;
+          deadline = event.deadline;
           break;
         case "TimerFired":
           return { type: "throw", error: this.timedOut(command) };
@@ -331,8 +334,7 @@ export class Replayer {
     const cancel = this.deliverCancel();
     if (cancel) return cancel;
     const current = this.current!;
-    const queue = this.inboxByName.get(command.name);
-    const item = queue?.shift();
+    const item = this.inboxByName.get(command.name)?.shift();
     if (item) {
       this.consume(item);
       this.record({
@@ -343,15 +345,14 @@ export class Replayer {
       });
       return this.deliverPayload(command, item.payload);
     }
-    if (command.timeoutMs !== undefined) {
-      if (deadline === undefined) {
-        deadline = this.env.now() + command.timeoutMs;
-        this.record({ type: "TimerScheduled", ...this.tag(current), fireAt: deadline });
-      }
-      if (this.env.now() >= deadline) {
-        this.record({ type: "TimerFired", ...this.tag(current) });
-        return { type: "throw", error: this.timedOut(command) };
-      }
+    if (!started) {
+      // Recorded even without a timeout, so a later change of the code at this position is caught on replay.
+      if (command.timeoutMs !== undefined) deadline = this.env.now() + command.timeoutMs;
+      this.record({ type: "WaitStarted", ...this.tag(current), ...(deadline === undefined ? {} : { deadline }) });
+    }
+    if (deadline !== undefined && this.env.now() >= deadline) {
+      this.record({ type: "TimerFired", ...this.tag(current) });
+      return { type: "throw", error: this.timedOut(command) };
     }
     const wait: WaitInfo = { kind: "event", opId: current.opId, name: command.name };
     if (deadline !== undefined) wait.until = deadline;

@@ -298,8 +298,9 @@ export class Engine {
     if (typeof name !== "string" || name === "") {
       throw new ValidationError(`sendEvent('${id}'): the event name must be a non-empty string.`, { executionId: id });
     }
+    // A closed execution is refused by the store's inbox write, after its duplicate check: a retried delivery of an
+    // event accepted earlier is answered as a duplicate even once the execution has finished.
     const record = await this.getRecord(id);
-    if (CLOSED_STATUSES.has(record.status)) throw this.closedError(record, `event '${name}'`);
     const definition = this.lookup(record.workflow, id);
     let value = payload;
     const schemas = definition.eventSchemas;

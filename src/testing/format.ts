@@ -44,6 +44,8 @@ function details(event: HistoryEvent, start: number): string {
       );
     case "TimerScheduled":
       return `fires at +${formatMillis(event.fireAt - start)}`;
+    case "WaitStarted":
+      return event.deadline === undefined ? "" : `times out at +${formatMillis(event.deadline - start)}`;
     case "EventReceived":
       return event.payload === undefined ? "" : shortText(event.payload);
     case "ValueRecorded":

@@ -110,6 +110,11 @@ describe("Replayer: non-determinism", () => {
 });
 
 describe("Replayer: the frontier", () => {
+  it("logs from the first line of a first run: nothing is being replayed", () => {
+    expect(replayer([started()]).replaying).toBe(false);
+    expect(replayer([started(), completed(2, "0", "a")]).replaying).toBe(true);
+  });
+
   it("asks to run attempt 1 of a new step; an at-most-once step records its start first", () => {
     const r = replayer([started()]);
     expect(r.next(stepCommand("a"))).toEqual({ type: "run", attempt: 1, flushFirst: false });
@@ -171,7 +176,9 @@ describe("Replayer: the frontier", () => {
     expect(r.next({ kind: "waitForEvent", name: "ping" })).toEqual({ type: "resume", value: "first" });
     expect(r.next({ kind: "waitForEvent", name: "ping" })).toEqual({ type: "resume", value: "second" });
     expect(r.next({ kind: "waitForEvent", name: "ping" }).type).toBe("wait");
-    expect(r.takeBuffer().consumed).toEqual(["i1", "i3"]);
+    const { events, consumed } = r.takeBuffer();
+    expect(consumed).toEqual(["i1", "i3"]);
+    expect(events.map((e) => e.type)).toEqual(["EventReceived", "EventReceived", "WaitStarted"]);
   });
 
   it("ignores inbox items the history already consumed", () => {
@@ -188,7 +195,7 @@ describe("Replayer: the frontier", () => {
     clock += 60_000;
     const decision = r.redecide();
     expect(thrown(decision)).toBeInstanceOf(TimeoutError);
-    expect(r.takeBuffer().events.map((e) => e.type)).toEqual(["TimerScheduled", "TimerFired"]);
+    expect(r.takeBuffer().events.map((e) => e.type)).toEqual(["WaitStarted", "TimerFired"]);
   });
 
   it("delivers a cancellation once, at the operation the workflow is at, and records it there", () => {
