@@ -62,16 +62,17 @@ export interface Workflow<In = unknown, I = In, O = unknown, ES extends EventSch
 export type AnyWorkflow = Workflow<any, any, any, any>;
 
 /** What `engine.start` accepts for a workflow. */
-export type WorkflowStartInput<W> = W extends Workflow<infer In, unknown, unknown, EventSchemas> ? In : unknown;
+export type WorkflowStartInput<W> = W extends { readonly types?: { start: infer In } } ? In : unknown;
 /** What `run.result()` resolves to for a workflow. */
-export type WorkflowOutput<W> = W extends Workflow<unknown, unknown, infer O, EventSchemas> ? O : unknown;
+export type WorkflowOutput<W> = W extends { readonly types?: { output: infer O } } ? O : unknown;
 
 type StartOf<IS> = IS extends z.ZodType ? z.input<IS> : unknown;
 type InputOf<IS> = IS extends z.ZodType ? z.output<IS> : unknown;
 type OutputOf<OS, R> = OS extends z.ZodType ? z.output<OS> : R;
 
 /**
- * Defines a workflow.
+ * Defines a workflow. Without an `input` schema the body's parameter annotation types the input (unchecked at run
+ * time); with one, the schema types and checks it.
  *
  * @example
  * ```ts
@@ -83,7 +84,7 @@ type OutputOf<OS, R> = OS extends z.ZodType ? z.output<OS> : R;
  * ```
  * @throws ValidationError when the name is empty or the body is not a function.
  */
-export function workflow<R>(name: string, body: WorkflowBody<unknown, R, EventSchemas>): Workflow<unknown, unknown, R>;
+export function workflow<I = unknown, R = unknown>(name: string, body: WorkflowBody<I, R, EventSchemas>): Workflow<I, I, R>;
 export function workflow<
   R,
   IS extends z.ZodType | undefined = undefined,

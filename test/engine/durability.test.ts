@@ -23,7 +23,7 @@ import { CrashingStore, completionsPerStep, isGapless, SimulatedCrash } from "..
 
 /** A workflow touching every operation, with an effect ledger. */
 function makeTrip(ledger: Map<string, number>) {
-  const effect = (name: string, value: unknown) => () => {
+  const effect = <T>(name: string, value: T) => (): T => {
     ledger.set(name, (ledger.get(name) ?? 0) + 1);
     return value;
   };
