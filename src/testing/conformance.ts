@@ -1,14 +1,24 @@
-// The HistoryStore contract as one vitest suite. Every store runs it: MemoryStore here, DynamoDBStore in its adapter,
-// and any third-party store through `runStoreConformance` from `spindle/testing`.
-import { describe, expect, it } from "vitest";
+// The HistoryStore contract as one test suite. Every store runs it: MemoryStore here, DynamoDBStore in its adapter,
+// and any third-party store through `runStoreConformance` from `spindle/testing`. The test functions are passed in
+// (or taken from the globals), so importing `spindle/testing` never requires a test framework at run time.
+import type { describe as Describe, expect as Expect, it as It } from "vitest";
 import type { HistoryEvent } from "../core/history.js";
 import { EXECUTION_OP, HISTORY_VERSION } from "../core/history.js";
 import type { InboxItem } from "../core/replayer.js";
 import { ConcurrencyError } from "../errors.js";
 import type { AppendRequest, ExecutionRecord, HistoryStore, RecordUpdate } from "../store/history-store.js";
 
+/** The test functions the suite registers with: vitest's (jest's work too). */
+export interface TestApi {
+  describe: typeof Describe;
+  it: typeof It;
+  expect: typeof Expect;
+}
+
 /** Options of `runStoreConformance`. */
 export interface ConformanceOptions {
+  /** `{ describe, it, expect }` from your test framework. Default: the globals (vitest `globals: true`, jest). */
+  test?: TestApi;
   /** Events written by the long-history test. Default 2,500 (over two 1,000-event pages). */
   longHistory?: number;
   /** Concurrent appenders racing for one version. Default 16. */
@@ -92,19 +102,22 @@ async function loadAll(store: HistoryStore, id: string): Promise<unknown[]> {
 }
 
 /**
- * Registers the HistoryStore contract tests (vitest) for a store.
+ * Registers the HistoryStore contract tests for a store.
  *
  * @example
  * ```ts
+ * import { describe, expect, it } from "vitest";
  * import { runStoreConformance } from "spindle/testing";
- * runStoreConformance("MyStore", () => new MyStore());
+ * runStoreConformance("MyStore", () => new MyStore(), { test: { describe, it, expect } });
  * ```
+ * @throws Error when no test functions are given and none are global.
  */
 export function runStoreConformance(
   name: string,
   makeStore: () => HistoryStore | Promise<HistoryStore>,
   options: ConformanceOptions = {},
 ): void {
+  const { describe, it, expect } = options.test ?? globalTestApi();
   const longHistory = options.longHistory ?? 2500;
   const racers = options.racers ?? 16;
 
@@ -323,4 +336,12 @@ export function runStoreConformance(
       expect(both.records).toHaveLength(7);
     });
   });
+}
+
+function globalTestApi(): TestApi {
+  const globals = globalThis as Partial<TestApi>;
+  if (globals.describe && globals.it && globals.expect) return globals as TestApi;
+  throw new Error(
+    "runStoreConformance: pass { test: { describe, it, expect } } from your test framework, or enable its globals.",
+  );
 }

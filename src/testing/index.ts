@@ -6,4 +6,4 @@ export { replayHistory } from "./replay-check.js";
 export type { ReplayReport } from "./replay-check.js";
 export { formatTimeline } from "./format.js";
 export { runStoreConformance, sampleExecution } from "./conformance.js";
-export type { ConformanceOptions } from "./conformance.js";
+export type { ConformanceOptions, TestApi } from "./conformance.js";
