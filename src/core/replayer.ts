@@ -479,8 +479,8 @@ export class Replayer {
     const plural = attempts === 1 ? "attempt" : "attempts";
     return new StepFailedError(
       `Step '${command.name}' (#${opId}) of execution '${this.executionId}' failed after ${attempts} ${plural}: ` +
-        `${error.name}: ${error.message}. Catch StepFailedError in the workflow to handle it, or adjust the ` +
-        `step's retry policy.`,
+        `${error.name}: ${error.message.replace(/\.+$/, "")}. Catch StepFailedError in the workflow to handle it, or ` +
+        `adjust the step's retry policy.`,
       { executionId: this.executionId, operation, stepName: command.name, attempts, cause: reviveError(error) },
     );
   }

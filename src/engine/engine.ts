@@ -50,6 +50,11 @@ export interface EngineOptions {
   historyWarningThreshold?: number;
   /** A turn that has not written for this long is presumed dead and others may resume the execution. Default 5 min. */
   staleTurnTimeout?: Duration;
+  /**
+   * In-process mode: also run `resumeDue` this often, so executions written by other processes, or left behind by a
+   * process that stopped, wake up here. Default: off (call `resumeDue` yourself at start-up).
+   */
+  pollInterval?: Duration;
   /** Random numbers for `random()`. Default Math.random. */
   random?: () => number;
   /** UUIDs for `uuid()`. Default crypto.randomUUID. */
@@ -127,12 +132,15 @@ export class Engine {
   private readonly cache: WarmCache<Session>;
   private readonly deps: TurnDeps;
   private readonly active = new Map<string, ActiveTurns>();
+  /** Background work other than turns (polls), awaited by idle(). */
+  private readonly background = new Set<Promise<unknown>>();
   private readonly timers = new Map<string, { at: number; cancel: () => void }>();
   private readonly watchers = new Map<string, Set<Watcher>>();
   private readonly failures = new Map<string, unknown>();
   private readonly timedSteps = { running: 0 };
   private readonly ulid = monotonicFactory();
   private closed = false;
+  private stopPolling: (() => void) | undefined;
 
   /** @internal use createEngine */
   constructor(options: EngineOptions, internals: { stepOverride?: (name: string) => StepFunction | undefined } = {}) {
@@ -180,6 +188,9 @@ export class Engine {
       timedSteps: this.timedSteps,
       ...(internals.stepOverride ? { stepOverride: internals.stepOverride } : {}),
     };
+    if (options.pollInterval !== undefined && this.mode === "in-process") {
+      this.poll(toMillis(options.pollInterval, "pollInterval"));
+    }
   }
 
   /**
@@ -547,8 +558,8 @@ export class Engine {
    * ```
    */
   async idle(): Promise<void> {
-    while (this.active.size > 0) {
-      await Promise.allSettled([...this.active.values()].map((active) => active.done));
+    while (this.active.size > 0 || this.background.size > 0) {
+      await Promise.allSettled([...[...this.active.values()].map((active) => active.done), ...this.background]);
     }
   }
 
@@ -562,6 +573,7 @@ export class Engine {
    */
   async close(): Promise<void> {
     this.closed = true;
+    this.stopPolling?.();
     for (const timer of this.timers.values()) timer.cancel();
     this.timers.clear();
     await this.idle();
@@ -578,6 +590,23 @@ export class Engine {
   }
 
   // --- internals ------------------------------------------------------------------------------------------------
+
+  private poll(intervalMs: number): void {
+    const tick = () => {
+      if (this.closed) return;
+      const polled = this.resumeDue()
+        .then((result) => {
+          for (const { id, error } of result.failed) this.backgroundFailure(id, error);
+        })
+        .catch((error: unknown) => this.logger.error(`resumeDue failed: ${(error as Error)?.message ?? error}`))
+        .finally(() => {
+          this.background.delete(polled);
+          if (!this.closed) this.stopPolling = this.clock.setTimer(this.clock.now() + intervalMs, tick);
+        });
+      this.background.add(polled);
+    };
+    this.stopPolling = this.clock.setTimer(this.clock.now() + intervalMs, tick);
+  }
 
   private lookup(name: string, executionId: string): AnyWorkflow {
     const definition = this.workflows.get(name);

@@ -241,8 +241,8 @@ const STEP_GRACE_MS = 20;
 
 function idleOrTick(engine: Engine): Promise<void> {
   return new Promise((resolve) => {
+    // Not unref'd: a script whose only pending work is a step hanging until its timeout must stay alive.
     const timer = setTimeout(resolve, 5);
-    timer.unref?.();
     void engine.idle().then(() => {
       clearTimeout(timer);
       resolve();

@@ -15,6 +15,7 @@ import {
   silentLogger,
   sleep,
   step,
+  StepFailedError,
   uuid,
   ValidationError,
   waitForEvent,
@@ -328,5 +329,57 @@ describe("warm cache", () => {
     const t = createTestEngine({ workflows: [wf], cacheSize: 0, logger });
     await (await t.start(wf, undefined)).result();
     expect(lines).toEqual(["before", "between", "after"]);
+  });
+});
+
+describe("operating an engine", () => {
+  it("picks up executions left by a stopped process when polling", async () => {
+    const clock = new VirtualClock();
+    const store = new MemoryStore();
+    const first = createEngine({ store, workflows: [greet], clock, logger: silentLogger });
+    await first.start(greet, { name: "Restart" }, { id: "poll-1" });
+    await first.idle();
+    await first.close(); // the process stops while the execution sleeps
+    const second = createEngine({ store, workflows: [greet], clock, logger: silentLogger, pollInterval: "30s" });
+    while ((await store.get("poll-1"))!.status !== "completed" && clock.fireNext()) await second.idle();
+    expect(await second.result("poll-1")).toBe("Hello, Restart");
+    expect(clock.now() - (await second.describe("poll-1")).createdAt.getTime()).toBe(60_000);
+    await second.close();
+    expect(clock.nextTimerAt()).toBeUndefined();
+  });
+
+  it("warns once when a history passes the configured number of events", async () => {
+    const warnings: string[] = [];
+    const logger: Logger = { ...silentLogger, warn: (message) => warnings.push(message) };
+    const long = workflow("long", async function* () {
+      for (let i = 0; i < 10; i++) yield* step(`s${i}`, () => i);
+    });
+    const t = createTestEngine({ workflows: [long], logger });
+    const engine = createEngine({ store: t.store, workflows: [long], clock: t.clock, logger, historyWarningThreshold: 5 });
+    await (await engine.start(long, undefined, { id: "long-1" })).result();
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/'long-1' has 5 events.*continueAsNew/);
+  });
+
+  it("refuses to resume an execution of a workflow this engine does not know", async () => {
+    const store = new MemoryStore();
+    const known = createEngine({ store, workflows: [greet], mode: "external", logger: silentLogger });
+    await known.start(greet, { name: "A" }, { id: "unknown-wf" });
+    const other = createEngine({ store, workflows: [], mode: "external", logger: silentLogger });
+    await expect(other.resume("unknown-wf")).rejects.toBeInstanceOf(WorkflowNotFoundError);
+    await expect(other.resume("nobody")).rejects.toBeInstanceOf(ExecutionNotFoundError);
+  });
+
+  it("rejects result() with the workflow's own error, its cause intact", async () => {
+    const failing = workflow("failing", async function* () {
+      yield* step("charge", () => {
+        throw Object.assign(new Error("card declined"), { code: "E_CARD" });
+      }, { retry: { maxAttempts: 1 } });
+    });
+    const t = createTestEngine({ workflows: [failing] });
+    const error = await (await t.start(failing, undefined, { id: "f-1" })).result().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StepFailedError);
+    expect((error as StepFailedError).cause).toMatchObject({ message: "card declined", code: "E_CARD" });
+    expect((await t.describe("f-1")).error).toMatchObject({ name: "StepFailedError", code: "STEP_FAILED" });
   });
 });
