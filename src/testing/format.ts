@@ -22,7 +22,7 @@ export function formatTimeline(events: readonly HistoryEvent[]): string {
       const seq = `#${event.seq}`.padEnd(6);
       const time = `+${formatMillis(event.at - start)}`.padEnd(12);
       const op = (event.opId === "-" ? "" : `[${event.opId}]`).padEnd(8);
-      const what = event.opId === "-" ? event.name : `${event.kind} '${event.name}'`;
+      const what = event.opId === "-" ? event.name : event.kind === event.name ? event.kind : `${event.kind} '${event.name}'`;
       const detail = details(event, start);
       return `${seq}${time}${op}${event.type.padEnd(20)}${what}${detail ? `  ${detail}` : ""}`;
     })

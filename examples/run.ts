@@ -1,0 +1,59 @@
+// The runner behind `npm run example`: `npm run example` runs the default example, `npm run example -- <name>` a named
+// one, `npm run example -- --list` lists them. To add an example, create examples/<name>/main.ts exporting
+// `async function main()` and add an entry to `examples` below.
+import process from "node:process";
+
+interface Example {
+  name: string;
+  description: string;
+  load: () => Promise<{ main: () => Promise<void> }>;
+}
+
+/** Every example, the default first. */
+const examples: readonly Example[] = [
+  {
+    name: "order",
+    description: "payment wait with a 24h timeout, a retried capture, a cancellation window with a refund",
+    load: () => import("./order/main.js"),
+  },
+];
+
+const DEFAULT = "order";
+
+function list(): void {
+  console.log("Examples (npm run example -- <name>):");
+  const width = Math.max(...examples.map((example) => example.name.length));
+  for (const example of examples) {
+    const marker = example.name === DEFAULT ? " (default)" : "";
+    console.log(`  ${example.name.padEnd(width)}  ${example.description}${marker}`);
+  }
+}
+
+async function run(args: readonly string[]): Promise<number> {
+  const [first, ...rest] = args;
+  if (first === "--list" || first === "-l") {
+    list();
+    return 0;
+  }
+  if (first === "--help" || first === "-h") {
+    console.log("Usage: npm run example [-- <name> | --list]");
+    list();
+    return 0;
+  }
+  if (rest.length > 0 || first?.startsWith("-")) {
+    console.error(`Unexpected arguments: ${args.join(" ")}. Usage: npm run example [-- <name> | --list]`);
+    return 2;
+  }
+  const name = first ?? DEFAULT;
+  const example = examples.find((candidate) => candidate.name === name);
+  if (!example) {
+    console.error(`No example named '${name}'.`);
+    list();
+    return 2;
+  }
+  const module = await example.load();
+  await module.main();
+  return 0;
+}
+
+process.exitCode = await run(process.argv.slice(2));
