@@ -47,7 +47,9 @@ export function encodeValue(value: unknown, site: EncodeSite): string | undefine
   if (value === undefined) return undefined;
   let text: string | undefined;
   try {
-    text = JSON.stringify(value, strictReplacer);
+    // Plain data (the common case) is stringified without a replacer, which keeps V8's fast path; anything else
+    // (dates, class instances, cycles, ...) goes through the strict replacer, which accepts toJSON or says what is wrong.
+    text = isPlainData(value, 0) ? JSON.stringify(value) : JSON.stringify(value, strictReplacer);
   } catch (error) {
     const reason = error instanceof Rejected ? error.reason : "a circular reference";
     throw new SerializationError(
@@ -59,6 +61,36 @@ export function encodeValue(value: unknown, site: EncodeSite): string | undefine
   if (text === undefined) return undefined;
   checkSize(text, site);
   return text;
+}
+
+const MAX_PLAIN_DEPTH = 64;
+
+/** True for JSON data made of plain objects, arrays and finite primitives, no deeper than MAX_PLAIN_DEPTH. */
+function isPlainData(value: unknown, depth: number): boolean {
+  switch (typeof value) {
+    case "string":
+    case "boolean":
+      return true;
+    case "number":
+      return Number.isFinite(value);
+    case "object": {
+      if (value === null) return true;
+      if (depth >= MAX_PLAIN_DEPTH) return false;
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) if (!isPlainData(value[i], depth + 1)) return false;
+        return true;
+      }
+      const proto = Object.getPrototypeOf(value);
+      if (proto !== Object.prototype && proto !== null) return false;
+      for (const key in value) {
+        const field = (value as Record<string, unknown>)[key];
+        if (field !== undefined && !isPlainData(field, depth + 1)) return false;
+      }
+      return true;
+    }
+    default:
+      return false;
+  }
 }
 
 /** Checks the UTF-8 size of already-encoded text against the site's limit. */

@@ -65,9 +65,19 @@ interface OpRecord {
   events: HistoryEvent[];
 }
 
-interface Current {
-  opId: string;
-  command: Command;
+/** The operation the workflow is at: its position in the root scope and its command. */
+class Current {
+  private id: string | undefined;
+
+  constructor(
+    readonly index: number,
+    readonly command: Command,
+  ) {}
+
+  /** The operation id, built only when an event or a message needs it. */
+  get opId(): string {
+    return (this.id ??= String(this.index));
+  }
 }
 
 type Handlers = { [K in OperationKind]: (command: Extract<Command, { kind: K }>, op: OpRecord | undefined) => Decision };
@@ -79,7 +89,10 @@ export class Replayer {
   /** The last value set with setStatus, as JSON text. */
   customStatus: string | undefined;
 
-  private readonly ops = new Map<string, OpRecord>();
+  /** Operations of the root scope by position; ids of other shapes (nested scopes) by id. */
+  private readonly rootOps: (OpRecord | undefined)[] = [];
+  private readonly otherOps = new Map<string, OpRecord>();
+  private opCount = 0;
   private readonly recordedOps: number;
   private counter = 0;
   private lastSeq: number;
@@ -91,6 +104,8 @@ export class Replayer {
   private cancelItem: InboxItem | undefined;
   private current: Current | undefined;
   private readonly handlers: Handlers;
+  /** Where step results are encoded; one object per replayer, its message built only when a value is refused. */
+  readonly resultSite: EncodeSite;
 
   constructor(
     readonly executionId: string,
@@ -100,9 +115,17 @@ export class Replayer {
     private readonly valueLimit: number,
   ) {
     for (const event of history) this.index(event);
-    this.recordedOps = this.ops.size;
+    this.recordedOps = this.opCount;
     this.replaying = this.recordedOps > 0;
     this.lastSeq = history.length === 0 ? 0 : history[history.length - 1]!.seq;
+    const replayer = this;
+    this.resultSite = {
+      executionId,
+      limit: valueLimit,
+      get operation() {
+        return `${replayer.describeCurrent()} result`;
+      },
+    };
     this.handlers = {
       step: (command, op) => this.step(command, op),
       sleep: (command, op) => this.sleep(command, op),
@@ -169,12 +192,12 @@ export class Replayer {
    * @throws NonDeterminismError when the history holds a different operation at this position.
    */
   next(command: Command): Decision {
-    const opId = String(this.counter++);
-    const op = this.ops.get(opId);
+    const index = this.counter++;
+    const op = this.rootOps[index];
     if (op && (op.kind !== command.kind || op.name !== command.name)) {
-      throw this.mismatch(opId, `${op.kind} '${op.name}'`, `${command.kind} '${command.name}'`);
+      throw this.mismatch(String(index), `${op.kind} '${op.name}'`, `${command.kind} '${command.name}'`);
     }
-    this.current = { opId, command };
+    this.current = new Current(index, command);
     return this.decide(command, op);
   }
 
@@ -182,13 +205,25 @@ export class Replayer {
   redecide(): Decision {
     const current = this.current;
     if (!current) throw new Error("Spindle internal error: redecide() with no current operation");
-    return this.decide(current.command, this.ops.get(current.opId));
+    return this.decide(current.command, this.rootOps[current.index]);
   }
 
   /** Records a successful step attempt; returns the decoded result for the workflow. */
   stepSucceeded(attempt: number, resultText: string | undefined): Decision {
     const current = this.currentStep();
-    this.record({ type: "StepCompleted", ...this.tag(current), attempt, ...(resultText === undefined ? {} : { result: resultText }) });
+    // Built directly (no spreads): this is the hottest path of a running workflow.
+    const event: EventOf<"StepCompleted"> = {
+      v: HISTORY_VERSION,
+      seq: ++this.lastSeq,
+      type: "StepCompleted",
+      opId: current.opId,
+      kind: "step",
+      name: current.command.name,
+      at: this.env.now(),
+      attempt,
+    };
+    if (resultText !== undefined) event.result = resultText;
+    this.push(event);
     return { type: "resume", value: decodeValue(resultText) };
   }
 
@@ -211,9 +246,8 @@ export class Replayer {
    */
   checkAllReached(): void {
     if (this.counter >= this.recordedOps) return;
-    const opId = String(this.counter);
-    const op = this.ops.get(opId);
-    throw this.mismatch(opId, op ? `${op.kind} '${op.name}'` : "an operation", "the workflow ended");
+    const op = this.rootOps[this.counter];
+    throw this.mismatch(String(this.counter), op ? `${op.kind} '${op.name}'` : "an operation", "the workflow ended");
   }
 
   /** Records the end of the run. */
@@ -225,8 +259,14 @@ export class Replayer {
   /** The encode site for a value produced at the current operation. */
   site(what: string): EncodeSite {
     const current = this.current;
-    const operation = current ? `${current.command.kind} '${current.command.name}' (#${current.opId}) ${what}` : what;
-    return { executionId: this.executionId, operation, limit: this.valueLimit };
+    return {
+      executionId: this.executionId,
+      // Only read when a value is refused: not built on the hot path.
+      get operation() {
+        return current ? `${current.command.kind} '${current.command.name}' (#${current.opId}) ${what}` : what;
+      },
+      limit: this.valueLimit,
+    };
   }
 
   /** Human-readable name of the current operation, for errors. */
@@ -240,7 +280,7 @@ export class Replayer {
   private step(command: StepCommand, op: OpRecord | undefined): Decision {
     let started = 0;
     let lastFailed: EventOf<"StepFailed"> | undefined;
-    for (const event of op?.events ?? []) {
+    for (const event of op ? op.events : NO_EVENTS) {
       switch (event.type) {
         case "StepCompleted":
           return { type: "resume", value: decodeValue(event.result) };
@@ -283,7 +323,7 @@ export class Replayer {
 
   private sleep(command: SleepCommand, op: OpRecord | undefined): Decision {
     let fireAt: number | undefined;
-    for (const event of op?.events ?? []) {
+    for (const event of op ? op.events : NO_EVENTS) {
       switch (event.type) {
         case "TimerScheduled":
           fireAt = event.fireAt;
@@ -314,7 +354,7 @@ export class Replayer {
   private waitForEvent(command: WaitForEventCommand, op: OpRecord | undefined): Decision {
     let started = false;
     let deadline: number | undefined;
-    for (const event of op?.events ?? []) {
+    for (const event of op ? op.events : NO_EVENTS) {
       switch (event.type) {
         case "EventReceived":
           return this.deliverPayload(command, event.payload);
@@ -449,9 +489,12 @@ export class Replayer {
   }
 
   private record(event: NewEvent): void {
-    const full = { v: HISTORY_VERSION, seq: ++this.lastSeq, ...event } as HistoryEvent;
-    this.buffer.push(full);
-    this.index(full);
+    this.push({ v: HISTORY_VERSION, seq: ++this.lastSeq, ...event } as HistoryEvent);
+  }
+
+  private push(event: HistoryEvent): void {
+    this.buffer.push(event);
+    this.index(event);
   }
 
   private index(event: HistoryEvent): void {
@@ -459,9 +502,16 @@ export class Replayer {
     if (event.type === "CancelRequested") this.cancelDelivered = true;
     if (event.type === "StatusSet") this.customStatus = event.value;
     if (event.opId === EXECUTION_OP) return;
-    const op = this.ops.get(event.opId);
-    if (op) op.events.push(event);
-    else this.ops.set(event.opId, { kind: event.kind, name: event.name, events: [event] });
+    const position = rootPosition(event.opId);
+    const op = position >= 0 ? this.rootOps[position] : this.otherOps.get(event.opId);
+    if (op) {
+      op.events.push(event);
+      return;
+    }
+    const created: OpRecord = { kind: event.kind, name: event.name, events: [event] };
+    if (position >= 0) this.rootOps[position] = created;
+    else this.otherOps.set(event.opId, created);
+    this.opCount++;
   }
 
   private tag(current: Current): { opId: string; kind: string; name: string; at: number } {
@@ -518,4 +568,19 @@ export class Replayer {
       { executionId: this.executionId, operation: `#${event.opId}` },
     );
   }
+}
+
+const NO_EVENTS: readonly HistoryEvent[] = Object.freeze([]);
+
+/** The position of a root-scope operation id ("0", "17"), or -1 for any other id. */
+function rootPosition(opId: string): number {
+  const length = opId.length;
+  if (length === 0 || length > 15 || (length > 1 && opId.charCodeAt(0) === 48)) return -1;
+  let position = 0;
+  for (let i = 0; i < length; i++) {
+    const digit = opId.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return -1;
+    position = position * 10 + digit;
+  }
+  return position;
 }

@@ -30,22 +30,32 @@ export interface ResolvedRetry {
 /** Errors that are deterministic: retrying cannot help. */
 const NEVER_RETRIED = new Set(["TerminalError", "PayloadTooLargeError", "SerializationError", "CancelledError"]);
 
+const DEFAULT_RETRY: ResolvedRetry = Object.freeze({
+  maxAttempts: 3,
+  initialMs: 1000,
+  coefficient: 2,
+  maxMs: 60_000,
+  nonRetryable: Object.freeze([]),
+});
+const DEFAULT_AT_MOST_ONCE: ResolvedRetry = Object.freeze({ ...DEFAULT_RETRY, maxAttempts: 1 });
+
 /** Fills in the defaults; `atMostOnce` steps default to a single attempt. */
 export function resolveRetry(policy: RetryPolicy | undefined, atMostOnce: boolean): ResolvedRetry {
-  const maxAttempts = policy?.maxAttempts ?? (atMostOnce ? 1 : 3);
+  if (policy === undefined) return atMostOnce ? DEFAULT_AT_MOST_ONCE : DEFAULT_RETRY;
+  const maxAttempts = policy.maxAttempts ?? (atMostOnce ? 1 : DEFAULT_RETRY.maxAttempts);
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
     throw new RangeError(`retry.maxAttempts must be a whole number of at least 1, got ${maxAttempts}`);
   }
-  const coefficient = policy?.backoffCoefficient ?? 2;
+  const coefficient = policy.backoffCoefficient ?? DEFAULT_RETRY.coefficient;
   if (!Number.isFinite(coefficient) || coefficient < 1) {
     throw new RangeError(`retry.backoffCoefficient must be a number of at least 1, got ${coefficient}`);
   }
   return {
     maxAttempts,
-    initialMs: toMillis(policy?.initialInterval ?? 1000, "retry.initialInterval"),
+    initialMs: toMillis(policy.initialInterval ?? DEFAULT_RETRY.initialMs, "retry.initialInterval"),
     coefficient,
-    maxMs: toMillis(policy?.maxInterval ?? 60_000, "retry.maxInterval"),
-    nonRetryable: policy?.nonRetryable ?? [],
+    maxMs: toMillis(policy.maxInterval ?? DEFAULT_RETRY.maxMs, "retry.maxInterval"),
+    nonRetryable: policy.nonRetryable ?? DEFAULT_RETRY.nonRetryable,
   };
 }
 

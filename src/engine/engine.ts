@@ -1,7 +1,6 @@
 // createEngine(): the public face of Spindle. It starts executions, delivers events and cancellations to their
 // inboxes, runs turns (one at a time per execution in this process), schedules wake-ups on its clock when driven
 // in-process, and answers describe/history/list/result.
-import { monotonicFactory } from "ulid";
 import { decodeValue, encodeValue } from "../core/codec.js";
 import type { Duration } from "../core/duration.js";
 import { toMillis } from "../core/duration.js";
@@ -22,6 +21,7 @@ import type { ExecutionRecord, ExecutionStatus, HistoryStore, ListQuery } from "
 import { CLOSED_STATUSES } from "../store/history-store.js";
 import type { AnyWorkflow, WorkflowOutput, WorkflowStartInput } from "../workflow.js";
 import { WarmCache } from "./cache.js";
+import { ulidFactory } from "./ids.js";
 import type { Clock } from "./clock.js";
 import { systemClock } from "./clock.js";
 import type { Logger } from "./log.js";
@@ -44,6 +44,12 @@ export interface EngineOptions {
   mode?: "in-process" | "external";
   /** Default: JSON lines on the console. */
   logger?: Logger;
+  /**
+   * Turns this process runs at once, across executions; more wait their turn. Default 128. Bounding them keeps
+   * memory flat when thousands of executions are due together. A step that waits for another execution's result
+   * holds its slot meanwhile, so keep this above the number of such steps that can wait at once.
+   */
+  maxConcurrentTurns?: number;
   /** Suspended generators kept warm in this process. Default 1,000; 0 disables the cache. */
   cacheSize?: number;
   /** Warn once per execution when its history reaches this many events. Default 10,000. */
@@ -138,7 +144,8 @@ export class Engine {
   private readonly watchers = new Map<string, Set<Watcher>>();
   private readonly failures = new Map<string, unknown>();
   private readonly timedSteps = { running: 0 };
-  private readonly ulid = monotonicFactory();
+  private readonly slots: TurnSlots;
+  private readonly ulid = ulidFactory();
   private closed = false;
   private stopPolling: (() => void) | undefined;
 
@@ -164,6 +171,11 @@ export class Engine {
     this.mode = options.mode ?? "in-process";
     this.logger = options.logger ?? consoleLogger;
     this.cache = new WarmCache(options.cacheSize ?? 1000);
+    const maxTurns = options.maxConcurrentTurns ?? 128;
+    if (!Number.isInteger(maxTurns) || maxTurns < 1) {
+      throw new ValidationError(`createEngine: maxConcurrentTurns must be a whole number of at least 1, got ${maxTurns}.`);
+    }
+    this.slots = new TurnSlots(maxTurns);
     const clock = this.clock;
     const env: Environment = {
       now: () => clock.now(),
@@ -664,6 +676,7 @@ export class Engine {
     const active: ActiveTurns = { again: true, inboxChanged: false, done: undefined as never };
     this.active.set(id, active);
     active.done = (async () => {
+      await this.slots.acquire();
       try {
         let last: TurnResult | undefined;
         while (active.again) {
@@ -672,6 +685,7 @@ export class Engine {
         }
         return last!;
       } finally {
+        this.slots.release();
         this.active.delete(id);
       }
     })();
@@ -753,6 +767,40 @@ export class Engine {
     if (!watchers) return;
     this.watchers.delete(id);
     for (const watcher of watchers) watcher.reject(error);
+  }
+}
+
+/** A counting semaphore with a FIFO queue (a head index, so a long queue costs O(1) per release). */
+class TurnSlots {
+  private free: number;
+  private readonly queue: (() => void)[] = [];
+  private head = 0;
+
+  constructor(size: number) {
+    this.free = size;
+  }
+
+  acquire(): Promise<void> | void {
+    if (this.free > 0) {
+      this.free--;
+      return;
+    }
+    return new Promise((resolve) => this.queue.push(resolve));
+  }
+
+  /** Hands the slot to the next waiter, or frees it. */
+  release(): void {
+    if (this.head < this.queue.length) {
+      const next = this.queue[this.head]!;
+      this.queue[this.head++] = undefined as never;
+      if (this.head > 1024 && this.head * 2 > this.queue.length) {
+        this.queue.splice(0, this.head);
+        this.head = 0;
+      }
+      next();
+      return;
+    }
+    this.free++;
   }
 }
 

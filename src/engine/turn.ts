@@ -186,13 +186,15 @@ class Turn {
         }
         this.session.started = true;
         if (next.done) return this.end({ ok: true, value: next.value });
-        await this.refreshInbox();
+        if (this.deps.takeInboxSignal(this.id)) await this.reloadInbox();
         decision = replayer.next(next.value);
       } else if (decision.type === "run") {
         decision = await this.runStep(decision.attempt, decision.flushFirst);
       } else {
         const until = decision.wait.until;
-        if ((await this.refreshInbox()) || (until !== undefined && until <= this.deps.clock.now())) {
+        const signalled = this.deps.takeInboxSignal(this.id);
+        if (signalled) await this.reloadInbox();
+        if (signalled || (until !== undefined && until <= this.deps.clock.now())) {
           decision = replayer.redecide();
           if (decision.type !== "wait" || decision.wait.until !== until) continue;
         }
@@ -206,10 +208,11 @@ class Turn {
     const command = replayer.currentCommand as StepCommand;
     if (flushFirst) await this.flush("running", [], this.deps.clock.now() + this.deps.staleTurnMs);
     const fn = this.deps.stepOverride?.(command.name) ?? command.run;
-    const key = `${this.id}:${this.session.runId}:${replayer.position!.opId}`;
     let next: Decision;
     try {
-      let value = await invokeStep(fn, attempt, key, command, this.deps, replayer.describeCurrent(), this.id);
+      const context = new AttemptContext(attempt, this.id, this.session.runId, replayer.position!.opId);
+      let value = command.timeoutMs === undefined ? fn(context) : invokeWithTimeout(fn, context, command.timeoutMs, this.deps, replayer);
+      if (isThenable(value)) value = await value;
       if (command.schema) {
         const parsed = command.schema.safeParse(value);
         if (!parsed.success) {
@@ -221,7 +224,7 @@ class Turn {
         }
         value = parsed.data;
       }
-      next = replayer.stepSucceeded(attempt, encodeValue(value, replayer.site("result")));
+      next = replayer.stepSucceeded(attempt, encodeValue(value, replayer.resultSite));
     } catch (error) {
       next = replayer.stepFailed(attempt, toErrorRecord(error));
     }
@@ -251,7 +254,7 @@ class Turn {
     const tag = { opId: EXECUTION_OP, kind: "execution", name: workflow.name, at: this.deps.clock.now() };
     let event: NewEvent;
     let status: ExecutionStatus;
-    let extra: Partial<RecordUpdate> = {};
+    let extra: Pick<RecordUpdate, "result" | "error"> = {};
     if (outcome.ok) {
       let result: string | undefined;
       try {
@@ -294,9 +297,8 @@ class Turn {
     );
   }
 
-  /** Re-reads the inbox when the engine signalled new items. */
-  private async refreshInbox(): Promise<boolean> {
-    if (!this.deps.takeInboxSignal(this.id)) return false;
+  /** Re-reads the inbox after the engine signalled new items. */
+  private async reloadInbox(): Promise<void> {
     const page = await this.deps.store.load(this.id, { afterSeq: this.version, limit: 1 });
     if (!page) throw notFound(this.id);
     if (page.record.version !== this.version || page.record.runId !== this.session.runId) {
@@ -309,26 +311,20 @@ class Turn {
     this.record = page.record;
     this.inboxSeen = page.record.inboxSeq;
     this.session.replayer.setInbox(page.inbox);
-    return true;
   }
 
   private async flush(
     status: ExecutionStatus,
     waitingFor: WaitInfo[],
     wakeAt: number | null,
-    extra: Partial<RecordUpdate> = {},
+    extra: Pick<RecordUpdate, "result" | "error"> = {},
   ): Promise<void> {
     const { replayer } = this.session;
     const { events, consumed } = replayer.takeBuffer();
-    const update: RecordUpdate = {
-      status,
-      waitingFor,
-      wakeAt,
-      inboxSeen: this.inboxSeen,
-      updatedAt: this.deps.clock.now(),
-      ...(replayer.customStatus === undefined ? {} : { customStatus: replayer.customStatus }),
-      ...extra,
-    };
+    const update: RecordUpdate = { status, waitingFor, wakeAt, inboxSeen: this.inboxSeen, updatedAt: this.deps.clock.now() };
+    if (replayer.customStatus !== undefined) update.customStatus = replayer.customStatus;
+    if (extra.result !== undefined) update.result = extra.result;
+    if (extra.error !== undefined) update.error = extra.error;
     this.record = await this.deps.store.append(this.id, {
       runId: this.session.runId,
       expectedVersion: this.version,
@@ -349,28 +345,39 @@ class Turn {
   }
 }
 
-/** Calls a step function, enforcing its timeout with the engine's clock. */
-function invokeStep(
+/** What a step attempt receives. A class, so the hot path allocates one small object and no closures. */
+class AttemptContext implements StepContext {
+  private controller: AbortController | undefined;
+
+  constructor(
+    readonly attempt: number,
+    private readonly executionId: string,
+    private readonly runId: string,
+    private readonly opId: string,
+  ) {}
+
+  get idempotencyKey(): string {
+    return `${this.executionId}:${this.runId}:${this.opId}`;
+  }
+
+  get signal(): AbortSignal {
+    return this.abortController.signal;
+  }
+
+  get abortController(): AbortController {
+    return (this.controller ??= new AbortController());
+  }
+}
+
+/** Calls a step function, enforcing its timeout with the engine's clock: the signal aborts and the attempt fails. */
+function invokeWithTimeout(
   fn: StepFunction,
-  attempt: number,
-  idempotencyKey: string,
-  command: StepCommand,
+  context: AttemptContext,
+  timeoutMs: number,
   deps: Pick<TurnDeps, "clock" | "timedSteps">,
-  operation: string,
-  executionId: string,
-): unknown {
+  replayer: Replayer,
+): Promise<unknown> {
   const { clock, timedSteps } = deps;
-  const timeoutMs = command.timeoutMs;
-  let controller: AbortController | undefined;
-  const context: StepContext = {
-    attempt,
-    idempotencyKey,
-    get signal() {
-      return (controller ??= new AbortController()).signal;
-    },
-  };
-  if (timeoutMs === undefined) return fn(context);
-  const abort = (controller = new AbortController());
   timedSteps.running++;
   return new Promise((resolve, reject) => {
     let settled = false;
@@ -384,12 +391,13 @@ function invokeStep(
     };
     stopTimer = clock.setTimer(clock.now() + timeoutMs, () => {
       if (!settle()) return;
+      const operation = replayer.describeCurrent();
       const error = new StepTimeoutError(
-        `Execution '${executionId}': attempt ${attempt} of ${operation} ran past its timeout of ${timeoutMs} ms ` +
-          `and was aborted. Raise the timeout or make the step faster.`,
-        { executionId, operation },
+        `Execution '${replayer.executionId}': attempt ${context.attempt} of ${operation} ran past its timeout of ` +
+          `${timeoutMs} ms and was aborted. Raise the timeout or make the step faster.`,
+        { executionId: replayer.executionId, operation },
       );
-      abort.abort(error);
+      context.abortController.abort(error);
       reject(error);
     });
     if (settled) return;
@@ -398,6 +406,11 @@ function invokeStep(
       (error: unknown) => settle() && reject(error),
     );
   });
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  if (value === null || (typeof value !== "object" && typeof value !== "function")) return false;
+  return typeof (value as { then?: unknown }).then === "function";
 }
 
 function sameWait(a: WaitInfo | undefined, b: WaitInfo): boolean {

@@ -383,3 +383,23 @@ describe("operating an engine", () => {
     expect((await t.describe("f-1")).error).toMatchObject({ name: "StepFailedError", code: "STEP_FAILED" });
   });
 });
+
+describe("bounded turns", () => {
+  it("runs at most maxConcurrentTurns turns at once and queues the rest", async () => {
+    let running = 0;
+    let peak = 0;
+    const slow = workflow("slow-step", async function* () {
+      return yield* step("work", async () => {
+        peak = Math.max(peak, ++running);
+        await new Promise((resolve) => setTimeout(resolve, 2));
+        running--;
+        return "ok";
+      });
+    });
+    const engine = createEngine({ store: new MemoryStore(), workflows: [slow], logger: silentLogger, maxConcurrentTurns: 3 });
+    const runs = await Promise.all(Array.from({ length: 12 }, () => engine.start(slow, undefined)));
+    expect(await Promise.all(runs.map((run) => run.result()))).toEqual(Array(12).fill("ok"));
+    expect(peak).toBe(3);
+    expect(() => createEngine({ store: new MemoryStore(), workflows: [], maxConcurrentTurns: 0 })).toThrowError(ValidationError);
+  });
+});
