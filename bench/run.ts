@@ -1,0 +1,52 @@
+// `npm run bench` runs every benchmark; `npm run bench -- B1 B3` runs only those. Prints a header (Node, CPU) and one
+// table per benchmark with each figure's target and a PASS/MISS column. Exits 0 when targets are missed (they are
+// reported); exits 1 only when a benchmark could not run at all.
+import os from "node:os";
+import { benchSteps } from "./b1-steps.js";
+import { benchReplay } from "./b2-replay.js";
+import { benchTestEngine } from "./b3-test-engine.js";
+import { benchFanOut } from "./b4-fanout.js";
+import type { BenchReport } from "./table.js";
+import { printReport } from "./table.js";
+import { gc, now } from "./util.js";
+
+const BENCHMARKS: Record<string, () => Promise<BenchReport>> = {
+  B1: benchSteps,
+  B2: benchReplay,
+  B3: benchTestEngine,
+  B4: benchFanOut,
+};
+
+async function main(): Promise<void> {
+  const wanted = process.argv.slice(2).map((arg) => arg.toUpperCase());
+  const unknown = wanted.filter((id) => !(id in BENCHMARKS));
+  if (unknown.length > 0) {
+    console.error(`Unknown benchmark(s): ${unknown.join(", ")}. Available: ${Object.keys(BENCHMARKS).join(", ")}.`);
+    process.exitCode = 2;
+    return;
+  }
+  const selected = wanted.length > 0 ? wanted : Object.keys(BENCHMARKS);
+  const cpus = os.cpus();
+  console.log("Spindle benchmarks");
+  console.log(`  node ${process.version} (${process.platform}/${process.arch}), V8 ${process.versions.v8}`);
+  console.log(`  cpu  ${cpus[0]?.model.trim() ?? "unknown"} x ${cpus.length}, ${Math.round(os.totalmem() / 2 ** 30)} GB RAM`);
+  console.log(`  load ${os.loadavg().map((load) => load.toFixed(2)).join(" ")} (1/5/15 min; other processes on this machine skew the figures)`);
+  console.log(`  gc   ${gc ? "exposed (heap settled before measuring)" : "not available (heap figures are rough)"}`);
+  console.log(`  run  ${selected.join(", ")}  (${new Date().toISOString()})`);
+
+  const tally = { PASS: 0, MISS: 0 };
+  const started = now();
+  for (const id of selected) {
+    try {
+      const report = await BENCHMARKS[id]!();
+      printReport(report);
+      for (const verdict of report.verdicts) if (verdict !== "-") tally[verdict]++;
+    } catch (error) {
+      console.error(`\n${id} could not run: ${(error as Error)?.stack ?? String(error)}`);
+      process.exitCode = 1;
+    }
+  }
+  console.log(`\n${tally.PASS} PASS, ${tally.MISS} MISS in ${((now() - started) / 1000).toFixed(1)} s`);
+}
+
+await main();

@@ -1,0 +1,58 @@
+// A small fixed-width table printer shared by the benchmarks, plus the report type each benchmark returns.
+
+/** PASS when a target is met, MISS when not, "-" for figures that have no target (information only). */
+export type Verdict = "PASS" | "MISS" | "-";
+
+/** What one benchmark hands back to bench/run.ts. */
+export interface BenchReport {
+  id: string;
+  title: string;
+  headers: string[];
+  rows: string[][];
+  /** One verdict per row (the row's PASS/MISS column). */
+  verdicts: Verdict[];
+  notes?: string[];
+}
+
+/** PASS when `value <= target`. */
+export function atMost(value: number, target: number): Verdict {
+  return Number.isFinite(value) && value <= target ? "PASS" : "MISS";
+}
+
+/** MISS when any verdict misses, PASS when at least one passes, "-" when none applies. */
+export function combine(...verdicts: Verdict[]): Verdict {
+  if (verdicts.includes("MISS")) return "MISS";
+  return verdicts.includes("PASS") ? "PASS" : "-";
+}
+
+/** Formats a number with a fixed number of decimals and thousands separators. */
+export function num(value: number, decimals = 0): string {
+  if (!Number.isFinite(value)) return String(value);
+  return value.toLocaleString("en-US", { minimumFractionDigits: decimals, maximumFractionDigits: decimals });
+}
+
+/** Formats a byte count as MB (two decimals). */
+export function mb(bytes: number): string {
+  return `${num(bytes / (1024 * 1024), 2)} MB`;
+}
+
+/** Renders a table: the first column left-aligned, the others right-aligned. */
+export function renderTable(headers: string[], rows: string[][]): string {
+  const widths = headers.map((header, column) =>
+    Math.max(header.length, ...rows.map((row) => (row[column] ?? "").length)),
+  );
+  const cell = (text: string, column: number) =>
+    column === 0 ? text.padEnd(widths[column]!) : text.padStart(widths[column]!);
+  const line = (cells: string[]) => `| ${cells.map((text, column) => cell(text, column)).join(" | ")} |`;
+  const rule = `|${widths.map((width, column) => (column === 0 ? ":" : "-") + "-".repeat(width) + (column === 0 ? "-" : ":")).join("|")}|`;
+  return [line(headers), rule, ...rows.map(line)].join("\n");
+}
+
+/** Prints a benchmark's report: title, table (with the PASS/MISS column appended) and notes. */
+export function printReport(report: BenchReport): void {
+  const headers = [...report.headers, "result"];
+  const rows = report.rows.map((row, i) => [...row, report.verdicts[i] ?? "-"]);
+  console.log(`\n${report.id}  ${report.title}\n`);
+  console.log(renderTable(headers, rows));
+  for (const note of report.notes ?? []) console.log(`  ${note}`);
+}
