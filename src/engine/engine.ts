@@ -18,7 +18,7 @@ import {
   WorkflowNotFoundError,
 } from "../errors.js";
 import type { ExecutionRecord, ExecutionStatus, HistoryStore, ListQuery } from "../store/history-store.js";
-import { CLOSED_STATUSES } from "../store/history-store.js";
+import { CLOSED_STATUSES, newExecution } from "../store/history-store.js";
 import type { AnyWorkflow, WorkflowOutput, WorkflowStartInput } from "../workflow.js";
 import { WarmCache } from "./cache.js";
 import { ulidFactory } from "./ids.js";
@@ -252,35 +252,14 @@ export class Engine {
       operation: `the input of workflow '${name}'`,
       limit: this.store.limits.maxValueBytes,
     });
-    const now = this.clock.now();
-    const runId = this.ulid();
-    const record: ExecutionRecord = {
+    const execution = newExecution({
       id,
       workflow: name,
-      runId,
-      status: "running",
-      version: 1,
-      waitingFor: [],
-      wakeAt: now,
-      createdAt: now,
-      updatedAt: now,
-      inboxSeq: 0,
-      inboxSeen: 0,
+      runId: this.ulid(),
+      at: this.clock.now(),
       ...(encoded === undefined ? {} : { input: encoded }),
-    };
-    const started: HistoryEvent = {
-      v: HISTORY_VERSION,
-      seq: 1,
-      type: "ExecutionStarted",
-      opId: EXECUTION_OP,
-      kind: "execution",
-      name,
-      at: now,
-      executionId: id,
-      runId,
-      ...(encoded === undefined ? {} : { input: encoded }),
-    };
-    const outcome = await this.store.create({ record, events: [started] });
+    });
+    const outcome = await this.store.create(execution);
     if (!outcome.created && (outcome.record.workflow !== name || outcome.record.input !== encoded)) {
       throw new IdempotencyConflictError(
         `start('${name}', id '${id}'): an execution with this id already exists with ` +

@@ -2,6 +2,7 @@
 // `spindle/testing` exports the conformance suite every store must pass.
 import type { ErrorRecord } from "../core/error-record.js";
 import type { HistoryEvent } from "../core/history.js";
+import { EXECUTION_OP, HISTORY_VERSION } from "../core/history.js";
 import type { InboxItem, WaitInfo } from "../core/replayer.js";
 
 /** Lifecycle of an execution. `running` means it has work to do now; `suspended` that it waits. */
@@ -43,6 +44,47 @@ export interface ExecutionRecord {
 export interface NewExecution {
   record: ExecutionRecord;
   events: HistoryEvent[];
+}
+
+/**
+ * Builds a new execution as the engine creates it: a `running` record due at once, and its ExecutionStarted event.
+ *
+ * @example
+ * ```ts
+ * await store.create(newExecution({ id: "e-1", workflow: "order", runId: "r-1", at: Date.now(), input: '{"n":1}' }));
+ * ```
+ */
+export function newExecution(fields: { id: string; workflow: string; runId: string; at: number; input?: string }): NewExecution {
+  const { id, workflow, runId, at, input } = fields;
+  const record: ExecutionRecord = {
+    id,
+    workflow,
+    runId,
+    status: "running",
+    version: 1,
+    waitingFor: [],
+    wakeAt: at,
+    createdAt: at,
+    updatedAt: at,
+    inboxSeq: 0,
+    inboxSeen: 0,
+  };
+  const started: HistoryEvent = {
+    v: HISTORY_VERSION,
+    seq: 1,
+    type: "ExecutionStarted",
+    opId: EXECUTION_OP,
+    kind: "execution",
+    name: workflow,
+    at,
+    executionId: id,
+    runId,
+  };
+  if (input !== undefined) {
+    record.input = input;
+    started.input = input;
+  }
+  return { record, events: [started] };
 }
 
 /** What `create` did: a new execution, or the one already there under that id. */

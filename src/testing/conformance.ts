@@ -3,10 +3,11 @@
 // (or taken from the globals), so importing `spindle/testing` never requires a test framework at run time.
 import type { describe as Describe, expect as Expect, it as It } from "vitest";
 import type { HistoryEvent } from "../core/history.js";
-import { EXECUTION_OP, HISTORY_VERSION } from "../core/history.js";
+import { HISTORY_VERSION } from "../core/history.js";
 import type { InboxItem } from "../core/replayer.js";
 import { ConcurrencyError } from "../errors.js";
-import type { AppendRequest, ExecutionRecord, HistoryStore, RecordUpdate } from "../store/history-store.js";
+import type { AppendRequest, HistoryStore, RecordUpdate } from "../store/history-store.js";
+import { newExecution } from "../store/history-store.js";
 
 /** The test functions the suite registers with: vitest's (jest's work too). */
 export interface TestApi {
@@ -34,35 +35,13 @@ function freshId(label: string): string {
 
 /** A record and its ExecutionStarted event, as the engine creates them. */
 export function sampleExecution(id: string, options: { workflow?: string; at?: number; input?: string } = {}) {
-  const at = options.at ?? 1_700_000_000_000;
-  const workflow = options.workflow ?? "conformance";
-  const record: ExecutionRecord = {
+  return newExecution({
     id,
-    workflow,
+    workflow: options.workflow ?? "conformance",
     runId: `run-${id}`,
-    status: "running",
-    version: 1,
+    at: options.at ?? 1_700_000_000_000,
     input: options.input ?? '{"n":1}',
-    waitingFor: [],
-    wakeAt: at,
-    createdAt: at,
-    updatedAt: at,
-    inboxSeq: 0,
-    inboxSeen: 0,
-  };
-  const started: HistoryEvent = {
-    v: HISTORY_VERSION,
-    seq: 1,
-    type: "ExecutionStarted",
-    opId: EXECUTION_OP,
-    kind: "execution",
-    name: workflow,
-    at,
-    executionId: id,
-    runId: record.runId,
-    input: record.input!,
-  };
-  return { record, events: [started] };
+  });
 }
 
 function stepEvents(from: number, count: number, result = '"ok"'): HistoryEvent[] {
