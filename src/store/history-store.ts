@@ -17,6 +17,10 @@ export interface ExecutionRecord {
   workflow: string;
   /** Id of the current run. */
   runId: string;
+  /** Runs that came before the current one (each `continueAsNew` starts a new run). */
+  runs: number;
+  /** The execution and operation that started this one as a child, if any. */
+  parent?: { executionId: string; opId: string };
   status: ExecutionStatus;
   /** Sequence number of the last event of the current run (0 before the first). */
   version: number;
@@ -54,12 +58,20 @@ export interface NewExecution {
  * await store.create(newExecution({ id: "e-1", workflow: "order", runId: "r-1", at: Date.now(), input: '{"n":1}' }));
  * ```
  */
-export function newExecution(fields: { id: string; workflow: string; runId: string; at: number; input?: string }): NewExecution {
-  const { id, workflow, runId, at, input } = fields;
+export function newExecution(fields: {
+  id: string;
+  workflow: string;
+  runId: string;
+  at: number;
+  input?: string;
+  parent?: { executionId: string; opId: string };
+}): NewExecution {
+  const { id, workflow, runId, at, input, parent } = fields;
   const record: ExecutionRecord = {
     id,
     workflow,
     runId,
+    runs: 0,
     status: "running",
     version: 1,
     waitingFor: [],
@@ -84,6 +96,7 @@ export function newExecution(fields: { id: string; workflow: string; runId: stri
     record.input = input;
     started.input = input;
   }
+  if (parent !== undefined) record.parent = { ...parent };
   return { record, events: [started] };
 }
 
@@ -133,6 +146,12 @@ export interface AppendRequest {
   update: RecordUpdate;
   /** Inbox item ids consumed by these events. */
   consumeInbox: string[];
+  /**
+   * Ends the current run with `events` and, in the same atomic write, starts run `runId` whose history is
+   * `continueAsNew.events` (numbered from 1): the record moves to the new run (`runs` + 1, `version` = their count,
+   * `input` = the new input). The inbox carries over. Previous runs' events may be kept or dropped by the store.
+   */
+  continueAsNew?: { runId: string; input?: string; events: HistoryEvent[] };
 }
 
 /** Outcome of an inbox write. */

@@ -108,17 +108,21 @@ export class MemoryStore implements HistoryStore {
         { executionId: id },
       );
     }
-    for (let i = 0; i < request.events.length; i++) {
-      const event = request.events[i]!;
-      if (event.seq !== request.expectedVersion + 1 + i) {
-        throw new RangeError(`append to '${id}': event ${i} has seq ${event.seq}, expected ${request.expectedVersion + 1 + i}`);
-      }
-    }
+    checkSequence(id, request.events, request.expectedVersion + 1);
+    const next = request.continueAsNew;
+    if (next) checkSequence(id, next.events, 1);
     for (const event of request.events) entry.events.push(event);
     for (const itemId of request.consumeInbox) entry.consumed.add(itemId);
     if (entry.consumed.size > 64 && entry.consumed.size * 2 > entry.inbox.length) compactInbox(entry);
     const update = request.update;
     record.version = request.expectedVersion + request.events.length;
+    if (next) {
+      entry.events = [...next.events];
+      record.runId = next.runId;
+      record.runs += 1;
+      record.version = next.events.length;
+      record.input = next.input;
+    }
     record.status = update.status;
     record.waitingFor = update.waitingFor;
     record.wakeAt = update.wakeAt ?? undefined;
@@ -181,6 +185,8 @@ function copy(record: ExecutionRecord): ExecutionRecord {
     id: record.id,
     workflow: record.workflow,
     runId: record.runId,
+    runs: record.runs,
+    parent: record.parent,
     status: record.status,
     version: record.version,
     input: record.input,
@@ -194,6 +200,14 @@ function copy(record: ExecutionRecord): ExecutionRecord {
     inboxSeq: record.inboxSeq,
     inboxSeen: record.inboxSeen,
   };
+}
+
+function checkSequence(id: string, events: readonly HistoryEvent[], first: number): void {
+  for (let i = 0; i < events.length; i++) {
+    if (events[i]!.seq !== first + i) {
+      throw new RangeError(`append to '${id}': event ${i} has seq ${events[i]!.seq}, expected ${first + i}`);
+    }
+  }
 }
 
 function compactInbox(entry: Entry): void {

@@ -230,6 +230,34 @@ export function runStoreConformance(
       expect(await store.get(id)).toEqual(failed);
     });
 
+    it("keeps the parent link and run count of a child execution", async () => {
+      const store = await makeStore();
+      const id = freshId("child");
+      const execution = newExecution({ id, workflow: "child", runId: "r1", at: 1, parent: { executionId: "p-1", opId: "3" } });
+      await store.create(execution);
+      expect(await store.get(id)).toMatchObject({ parent: { executionId: "p-1", opId: "3" }, runs: 0 });
+    });
+
+    it("continues as new atomically: closes the run, starts the next at seq 1, keeps the unread inbox", async () => {
+      const store = await makeStore();
+      const id = freshId("can");
+      const { record, events } = sampleExecution(id);
+      await store.create({ record, events });
+      await store.writeInbox(id, inboxItem("early"));
+      const closing = stepEvents(2, 2);
+      const next = newExecution({ id, workflow: "conformance", runId: "run-2", at: 1_700_000_002_000, input: '{"n":2}' });
+      const updated = await store.append(id, appendRequest(record.runId, 1, closing, {
+        continueAsNew: { runId: "run-2", input: '{"n":2}', events: next.events },
+      }));
+      expect(updated).toMatchObject({ runId: "run-2", runs: 1, version: 1, input: '{"n":2}' });
+      const page = await store.load(id);
+      expect(page!.events).toEqual(next.events);
+      expect(page!.inbox.map((item) => item.key)).toEqual(["early"]);
+      await expect(store.append(id, appendRequest(record.runId, 3, stepEvents(4, 1)))).rejects.toBeInstanceOf(ConcurrencyError);
+      const second = await store.append(id, appendRequest("run-2", 1, stepEvents(2, 1)));
+      expect(second.version).toBe(2);
+    });
+
     it("returns copies: changing a returned record changes nothing stored", async () => {
       const store = await makeStore();
       const id = freshId("copy");
