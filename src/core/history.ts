@@ -55,10 +55,35 @@ export const historyEventSchemas = {
   WaitStarted: event("WaitStarted", { deadline: z.number().optional() }),
   EventReceived: event("EventReceived", { inboxId: z.string(), payload: z.string().optional() }),
   ValueRecorded: event("ValueRecorded", { value: z.string() }),
+  /** A concurrency group (all, race, allSettled, map, branch) began; its children run in scopes `<opId>.<i>`. */
+  GroupStarted: event("GroupStarted", { size: z.number().int().nonnegative() }),
+  /** A group settled early on child `index` (the race winner, or the first failure of a fail-fast group). */
+  GroupSettled: event("GroupSettled", { index: z.number().int().nonnegative() }),
+  /** A child execution was started (it exists in the store under `childId`). */
+  ChildStarted: event("ChildStarted", { childId: z.string(), detached: z.boolean().optional() }),
+  /** A child execution ended. */
+  ChildCompleted: event("ChildCompleted", {
+    inboxId: z.string(),
+    status: z.enum(["completed", "failed", "cancelled", "terminated"]),
+    result: z.string().optional(),
+    error: errorRecordSchema.optional(),
+  }),
+  /** A callback token was created; `deadline` is when the callback times out, if it does. */
+  CallbackCreated: event("CallbackCreated", { token: z.string(), deadline: z.number().optional() }),
+  /** A callback was completed (`value`) or failed (`error`) through its token. */
+  CallbackCompleted: event("CallbackCompleted", {
+    inboxId: z.string(),
+    value: z.string().optional(),
+    error: errorRecordSchema.optional(),
+  }),
+  /** patched(changeId) was first reached on code that has the change; `name` is the change id. */
+  PatchMarker: event("PatchMarker", {}),
   StatusSet: event("StatusSet", { value: z.string().optional() }),
   CancelRequested: event("CancelRequested", { inboxId: z.string(), reason: z.string().optional() }),
   ExecutionCompleted: event("ExecutionCompleted", { result: z.string().optional() }),
   ExecutionFailed: event("ExecutionFailed", { error: errorRecordSchema }),
+  /** The run ended with continueAsNew; the next run (`nextRunId`) starts with `input`. */
+  ContinuedAsNew: event("ContinuedAsNew", { nextRunId: z.string(), input: z.string().optional() }),
   ExecutionCancelled: event("ExecutionCancelled", {
     reason: z.string().optional(),
     /** True when ended by `terminate` (no workflow code ran). */
@@ -77,6 +102,14 @@ export const historyEventSchema = z.discriminatedUnion("type", [
   historyEventSchemas.WaitStarted,
   historyEventSchemas.EventReceived,
   historyEventSchemas.ValueRecorded,
+  historyEventSchemas.GroupStarted,
+  historyEventSchemas.GroupSettled,
+  historyEventSchemas.ChildStarted,
+  historyEventSchemas.ChildCompleted,
+  historyEventSchemas.CallbackCreated,
+  historyEventSchemas.CallbackCompleted,
+  historyEventSchemas.PatchMarker,
+  historyEventSchemas.ContinuedAsNew,
   historyEventSchemas.StatusSet,
   historyEventSchemas.CancelRequested,
   historyEventSchemas.ExecutionCompleted,
@@ -101,6 +134,7 @@ export const TERMINAL_EVENTS: ReadonlySet<HistoryEventType> = new Set([
   "ExecutionCompleted",
   "ExecutionFailed",
   "ExecutionCancelled",
+  "ContinuedAsNew",
 ]);
 
 /**

@@ -1,7 +1,9 @@
 // The replay state machine: pure, no I/O, no clock of its own. It indexes a run's history by operation id once
-// (O(1) per event), then answers each command the workflow yields: from the history when it is recorded there, or,
-// at the frontier, by deciding what new work is due (run a step attempt, fire a timer, deliver an event or a
-// cancellation, or wait). New events are buffered with their sequence numbers until the engine flushes them.
+// (O(1) per event), then answers each command a workflow fiber yields, at a position (scope + index): from the
+// history when it is recorded there, or, at the frontier, by deciding what new work is due (run a step attempt,
+// fire a timer, deliver an event or a cancellation, start a child, or wait). New events are buffered with their
+// sequence numbers until the engine flushes them. Fibers are the workflow body and its branches; each branch has
+// its own scope, so ids stay deterministic whatever order concurrent work completes in.
 import { CancelledError, NonDeterminismError, StepFailedError, TimeoutError, ValidationError } from "../errors.js";
 import type { EncodeSite } from "./codec.js";
 import { decodeValue, encodeValue } from "./codec.js";
@@ -11,7 +13,12 @@ import type { EventOf, HistoryEvent, NewEvent } from "./history.js";
 import { EXECUTION_OP, HISTORY_VERSION } from "./history.js";
 import { backoffMs, willRetry } from "./retry.js";
 import type {
+  CallbackCommand,
+  ChildCommand,
   Command,
+  ContinueAsNewCommand,
+  GroupCommand,
+  BranchCommand,
   OperationKind,
   SchemaLike,
   SetStatusCommand,
@@ -21,16 +28,16 @@ import type {
   WaitForEventCommand,
 } from "./yieldable.js";
 
-/** An item in an execution's inbox: an event sent to it, or a cancellation request. */
+/** An item in an execution's inbox: an event, a cancellation, a callback completion or a child's outcome. */
 export interface InboxItem {
   /** Unique id, sortable by arrival (a ULID). */
   id: string;
   /** Idempotency key; writes with a key already present are duplicates. */
   key: string;
-  type: "event" | "cancel";
-  /** Event name (`"cancel"` for cancellations). */
+  type: "event" | "cancel" | "callback" | "child";
+  /** Event name; `callback:<token>` or `child:<childId>` for those; `cancel` for cancellations. */
   name: string;
-  /** JSON text of the event payload, or the cancellation reason. */
+  /** JSON text: the event payload, the cancellation reason, or the callback's/child's outcome. */
   payload?: string;
   /** When it arrived (epoch ms). */
   at: number;
@@ -38,7 +45,7 @@ export interface InboxItem {
 
 /** What a suspended execution waits for. */
 export interface WaitInfo {
-  kind: "timer" | "event" | "retry";
+  kind: "timer" | "event" | "retry" | "callback" | "child";
   opId: string;
   name: string;
   /** When it wakes up by itself (epoch ms), if ever. */
@@ -52,12 +59,56 @@ export interface Environment {
   uuid(): string;
 }
 
+/** An operation-id scope: the workflow body ("") or a group's child ("3.1"). */
+export class Scope {
+  /** Index of the next operation in this scope. */
+  counter = 0;
+  /** Received the execution's cancellation. */
+  cancelled = false;
+
+  constructor(
+    readonly prefix: string,
+    /** Opened after the cancellation was delivered (compensation code): it is not cancelled again. */
+    readonly afterCancel: boolean,
+  ) {}
+
+  opId(index: number): string {
+    return this.prefix === "" ? String(index) : `${this.prefix}.${index}`;
+  }
+}
+
+/** Where an operation is: its scope, its index there, and the command the code yielded. */
+export class Position {
+  private id: string | undefined;
+
+  constructor(
+    readonly scope: Scope,
+    readonly index: number,
+    readonly command: Command,
+  ) {}
+
+  get opId(): string {
+    return (this.id ??= this.scope.opId(this.index));
+  }
+
+  describe(): string {
+    return `${this.command.kind} '${this.command.name}' (#${this.opId})`;
+  }
+}
+
 /** The answer to one yielded command. */
 export type Decision =
   | { type: "resume"; value: unknown }
   | { type: "throw"; error: Error }
-  | { type: "run"; attempt: number; flushFirst: boolean }
-  | { type: "wait"; wait: WaitInfo };
+  /** Run attempt `attempt` of the step at `position` (for a callback, its send step). */
+  | { type: "run"; position: Position; attempt: number; flushFirst: boolean }
+  | { type: "wait"; wait: WaitInfo }
+  /** Run a group: open its children's scopes. `settled` is the child index a recorded early settlement names. */
+  | { type: "group"; position: Position; settled?: number }
+  /** Create the child execution (idempotently), then call childStarted. */
+  | { type: "startChild"; position: Position; childId: string; input?: string }
+  /** End the run and start the next with this input. */
+  | { type: "continueAsNew"; input?: string };
 
 interface OpRecord {
   kind: string;
@@ -65,58 +116,49 @@ interface OpRecord {
   events: HistoryEvent[];
 }
 
-/** The operation the workflow is at: its position in the root scope and its command. */
-class Current {
-  private id: string | undefined;
+type Handler<C extends Command> = (command: C, op: OpRecord | undefined, position: Position) => Decision;
+type Handlers = { [K in OperationKind]: Handler<Extract<Command, { kind: K }>> };
 
-  constructor(
-    readonly index: number,
-    readonly command: Command,
-  ) {}
+const NO_EVENTS: readonly HistoryEvent[] = Object.freeze([]);
 
-  /** The operation id, built only when an event or a message needs it. */
-  get opId(): string {
-    return (this.id ??= String(this.index));
-  }
-}
-
-type Handlers = { [K in OperationKind]: (command: Extract<Command, { kind: K }>, op: OpRecord | undefined) => Decision };
-
-/** Replays one run of an execution. Create one per cold turn; a warm cache keeps it with its generator. */
+/** Replays one run of an execution. Create one per cold turn; a warm cache keeps it with its fibers. */
 export class Replayer {
-  /** True until the workflow first reaches work the history does not hold; logs are silent meanwhile. */
-  replaying = true;
+  /** True until a fiber first reaches work the history does not hold; logs are silent meanwhile. */
+  replaying: boolean;
   /** The last value set with setStatus, as JSON text. */
   customStatus: string | undefined;
+  /** The workflow body's scope. */
+  readonly root = new Scope("", false);
+  /** Where step results are encoded; the message is built only when a value is refused. */
+  readonly resultSite: EncodeSite;
 
-  /** Operations of the root scope by position; ids of other shapes (nested scopes) by id. */
+  /** Operations of the root scope by position; other ids (nested scopes) by id. */
   private readonly rootOps: (OpRecord | undefined)[] = [];
   private readonly otherOps = new Map<string, OpRecord>();
-  private opCount = 0;
-  private readonly recordedOps: number;
-  private counter = 0;
+  /** Recorded operations per scope prefix, for the unreached check. */
+  private readonly recordedPerScope = new Map<string, number>();
+  private readonly patches = new Set<string>();
   private lastSeq: number;
   private buffer: HistoryEvent[] = [];
   private consumedNow: string[] = [];
   private readonly consumed = new Set<string>();
-  private cancelDelivered = false;
+  /** "none": no cancellation yet; "delivering": delivered this turn (to every fiber it reaches); "done". */
+  private cancelState: "none" | "delivering" | "done" = "none";
   private inboxByName = new Map<string, InboxItem[]>();
   private cancelItem: InboxItem | undefined;
-  private current: Current | undefined;
+  private lastPosition: Position | undefined;
   private readonly handlers: Handlers;
-  /** Where step results are encoded; one object per replayer, its message built only when a value is refused. */
-  readonly resultSite: EncodeSite;
 
   constructor(
     readonly executionId: string,
+    readonly runId: string,
     history: readonly HistoryEvent[],
     private readonly env: Environment,
     /** Largest value the store accepts, in UTF-8 bytes. */
     private readonly valueLimit: number,
   ) {
-    for (const event of history) this.index(event);
-    this.recordedOps = this.opCount;
-    this.replaying = this.recordedOps > 0;
+    for (const event of history) this.index(event, true);
+    this.replaying = (this.recordedPerScope.get("") ?? 0) > 0;
     this.lastSeq = history.length === 0 ? 0 : history[history.length - 1]!.seq;
     const replayer = this;
     this.resultSite = {
@@ -126,14 +168,26 @@ export class Replayer {
         return `${replayer.describeCurrent()} result`;
       },
     };
+    const group: Handler<GroupCommand | BranchCommand> = (command, op, position) => this.group(command, op, position);
     this.handlers = {
-      step: (command, op) => this.step(command, op),
-      sleep: (command, op) => this.sleep(command, op),
-      waitForEvent: (command, op) => this.waitForEvent(command, op),
-      now: (command, op) => this.value(command, op),
-      random: (command, op) => this.value(command, op),
-      uuid: (command, op) => this.value(command, op),
-      setStatus: (command, op) => this.setStatus(command, op),
+      step: (command, op, position) => this.step(command, op, position),
+      sleep: (command, op, position) => this.sleep(command, op, position),
+      waitForEvent: (command, op, position) => this.waitForEvent(command, op, position),
+      now: (command, op, position) => this.value(command, op, position),
+      random: (command, op, position) => this.value(command, op, position),
+      uuid: (command, op, position) => this.value(command, op, position),
+      setStatus: (command, op, position) => this.setStatus(command, op, position),
+      all: group,
+      race: group,
+      allSettled: group,
+      map: group,
+      branch: group,
+      child: (command, op, position) => this.child(command, op, position),
+      callback: (command, op, position) => this.callback(command, op, position),
+      continueAsNew: (command, op, position) => this.continueAsNew(command, op, position),
+      patched: () => {
+        throw new Error("Spindle internal error: patched() is answered by next(), not by a handler");
+      },
     };
   }
 
@@ -142,20 +196,19 @@ export class Replayer {
     return this.lastSeq;
   }
 
-  /** The command of the operation the workflow is at, if any. */
-  get currentCommand(): Command | undefined {
-    return this.current?.command;
-  }
-
-  /** True once a cancellation has been delivered to the workflow. */
+  /** True once a cancellation has been delivered to the workflow (this turn or before). */
   get cancelWasDelivered(): boolean {
-    return this.cancelDelivered;
+    return this.cancelState !== "none";
   }
 
-  /** The operation the workflow is at, if any. */
-  get position(): { opId: string; kind: string; name: string } | undefined {
-    const current = this.current;
-    return current && { opId: current.opId, kind: current.command.kind, name: current.command.name };
+  /** The operation last decided, for messages. */
+  get position(): Position | undefined {
+    return this.lastPosition;
+  }
+
+  /** Opens the scope of a group's child. Scopes opened after a cancellation are not cancelled again. */
+  openScope(prefix: string): Scope {
+    return new Scope(prefix, this.cancelState !== "none");
   }
 
   /** Replaces the view of pending inbox items (arrival order). Items the history consumed are ignored. */
@@ -174,6 +227,11 @@ export class Replayer {
     }
   }
 
+  /** Ends a turn: a cancellation delivered in it reaches no fiber in later turns. */
+  endTurn(): void {
+    if (this.cancelState === "delivering") this.cancelState = "done";
+  }
+
   /** Takes the events and consumed inbox ids recorded since the last call. */
   takeBuffer(): { events: HistoryEvent[]; consumed: string[] } {
     const taken = { events: this.buffer, consumed: this.consumedNow };
@@ -188,37 +246,37 @@ export class Replayer {
   }
 
   /**
-   * Answers the next command the workflow yields.
+   * Answers the next command a fiber yields in `scope`.
    * @throws NonDeterminismError when the history holds a different operation at this position.
    */
-  next(command: Command): Decision {
-    const index = this.counter++;
-    const op = this.rootOps[index];
+  next(scope: Scope, command: Command): { position: Position; decision: Decision } | { position: undefined; decision: Decision } {
+    if (command.kind === "patched") return { position: undefined, decision: this.patched(scope, command.name) };
+    const index = scope.counter++;
+    const op = scope.prefix === "" ? this.rootOps[index] : this.otherOps.get(scope.opId(index));
     if (op && (op.kind !== command.kind || op.name !== command.name)) {
-      throw this.mismatch(String(index), `${op.kind} '${op.name}'`, `${command.kind} '${command.name}'`);
+      throw this.mismatch(scope.opId(index), `${op.kind} '${op.name}'`, `${command.kind} '${command.name}'`);
     }
-    this.current = new Current(index, command);
-    return this.decide(command, op);
+    const position = new Position(scope, index, command);
+    this.lastPosition = position;
+    return { position, decision: this.decide(position, op) };
   }
 
-  /** Decides again for the operation the workflow waits at (after new inbox items or time). */
-  redecide(): Decision {
-    const current = this.current;
-    if (!current) throw new Error("Spindle internal error: redecide() with no current operation");
-    return this.decide(current.command, this.rootOps[current.index]);
+  /** Decides again for an operation a fiber waits at (after new inbox items, time, or its sub-step finishing). */
+  redecide(position: Position): Decision {
+    this.lastPosition = position;
+    return this.decide(position, this.opAt(position.opId));
   }
 
-  /** Records a successful step attempt; returns the decoded result for the workflow. */
-  stepSucceeded(attempt: number, resultText: string | undefined): Decision {
-    const current = this.currentStep();
+  /** Records a successful step attempt; returns the decoded result. */
+  stepSucceeded(position: Position, attempt: number, resultText: string | undefined): Decision {
     // Built directly (no spreads): this is the hottest path of a running workflow.
     const event: EventOf<"StepCompleted"> = {
       v: HISTORY_VERSION,
       seq: ++this.lastSeq,
       type: "StepCompleted",
-      opId: current.opId,
+      opId: position.opId,
       kind: "step",
-      name: current.command.name,
+      name: position.command.name,
       at: this.env.now(),
       attempt,
     };
@@ -228,56 +286,80 @@ export class Replayer {
   }
 
   /** Records a failed step attempt; decides on a retry (durable backoff) or the step's final failure. */
-  stepFailed(attempt: number, error: ErrorRecord): Decision {
-    const current = this.currentStep();
-    const command = current.command as StepCommand;
+  stepFailed(position: Position, attempt: number, error: ErrorRecord): Decision {
+    const command = position.command as StepCommand;
     if (willRetry(command.retry, attempt, error)) {
       const retryAt = this.env.now() + backoffMs(command.retry, attempt);
-      this.record({ type: "StepFailed", ...this.tag(current), attempt, error, retryAt });
-      return this.nextAttempt(current, command, attempt + 1, retryAt);
+      this.record({ type: "StepFailed", ...this.tag(position), attempt, error, retryAt });
+      return this.nextAttempt(position, attempt + 1, retryAt);
     }
-    this.record({ type: "StepFailed", ...this.tag(current), attempt, error });
-    return { type: "throw", error: this.stepFailure(current.opId, command, attempt, error) };
+    this.record({ type: "StepFailed", ...this.tag(position), attempt, error });
+    return { type: "throw", error: this.stepFailure(position, attempt, error) };
+  }
+
+  /** Records that a child execution exists; a detached child's start returns its id at once. */
+  childStarted(position: Position, childId: string): Decision {
+    const command = position.command as ChildCommand;
+    this.record({ type: "ChildStarted", ...this.tag(position), childId, ...(command.wait ? {} : { detached: true }) });
+    return this.redecide(position);
+  }
+
+  /** Records a group's early settlement on child `index` (once). */
+  groupSettled(position: Position, index: number): void {
+    const recorded = this.opAt(position.opId)?.events.some((event) => event.type === "GroupSettled");
+    if (!recorded) this.record({ type: "GroupSettled", ...this.tag(position), index });
   }
 
   /**
-   * Checks that the workflow reached every recorded operation before it ended.
+   * Checks that a fiber reached every operation recorded in its scope before it ended.
    * @throws NonDeterminismError when recorded operations were left unreached.
    */
-  checkAllReached(): void {
-    if (this.counter >= this.recordedOps) return;
-    const op = this.rootOps[this.counter];
-    throw this.mismatch(String(this.counter), op ? `${op.kind} '${op.name}'` : "an operation", "the workflow ended");
+  checkScopeReached(scope: Scope): void {
+    const recorded = this.recordedPerScope.get(scope.prefix) ?? 0;
+    if (scope.counter >= recorded) return;
+    const opId = scope.opId(scope.counter);
+    const op = this.opAt(opId);
+    throw this.mismatch(opId, op ? `${op.kind} '${op.name}'` : "an operation", "the code ended there");
   }
 
-  /** Records the end of the run. */
+  /** Records the end of the run, after checking the body reached every recorded operation. */
   finish(event: NewEvent): void {
-    this.checkAllReached();
+    this.checkScopeReached(this.root);
     this.record(event);
   }
 
-  /** The encode site for a value produced at the current operation. */
-  site(what: string): EncodeSite {
-    const current = this.current;
+  /** Records the end of this run by continue-as-new. */
+  continuedAsNew(nextRunId: string, input: string | undefined, workflow: string): void {
+    this.record({
+      type: "ContinuedAsNew",
+      opId: EXECUTION_OP,
+      kind: "execution",
+      name: workflow,
+      at: this.env.now(),
+      nextRunId,
+      ...(input === undefined ? {} : { input }),
+    });
+  }
+
+  /** The encode site for a value produced at an operation. */
+  site(position: Position | undefined, what: string): EncodeSite {
     return {
       executionId: this.executionId,
-      // Only read when a value is refused: not built on the hot path.
       get operation() {
-        return current ? `${current.command.kind} '${current.command.name}' (#${current.opId}) ${what}` : what;
+        return position ? `${position.describe()} ${what}` : what;
       },
       limit: this.valueLimit,
     };
   }
 
-  /** Human-readable name of the current operation, for errors. */
+  /** Human-readable name of the operation last decided, for errors. */
   describeCurrent(): string {
-    const current = this.current;
-    return current ? `${current.command.kind} '${current.command.name}' (#${current.opId})` : "the workflow body";
+    return this.lastPosition?.describe() ?? "the workflow body";
   }
 
   // --- handlers, one per operation kind -------------------------------------------------------------------------
 
-  private step(command: StepCommand, op: OpRecord | undefined): Decision {
+  private step(command: StepCommand, op: OpRecord | undefined, position: Position): Decision {
     let started = 0;
     let lastFailed: EventOf<"StepFailed"> | undefined;
     for (const event of op ? op.events : NO_EVENTS) {
@@ -285,24 +367,21 @@ export class Replayer {
         case "StepCompleted":
           return { type: "resume", value: decodeValue(event.result) };
         case "StepFailed":
-          if (event.retryAt === undefined) {
-            return { type: "throw", error: this.stepFailure(event.opId, command, event.attempt, event.error) };
-          }
+          if (event.retryAt === undefined) return { type: "throw", error: this.stepFailure(position, event.attempt, event.error) };
           lastFailed = event;
           break;
         case "StepStarted":
           started = event.attempt;
           break;
         case "CancelRequested":
-          return { type: "throw", error: this.cancelled(event.reason) };
+          return { type: "throw", error: this.cancelled(position, event.reason) };
         default:
           throw this.unexpected(event);
       }
     }
     this.replaying = false;
-    const cancel = this.deliverCancel();
+    const cancel = this.deliverCancel(position);
     if (cancel) return cancel;
-    const current = this.current!;
     const lastAttempt = lastFailed?.attempt ?? 0;
     if (started > lastAttempt) {
       // An at-most-once attempt started and never reported: it may or may not have had its effect, so it is not
@@ -315,13 +394,13 @@ export class Replayer {
       );
       error.name = "StepInterruptedError";
       delete error.stack;
-      return this.stepFailed(started, error);
+      return this.stepFailed(position, started, error);
     }
-    if (lastFailed) return this.nextAttempt(current, command, lastAttempt + 1, lastFailed.retryAt!);
-    return this.startAttempt(current, command, 1);
+    if (lastFailed) return this.nextAttempt(position, lastAttempt + 1, lastFailed.retryAt!);
+    return this.startAttempt(position, 1);
   }
 
-  private sleep(command: SleepCommand, op: OpRecord | undefined): Decision {
+  private sleep(command: SleepCommand, op: OpRecord | undefined, position: Position): Decision {
     let fireAt: number | undefined;
     for (const event of op ? op.events : NO_EVENTS) {
       switch (event.type) {
@@ -331,157 +410,353 @@ export class Replayer {
         case "TimerFired":
           return { type: "resume", value: undefined };
         case "CancelRequested":
-          return { type: "throw", error: this.cancelled(event.reason) };
+          return { type: "throw", error: this.cancelled(position, event.reason) };
         default:
           throw this.unexpected(event);
       }
     }
     this.replaying = false;
-    const cancel = this.deliverCancel();
+    const cancel = this.deliverCancel(position);
     if (cancel) return cancel;
-    const current = this.current!;
     if (fireAt === undefined) {
       fireAt = command.until ?? this.env.now() + (command.durationMs ?? 0);
-      this.record({ type: "TimerScheduled", ...this.tag(current), fireAt });
+      this.record({ type: "TimerScheduled", ...this.tag(position), fireAt });
     }
     if (this.env.now() >= fireAt) {
-      this.record({ type: "TimerFired", ...this.tag(current) });
+      this.record({ type: "TimerFired", ...this.tag(position) });
       return { type: "resume", value: undefined };
     }
-    return { type: "wait", wait: { kind: "timer", opId: current.opId, name: command.name, until: fireAt } };
+    return { type: "wait", wait: { kind: "timer", opId: position.opId, name: command.name, until: fireAt } };
   }
 
-  private waitForEvent(command: WaitForEventCommand, op: OpRecord | undefined): Decision {
+  private waitForEvent(command: WaitForEventCommand, op: OpRecord | undefined, position: Position): Decision {
     let started = false;
     let deadline: number | undefined;
     for (const event of op ? op.events : NO_EVENTS) {
       switch (event.type) {
         case "EventReceived":
-          return this.deliverPayload(command, event.payload);
+          return this.delivered(position, command.schema, decodeValue(event.payload), `event '${command.name}'`);
         case "WaitStarted":
           started = true;
           deadline = event.deadline;
           break;
         case "TimerFired":
-          return { type: "throw", error: this.timedOut(command) };
+          return { type: "throw", error: this.timedOut(position, command.timeoutMs) };
         case "CancelRequested":
-          return { type: "throw", error: this.cancelled(event.reason) };
+          return { type: "throw", error: this.cancelled(position, event.reason) };
         default:
           throw this.unexpected(event);
       }
     }
     this.replaying = false;
-    const cancel = this.deliverCancel();
+    const cancel = this.deliverCancel(position);
     if (cancel) return cancel;
-    const current = this.current!;
-    const item = this.inboxByName.get(command.name)?.shift();
+    const item = this.take(command.name);
     if (item) {
-      this.consume(item);
       this.record({
         type: "EventReceived",
-        ...this.tag(current),
+        ...this.tag(position),
         inboxId: item.id,
         ...(item.payload === undefined ? {} : { payload: item.payload }),
       });
-      return this.deliverPayload(command, item.payload);
+      return this.delivered(position, command.schema, decodeValue(item.payload), `event '${command.name}'`);
     }
-    if (!started) {
-      // Recorded even without a timeout, so a later change of the code at this position is caught on replay.
-      if (command.timeoutMs !== undefined) deadline = this.env.now() + command.timeoutMs;
-      this.record({ type: "WaitStarted", ...this.tag(current), ...(deadline === undefined ? {} : { deadline }) });
-    }
-    if (deadline !== undefined && this.env.now() >= deadline) {
-      this.record({ type: "TimerFired", ...this.tag(current) });
-      return { type: "throw", error: this.timedOut(command) };
-    }
-    const wait: WaitInfo = { kind: "event", opId: current.opId, name: command.name };
-    if (deadline !== undefined) wait.until = deadline;
-    return { type: "wait", wait };
+    return this.waitWithDeadline(position, "event", command.name, started, deadline, command.timeoutMs, "WaitStarted");
   }
 
-  private value(command: ValueCommand, op: OpRecord | undefined): Decision {
+  private value(command: ValueCommand, op: OpRecord | undefined, position: Position): Decision {
     const recorded = op?.events[0];
     if (recorded) {
       if (recorded.type !== "ValueRecorded") throw this.unexpected(recorded);
       return { type: "resume", value: decodeValue(recorded.value) };
     }
     this.replaying = false;
-    const cancel = this.deliverCancel();
+    const cancel = this.deliverCancel(position);
     if (cancel) return cancel;
     const value = command.kind === "now" ? this.env.now() : command.kind === "random" ? this.env.random() : this.env.uuid();
-    this.record({ type: "ValueRecorded", ...this.tag(this.current!), value: JSON.stringify(value) });
+    this.record({ type: "ValueRecorded", ...this.tag(position), value: JSON.stringify(value) });
     return { type: "resume", value };
   }
 
-  private setStatus(command: SetStatusCommand, op: OpRecord | undefined): Decision {
+  private setStatus(command: SetStatusCommand, op: OpRecord | undefined, position: Position): Decision {
     const recorded = op?.events[0];
     if (recorded) {
       if (recorded.type !== "StatusSet") throw this.unexpected(recorded);
       return { type: "resume", value: undefined };
     }
     this.replaying = false;
-    const cancel = this.deliverCancel();
+    const cancel = this.deliverCancel(position);
     if (cancel) return cancel;
     let text: string | undefined;
     try {
-      text = encodeValue(command.value, this.site("value"));
+      text = encodeValue(command.value, this.site(position, "value"));
     } catch (error) {
       return { type: "throw", error: error as Error };
     }
     this.customStatus = text;
-    this.record({ type: "StatusSet", ...this.tag(this.current!), ...(text === undefined ? {} : { value: text }) });
+    this.record({ type: "StatusSet", ...this.tag(position), ...(text === undefined ? {} : { value: text }) });
     return { type: "resume", value: undefined };
+  }
+
+  private group(command: GroupCommand | BranchCommand, op: OpRecord | undefined, position: Position): Decision {
+    let started = false;
+    let settled: number | undefined;
+    for (const event of op ? op.events : NO_EVENTS) {
+      if (event.type === "GroupStarted") started = true;
+      else if (event.type === "GroupSettled") settled = event.index;
+      else throw this.unexpected(event);
+    }
+    if (!started) {
+      this.replaying = false;
+      const size = command.kind === "branch" ? 1 : command.size;
+      this.record({ type: "GroupStarted", ...this.tag(position), size });
+    }
+    return settled === undefined ? { type: "group", position } : { type: "group", position, settled };
+  }
+
+  private child(command: ChildCommand, op: OpRecord | undefined, position: Position): Decision {
+    let childId: string | undefined;
+    for (const event of op ? op.events : NO_EVENTS) {
+      switch (event.type) {
+        case "ChildStarted":
+          childId = event.childId;
+          if (!command.wait) return { type: "resume", value: { id: childId } };
+          break;
+        case "ChildCompleted":
+          return this.childOutcome(position, event);
+        case "CancelRequested":
+          return { type: "throw", error: this.cancelled(position, event.reason) };
+        default:
+          throw this.unexpected(event);
+      }
+    }
+    this.replaying = false;
+    const cancel = this.deliverCancel(position);
+    if (cancel) return cancel;
+    if (childId === undefined) {
+      let input: string | undefined;
+      try {
+        input = encodeValue(command.input, this.site(position, "input"));
+      } catch (error) {
+        return { type: "throw", error: error as Error };
+      }
+      const id = command.id ?? `${this.executionId}:${this.runId}:${position.opId}`;
+      return input === undefined ? { type: "startChild", position, childId: id } : { type: "startChild", position, childId: id, input };
+    }
+    const item = this.take(`child:${childId}`);
+    if (item) {
+      const outcome = decodeValue(item.payload) as { status: EventOf<"ChildCompleted">["status"]; result?: string; error?: ErrorRecord };
+      const event: NewEvent = {
+        type: "ChildCompleted",
+        ...this.tag(position),
+        inboxId: item.id,
+        status: outcome.status,
+        ...(outcome.result === undefined ? {} : { result: outcome.result }),
+        ...(outcome.error === undefined ? {} : { error: outcome.error }),
+      };
+      this.record(event);
+      return this.childOutcome(position, event as EventOf<"ChildCompleted">);
+    }
+    return { type: "wait", wait: { kind: "child", opId: position.opId, name: childId } };
+  }
+
+  private callback(command: CallbackCommand, op: OpRecord | undefined, position: Position): Decision {
+    let token: string | undefined;
+    let deadline: number | undefined;
+    for (const event of op ? op.events : NO_EVENTS) {
+      switch (event.type) {
+        case "CallbackCreated":
+          token = event.token;
+          deadline = event.deadline;
+          break;
+        case "CallbackCompleted":
+          if (event.error) return { type: "throw", error: reviveError(event.error) };
+          return this.delivered(position, command.schema, decodeValue(event.value), `callback '${command.name}'`);
+        case "TimerFired":
+          return { type: "throw", error: this.timedOut(position, command.timeoutMs) };
+        case "CancelRequested":
+          return { type: "throw", error: this.cancelled(position, event.reason) };
+        default:
+          throw this.unexpected(event);
+      }
+    }
+    this.replaying = false;
+    const cancel = this.deliverCancel(position);
+    if (cancel) return cancel;
+    if (token === undefined) {
+      token = encodeToken(this.executionId, position.opId, this.env.uuid());
+      if (command.timeoutMs !== undefined) deadline = this.env.now() + command.timeoutMs;
+      this.record({ type: "CallbackCreated", ...this.tag(position), token, ...(deadline === undefined ? {} : { deadline }) });
+    }
+    // The token goes out through a step of its own, operation <id>.0, with the usual retries.
+    const sendToken = token;
+    const send = new Position(this.openScope(position.opId), 0, {
+      kind: "step",
+      name: `${command.name}:send`,
+      run: () => command.send(sendToken),
+      retry: command.retry,
+      atMostOnce: false,
+    });
+    const sent = this.step(send.command as StepCommand, this.opAt(send.opId), send);
+    if (sent.type !== "resume") return sent;
+    const item = this.take(`callback:${token}`);
+    if (item) {
+      const outcome = (decodeValue(item.payload) ?? {}) as { value?: string; error?: ErrorRecord };
+      this.record({
+        type: "CallbackCompleted",
+        ...this.tag(position),
+        inboxId: item.id,
+        ...(outcome.value === undefined ? {} : { value: outcome.value }),
+        ...(outcome.error === undefined ? {} : { error: outcome.error }),
+      });
+      if (outcome.error) return { type: "throw", error: reviveError(outcome.error) };
+      return this.delivered(position, command.schema, decodeValue(outcome.value), `callback '${command.name}'`);
+    }
+    if (deadline !== undefined && this.env.now() >= deadline) {
+      this.record({ type: "TimerFired", ...this.tag(position) });
+      return { type: "throw", error: this.timedOut(position, command.timeoutMs) };
+    }
+    const wait: WaitInfo = { kind: "callback", opId: position.opId, name: command.name };
+    if (deadline !== undefined) wait.until = deadline;
+    return { type: "wait", wait };
+  }
+
+  private continueAsNew(command: ContinueAsNewCommand, _op: OpRecord | undefined, position: Position): Decision {
+    this.replaying = false;
+    let input: string | undefined;
+    try {
+      input = encodeValue(command.input, this.site(position, "input"));
+    } catch (error) {
+      return { type: "throw", error: error as Error };
+    }
+    return input === undefined ? { type: "continueAsNew" } : { type: "continueAsNew", input };
+  }
+
+  /**
+   * patched(changeId): true when the history has this change's marker, or when the code is past the recorded
+   * history here (new work: the marker is recorded); false while replaying a history recorded before the change.
+   * It takes no position, so adding it does not shift the ids of the operations after it.
+   */
+  private patched(scope: Scope, changeId: string): Decision {
+    if (this.patches.has(changeId)) return { type: "resume", value: true };
+    if (this.opAt(scope.opId(scope.counter))) return { type: "resume", value: false };
+    this.record({ type: "PatchMarker", opId: `patch:${changeId}`, kind: "patched", name: changeId, at: this.env.now() });
+    return { type: "resume", value: true };
   }
 
   // --- helpers --------------------------------------------------------------------------------------------------
 
-  private decide(command: Command, op: OpRecord | undefined): Decision {
-    return (this.handlers[command.kind] as (command: Command, op: OpRecord | undefined) => Decision)(command, op);
+  private decide(position: Position, op: OpRecord | undefined): Decision {
+    const handler = this.handlers[position.command.kind] as Handler<Command>;
+    return handler(position.command, op, position);
   }
 
-  private startAttempt(current: Current, command: StepCommand, attempt: number): Decision {
-    if (command.atMostOnce) {
-      this.record({ type: "StepStarted", ...this.tag(current), attempt });
-      return { type: "run", attempt, flushFirst: true };
+  private opAt(opId: string): OpRecord | undefined {
+    const index = rootPosition(opId);
+    return index >= 0 ? this.rootOps[index] : this.otherOps.get(opId);
+  }
+
+  private take(name: string): InboxItem | undefined {
+    const item = this.inboxByName.get(name)?.shift();
+    if (item) this.consume(item);
+    return item;
+  }
+
+  private waitWithDeadline(
+    position: Position,
+    kind: "event",
+    name: string,
+    started: boolean,
+    recordedDeadline: number | undefined,
+    timeoutMs: number | undefined,
+    marker: "WaitStarted",
+  ): Decision {
+    let deadline = recordedDeadline;
+    if (!started) {
+      // Recorded even without a timeout, so a later change of the code at this position is caught on replay.
+      if (timeoutMs !== undefined) deadline = this.env.now() + timeoutMs;
+      this.record({ type: marker, ...this.tag(position), ...(deadline === undefined ? {} : { deadline }) });
     }
-    return { type: "run", attempt, flushFirst: false };
+    if (deadline !== undefined && this.env.now() >= deadline) {
+      this.record({ type: "TimerFired", ...this.tag(position) });
+      return { type: "throw", error: this.timedOut(position, timeoutMs) };
+    }
+    const wait: WaitInfo = { kind, opId: position.opId, name };
+    if (deadline !== undefined) wait.until = deadline;
+    return { type: "wait", wait };
   }
 
-  private nextAttempt(current: Current, command: StepCommand, attempt: number, retryAt: number): Decision {
-    if (this.env.now() >= retryAt) return this.startAttempt(current, command, attempt);
-    return { type: "wait", wait: { kind: "retry", opId: current.opId, name: command.name, until: retryAt } };
+  private startAttempt(position: Position, attempt: number): Decision {
+    if ((position.command as StepCommand).atMostOnce) {
+      this.record({ type: "StepStarted", ...this.tag(position), attempt });
+      return { type: "run", position, attempt, flushFirst: true };
+    }
+    return { type: "run", position, attempt, flushFirst: false };
   }
 
-  private deliverPayload(command: WaitForEventCommand, payload: string | undefined): Decision {
-    const value = decodeValue(payload);
-    if (!command.schema) return { type: "resume", value };
-    return this.validated(command.schema, value, `event '${command.name}'`);
+  private nextAttempt(position: Position, attempt: number, retryAt: number): Decision {
+    if (this.env.now() >= retryAt) return this.startAttempt(position, attempt);
+    return { type: "wait", wait: { kind: "retry", opId: position.opId, name: position.command.name, until: retryAt } };
   }
 
-  private validated(schema: SchemaLike<unknown>, value: unknown, what: string): Decision {
+  private childOutcome(position: Position, event: EventOf<"ChildCompleted">): Decision {
+    switch (event.status) {
+      case "completed":
+        return { type: "resume", value: decodeValue(event.result) };
+      case "failed":
+        return { type: "throw", error: reviveError(event.error ?? { name: "Error", message: "the child execution failed" }) };
+      default:
+        return {
+          type: "throw",
+          error: new CancelledError(
+            `Execution '${this.executionId}': child ${position.describe()} was ${event.status}.`,
+            { executionId: this.executionId, operation: position.describe() },
+          ),
+        };
+    }
+  }
+
+  private delivered(position: Position, schema: SchemaLike<unknown> | undefined, value: unknown, what: string): Decision {
+    if (!schema) return { type: "resume", value };
     const parsed = schema.safeParse(value);
     if (parsed.success) return { type: "resume", value: parsed.data };
     const error = new ValidationError(
-      `Execution '${this.executionId}': ${what} at ${this.describeCurrent()} does not match its schema: ` +
+      `Execution '${this.executionId}': ${what} at ${position.describe()} does not match its schema: ` +
         `${JSON.stringify(parsed.error.issues)}. Send a value that matches, or widen the schema.`,
-      { executionId: this.executionId, operation: this.describeCurrent(), issues: parsed.error.issues },
+      { executionId: this.executionId, operation: position.describe(), issues: parsed.error.issues },
     );
     return { type: "throw", error };
   }
 
-  private deliverCancel(): Decision | undefined {
-    const item = this.cancelItem;
-    if (!item || this.cancelDelivered) return undefined;
-    this.cancelItem = undefined;
-    this.consume(item);
+  /**
+   * Delivers a pending cancellation at this frontier operation: once to every fiber the turn of delivery reaches,
+   * never to scopes opened after it (compensation code) nor in later turns.
+   */
+  private deliverCancel(position: Position): Decision | undefined {
+    const scope = position.scope;
+    if (scope.cancelled || scope.afterCancel || this.cancelState === "done") return undefined;
+    if (this.cancelState === "none") {
+      const item = this.cancelItem;
+      if (!item) return undefined;
+      this.cancelItem = undefined;
+      this.consume(item);
+      this.cancelState = "delivering";
+      this.cancelReason = item.payload;
+      this.cancelInboxId = item.id;
+    }
+    scope.cancelled = true;
+    const reason = this.cancelReason;
     this.record({
       type: "CancelRequested",
-      ...this.tag(this.current!),
-      inboxId: item.id,
-      ...(item.payload === undefined ? {} : { reason: item.payload }),
+      ...this.tag(position),
+      inboxId: this.cancelInboxId!,
+      ...(reason === undefined ? {} : { reason }),
     });
-    return { type: "throw", error: this.cancelled(item.payload) };
+    return { type: "throw", error: this.cancelled(position, reason) };
   }
+
+  private cancelReason: string | undefined;
+  private cancelInboxId: string | undefined;
 
   private consume(item: InboxItem): void {
     this.consumed.add(item.id);
@@ -494,61 +769,72 @@ export class Replayer {
 
   private push(event: HistoryEvent): void {
     this.buffer.push(event);
-    this.index(event);
+    this.index(event, false);
   }
 
-  private index(event: HistoryEvent): void {
-    if (event.type === "EventReceived" || event.type === "CancelRequested") this.consumed.add(event.inboxId);
-    if (event.type === "CancelRequested") this.cancelDelivered = true;
-    if (event.type === "StatusSet") this.customStatus = event.value;
+  private index(event: HistoryEvent, loading: boolean): void {
+    switch (event.type) {
+      case "EventReceived":
+      case "ChildCompleted":
+      case "CallbackCompleted":
+        this.consumed.add(event.inboxId);
+        break;
+      case "CancelRequested":
+        this.consumed.add(event.inboxId);
+        if (loading) this.cancelState = "done";
+        break;
+      case "StatusSet":
+        this.customStatus = event.value;
+        break;
+      case "PatchMarker":
+        this.patches.add(event.name);
+        return;
+      default:
+        break;
+    }
     if (event.opId === EXECUTION_OP) return;
-    const position = rootPosition(event.opId);
-    const op = position >= 0 ? this.rootOps[position] : this.otherOps.get(event.opId);
+    const index = rootPosition(event.opId);
+    const op = index >= 0 ? this.rootOps[index] : this.otherOps.get(event.opId);
     if (op) {
       op.events.push(event);
       return;
     }
     const created: OpRecord = { kind: event.kind, name: event.name, events: [event] };
-    if (position >= 0) this.rootOps[position] = created;
+    if (index >= 0) this.rootOps[index] = created;
     else this.otherOps.set(event.opId, created);
-    this.opCount++;
+    const scope = index >= 0 ? "" : event.opId.slice(0, event.opId.lastIndexOf("."));
+    this.recordedPerScope.set(scope, (this.recordedPerScope.get(scope) ?? 0) + 1);
   }
 
-  private tag(current: Current): { opId: string; kind: string; name: string; at: number } {
-    return { opId: current.opId, kind: current.command.kind, name: current.command.name, at: this.env.now() };
+  private tag(position: Position): { opId: string; kind: string; name: string; at: number } {
+    return { opId: position.opId, kind: position.command.kind, name: position.command.name, at: this.env.now() };
   }
 
-  private currentStep(): Current {
-    const current = this.current;
-    if (current?.command.kind !== "step") throw new Error("Spindle internal error: no step is running");
-    return current;
-  }
-
-  private stepFailure(opId: string, command: StepCommand, attempts: number, error: ErrorRecord): StepFailedError {
-    const operation = `step '${command.name}' (#${opId})`;
+  private stepFailure(position: Position, attempts: number, error: ErrorRecord): StepFailedError {
+    const name = position.command.name;
     const plural = attempts === 1 ? "attempt" : "attempts";
     return new StepFailedError(
-      `Step '${command.name}' (#${opId}) of execution '${this.executionId}' failed after ${attempts} ${plural}: ` +
+      `Step '${name}' (#${position.opId}) of execution '${this.executionId}' failed after ${attempts} ${plural}: ` +
         `${error.name}: ${error.message.replace(/\.+$/, "")}. Catch StepFailedError in the workflow to handle it, or ` +
         `adjust the step's retry policy.`,
-      { executionId: this.executionId, operation, stepName: command.name, attempts, cause: reviveError(error) },
+      { executionId: this.executionId, operation: position.describe(), stepName: name, attempts, cause: reviveError(error) },
     );
   }
 
-  private timedOut(command: WaitForEventCommand): TimeoutError {
+  private timedOut(position: Position, timeoutMs: number | undefined): TimeoutError {
     return new TimeoutError(
-      `Execution '${this.executionId}': ${this.describeCurrent()} timed out after ${command.timeoutMs} ms with no ` +
-        `event '${command.name}'. Catch TimeoutError to handle it, or raise the timeout.`,
-      { executionId: this.executionId, operation: this.describeCurrent() },
+      `Execution '${this.executionId}': ${position.describe()} timed out after ${timeoutMs} ms with nothing ` +
+        `received. Catch TimeoutError to handle it, or raise the timeout.`,
+      { executionId: this.executionId, operation: position.describe() },
     );
   }
 
-  private cancelled(reason: string | undefined): CancelledError {
+  private cancelled(position: Position, reason: string | undefined): CancelledError {
     const why = reason === undefined ? "" : ` (${reason})`;
     return new CancelledError(
-      `Execution '${this.executionId}' was cancelled${why} at ${this.describeCurrent()}. Run compensation steps in ` +
+      `Execution '${this.executionId}' was cancelled${why} at ${position.describe()}. Run compensation steps in ` +
         `catch/finally and rethrow to end as cancelled.`,
-      { executionId: this.executionId, operation: this.describeCurrent(), ...(reason === undefined ? {} : { reason }) },
+      { executionId: this.executionId, operation: position.describe(), ...(reason === undefined ? {} : { reason }) },
     );
   }
 
@@ -570,7 +856,33 @@ export class Replayer {
   }
 }
 
-const NO_EVENTS: readonly HistoryEvent[] = Object.freeze([]);
+/** A callback token: opaque to callers, it names the execution and the operation it completes. */
+export function encodeToken(executionId: string, opId: string, nonce: string): string {
+  return `${toBase64Url(JSON.stringify([executionId, opId, nonce]))}`;
+}
+
+/** The execution and operation a token names, or undefined for anything that is not a token. */
+export function decodeToken(token: string): { executionId: string; opId: string } | undefined {
+  try {
+    const parts = JSON.parse(fromBase64Url(token)) as unknown;
+    if (!Array.isArray(parts) || parts.length !== 3 || !parts.every((part) => typeof part === "string")) return undefined;
+    return { executionId: parts[0] as string, opId: parts[1] as string };
+  } catch {
+    return undefined;
+  }
+}
+
+function toBase64Url(text: string): string {
+  const bytes = new TextEncoder().encode(text);
+  let binary = "";
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+function fromBase64Url(text: string): string {
+  const binary = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
+  return new TextDecoder().decode(Uint8Array.from(binary, (char) => char.charCodeAt(0)));
+}
 
 /** The position of a root-scope operation id ("0", "17"), or -1 for any other id. */
 function rootPosition(opId: string): number {

@@ -63,8 +63,75 @@ export interface SetStatusCommand {
   value: unknown;
 }
 
+/** Runs child operations or branches concurrently, each in its own operation-id scope. */
+export interface GroupCommand {
+  kind: "all" | "race" | "allSettled" | "map";
+  name: string;
+  /** How many children in all. */
+  size: number;
+  /** The i-th child (built lazily, so a map over 10,000 items holds only the children in flight). */
+  child(index: number): Yieldable<unknown>;
+  /** Most children in flight at once (map). */
+  concurrency: number;
+  /** map: settle every child (allSettled-style results) instead of failing fast. */
+  settle: boolean;
+}
+
+/** A sub-workflow run as a group's child: its own generator, its own operation-id scope. */
+export interface BranchCommand {
+  kind: "branch";
+  name: string;
+  body: () => AsyncGenerator<Envelope, unknown, unknown>;
+}
+
+/** Starts another workflow as its own execution, and (unless detached) waits for its outcome. */
+export interface ChildCommand {
+  kind: "child";
+  /** The child workflow's name. */
+  name: string;
+  input: unknown;
+  id?: string;
+  /** False for startChild: record the start and go on. */
+  wait: boolean;
+}
+
+/** A one-time token completed from outside (task token / human approval). */
+export interface CallbackCommand {
+  kind: "callback";
+  name: string;
+  /** Delivers the token; runs as a step (operation `<id>.0`). */
+  send: (token: string) => unknown;
+  retry: ResolvedRetry;
+  timeoutMs?: number;
+  schema?: SchemaLike<unknown>;
+}
+
+/** Versioning: true on code paths recorded after the change. */
+export interface PatchedCommand {
+  kind: "patched";
+  name: string;
+}
+
+/** Ends this run and starts a fresh run of the same execution. */
+export interface ContinueAsNewCommand {
+  kind: "continueAsNew";
+  name: string;
+  input: unknown;
+}
+
 /** Every command a workflow can yield. */
-export type Command = StepCommand | SleepCommand | WaitForEventCommand | ValueCommand | SetStatusCommand;
+export type Command =
+  | StepCommand
+  | SleepCommand
+  | WaitForEventCommand
+  | ValueCommand
+  | SetStatusCommand
+  | GroupCommand
+  | BranchCommand
+  | ChildCommand
+  | CallbackCommand
+  | PatchedCommand
+  | ContinueAsNewCommand;
 
 /** The kinds of operation, as recorded in the history. */
 export type OperationKind = Command["kind"];
@@ -125,4 +192,9 @@ class OperationIterator {
 /** Wraps a command as a typed operation. */
 export function operation<T>(command: Command): Yieldable<T> {
   return new Operation<T>(command as Envelope);
+}
+
+/** The command inside an operation made by `operation()`, or undefined for a composed Yieldable. */
+export function commandOf(yieldable: Yieldable<unknown>): Command | undefined {
+  return yieldable instanceof Operation ? (yieldable as unknown as { envelope: Command }).envelope : undefined;
 }

@@ -26,7 +26,7 @@ import type { Clock } from "./clock.js";
 import { systemClock } from "./clock.js";
 import type { Logger } from "./log.js";
 import { consoleLogger } from "./log.js";
-import type { Session, StepFunction, TurnDeps, TurnResult } from "./turn.js";
+import type { ChildStart, Session, StepFunction, TurnDeps, TurnResult } from "./turn.js";
 import { loadHistory, notFound, runTurn } from "./turn.js";
 
 /** Options of `createEngine`. */
@@ -198,6 +198,13 @@ export class Engine {
         return true;
       },
       timedSteps: this.timedSteps,
+      newRunId: () => this.ulid(),
+      startChild: (request) => this.createChild(request),
+      notifyParent: (record) => this.notifyParent(record),
+      ensureChildReported: async (childId) => {
+        const child = await this.store.get(childId);
+        if (child && CLOSED_STATUSES.has(child.status) && child.parent) await this.notifyParent(child);
+      },
       ...(internals.stepOverride ? { stepOverride: internals.stepOverride } : {}),
     };
     if (options.pollInterval !== undefined && this.mode === "in-process") {
@@ -582,6 +589,62 @@ export class Engine {
 
   // --- internals ------------------------------------------------------------------------------------------------
 
+  /** Creates a child execution for a parent's turn, idempotently by id, and gets it going. */
+  private async createChild(request: ChildStart): Promise<void> {
+    const definition = this.lookup(request.workflow, request.childId);
+    let input = request.input;
+    if (definition.inputSchema) {
+      const parsed = definition.inputSchema.safeParse(decodeValue(input));
+      if (!parsed.success) {
+        throw new ValidationError(
+          `Execution '${request.parentId}': the input of child workflow '${request.workflow}' (#${request.opId}) ` +
+            `does not match its input schema: ${JSON.stringify(parsed.error.issues)}. Fix the input passed to child().`,
+          { executionId: request.parentId, operation: `child '${request.workflow}' (#${request.opId})`, issues: parsed.error.issues },
+        );
+      }
+      input = encodeValue(parsed.data, {
+        executionId: request.parentId,
+        operation: `the input of child '${request.workflow}' (#${request.opId})`,
+        limit: this.store.limits.maxValueBytes,
+      });
+    }
+    const execution = newExecution({
+      id: request.childId,
+      workflow: request.workflow,
+      runId: this.ulid(),
+      at: this.clock.now(),
+      ...(input === undefined ? {} : { input }),
+      ...(request.wait ? { parent: { executionId: request.parentId, opId: request.opId } } : {}),
+    });
+    const outcome = await this.store.create(execution);
+    const existing = outcome.record;
+    if (!outcome.created && (existing.workflow !== request.workflow || existing.input !== input)) {
+      throw new IdempotencyConflictError(
+        `Execution '${request.parentId}': child id '${request.childId}' (#${request.opId}) is taken by another ` +
+          `execution (workflow '${existing.workflow}'). Give the child a unique id.`,
+        { executionId: request.parentId, operation: `child '${request.workflow}' (#${request.opId})` },
+      );
+    }
+    if (!CLOSED_STATUSES.has(existing.status)) this.kick(request.childId);
+    else if (existing.parent) await this.notifyParent(existing);
+  }
+
+  /** Reports a closed child's outcome to its parent's inbox (idempotent by key). */
+  private async notifyParent(record: ExecutionRecord): Promise<void> {
+    const parent = record.parent;
+    if (!parent) return;
+    const outcome = { status: record.status, result: record.result, error: record.error };
+    const written = await this.store.writeInbox(parent.executionId, {
+      id: this.ulid(),
+      key: `child:${record.id}`,
+      type: "child",
+      name: `child:${record.id}`,
+      payload: JSON.stringify(outcome),
+      at: this.clock.now(),
+    });
+    if (written.status === "written") this.inboxChanged(parent.executionId);
+  }
+
   private poll(intervalMs: number): void {
     const tick = () => {
       if (this.closed) return;
@@ -687,6 +750,8 @@ export class Engine {
     if (CLOSED_STATUSES.has(result.status)) {
       this.cancelTimer(id);
       this.settledById(id);
+    } else if (result.status === "running") {
+      this.kick(id); // more to do now (a continueAsNew started the next run)
     } else if (result.wakeAt !== undefined) {
       this.scheduleWake(id, result.wakeAt);
     } else {

@@ -1,33 +1,47 @@
-// One turn of one execution: load the record, history and inbox; replay (or continue a warm generator); execute what
-// is new until the workflow completes or waits; append the new events at the version loaded. Each step's outcome is
-// appended as soon as the step completes; a lost race surfaces as ConcurrencyError and nothing the turn ran after
-// its last successful append is recorded.
-import { decodeValue, encodeValue } from "../core/codec.js";
+// One turn of one execution: load the record, history and inbox; replay (or continue a warm session); run the
+// workflow's fibers, executing what is new, until the body ends or every fiber waits; append the new events at the
+// version loaded. Steps run concurrently; each completion is appended as soon as it arrives, completions that arrive
+// together in one append. A lost race surfaces as ConcurrencyError and nothing after the last append is recorded.
+import { encodeValue } from "../core/codec.js";
 import { toErrorRecord } from "../core/error-record.js";
-import type { HistoryEvent, NewEvent } from "../core/history.js";
-import { checkHistory, EXECUTION_OP } from "../core/history.js";
-import type { Decision, Environment, InboxItem, WaitInfo } from "../core/replayer.js";
-import { Replayer } from "../core/replayer.js";
-import type { Envelope, StepCommand, StepContext } from "../core/yieldable.js";
+import type { NewEvent } from "../core/history.js";
+import { EXECUTION_OP } from "../core/history.js";
+import type { Decision, Environment, InboxItem, Position, WaitInfo } from "../core/replayer.js";
+import type { ChildCommand, StepCommand } from "../core/yieldable.js";
 import {
   CancelledError,
   ConcurrencyError,
-  ExecutionNotFoundError,
-  HistoryCorruptedError,
-  StepTimeoutError,
+  IdempotencyConflictError,
   ValidationError,
+  WorkflowNotFoundError,
 } from "../errors.js";
-import type { ExecutionRecord, ExecutionStatus, HistoryStore, LoadedPage, RecordUpdate } from "../store/history-store.js";
-import { CLOSED_STATUSES } from "../store/history-store.js";
+import type { AppendRequest, ExecutionRecord, ExecutionStatus, HistoryStore, RecordUpdate } from "../store/history-store.js";
+import { CLOSED_STATUSES, newExecution } from "../store/history-store.js";
 import type { AnyWorkflow } from "../workflow.js";
-import { workflowContext } from "../workflow.js";
-import type { Parked, WarmCache } from "./cache.js";
+import type { StepFunction } from "./attempt.js";
+import { AttemptContext, invokeWithTimeout, isThenable } from "./attempt.js";
+import type { WarmCache } from "./cache.js";
 import type { Clock } from "./clock.js";
+import type { Settlement } from "./fibers.js";
+import { Fiber, GroupRun } from "./fibers.js";
 import type { Logger } from "./log.js";
-import { scopedLogger } from "./log.js";
+import type { Session } from "./session.js";
+import { loadHistory, notFound, openSession } from "./session.js";
 
-/** A step function as the engine calls it. */
-export type StepFunction = (context: StepContext) => unknown;
+export type { StepFunction } from "./attempt.js";
+export type { Session } from "./session.js";
+export { loadHistory, notFound } from "./session.js";
+
+/** A child execution to create for a parent. */
+export interface ChildStart {
+  parentId: string;
+  opId: string;
+  workflow: string;
+  childId: string;
+  input?: string;
+  /** False for a detached child (startChild): it does not report back. */
+  wait: boolean;
+}
 
 /** What a turn needs from the engine. */
 export interface TurnDeps {
@@ -47,17 +61,28 @@ export interface TurnDeps {
   takeInboxSignal(id: string): boolean;
   /** Counts step attempts with a timeout that are running now (the test kit lets time skip to their timeout). */
   timedSteps: { running: number };
+  /** A new run id (continueAsNew). */
+  newRunId(): string;
+  /**
+   * Creates a child execution, idempotently.
+   * @throws ValidationError, WorkflowNotFoundError, IdempotencyConflictError: thrown into the workflow.
+   */
+  startChild(request: ChildStart): Promise<void>;
+  /** Tells a closed child's parent how it ended (idempotent). */
+  notifyParent(record: ExecutionRecord): Promise<void>;
+  /** Makes sure a closed child has told this parent (after a crash between its end and its report). */
+  ensureChildReported(childId: string): Promise<void>;
+  /** Replay checks: stop with ReplayStop at the first new effect or event instead of running it. */
+  replayOnly?: boolean;
 }
 
-/** A workflow generator with its replayer: what the warm cache keeps between turns. */
-export interface Session extends Parked {
-  executionId: string;
-  workflow: AnyWorkflow;
-  replayer: Replayer;
-  generator: AsyncGenerator<Envelope, unknown, unknown>;
-  /** The generator has run to its first yield (or further). */
-  started: boolean;
-  warned: boolean;
+/** How a replay-only turn stopped: at the first work the history does not hold, or at the end of the body. */
+export class ReplayStop {
+  constructor(
+    readonly outcome:
+      | { kind: "frontier"; position?: { opId: string; kind: string; name: string } }
+      | { kind: "ended"; event: NewEvent },
+  ) {}
 }
 
 /** What a turn did. */
@@ -68,7 +93,7 @@ export interface TurnResult {
   version: number;
   /** Events this turn appended. */
   appended: number;
-  /** False when a warm generator continued without replaying the history. */
+  /** False when a warm session continued without replaying the history. */
   replayed: boolean;
   wakeAt?: number;
   waitingFor: WaitInfo[];
@@ -84,67 +109,26 @@ export async function runTurn(deps: TurnDeps, id: string): Promise<TurnResult> {
   let page = await deps.store.load(id, parked ? { afterSeq: parked.version } : {});
   if (!page) throw notFound(id);
   const record = page.record;
-  if (CLOSED_STATUSES.has(record.status)) return resultOf(record, 0, false);
+  if (CLOSED_STATUSES.has(record.status)) {
+    if (record.parent) await deps.notifyParent(record);
+    return resultOf(record, 0, false);
+  }
   let session: Session;
   if (parked && parked.runId === record.runId && parked.version === record.version && page.events.length === 0) {
     session = parked;
   } else {
     if (parked) page = (await deps.store.load(id)) ?? page;
-    session = openSession(deps, id, page.record, await loadHistory(deps.store, id, page));
+    const events = await loadHistory(deps.store, id, page);
+    session = openSession({ ...deps, valueLimit: deps.store.limits.maxValueBytes }, page.record, events);
   }
   return new Turn(deps, session, page.record, page.inbox).run();
 }
 
-/**
- * Loads and validates every event of the current run, following pages.
- * @throws HistoryCorruptedError when events are missing, malformed or out of sequence.
- */
-export async function loadHistory(store: HistoryStore, id: string, first: LoadedPage): Promise<HistoryEvent[]> {
-  const raw: unknown[] = first.events;
-  const version = first.record.version;
-  let more = first.more;
-  while (more && raw.length < version) {
-    const page = await store.load(id, { afterSeq: raw.length });
-    if (!page) throw notFound(id);
-    for (const event of page.events) raw.push(event);
-    more = page.more && page.events.length > 0;
-  }
-  if (raw.length > version) raw.length = version;
-  const events = checkHistory(id, raw);
-  if (events.length < version) {
-    throw new HistoryCorruptedError(
-      `History of execution '${id}' is corrupted: the record is at version ${version} but only ${events.length} ` +
-        `events are stored. Nothing was overwritten; restore the missing events from a backup or terminate it.`,
-      { executionId: id },
-    );
-  }
-  const started = events[0];
-  if (started?.type === "ExecutionStarted" && started.runId !== first.record.runId) {
-    throw new HistoryCorruptedError(
-      `History of execution '${id}' is corrupted: its events belong to run ${started.runId} but the record is on ` +
-        `run ${first.record.runId}. Nothing was overwritten; inspect the stored items.`,
-      { executionId: id },
-    );
-  }
-  return events;
-}
-
-function openSession(deps: TurnDeps, id: string, record: ExecutionRecord, events: HistoryEvent[]): Session {
-  const workflow = deps.workflow(record.workflow, id);
-  const started = events[0];
-  const input = started?.type === "ExecutionStarted" ? decodeValue(started.input) : undefined;
-  const replayer = new Replayer(id, events, deps.env, deps.store.limits.maxValueBytes);
-  const log = scopedLogger(deps.logger, { executionId: id, workflow: workflow.name }, () => replayer.replaying);
-  const context = workflowContext({ executionId: id, runId: record.runId, workflowName: workflow.name, log });
-  const generator = workflow.body(input, context);
-  if (typeof generator?.next !== "function" || typeof generator.throw !== "function") {
-    throw new ValidationError(
-      `Workflow '${workflow.name}' (execution '${id}'): the body did not return a generator. Declare it as ` +
-        `'async function* (input, ctx) { ... }'.`,
-      { executionId: id },
-    );
-  }
-  return { executionId: id, runId: record.runId, version: record.version, workflow, replayer, generator, started: false, warned: false };
+interface RunningStep {
+  fiber: Fiber;
+  position: Position;
+  attempt: number;
+  outcome?: Settlement;
 }
 
 class Turn {
@@ -153,6 +137,12 @@ class Turn {
   private appended = 0;
   private record: ExecutionRecord;
   private readonly replayed: boolean;
+  private readonly ready: Fiber[] = [];
+  private readonly running = new Set<RunningStep>();
+  private settledSteps: RunningStep[] = [];
+  private wake: (() => void) | undefined;
+  private result: TurnResult | undefined;
+  private childrenChecked = false;
 
   constructor(
     private readonly deps: TurnDeps,
@@ -163,7 +153,7 @@ class Turn {
     this.record = record;
     this.version = record.version;
     this.inboxSeen = record.inboxSeq;
-    this.replayed = !session.started;
+    this.replayed = !session.root.started;
     session.replayer.setInbox(inbox);
   }
 
@@ -172,84 +162,308 @@ class Turn {
   }
 
   async run(): Promise<TurnResult> {
-    const { replayer, generator } = this.session;
-    let decision: Decision | undefined = this.session.started ? replayer.redecide() : undefined;
-    for (;;) {
-      if (decision === undefined || decision.type === "resume" || decision.type === "throw") {
-        let next: IteratorResult<Envelope, unknown>;
-        try {
-          if (decision === undefined) next = await generator.next();
-          else if (decision.type === "resume") next = await generator.next(decision.value);
-          else next = await generator.throw(decision.error);
-        } catch (error) {
-          return this.end({ ok: false, error });
-        }
-        this.session.started = true;
-        if (next.done) return this.end({ ok: true, value: next.value });
-        if (this.deps.takeInboxSignal(this.id)) await this.reloadInbox();
-        decision = replayer.next(next.value);
-      } else if (decision.type === "run") {
-        decision = await this.runStep(decision.attempt, decision.flushFirst);
-      } else {
-        const until = decision.wait.until;
-        const signalled = this.deps.takeInboxSignal(this.id);
-        if (signalled) await this.reloadInbox();
-        if (signalled || (until !== undefined && until <= this.deps.clock.now())) {
-          decision = replayer.redecide();
-          if (decision.type !== "wait" || decision.wait.until !== until) continue;
-        }
-        return this.suspend(decision.wait);
-      }
-    }
-  }
-
-  private async runStep(attempt: number, flushFirst: boolean): Promise<Decision> {
-    const { replayer } = this.session;
-    const command = replayer.currentCommand as StepCommand;
-    if (flushFirst) await this.flush("running", [], this.deps.clock.now() + this.deps.staleTurnMs);
-    const fn = this.deps.stepOverride?.(command.name) ?? command.run;
-    let next: Decision;
     try {
-      const context = new AttemptContext(attempt, this.id, this.session.runId, replayer.position!.opId);
-      let value = command.timeoutMs === undefined ? fn(context) : invokeWithTimeout(fn, context, command.timeoutMs, this.deps, replayer);
-      if (isThenable(value)) value = await value;
-      if (command.schema) {
-        const parsed = command.schema.safeParse(value);
-        if (!parsed.success) {
-          throw new ValidationError(
-            `Execution '${this.id}': the result of ${replayer.describeCurrent()} does not match the step's schema: ` +
-              `${JSON.stringify(parsed.error.issues)}. Fix the step or its schema.`,
-            { executionId: this.id, operation: replayer.describeCurrent(), issues: parsed.error.issues },
-          );
+      if (this.session.root.started) await this.redecideWaiting();
+      else this.ready.push(this.session.root);
+      for (;;) {
+        await this.drain();
+        if (this.result) return this.result;
+        if (this.running.size > 0) {
+          await this.collectSteps();
+          continue;
         }
-        value = parsed.data;
+        if (await this.refresh()) continue;
+        return await this.suspend();
       }
-      next = replayer.stepSucceeded(attempt, encodeValue(value, replayer.resultSite));
-    } catch (error) {
-      next = replayer.stepFailed(attempt, toErrorRecord(error));
+    } finally {
+      this.session.replayer.endTurn();
     }
-    if (next.type === "resume" || next.type === "throw") {
-      await this.flush("running", [], this.deps.clock.now() + this.deps.staleTurnMs);
-    }
-    return next;
   }
 
-  private async suspend(wait: WaitInfo): Promise<TurnResult> {
-    const wakeAt = wait.until ?? null;
+  /** Runs ready fibers until each waits, runs a step, or ends. */
+  private async drain(): Promise<void> {
+    while (this.ready.length > 0 && !this.result) {
+      const fiber = this.ready.shift()!;
+      if (!fiber.dead) await this.advance(fiber);
+    }
+  }
+
+  private async advance(fiber: Fiber): Promise<void> {
+    const input = fiber.input;
+    fiber.input = undefined;
+    let next: IteratorResult<unknown, unknown>;
+    try {
+      if (input === undefined) next = await fiber.generator.next();
+      else if (input.type === "resume") next = await fiber.generator.next(input.value);
+      else next = await fiber.generator.throw((input as { error: Error }).error);
+    } catch (error) {
+      fiber.started = true;
+      return this.fiberEnded(fiber, { ok: false, error });
+    }
+    fiber.started = true;
+    if (next.done) return this.fiberEnded(fiber, { ok: true, value: next.value });
+    if (this.deps.takeInboxSignal(this.id)) await this.reloadInbox();
+    const { position, decision } = this.session.replayer.next(fiber.scope, next.value as never);
+    if (position) fiber.position = position;
+    await this.apply(fiber, decision);
+  }
+
+  private async apply(fiber: Fiber, decision: Decision): Promise<void> {
+    if (this.deps.replayOnly && (this.session.replayer.hasBuffered || decision.type === "run" || decision.type === "startChild" || decision.type === "continueAsNew")) {
+      throw this.frontier(fiber);
+    }
+    switch (decision.type) {
+      case "resume":
+      case "throw":
+        fiber.input = decision;
+        this.ready.push(fiber);
+        return;
+      case "wait":
+        fiber.wait = decision.wait;
+        this.session.waiting.add(fiber);
+        return;
+      case "run":
+        return this.startStep(fiber, decision.position, decision.attempt, decision.flushFirst);
+      case "group":
+        return this.startGroup(fiber, new GroupRun(decision.position, decision.position.command as never, fiber, decision.settled));
+      case "startChild":
+        return this.startChild(fiber, decision.position, decision.childId, decision.input);
+      case "continueAsNew":
+        this.result = await this.continueAsNew(decision.input);
+        return;
+    }
+  }
+
+  // --- steps ------------------------------------------------------------------------------------------------------
+
+  private async startStep(fiber: Fiber, position: Position, attempt: number, flushFirst: boolean): Promise<void> {
+    if (flushFirst) await this.flush("running", [], this.staleAt());
+    const command = position.command as StepCommand;
+    const fn = this.deps.stepOverride?.(command.name) ?? command.run;
+    const step: RunningStep = { fiber, position, attempt };
+    this.running.add(step);
+    const settle = (outcome: Settlement) => {
+      step.outcome = outcome;
+      this.settledSteps.push(step);
+      this.wake?.();
+    };
+    try {
+      const context = new AttemptContext(attempt, this.id, this.session.runId, position.opId);
+      const value =
+        command.timeoutMs === undefined
+          ? fn(context)
+          : invokeWithTimeout(fn, context, command.timeoutMs, this.deps, this.session.replayer);
+      if (isThenable(value)) {
+        value.then(
+          (result) => settle({ ok: true, value: result }),
+          (error: unknown) => settle({ ok: false, error }),
+        );
+      } else settle({ ok: true, value });
+    } catch (error) {
+      settle({ ok: false, error });
+    }
+  }
+
+  /** Records the steps that have settled (waiting for one if none has) and appends their completions together. */
+  private async collectSteps(): Promise<void> {
+    if (this.settledSteps.length === 0) await new Promise<void>((resolve) => (this.wake = resolve));
+    this.wake = undefined;
+    const batch = this.settledSteps;
+    this.settledSteps = [];
+    let completed = false;
+    for (const step of batch) {
+      this.running.delete(step);
+      if (step.fiber.dead) continue; // a dropped branch's step: its result is not recorded
+      let decision = this.recordStep(step);
+      if (decision.type === "resume" || decision.type === "throw") completed = true;
+      if (step.position !== step.fiber.position) decision = this.session.replayer.redecide(step.fiber.position!);
+      await this.apply(step.fiber, decision);
+    }
+    if (completed && this.session.replayer.hasBuffered) await this.flush("running", [], this.staleAt());
+  }
+
+  private recordStep(step: RunningStep): Decision {
+    const { replayer } = this.session;
+    const command = step.position.command as StepCommand;
+    const outcome = step.outcome!;
+    if (outcome.ok) {
+      try {
+        let value = outcome.value;
+        if (command.schema) {
+          const parsed = command.schema.safeParse(value);
+          if (!parsed.success) {
+            throw new ValidationError(
+              `Execution '${this.id}': the result of ${step.position.describe()} does not match the step's schema: ` +
+                `${JSON.stringify(parsed.error.issues)}. Fix the step or its schema.`,
+              { executionId: this.id, operation: step.position.describe(), issues: parsed.error.issues },
+            );
+          }
+          value = parsed.data;
+        }
+        return replayer.stepSucceeded(step.position, step.attempt, encodeValue(value, replayer.site(step.position, "result")));
+      } catch (error) {
+        return replayer.stepFailed(step.position, step.attempt, toErrorRecord(error));
+      }
+    }
+    return replayer.stepFailed(step.position, step.attempt, toErrorRecord(outcome.error));
+  }
+
+  // --- groups and fibers ------------------------------------------------------------------------------------------
+
+  private startGroup(parent: Fiber, group: GroupRun): void {
+    parent.inGroup = group;
+    const empty = group.whenEmpty();
+    if (empty) {
+      group.done = true;
+      parent.inGroup = undefined;
+      parent.input = empty;
+      this.ready.push(parent);
+      return;
+    }
+    this.startChildren(group);
+  }
+
+  private startChildren(group: GroupRun): void {
+    for (const index of group.startable()) {
+      const scope = this.session.replayer.openScope(`${group.position.opId}.${index}`);
+      let generator;
+      try {
+        generator = group.generatorOf(index);
+      } catch (error) {
+        generator = failing(error);
+      }
+      const child = new Fiber(scope, generator, group, index);
+      group.children.set(index, child);
+      this.ready.push(child);
+    }
+  }
+
+  private async fiberEnded(fiber: Fiber, outcome: Settlement): Promise<void> {
+    if (fiber === this.session.root) {
+      this.result = await this.end(outcome);
+      return;
+    }
+    const group = fiber.group!;
+    if (group.done || fiber.dead) return;
+    this.session.replayer.checkScopeReached(fiber.scope);
+    const settled = group.childEnded(fiber.index, outcome);
+    if (!settled) {
+      this.startChildren(group);
+      return;
+    }
+    group.done = true;
+    for (const other of group.children.values()) this.drop(other);
+    if (settled.early !== undefined) this.session.replayer.groupSettled(group.position, settled.early);
+    group.parent.inGroup = undefined;
+    group.parent.input = settled.parent;
+    this.ready.push(group.parent);
+  }
+
+  /** Drops a fiber and everything under it: its waits and timers go, its running steps are not recorded. */
+  private drop(fiber: Fiber): void {
+    fiber.dead = true;
+    this.session.waiting.delete(fiber);
+    const group = fiber.inGroup;
+    if (group && !group.done) {
+      group.done = true;
+      for (const child of group.children.values()) this.drop(child);
+    }
+  }
+
+  // --- children and continue-as-new ---------------------------------------------------------------------------------
+
+  private async startChild(fiber: Fiber, position: Position, childId: string, input: string | undefined): Promise<void> {
+    const command = position.command as ChildCommand;
+    try {
+      await this.deps.startChild({
+        parentId: this.id,
+        opId: position.opId,
+        workflow: command.name,
+        childId,
+        wait: command.wait,
+        ...(input === undefined ? {} : { input }),
+      });
+    } catch (error) {
+      if (error instanceof ValidationError || error instanceof WorkflowNotFoundError || error instanceof IdempotencyConflictError) {
+        fiber.input = { type: "throw", error };
+        this.ready.push(fiber);
+        return;
+      }
+      throw error;
+    }
+    await this.apply(fiber, this.session.replayer.childStarted(position, childId));
+  }
+
+  private async continueAsNew(input: string | undefined): Promise<TurnResult> {
+    const { replayer, workflow } = this.session;
+    const runId = this.deps.newRunId();
+    replayer.continuedAsNew(runId, input, workflow.name);
+    const next = newExecution({ id: this.id, workflow: workflow.name, runId, at: this.deps.clock.now(), ...(input === undefined ? {} : { input }) });
+    await this.flush("running", [], this.deps.clock.now(), {}, { runId, events: next.events, ...(input === undefined ? {} : { input }) });
+    this.deps.cache.drop(this.id);
+    return resultOf(this.record, this.appended, this.replayed);
+  }
+
+  // --- waiting, suspending, ending --------------------------------------------------------------------------------
+
+  /** Decides again for every waiting fiber (a warm session resumed, new inbox items, time passed). */
+  private async redecideWaiting(): Promise<void> {
+    for (const fiber of [...this.session.waiting]) {
+      if (fiber.dead) continue;
+      this.session.waiting.delete(fiber);
+      await this.apply(fiber, this.session.replayer.redecide(fiber.position!));
+    }
+  }
+
+  /** Looks for anything that un-blocks a waiting fiber: new inbox items, due times, children that ended unheard. */
+  private async refresh(): Promise<boolean> {
+    if (this.replayed && !this.childrenChecked) {
+      this.childrenChecked = true;
+      for (const fiber of this.session.waiting) {
+        if (fiber.wait?.kind === "child") await this.deps.ensureChildReported(fiber.wait.name);
+      }
+    }
+    const signalled = this.deps.takeInboxSignal(this.id);
+    if (signalled) await this.reloadInbox();
+    const now = this.deps.clock.now();
+    let due = false;
+    for (const fiber of this.session.waiting) if (fiber.wait?.until !== undefined && fiber.wait.until <= now) due = true;
+    if (!signalled && !due) return false;
+    await this.redecideWaiting();
+    return this.ready.length > 0 || this.running.size > 0 || this.result !== undefined;
+  }
+
+  private frontier(fiber: Fiber | undefined): ReplayStop {
+    const position = fiber?.position;
+    return new ReplayStop({
+      kind: "frontier",
+      ...(position ? { position: { opId: position.opId, kind: position.command.kind, name: position.command.name } } : {}),
+    });
+  }
+
+  private async suspend(): Promise<TurnResult> {
+    if (this.deps.replayOnly) throw this.frontier(this.session.waiting.values().next().value);
+    const waits: WaitInfo[] = [];
+    let wakeAt: number | null = null;
+    for (const fiber of this.session.waiting) {
+      const wait = fiber.wait!;
+      waits.push(wait);
+      if (wait.until !== undefined && (wakeAt === null || wait.until < wakeAt)) wakeAt = wait.until;
+    }
     const record = this.record;
     const unchanged =
       !this.session.replayer.hasBuffered &&
       record.status === "suspended" &&
       record.inboxSeen === this.inboxSeen &&
       (record.wakeAt ?? null) === wakeAt &&
-      sameWait(record.waitingFor[0], wait);
-    if (!unchanged) await this.flush("suspended", [wait], wakeAt);
+      sameWaits(record.waitingFor, waits);
+    if (!unchanged) await this.flush("suspended", waits, wakeAt);
     this.session.version = this.version;
     this.deps.cache.put(this.id, this.session);
     return resultOf(this.record, this.appended, this.replayed);
   }
 
-  private async end(outcome: { ok: true; value: unknown } | { ok: false; error: unknown }): Promise<TurnResult> {
+  private async end(outcome: Settlement): Promise<TurnResult> {
     const { replayer, workflow } = this.session;
     const tag = { opId: EXECUTION_OP, kind: "execution", name: workflow.name, at: this.deps.clock.now() };
     let event: NewEvent;
@@ -279,9 +493,14 @@ class Turn {
       status = "failed";
       extra = { error };
     }
+    if (this.deps.replayOnly) {
+      replayer.checkScopeReached(replayer.root);
+      throw new ReplayStop({ kind: "ended", event });
+    }
     replayer.finish(event);
     await this.flush(status, [], null, extra);
     this.deps.cache.drop(this.id);
+    if (this.record.parent) await this.deps.notifyParent(this.record);
     return resultOf(this.record, this.appended, this.replayed);
   }
 
@@ -313,11 +532,16 @@ class Turn {
     this.session.replayer.setInbox(page.inbox);
   }
 
+  private staleAt(): number {
+    return this.deps.clock.now() + this.deps.staleTurnMs;
+  }
+
   private async flush(
     status: ExecutionStatus,
     waitingFor: WaitInfo[],
     wakeAt: number | null,
     extra: Pick<RecordUpdate, "result" | "error"> = {},
+    continueAsNew?: AppendRequest["continueAsNew"],
   ): Promise<void> {
     const { replayer } = this.session;
     const { events, consumed } = replayer.takeBuffer();
@@ -325,13 +549,9 @@ class Turn {
     if (replayer.customStatus !== undefined) update.customStatus = replayer.customStatus;
     if (extra.result !== undefined) update.result = extra.result;
     if (extra.error !== undefined) update.error = extra.error;
-    this.record = await this.deps.store.append(this.id, {
-      runId: this.session.runId,
-      expectedVersion: this.version,
-      events,
-      update,
-      consumeInbox: consumed,
-    });
+    const request: AppendRequest = { runId: this.session.runId, expectedVersion: this.version, events, update, consumeInbox: consumed };
+    if (continueAsNew) request.continueAsNew = continueAsNew;
+    this.record = await this.deps.store.append(this.id, request);
     this.version = this.record.version;
     this.appended += events.length;
     if (!this.session.warned && this.version >= this.deps.historyWarningThreshold) {
@@ -345,76 +565,19 @@ class Turn {
   }
 }
 
-/** What a step attempt receives. A class, so the hot path allocates one small object and no closures. */
-class AttemptContext implements StepContext {
-  private controller: AbortController | undefined;
-
-  constructor(
-    readonly attempt: number,
-    private readonly executionId: string,
-    private readonly runId: string,
-    private readonly opId: string,
-  ) {}
-
-  get idempotencyKey(): string {
-    return `${this.executionId}:${this.runId}:${this.opId}`;
-  }
-
-  get signal(): AbortSignal {
-    return this.abortController.signal;
-  }
-
-  get abortController(): AbortController {
-    return (this.controller ??= new AbortController());
-  }
+/** A generator that fails at once (a map function that threw while building its child). */
+async function* failing(error: unknown): AsyncGenerator<never, never, unknown> {
+  throw error;
 }
 
-/** Calls a step function, enforcing its timeout with the engine's clock: the signal aborts and the attempt fails. */
-function invokeWithTimeout(
-  fn: StepFunction,
-  context: AttemptContext,
-  timeoutMs: number,
-  deps: Pick<TurnDeps, "clock" | "timedSteps">,
-  replayer: Replayer,
-): Promise<unknown> {
-  const { clock, timedSteps } = deps;
-  timedSteps.running++;
-  return new Promise((resolve, reject) => {
-    let settled = false;
-    let stopTimer: (() => void) | undefined;
-    const settle = (): boolean => {
-      if (settled) return false;
-      settled = true;
-      timedSteps.running--;
-      stopTimer?.();
-      return true;
-    };
-    stopTimer = clock.setTimer(clock.now() + timeoutMs, () => {
-      if (!settle()) return;
-      const operation = replayer.describeCurrent();
-      const error = new StepTimeoutError(
-        `Execution '${replayer.executionId}': attempt ${context.attempt} of ${operation} ran past its timeout of ` +
-          `${timeoutMs} ms and was aborted. Raise the timeout or make the step faster.`,
-        { executionId: replayer.executionId, operation },
-      );
-      context.abortController.abort(error);
-      reject(error);
-    });
-    if (settled) return;
-    new Promise((run) => run(fn(context))).then(
-      (value) => settle() && resolve(value),
-      (error: unknown) => settle() && reject(error),
-    );
-  });
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  if (value === null || (typeof value !== "object" && typeof value !== "function")) return false;
-  return typeof (value as { then?: unknown }).then === "function";
-}
-
-function sameWait(a: WaitInfo | undefined, b: WaitInfo): boolean {
-  return a !== undefined && a.opId === b.opId && a.kind === b.kind && a.name === b.name && a.until === b.until;
+function sameWaits(a: readonly WaitInfo[], b: readonly WaitInfo[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x.opId !== y.opId || x.kind !== y.kind || x.name !== y.name || x.until !== y.until) return false;
+  }
+  return true;
 }
 
 function resultOf(record: ExecutionRecord, appended: number, replayed: boolean): TurnResult {
@@ -428,12 +591,4 @@ function resultOf(record: ExecutionRecord, appended: number, replayed: boolean):
   };
   if (record.wakeAt !== undefined) result.wakeAt = record.wakeAt;
   return result;
-}
-
-/** The error for an unknown execution id. */
-export function notFound(id: string): ExecutionNotFoundError {
-  return new ExecutionNotFoundError(
-    `Execution '${id}' does not exist. Check the id, or start it with engine.start(workflow, input, { id }).`,
-    { executionId: id },
-  );
 }

@@ -65,7 +65,24 @@ function details(event: HistoryEvent, start: number): string {
     case "ExecutionFailed":
       return `${event.error.name}: ${shortText(event.error.message)}`;
     case "TimerFired":
+    case "PatchMarker":
       return "";
+    case "GroupStarted":
+      return `${event.size} ${event.size === 1 ? "child" : "children"}`;
+    case "GroupSettled":
+      return `settled by child ${event.index}`;
+    case "ChildStarted":
+      return `${event.childId}${event.detached ? " (detached)" : ""}`;
+    case "ChildCompleted":
+      return event.status === "completed"
+        ? `-> ${event.result === undefined ? "(no value)" : shortText(event.result)}`
+        : `${event.status}${event.error ? ` ${event.error.name}: ${shortText(event.error.message)}` : ""}`;
+    case "CallbackCreated":
+      return event.deadline === undefined ? "" : `times out at +${formatMillis(event.deadline - start)}`;
+    case "CallbackCompleted":
+      return event.error ? `failed ${event.error.name}: ${shortText(event.error.message)}` : `-> ${event.value === undefined ? "(no value)" : shortText(event.value)}`;
+    case "ContinuedAsNew":
+      return `next run ${event.nextRunId}${event.input === undefined ? "" : ` input ${shortText(event.input)}`}`;
   }
 }
 

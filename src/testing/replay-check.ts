@@ -1,18 +1,16 @@
-// replayHistory(): today's code against a recorded history (a production export or a golden file), with no store
-// and no effects. Every recorded position must match; the run stops at the first operation the history does not
-// hold. If the history is finished, the code must finish the same way.
-import { decodeValue, encodeValue } from "../core/codec.js";
-import { toErrorRecord } from "../core/error-record.js";
-import type { HistoryEvent } from "../core/history.js";
+// replayHistory(): today's code against a recorded history (a production export or a golden file), with no effects.
+// It runs the engine's own turn over the history in replay-only mode: every recorded position must match, the run
+// stops at the first work the history does not hold, and if the history is finished the code must finish the same way.
+import type { HistoryEvent, NewEvent } from "../core/history.js";
 import { checkHistory, TERMINAL_EVENTS } from "../core/history.js";
-import type { Decision } from "../core/replayer.js";
-import { Replayer } from "../core/replayer.js";
-import type { Envelope } from "../core/yieldable.js";
+import { WarmCache } from "../engine/cache.js";
 import { silentLogger } from "../engine/log.js";
-import { CancelledError, HistoryCorruptedError, NonDeterminismError } from "../errors.js";
-import { DEFAULT_MAX_VALUE_BYTES } from "../store/memory-store.js";
+import type { Session, TurnDeps } from "../engine/turn.js";
+import { ReplayStop, runTurn } from "../engine/turn.js";
+import { HistoryCorruptedError, NonDeterminismError, WorkflowNotFoundError } from "../errors.js";
+import { newExecution } from "../store/history-store.js";
+import { MemoryStore } from "../store/memory-store.js";
 import type { AnyWorkflow } from "../workflow.js";
-import { workflowContext } from "../workflow.js";
 
 /** What a replay check found. */
 export interface ReplayReport {
@@ -20,16 +18,16 @@ export interface ReplayReport {
   /** Recorded events checked. */
   events: number;
   /**
-   * `completed`/`failed`/`cancelled`: the code ended as the history did.
+   * `completed`/`failed`/`cancelled`/`continuedAsNew`: the code ended as the history did.
    * `waiting`: the history ends while the workflow waits or has new work; the code matched every recorded step.
    */
-  outcome: "completed" | "failed" | "cancelled" | "waiting";
+  outcome: "completed" | "failed" | "cancelled" | "continuedAsNew" | "waiting";
   /** The first operation the history does not hold, when `outcome` is `waiting`. */
   frontier?: { opId: string; kind: string; name: string };
 }
 
 /**
- * Replays recorded events against the workflow's current code, running no step and touching no store.
+ * Replays recorded events against the workflow's current code, running no step and touching no real store.
  *
  * @example
  * ```ts
@@ -55,95 +53,94 @@ export async function replayHistory(workflow: AnyWorkflow, events: readonly unkn
   }
   const terminal = history.find((event) => TERMINAL_EVENTS.has(event.type));
   const recorded = terminal ? history.slice(0, history.indexOf(terminal)) : history;
+  const store = new MemoryStore({ maxValueBytes: Number.MAX_SAFE_INTEGER });
+  const execution = newExecution({ id: executionId, workflow: workflow.name, runId: started.runId, at: started.at });
+  await store.create({ record: { ...execution.record, status: "suspended" }, events: [started] });
+  if (recorded.length > 1) {
+    await store.append(executionId, {
+      runId: started.runId,
+      expectedVersion: 1,
+      events: recorded.slice(1),
+      update: { status: "suspended", waitingFor: [], wakeAt: null, inboxSeen: 0, updatedAt: started.at },
+      consumeInbox: [],
+    });
+  }
   const frozenAt = history[history.length - 1]!.at;
-  const replayer = new Replayer(
-    executionId,
-    recorded,
-    { now: () => frozenAt, random: () => 0, uuid: () => "00000000-0000-4000-8000-000000000000" },
-    DEFAULT_MAX_VALUE_BYTES,
-  );
-  const context = workflowContext({ executionId, runId: started.runId, workflowName: workflow.name, log: silentLogger });
-  const generator: AsyncGenerator<Envelope, unknown, unknown> = workflow.body(decodeValue(started.input), context);
+  const deps: TurnDeps = {
+    store,
+    clock: { now: () => frozenAt, setTimer: () => () => {} },
+    env: { now: () => frozenAt, random: () => 0, uuid: () => "00000000-0000-4000-8000-000000000000" },
+    logger: silentLogger,
+    cache: new WarmCache<Session>(0),
+    workflow: (name) => {
+      if (name === workflow.name) return workflow;
+      throw new WorkflowNotFoundError(`replayHistory: no workflow '${name}'.`);
+    },
+    staleTurnMs: 0,
+    historyWarningThreshold: Number.POSITIVE_INFINITY,
+    takeInboxSignal: () => false,
+    timedSteps: { running: 0 },
+    newRunId: () => "replay",
+    startChild: async () => {},
+    notifyParent: async () => {},
+    ensureChildReported: async () => {},
+    replayOnly: true,
+  };
   const report = { executionId, events: history.length };
-  let decision: Decision | undefined;
-  for (;;) {
-    let next: IteratorResult<Envelope, unknown>;
-    try {
-      if (decision === undefined) next = await generator.next();
-      else if (decision.type === "resume") next = await generator.next(decision.value);
-      else if (decision.type === "throw") next = await generator.throw(decision.error);
-      else return frontier(replayer, terminal, report);
-    } catch (error) {
-      replayer.checkAllReached();
-      const outcome = error instanceof CancelledError && replayer.cancelWasDelivered ? "cancelled" : "failed";
-      return compare(executionId, terminal, outcome, { error }, report);
+  try {
+    await runTurn(deps, executionId);
+  } catch (stop) {
+    if (!(stop instanceof ReplayStop)) throw stop;
+    const outcome = stop.outcome;
+    if (outcome.kind === "frontier") {
+      if (terminal?.type === "ContinuedAsNew" && outcome.position?.kind === "continueAsNew") {
+        return { ...report, outcome: "continuedAsNew" };
+      }
+      if (terminal && !(terminal.type === "ExecutionCancelled" && terminal.terminated)) {
+        const at = outcome.position ? `${outcome.position.kind} '${outcome.position.name}' (#${outcome.position.opId})` : "new work";
+        throw new NonDeterminismError(
+          `replayHistory: execution '${executionId}' ended (${terminal.type}) after the recorded operations, but the ` +
+            `code now goes on to ${at}.`,
+          { executionId },
+        );
+      }
+      return { ...report, outcome: "waiting", ...(outcome.position ? { frontier: outcome.position } : {}) };
     }
-    if (next.done) {
-      replayer.checkAllReached();
-      return compare(executionId, terminal, "completed", { value: next.value }, report);
-    }
-    decision = replayer.next(next.value);
-    if (replayer.hasBuffered) return frontier(replayer, terminal, report);
+    return compare(executionId, terminal, outcome.event, report);
   }
-}
-
-function frontier(
-  replayer: Replayer,
-  terminal: HistoryEvent | undefined,
-  report: { executionId: string; events: number },
-): ReplayReport {
-  const position = replayer.position!;
-  if (terminal) {
-    throw new NonDeterminismError(
-      `replayHistory: execution '${report.executionId}' ended (${terminal.type}) after the recorded operations, ` +
-        `but the code now goes on to ${position.kind} '${position.name}' (#${position.opId}).`,
-      { executionId: report.executionId, operation: `#${position.opId}` },
-    );
-  }
-  return { ...report, outcome: "waiting", frontier: position };
+  throw new Error("Spindle internal error: a replay-only turn ended without stopping");
 }
 
 function compare(
   executionId: string,
   terminal: HistoryEvent | undefined,
-  outcome: "completed" | "failed" | "cancelled",
-  ending: { value?: unknown; error?: unknown },
+  ending: NewEvent,
   report: { executionId: string; events: number },
 ): ReplayReport {
+  const now = ending.type === "ExecutionCompleted" ? "completed" : ending.type === "ExecutionFailed" ? "failed" : "cancelled";
   if (!terminal) {
-    // The history stops mid-run; code that now ends there has removed the operation the run reached next.
     throw new NonDeterminismError(
-      `replayHistory: execution '${executionId}' is still running in the history, but the code now ${outcome} ` +
-        `after the last recorded operation. The code removed or skipped an operation the history expects next.`,
+      `replayHistory: execution '${executionId}' is still running in the history, but the code now ${now} after ` +
+        `the last recorded operation. The code removed or skipped an operation the history expects next.`,
       { executionId },
     );
   }
-  const expected = terminal.type === "ExecutionCompleted" ? "completed" : terminal.type === "ExecutionFailed" ? "failed" : "cancelled";
-  let same = expected === outcome;
+  let same = terminal.type === ending.type;
   let detail = "";
-  if (same && terminal.type === "ExecutionCompleted") {
-    const now = safeEncode(ending.value);
-    same = now === terminal.result;
-    detail = ` (recorded result ${terminal.result ?? "undefined"}, now ${now ?? "undefined"})`;
-  } else if (same && terminal.type === "ExecutionFailed") {
-    const now = toErrorRecord(ending.error);
-    same = now.name === terminal.error.name && now.message === terminal.error.message;
-    detail = ` (recorded ${terminal.error.name}: ${terminal.error.message}; now ${now.name}: ${now.message})`;
+  if (same && terminal.type === "ExecutionCompleted" && ending.type === "ExecutionCompleted") {
+    same = terminal.result === ending.result;
+    detail = ` (recorded result ${terminal.result ?? "undefined"}, now ${ending.result ?? "undefined"})`;
+  } else if (same && terminal.type === "ExecutionFailed" && ending.type === "ExecutionFailed") {
+    same = terminal.error.name === ending.error.name && terminal.error.message === ending.error.message;
+    detail = ` (recorded ${terminal.error.name}: ${terminal.error.message}; now ${ending.error.name}: ${ending.error.message})`;
   }
   if (!same) {
     throw new NonDeterminismError(
-      `replayHistory: execution '${executionId}' ${expected} in the history but the code now ${outcome}${detail}. ` +
-        `The code changed what the workflow computes from the same recorded results.`,
+      `replayHistory: execution '${executionId}' ended with ${terminal.type} in the history but the code now ` +
+        `${now}${detail}. The code changed what the workflow computes from the same recorded results.`,
       { executionId },
     );
   }
+  const outcome = terminal.type === "ContinuedAsNew" ? "continuedAsNew" : now;
   return { ...report, outcome };
-}
-
-function safeEncode(value: unknown): string | undefined {
-  try {
-    return encodeValue(value, { executionId: "-", operation: "result", limit: Number.POSITIVE_INFINITY });
-  } catch {
-    return "(not JSON data)";
-  }
 }

@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import type { HistoryEvent, InboxItem } from "spindle";
 import { CancelledError, NonDeterminismError, StepFailedError, TimeoutError } from "spindle";
-import type { Decision } from "../../src/core/replayer.js";
+import type { Decision, Position } from "../../src/core/replayer.js";
 import { Replayer } from "../../src/core/replayer.js";
 import type { Command } from "../../src/core/yieldable.js";
 import { resolveRetry } from "../../src/core/retry.js";
@@ -28,9 +28,17 @@ function stepCommand(name: string, options: { atMostOnce?: boolean; maxAttempts?
 
 function replayer(history: HistoryEvent[], inbox: InboxItem[] = []): Replayer {
   clock = T0 + 10_000;
-  const r = new Replayer("e1", history, env, 1000);
+  const r = new Replayer("e1", "r1", history, env, 1000);
   r.setInbox(inbox);
   return r;
+}
+
+let last: Position | undefined;
+/** Answers a command in the root scope, remembering its position for redecide and step outcomes. */
+function next(r: Replayer, command: Command): Decision {
+  const answer = r.next(r.root, command);
+  if (answer.position) last = answer.position;
+  return answer.decision;
 }
 
 /** The error of a `throw` decision; fails the test for any other decision. */
@@ -46,11 +54,11 @@ function item(id: string, name: string, payload?: string, type: "event" | "cance
 describe("Replayer: answers from the history", () => {
   it("returns a recorded step result, a fresh decoded copy each time, without running the step", () => {
     const r = replayer([started(), completed(2, "0", "quote", '{"price":3}')]);
-    const first = r.next(stepCommand("quote"));
+    const first = next(r, stepCommand("quote"));
     expect(first).toEqual({ type: "resume", value: { price: 3 } });
     expect(r.replaying).toBe(true);
     expect(r.hasBuffered).toBe(false);
-    const again = replayer([started(), completed(2, "0", "quote", '{"price":3}')]).next(stepCommand("quote"));
+    const again = next(replayer([started(), completed(2, "0", "quote", '{"price":3}')]), stepCommand("quote"));
     expect(again.type === "resume" && first.type === "resume" && again.value !== first.value).toBe(true);
   });
 
@@ -59,7 +67,7 @@ describe("Replayer: answers from the history", () => {
       v: 1, seq: 2, type: "StepFailed", opId: "0", kind: "step", name: "charge", at: T0, attempt: 3,
       error: { name: "CardDeclined", message: "no funds", code: "E_FUNDS", data: { balance: 2 } },
     };
-    const decision = replayer([started(), failed]).next(stepCommand("charge"));
+    const decision = next(replayer([started(), failed]), stepCommand("charge"));
     const error = thrown<StepFailedError>(decision);
     expect(error).toBeInstanceOf(StepFailedError);
     expect(error.attempts).toBe(3);
@@ -74,9 +82,9 @@ describe("Replayer: answers from the history", () => {
       { v: 1, seq: 3, type: "ValueRecorded", opId: "1", kind: "uuid", name: "uuid", at: T0, value: '"abc"' },
     ];
     const r = replayer(history);
-    expect(r.next({ kind: "now", name: "now" })).toEqual({ type: "resume", value: 42 });
-    expect(r.next({ kind: "uuid", name: "uuid" })).toEqual({ type: "resume", value: "abc" });
-    expect(r.next({ kind: "random", name: "random" })).toEqual({ type: "resume", value: 0.5 });
+    expect(next(r, { kind: "now", name: "now" })).toEqual({ type: "resume", value: 42 });
+    expect(next(r, { kind: "uuid", name: "uuid" })).toEqual({ type: "resume", value: "abc" });
+    expect(next(r, { kind: "random", name: "random" })).toEqual({ type: "resume", value: 0.5 });
     expect(r.takeBuffer().events).toMatchObject([{ seq: 4, type: "ValueRecorded", opId: "2", value: "0.5" }]);
   });
 });
@@ -84,9 +92,9 @@ describe("Replayer: answers from the history", () => {
 describe("Replayer: non-determinism", () => {
   it("throws NonDeterminismError naming the execution, the position, the recorded and the new operation", () => {
     const r = replayer([started(), completed(2, "0", "quote")]);
-    expect(() => r.next(stepCommand("price"))).toThrowError(NonDeterminismError);
+    expect(() => next(r, stepCommand("price"))).toThrowError(NonDeterminismError);
     try {
-      replayer([started(), completed(2, "0", "quote")]).next(stepCommand("price"));
+      next(replayer([started(), completed(2, "0", "quote")]), stepCommand("price"));
     } catch (error) {
       expect((error as Error).message).toMatch(/'e1'.*#0.*step 'quote'.*step 'price'/);
     }
@@ -94,18 +102,18 @@ describe("Replayer: non-determinism", () => {
 
   it("throws when the kind differs even with the same name", () => {
     const r = replayer([started(), completed(2, "0", "wait")]);
-    expect(() => r.next({ kind: "sleep", name: "wait", durationMs: 5 })).toThrowError(NonDeterminismError);
+    expect(() => next(r, { kind: "sleep", name: "wait", durationMs: 5 })).toThrowError(NonDeterminismError);
   });
 
   it("throws when the workflow ends with recorded operations unreached", () => {
     const r = replayer([started(), completed(2, "0", "a"), completed(3, "1", "b")]);
-    r.next(stepCommand("a"));
-    expect(() => r.checkAllReached()).toThrowError(/step 'b'.*workflow ended/);
+    next(r, stepCommand("a"));
+    expect(() => r.checkScopeReached(r.root)).toThrowError(/step 'b'.*code ended/);
   });
 
   it("refuses an event that cannot belong to the operation's kind", () => {
     const fired: HistoryEvent = { v: 1, seq: 2, type: "TimerFired", opId: "0", kind: "step", name: "a", at: T0 };
-    expect(() => replayer([started(), fired]).next(stepCommand("a"))).toThrowError(NonDeterminismError);
+    expect(() => next(replayer([started(), fired]), stepCommand("a"))).toThrowError(NonDeterminismError);
   });
 });
 
@@ -117,17 +125,17 @@ describe("Replayer: the frontier", () => {
 
   it("asks to run attempt 1 of a new step; an at-most-once step records its start first", () => {
     const r = replayer([started()]);
-    expect(r.next(stepCommand("a"))).toEqual({ type: "run", attempt: 1, flushFirst: false });
+    expect(next(r, stepCommand("a"))).toMatchObject({ type: "run", attempt: 1, flushFirst: false });
     expect(r.replaying).toBe(false);
     const once = replayer([started()]);
-    expect(once.next(stepCommand("b", { atMostOnce: true }))).toEqual({ type: "run", attempt: 1, flushFirst: true });
+    expect(next(once, stepCommand("b", { atMostOnce: true }))).toMatchObject({ type: "run", attempt: 1, flushFirst: true });
     expect(once.takeBuffer().events).toMatchObject([{ type: "StepStarted", attempt: 1, seq: 2 }]);
   });
 
   it("never reruns an interrupted at-most-once attempt: it fails it and the retry policy decides", () => {
     const startedStep: HistoryEvent = { v: 1, seq: 2, type: "StepStarted", opId: "0", kind: "step", name: "pay", at: T0, attempt: 1 };
     const r = replayer([started(), startedStep]);
-    const decision = r.next(stepCommand("pay", { atMostOnce: true, maxAttempts: 1 }));
+    const decision = next(r, stepCommand("pay", { atMostOnce: true, maxAttempts: 1 }));
     expect(thrown<StepFailedError>(decision).cause.name).toBe("StepInterruptedError");
     expect(r.takeBuffer().events).toMatchObject([{ type: "StepFailed", attempt: 1 }]);
   });
@@ -138,22 +146,22 @@ describe("Replayer: the frontier", () => {
       error: { name: "Error", message: "flaky" }, retryAt: T0 + 20_000,
     };
     const early = replayer([started(), failed]);
-    expect(early.next(stepCommand("a"))).toEqual({
+    expect(next(early, stepCommand("a"))).toEqual({
       type: "wait",
       wait: { kind: "retry", opId: "0", name: "a", until: T0 + 20_000 },
     });
     clock = T0 + 20_000;
-    expect(early.redecide()).toEqual({ type: "run", attempt: 2, flushFirst: false });
+    expect(early.redecide(last!)).toMatchObject({ type: "run", attempt: 2, flushFirst: false });
   });
 
   it("records a failed attempt with its durable retry time, and the final failure without one", () => {
     const r = replayer([started()]);
-    r.next(stepCommand("a", { maxAttempts: 2 }));
-    const retry = r.stepFailed(1, { name: "Error", message: "x" });
+    next(r, stepCommand("a", { maxAttempts: 2 }));
+    const retry = r.stepFailed(last!, 1, { name: "Error", message: "x" });
     expect(retry).toEqual({ type: "wait", wait: { kind: "retry", opId: "0", name: "a", until: clock + 1000 } });
     clock += 1000;
-    expect(r.redecide()).toEqual({ type: "run", attempt: 2, flushFirst: false });
-    const final = r.stepFailed(2, { name: "Error", message: "y" });
+    expect(r.redecide(last!)).toMatchObject({ type: "run", attempt: 2, flushFirst: false });
+    const final = r.stepFailed(last!, 2, { name: "Error", message: "y" });
     expect(final.type).toBe("throw");
     expect(r.takeBuffer().events.map((e) => [e.type, "retryAt" in e && e.retryAt !== undefined])).toEqual([
       ["StepFailed", true],
@@ -163,19 +171,19 @@ describe("Replayer: the frontier", () => {
 
   it("schedules a timer, waits until it is due, then fires it once", () => {
     const r = replayer([started()]);
-    const wait = r.next({ kind: "sleep", name: "nap", durationMs: 5000 });
+    const wait = next(r, { kind: "sleep", name: "nap", durationMs: 5000 });
     expect(wait).toEqual({ type: "wait", wait: { kind: "timer", opId: "0", name: "nap", until: clock + 5000 } });
-    expect(r.redecide().type).toBe("wait");
+    expect(r.redecide(last!).type).toBe("wait");
     clock += 5000;
-    expect(r.redecide()).toEqual({ type: "resume", value: undefined });
+    expect(r.redecide(last!)).toEqual({ type: "resume", value: undefined });
     expect(r.takeBuffer().events.map((e) => e.type)).toEqual(["TimerScheduled", "TimerFired"]);
   });
 
   it("delivers inbox events in arrival order, each once, including those sent before the wait", () => {
     const r = replayer([started()], [item("i1", "ping", '"first"'), item("i2", "other", '"x"'), item("i3", "ping", '"second"')]);
-    expect(r.next({ kind: "waitForEvent", name: "ping" })).toEqual({ type: "resume", value: "first" });
-    expect(r.next({ kind: "waitForEvent", name: "ping" })).toEqual({ type: "resume", value: "second" });
-    expect(r.next({ kind: "waitForEvent", name: "ping" }).type).toBe("wait");
+    expect(next(r, { kind: "waitForEvent", name: "ping" })).toEqual({ type: "resume", value: "first" });
+    expect(next(r, { kind: "waitForEvent", name: "ping" })).toEqual({ type: "resume", value: "second" });
+    expect(next(r, { kind: "waitForEvent", name: "ping" }).type).toBe("wait");
     const { events, consumed } = r.takeBuffer();
     expect(consumed).toEqual(["i1", "i3"]);
     expect(events.map((e) => e.type)).toEqual(["EventReceived", "EventReceived", "WaitStarted"]);
@@ -184,27 +192,27 @@ describe("Replayer: the frontier", () => {
   it("ignores inbox items the history already consumed", () => {
     const received: HistoryEvent = { v: 1, seq: 2, type: "EventReceived", opId: "0", kind: "waitForEvent", name: "ping", at: T0, inboxId: "i1", payload: '"first"' };
     const r = replayer([started(), received], [item("i1", "ping", '"first"'), item("i2", "ping", '"second"')]);
-    expect(r.next({ kind: "waitForEvent", name: "ping" })).toEqual({ type: "resume", value: "first" });
-    expect(r.next({ kind: "waitForEvent", name: "ping" })).toEqual({ type: "resume", value: "second" });
+    expect(next(r, { kind: "waitForEvent", name: "ping" })).toEqual({ type: "resume", value: "first" });
+    expect(next(r, { kind: "waitForEvent", name: "ping" })).toEqual({ type: "resume", value: "second" });
   });
 
   it("times a wait out with TimeoutError once its recorded deadline passes", () => {
     const r = replayer([started()]);
-    const wait = r.next({ kind: "waitForEvent", name: "paid", timeoutMs: 60_000 });
+    const wait = next(r, { kind: "waitForEvent", name: "paid", timeoutMs: 60_000 });
     expect(wait).toMatchObject({ type: "wait", wait: { kind: "event", name: "paid", until: clock + 60_000 } });
     clock += 60_000;
-    const decision = r.redecide();
+    const decision = r.redecide(last!);
     expect(thrown(decision)).toBeInstanceOf(TimeoutError);
     expect(r.takeBuffer().events.map((e) => e.type)).toEqual(["WaitStarted", "TimerFired"]);
   });
 
   it("delivers a cancellation once, at the operation the workflow is at, and records it there", () => {
     const r = replayer([started()], [item("c1", "cancel", "too slow", "cancel")]);
-    const decision = r.next({ kind: "sleep", name: "nap", durationMs: 1000 });
+    const decision = next(r, { kind: "sleep", name: "nap", durationMs: 1000 });
     expect(thrown(decision)).toBeInstanceOf(CancelledError);
     expect(thrown<CancelledError>(decision).reason).toBe("too slow");
     expect(r.cancelWasDelivered).toBe(true);
-    expect(r.next(stepCommand("refund"))).toMatchObject({ type: "run" });
+    expect(next(r, stepCommand("refund"))).toMatchObject({ type: "run" });
     expect(r.takeBuffer()).toMatchObject({ events: [{ type: "CancelRequested", opId: "0", reason: "too slow" }], consumed: ["c1"] });
   });
 });

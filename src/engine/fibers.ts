@@ -1,0 +1,124 @@
+// Fibers and groups: the workflow body and each branch of a group run as fibers, each an async generator with its
+// own operation-id scope. A group (all, race, allSettled, map, a lone branch) starts its children under its
+// concurrency bound and decides, as each child ends, whether it has settled and what its parent fiber receives.
+import type { Decision, Position, Scope, WaitInfo } from "../core/replayer.js";
+import type { BranchCommand, Envelope, GroupCommand, Yieldable } from "../core/yieldable.js";
+import { commandOf } from "../core/yieldable.js";
+import { NonDeterminismError } from "../errors.js";
+
+/** How a fiber ended. */
+export type Settlement = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+/** One generator of the workflow: the body, or a group's child. */
+export class Fiber {
+  /** Dropped (a race loser, the rest of a failed all): nothing it does is recorded any more. */
+  dead = false;
+  /** Has run to its first yield. */
+  started = false;
+  /** The operation it is at. */
+  position: Position | undefined;
+  /** What it receives when it next runs. */
+  input: Decision | undefined;
+  /** What it waits for, while in the session's waiting set. */
+  wait: WaitInfo | undefined;
+  /** The group it waits on, while its children run. */
+  inGroup: GroupRun | undefined;
+
+  constructor(
+    readonly scope: Scope,
+    readonly generator: AsyncGenerator<Envelope, unknown, unknown>,
+    readonly group?: GroupRun,
+    readonly index = 0,
+  ) {}
+}
+
+/** A running group: its children, their results so far, and which child to start next. */
+export class GroupRun {
+  readonly children = new Map<number, Fiber>();
+  readonly results: unknown[] = [];
+  done = false;
+  private remaining: number;
+  private next = 0;
+
+  constructor(
+    readonly position: Position,
+    readonly command: GroupCommand | BranchCommand,
+    readonly parent: Fiber,
+    /** A recorded early settlement: only that child is replayed. */
+    readonly settled?: number,
+  ) {
+    this.remaining = this.size;
+  }
+
+  get size(): number {
+    return this.command.kind === "branch" ? 1 : this.command.size;
+  }
+
+  /** The indexes of the children to start now. */
+  startable(): number[] {
+    const start: number[] = [];
+    if (this.settled !== undefined) {
+      if (this.next === 0) start.push(this.settled);
+      this.next = this.size;
+      return start;
+    }
+    const limit = this.command.kind === "branch" ? 1 : this.command.concurrency;
+    while (this.next < this.size && this.children.size + start.length < limit) start.push(this.next++);
+    return start;
+  }
+
+  /** The generator of child `index`. */
+  generatorOf(index: number): AsyncGenerator<Envelope, unknown, unknown> {
+    const command = this.command;
+    if (command.kind === "branch") return command.body();
+    const child = command.child(index);
+    const inner = commandOf(child);
+    if (inner?.kind === "branch") return inner.body();
+    return runOne(child);
+  }
+
+  /** What the parent receives when the group is empty, if it is. */
+  whenEmpty(): Decision | undefined {
+    if (this.size > 0) return undefined;
+    return { type: "resume", value: [] };
+  }
+
+  /**
+   * Child `index` ended. Returns what the parent fiber receives when the group settles now (and the index of an early
+   * settlement to record), or undefined while the group goes on.
+   */
+  childEnded(index: number, outcome: Settlement): { parent: Decision; early?: number } | undefined {
+    this.children.delete(index);
+    const kind = this.command.kind;
+    const settles = kind === "allSettled" || (kind === "map" && (this.command as GroupCommand).settle);
+    if (kind === "race") {
+      return { parent: outcome.ok ? { type: "resume", value: { index, value: outcome.value } } : thrown(outcome.error), early: index };
+    }
+    if (settles) {
+      this.results[index] = outcome.ok
+        ? { status: "fulfilled", value: outcome.value }
+        : { status: "rejected", reason: outcome.error };
+    } else if (!outcome.ok) {
+      return { parent: thrown(outcome.error), early: index };
+    } else if (this.settled !== undefined) {
+      throw new NonDeterminismError(
+        `Group ${this.position.describe()} settled early on the failure of child ${index} in the history, but the ` +
+          `child now succeeds. The code changed what the group's children do.`,
+        { operation: this.position.describe() },
+      );
+    } else {
+      this.results[index] = outcome.value;
+    }
+    if (--this.remaining > 0) return undefined;
+    return { parent: { type: "resume", value: kind === "branch" ? this.results[0] : this.results } };
+  }
+}
+
+function thrown(error: unknown): Decision {
+  return { type: "throw", error: error instanceof Error ? error : new Error(String(error)) };
+}
+
+/** A fiber for a single operation: yields it once and returns its answer. */
+async function* runOne(operation: Yieldable<unknown>): AsyncGenerator<Envelope, unknown, unknown> {
+  return yield* operation;
+}

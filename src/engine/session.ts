@@ -1,0 +1,105 @@
+// Sessions: a workflow run in memory, its replayer and its fibers, opened from a validated history. The warm cache
+// keeps suspended sessions so a resume in the same process continues without replaying.
+import { decodeValue } from "../core/codec.js";
+import type { HistoryEvent } from "../core/history.js";
+import { checkHistory } from "../core/history.js";
+import type { Environment } from "../core/replayer.js";
+import { Replayer } from "../core/replayer.js";
+import { ExecutionNotFoundError, HistoryCorruptedError, ValidationError } from "../errors.js";
+import type { ExecutionRecord, HistoryStore, LoadedPage } from "../store/history-store.js";
+import type { AnyWorkflow } from "../workflow.js";
+import { workflowContext } from "../workflow.js";
+import type { Parked } from "./cache.js";
+import { Fiber } from "./fibers.js";
+import type { Logger } from "./log.js";
+import { scopedLogger } from "./log.js";
+
+/** A workflow run in memory: what the warm cache keeps between turns. */
+export interface Session extends Parked {
+  executionId: string;
+  workflow: AnyWorkflow;
+  replayer: Replayer;
+  /** The workflow body's fiber. */
+  root: Fiber;
+  /** Fibers waiting at an operation (the body, or branches of groups in progress). */
+  waiting: Set<Fiber>;
+  warned: boolean;
+}
+
+/**
+ * Opens a session for the current run.
+ * @throws WorkflowNotFoundError, ValidationError (the body is not a generator function).
+ */
+export function openSession(
+  deps: { env: Environment; logger: Logger; workflow(name: string, executionId: string): AnyWorkflow; valueLimit: number },
+  record: ExecutionRecord,
+  events: HistoryEvent[],
+): Session {
+  const id = record.id;
+  const workflow = deps.workflow(record.workflow, id);
+  const started = events[0];
+  const input = started?.type === "ExecutionStarted" ? decodeValue(started.input) : undefined;
+  const replayer = new Replayer(id, record.runId, events, deps.env, deps.valueLimit);
+  const log = scopedLogger(deps.logger, { executionId: id, workflow: workflow.name }, () => replayer.replaying);
+  const context = workflowContext({ executionId: id, runId: record.runId, workflowName: workflow.name, log });
+  const generator = workflow.body(input, context);
+  if (typeof generator?.next !== "function" || typeof generator.throw !== "function") {
+    throw new ValidationError(
+      `Workflow '${workflow.name}' (execution '${id}'): the body did not return a generator. Declare it as ` +
+        `'async function* (input, ctx) { ... }'.`,
+      { executionId: id },
+    );
+  }
+  return {
+    executionId: id,
+    runId: record.runId,
+    version: record.version,
+    workflow,
+    replayer,
+    root: new Fiber(replayer.root, generator),
+    waiting: new Set(),
+    warned: false,
+  };
+}
+
+/**
+ * Loads and validates every event of the current run, following pages.
+ * @throws HistoryCorruptedError when events are missing, malformed or out of sequence.
+ */
+export async function loadHistory(store: HistoryStore, id: string, first: LoadedPage): Promise<HistoryEvent[]> {
+  const raw: unknown[] = first.events;
+  const version = first.record.version;
+  let more = first.more;
+  while (more && raw.length < version) {
+    const page = await store.load(id, { afterSeq: raw.length });
+    if (!page) throw notFound(id);
+    for (const event of page.events) raw.push(event);
+    more = page.more && page.events.length > 0;
+  }
+  if (raw.length > version) raw.length = version;
+  const events = checkHistory(id, raw);
+  if (events.length < version) {
+    throw new HistoryCorruptedError(
+      `History of execution '${id}' is corrupted: the record is at version ${version} but only ${events.length} ` +
+        `events are stored. Nothing was overwritten; restore the missing events from a backup or terminate it.`,
+      { executionId: id },
+    );
+  }
+  const started = events[0];
+  if (started?.type === "ExecutionStarted" && started.runId !== first.record.runId) {
+    throw new HistoryCorruptedError(
+      `History of execution '${id}' is corrupted: its events belong to run ${started.runId} but the record is on ` +
+        `run ${first.record.runId}. Nothing was overwritten; inspect the stored items.`,
+      { executionId: id },
+    );
+  }
+  return events;
+}
+
+/** The error for an unknown execution id. */
+export function notFound(id: string): ExecutionNotFoundError {
+  return new ExecutionNotFoundError(
+    `Execution '${id}' does not exist. Check the id, or start it with engine.start(workflow, input, { id }).`,
+    { executionId: id },
+  );
+}
