@@ -17,6 +17,15 @@ export { waitForEvent } from "./operations/events.js";
 export type { WaitForEventOptions } from "./operations/events.js";
 export { now, random, uuid } from "./operations/deterministic.js";
 export { setStatus } from "./operations/status.js";
+export { all, allSettled, branch, map, mapSettled, race } from "./operations/concurrency.js";
+export type { GroupOptions, MapOptions, Results, Settled } from "./operations/concurrency.js";
+export { child, startChild } from "./operations/child.js";
+export type { ChildOptions } from "./operations/child.js";
+export { callback } from "./operations/callback.js";
+export type { CallbackOptions } from "./operations/callback.js";
+export { continueAsNew, patched } from "./operations/versioning.js";
+export { saga } from "./operations/saga.js";
+export type { Compensation, Saga } from "./operations/saga.js";
 export { createEngine, Engine } from "./engine/engine.js";
 export type {
   EngineOptions,

@@ -18,6 +18,8 @@ export interface WorkflowOptions<IS extends z.ZodType | undefined, OS extends z.
   output?: OS;
   /** Checked when an event is sent; an event name not listed here is refused. */
   events?: ES;
+  /** Checked when a callback of this name is completed (completeCallback); a bad value is refused, nothing stored. */
+  callbacks?: Record<string, z.ZodType>;
 }
 
 /** What the body receives besides its input. */
@@ -52,6 +54,7 @@ export interface Workflow<In = unknown, I = In, O = unknown, ES extends EventSch
   readonly inputSchema?: z.ZodType;
   readonly outputSchema?: z.ZodType;
   readonly eventSchemas?: ES;
+  readonly callbackSchemas?: Record<string, z.ZodType>;
   readonly body: WorkflowBody<I, unknown, ES>;
   /** Type-level only. */
   readonly types?: { start: In; input: I; output: O };
@@ -113,6 +116,7 @@ export function workflow(
     ...(options.input ? { inputSchema: options.input } : {}),
     ...(options.output ? { outputSchema: options.output } : {}),
     ...(options.events ? { eventSchemas: options.events } : {}),
+    ...(options.callbacks ? { callbackSchemas: options.callbacks } : {}),
     body,
   };
 }

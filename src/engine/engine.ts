@@ -5,13 +5,16 @@ import { decodeValue, encodeValue } from "../core/codec.js";
 import type { Duration } from "../core/duration.js";
 import { toMillis } from "../core/duration.js";
 import type { ErrorRecord } from "../core/error-record.js";
-import { reviveError } from "../core/error-record.js";
+import { reviveError, toErrorRecord } from "../core/error-record.js";
+import { decodeToken } from "../core/replayer.js";
 import type { HistoryEvent } from "../core/history.js";
 import { EXECUTION_OP, HISTORY_VERSION } from "../core/history.js";
 import type { Environment, InboxItem, WaitInfo } from "../core/replayer.js";
 import {
+  CallbackNotFoundError,
   CancelledError,
   ConcurrencyError,
+  ExecutionNotFoundError,
   ExecutionClosedError,
   IdempotencyConflictError,
   ValidationError,
@@ -108,6 +111,10 @@ export interface ExecutionDescription {
   updatedAt: Date;
   /** Events in the current run's history. */
   historyLength: number;
+  /** Runs before the current one (each continueAsNew starts a new run). */
+  runs: number;
+  /** The execution that started this one as a child. */
+  parent?: { executionId: string; opId: string };
 }
 
 /** Outcome of `resumeDue`. */
@@ -368,6 +375,33 @@ export class Engine {
   }
 
   /**
+   * Completes a callback with a value: the workflow's `callback(...)` returns it.
+   *
+   * @example
+   * ```ts
+   * await engine.completeCallback(token, { approved: true });
+   * ```
+   * @throws CallbackNotFoundError (unknown, already used or expired token), ValidationError (the value fails the
+   * workflow's declared `callbacks` schema; nothing stored).
+   */
+  async completeCallback(token: string, value?: unknown): Promise<void> {
+    await this.settleCallback(token, { value });
+  }
+
+  /**
+   * Fails a callback: the workflow's `callback(...)` throws this error (an Error, or `{ name?, message, code? }`).
+   *
+   * @example
+   * ```ts
+   * await engine.failCallback(token, { name: "Rejected", message: "the manager said no" });
+   * ```
+   * @throws CallbackNotFoundError (unknown, already used or expired token).
+   */
+  async failCallback(token: string, error: Error | { name?: string; message: string; code?: string } | string): Promise<void> {
+    await this.settleCallback(token, { error });
+  }
+
+  /**
    * Cancels an execution: a CancelledError surfaces at its current (or next) operation; `catch`/`finally` blocks may
    * run compensation steps; rethrowing ends it as `cancelled`. Cancelling a cancelled execution does nothing.
    *
@@ -396,6 +430,86 @@ export class Engine {
       throw this.closedError(written.record, "cancel");
     }
     if (written.status === "written") this.inboxChanged(id);
+    await this.forChildren(id, (childId) => this.cancel(childId, reason));
+  }
+
+  private async settleCallback(token: string, outcome: { value?: unknown; error?: unknown }): Promise<void> {
+    const unknownToken = (why: string, executionId?: string) =>
+      new CallbackNotFoundError(
+        `Callback token ${JSON.stringify(String(token).slice(0, 40))}${String(token).length > 40 ? "..." : ""} ${why}. ` +
+          `Nothing was stored. Use the token the workflow's callback() sent, once, before it times out.`,
+        executionId === undefined ? {} : { executionId },
+      );
+    const target = typeof token === "string" ? decodeToken(token) : undefined;
+    if (!target) throw unknownToken("is not a callback token");
+    const record = await this.store.get(target.executionId);
+    if (!record) throw unknownToken("names an execution that does not exist");
+    if (CLOSED_STATUSES.has(record.status)) throw unknownToken(`belongs to execution '${record.id}', which is ${record.status}`, record.id);
+    const history = await this.history(record.id);
+    const created = history.find((event) => event.type === "CallbackCreated" && event.token === token);
+    if (!created) throw unknownToken(`is unknown to execution '${record.id}' (its current run)`, record.id);
+    const settledBy = history.find(
+      (event) => event.opId === created.opId && (event.type === "CallbackCompleted" || event.type === "TimerFired" || event.type === "CancelRequested"),
+    );
+    if (settledBy) {
+      const why = settledBy.type === "CallbackCompleted" ? "was already used" : settledBy.type === "TimerFired" ? "has expired" : "was cancelled";
+      throw unknownToken(why, record.id);
+    }
+    const operation = `callback '${created.name}' (#${created.opId})`;
+    let payload: { value?: string; error?: ErrorRecord };
+    if (outcome.error !== undefined) {
+      const error = outcome.error;
+      const record = typeof error === "string" ? { name: "Error", message: error } : toErrorRecord(error instanceof Error ? error : Object.assign(new Error(String((error as { message?: unknown }).message ?? "")), error));
+      payload = { error: record };
+    } else {
+      let value = outcome.value;
+      const schema = this.lookup(record.workflow, record.id).callbackSchemas?.[created.name];
+      if (schema) {
+        const parsed = schema.safeParse(value);
+        if (!parsed.success) {
+          throw new ValidationError(
+            `completeCallback: the value for ${operation} of execution '${record.id}' does not match its declared ` +
+              `schema: ${JSON.stringify(parsed.error.issues)}. Nothing was stored; the token is still valid.`,
+            { executionId: record.id, operation, issues: parsed.error.issues },
+          );
+        }
+        value = parsed.data;
+      }
+      const text = encodeValue(value, { executionId: record.id, operation: `the value of ${operation}`, limit: this.store.limits.maxValueBytes });
+      payload = text === undefined ? {} : { value: text };
+    }
+    const written = await this.store.writeInbox(record.id, {
+      id: this.ulid(),
+      key: `callback:${token}`,
+      type: "callback",
+      name: `callback:${token}`,
+      payload: JSON.stringify(payload),
+      at: this.clock.now(),
+    });
+    if (written.status === "duplicate") throw unknownToken("was already used", record.id);
+    if (written.status === "closed") throw unknownToken(`belongs to execution '${record.id}', which has ended`, record.id);
+    if (written.status === "not-found") throw unknownToken("names an execution that does not exist");
+    this.inboxChanged(record.id);
+  }
+
+  /** Ids of the children this execution started and still waits for. */
+  private async openChildren(id: string): Promise<string[]> {
+    const history = await this.history(id);
+    const finished = new Set(history.filter((event) => event.type === "ChildCompleted").map((event) => event.opId));
+    return history
+      .filter((event) => event.type === "ChildStarted" && !event.detached && !finished.has(event.opId))
+      .map((event) => (event as { childId: string }).childId);
+  }
+
+  /** Applies cancel or terminate to the children an execution waits for; children already ended are skipped. */
+  private async forChildren(id: string, action: (childId: string) => Promise<void>): Promise<void> {
+    for (const childId of await this.openChildren(id)) {
+      try {
+        await action(childId);
+      } catch (error) {
+        if (!(error instanceof ExecutionClosedError) && !(error instanceof ExecutionNotFoundError)) throw error;
+      }
+    }
   }
 
   /**
@@ -435,6 +549,8 @@ export class Engine {
         });
         this.cache.drop(id);
         this.settled(updated);
+        await this.forChildren(id, (childId) => this.terminate(childId, reason));
+        if (updated.parent) await this.notifyParent(updated);
         return;
       } catch (error) {
         if (!(error instanceof ConcurrencyError) || attempt >= RETRIES_ON_CONFLICT) throw error;
@@ -880,7 +996,9 @@ export function describeRecord(record: ExecutionRecord): ExecutionDescription {
     createdAt: new Date(record.createdAt),
     updatedAt: new Date(record.updatedAt),
     historyLength: record.version,
+    runs: record.runs,
   };
+  if (record.parent !== undefined) description.parent = { ...record.parent };
   if (record.result !== undefined) description.result = decodeValue(record.result);
   if (record.error !== undefined) description.error = record.error;
   if (record.customStatus !== undefined) description.customStatus = decodeValue(record.customStatus);
