@@ -15,20 +15,29 @@ export interface ErrorRecord {
 }
 
 const RESERVED = new Set(["name", "message", "stack", "code", "cause"]);
+/** Caps that keep a recorded error (with all its causes) far below any store's item limit. */
+const MAX_MESSAGE = 8 * 1024;
 const MAX_STACK = 4000;
+const MAX_DATA = 16 * 1024;
+const MAX_NAME = 200;
 const MAX_CAUSE_DEPTH = 4;
 
 /** Turns anything thrown into an ErrorRecord. Never throws. */
 export function toErrorRecord(thrown: unknown, depth = 0): ErrorRecord {
   if (!(thrown instanceof Error)) {
     const message = typeof thrown === "string" ? thrown : describeThrown(thrown);
-    const record: ErrorRecord = { name: "Error", message: `a non-Error value was thrown: ${message}` };
-    if (thrown !== undefined && isJsonSafe(thrown)) record.data = { thrown };
+    const record: ErrorRecord = { name: "Error", message: cap(`a non-Error value was thrown: ${message}`, MAX_MESSAGE) };
+    if (thrown !== undefined && isJsonSafe(thrown) && (JSON.stringify(thrown)?.length ?? 0) <= MAX_DATA) {
+      record.data = { thrown };
+    }
     return record;
   }
-  const record: ErrorRecord = { name: String(thrown.name || "Error"), message: String(thrown.message ?? "") };
+  const record: ErrorRecord = {
+    name: cap(String(thrown.name || "Error"), MAX_NAME),
+    message: cap(String(thrown.message ?? ""), MAX_MESSAGE),
+  };
   const code = (thrown as { code?: unknown }).code;
-  if (typeof code === "string") record.code = code;
+  if (typeof code === "string") record.code = cap(code, MAX_NAME);
   else if (typeof code === "number") record.code = String(code);
   let data: Record<string, unknown> | undefined;
   for (const key of Object.keys(thrown)) {
@@ -37,7 +46,7 @@ export function toErrorRecord(thrown: unknown, depth = 0): ErrorRecord {
     if (value === undefined || !isJsonSafe(value)) continue;
     (data ??= {})[key] = value;
   }
-  if (data) record.data = data;
+  if (data && (JSON.stringify(data)?.length ?? 0) <= MAX_DATA) record.data = data;
   if (typeof thrown.stack === "string") record.stack = thrown.stack.slice(0, MAX_STACK);
   if (thrown.cause !== undefined && depth < MAX_CAUSE_DEPTH) record.cause = toErrorRecord(thrown.cause, depth + 1);
   return record;
@@ -62,6 +71,10 @@ export function reviveError(record: ErrorRecord): Error & { code?: string; [fiel
     });
   }
   return error;
+}
+
+function cap(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 15)}... (truncated)`;
 }
 
 function describeThrown(value: unknown): string {

@@ -135,8 +135,10 @@ export class Replayer {
   /** Operations of the root scope by position; other ids (nested scopes) by id. */
   private readonly rootOps: (OpRecord | undefined)[] = [];
   private readonly otherOps = new Map<string, OpRecord>();
-  /** Recorded operations per scope prefix, for the unreached check. */
-  private readonly recordedPerScope = new Map<string, number>();
+  /** Per scope prefix: one past the highest recorded position (the unreached check, and holes below it). */
+  private readonly extentPerScope = new Map<string, number>();
+  /** The operation being decided sits in a hole: below recorded positions but with nothing recorded itself. */
+  private inHole = false;
   private readonly patches = new Set<string>();
   private lastSeq: number;
   private buffer: HistoryEvent[] = [];
@@ -158,7 +160,7 @@ export class Replayer {
     private readonly valueLimit: number,
   ) {
     for (const event of history) this.index(event, true);
-    this.replaying = (this.recordedPerScope.get("") ?? 0) > 0;
+    this.replaying = (this.extentPerScope.get("") ?? 0) > 0;
     this.lastSeq = history.length === 0 ? 0 : history[history.length - 1]!.seq;
     const replayer = this;
     this.resultSite = {
@@ -250,6 +252,15 @@ export class Replayer {
    * @throws NonDeterminismError when the history holds a different operation at this position.
    */
   next(scope: Scope, command: Command): { position: Position; decision: Decision } | { position: undefined; decision: Decision } {
+    if (typeof (command as { kind?: unknown } | null)?.kind !== "string" || !(command.kind in this.handlers)) {
+      const error = new ValidationError(
+        `Execution '${this.executionId}': the workflow yielded ${describeYielded(command)} at operation ` +
+          `#${scope.opId(scope.counter)}, which is not an operation. Yield operations with yield* (yield* step(...)), ` +
+          `not yield.`,
+        { executionId: this.executionId, operation: `#${scope.opId(scope.counter)}` },
+      );
+      return { position: undefined, decision: { type: "throw", error } };
+    }
     if (command.kind === "patched") return { position: undefined, decision: this.patched(scope, command.name) };
     const index = scope.counter++;
     const op = scope.prefix === "" ? this.rootOps[index] : this.otherOps.get(scope.opId(index));
@@ -258,12 +269,16 @@ export class Replayer {
     }
     const position = new Position(scope, index, command);
     this.lastPosition = position;
+    // An operation that threw at the frontier without recording anything (a refused value) leaves a hole: replaying
+    // over it is still replay, so nothing is delivered there and logging stays quiet.
+    this.inHole = !op && index < (this.extentPerScope.get(scope.prefix) ?? 0);
     return { position, decision: this.decide(position, op) };
   }
 
   /** Decides again for an operation a fiber waits at (after new inbox items, time, or its sub-step finishing). */
   redecide(position: Position): Decision {
     this.lastPosition = position;
+    this.inHole = false;
     return this.decide(position, this.opAt(position.opId));
   }
 
@@ -315,8 +330,8 @@ export class Replayer {
    * @throws NonDeterminismError when recorded operations were left unreached.
    */
   checkScopeReached(scope: Scope): void {
-    const recorded = this.recordedPerScope.get(scope.prefix) ?? 0;
-    if (scope.counter >= recorded) return;
+    const extent = this.extentPerScope.get(scope.prefix) ?? 0;
+    if (scope.counter >= extent) return;
     const opId = scope.opId(scope.counter);
     const op = this.opAt(opId);
     throw this.mismatch(opId, op ? `${op.kind} '${op.name}'` : "an operation", "the code ended there");
@@ -379,7 +394,7 @@ export class Replayer {
           throw this.unexpected(event);
       }
     }
-    this.replaying = false;
+    this.atFrontier();
     const cancel = this.deliverCancel(position);
     if (cancel) return cancel;
     const lastAttempt = lastFailed?.attempt ?? 0;
@@ -415,7 +430,7 @@ export class Replayer {
           throw this.unexpected(event);
       }
     }
-    this.replaying = false;
+    this.atFrontier();
     const cancel = this.deliverCancel(position);
     if (cancel) return cancel;
     if (fireAt === undefined) {
@@ -448,7 +463,7 @@ export class Replayer {
           throw this.unexpected(event);
       }
     }
-    this.replaying = false;
+    this.atFrontier();
     const cancel = this.deliverCancel(position);
     if (cancel) return cancel;
     const item = this.take(command.name);
@@ -467,10 +482,11 @@ export class Replayer {
   private value(command: ValueCommand, op: OpRecord | undefined, position: Position): Decision {
     const recorded = op?.events[0];
     if (recorded) {
+      if (recorded.type === "CancelRequested") return { type: "throw", error: this.cancelled(position, recorded.reason) };
       if (recorded.type !== "ValueRecorded") throw this.unexpected(recorded);
       return { type: "resume", value: decodeValue(recorded.value) };
     }
-    this.replaying = false;
+    this.atFrontier();
     const cancel = this.deliverCancel(position);
     if (cancel) return cancel;
     const value = command.kind === "now" ? this.env.now() : command.kind === "random" ? this.env.random() : this.env.uuid();
@@ -481,20 +497,22 @@ export class Replayer {
   private setStatus(command: SetStatusCommand, op: OpRecord | undefined, position: Position): Decision {
     const recorded = op?.events[0];
     if (recorded) {
+      if (recorded.type === "CancelRequested") return { type: "throw", error: this.cancelled(position, recorded.reason) };
       if (recorded.type !== "StatusSet") throw this.unexpected(recorded);
       return { type: "resume", value: undefined };
     }
-    this.replaying = false;
+    this.atFrontier();
     const cancel = this.deliverCancel(position);
     if (cancel) return cancel;
-    let text: string | undefined;
+    let text: string;
     try {
-      text = encodeValue(command.value, this.site(position, "value"));
+      // undefined clears the status (recorded as null).
+      text = encodeValue(command.value, this.site(position, "value")) ?? "null";
     } catch (error) {
       return { type: "throw", error: error as Error };
     }
     this.customStatus = text;
-    this.record({ type: "StatusSet", ...this.tag(position), ...(text === undefined ? {} : { value: text }) });
+    this.record({ type: "StatusSet", ...this.tag(position), value: text });
     return { type: "resume", value: undefined };
   }
 
@@ -507,7 +525,7 @@ export class Replayer {
       else throw this.unexpected(event);
     }
     if (!started) {
-      this.replaying = false;
+      this.atFrontier();
       const size = command.kind === "branch" ? 1 : command.size;
       this.record({ type: "GroupStarted", ...this.tag(position), size });
     }
@@ -530,7 +548,7 @@ export class Replayer {
           throw this.unexpected(event);
       }
     }
-    this.replaying = false;
+    this.atFrontier();
     const cancel = this.deliverCancel(position);
     if (cancel) return cancel;
     if (childId === undefined) {
@@ -580,7 +598,7 @@ export class Replayer {
           throw this.unexpected(event);
       }
     }
-    this.replaying = false;
+    this.atFrontier();
     const cancel = this.deliverCancel(position);
     if (cancel) return cancel;
     if (token === undefined) {
@@ -622,7 +640,7 @@ export class Replayer {
   }
 
   private continueAsNew(command: ContinueAsNewCommand, _op: OpRecord | undefined, position: Position): Decision {
-    this.replaying = false;
+    this.atFrontier();
     let input: string | undefined;
     try {
       input = encodeValue(command.input, this.site(position, "input"));
@@ -645,6 +663,11 @@ export class Replayer {
   }
 
   // --- helpers --------------------------------------------------------------------------------------------------
+
+  /** Past the recorded history: logs speak from here on (holes do not count). */
+  private atFrontier(): void {
+    if (!this.inHole) this.replaying = false;
+  }
 
   private decide(position: Position, op: OpRecord | undefined): Decision {
     const handler = this.handlers[position.command.kind] as Handler<Command>;
@@ -734,7 +757,7 @@ export class Replayer {
    */
   private deliverCancel(position: Position): Decision | undefined {
     const scope = position.scope;
-    if (scope.cancelled || scope.afterCancel || this.cancelState === "done") return undefined;
+    if (this.inHole || scope.cancelled || scope.afterCancel || this.cancelState === "done") return undefined;
     if (this.cancelState === "none") {
       const item = this.cancelItem;
       if (!item) return undefined;
@@ -802,8 +825,10 @@ export class Replayer {
     const created: OpRecord = { kind: event.kind, name: event.name, events: [event] };
     if (index >= 0) this.rootOps[index] = created;
     else this.otherOps.set(event.opId, created);
-    const scope = index >= 0 ? "" : event.opId.slice(0, event.opId.lastIndexOf("."));
-    this.recordedPerScope.set(scope, (this.recordedPerScope.get(scope) ?? 0) + 1);
+    const dot = event.opId.lastIndexOf(".");
+    const scope = index >= 0 ? "" : event.opId.slice(0, dot);
+    const position = index >= 0 ? index : Number(event.opId.slice(dot + 1));
+    if (position + 1 > (this.extentPerScope.get(scope) ?? 0)) this.extentPerScope.set(scope, position + 1);
   }
 
   private tag(position: Position): { opId: string; kind: string; name: string; at: number } {
@@ -854,6 +879,14 @@ export class Replayer {
       { executionId: this.executionId, operation: `#${event.opId}` },
     );
   }
+}
+
+function describeYielded(value: unknown): string {
+  if (value === null || typeof value !== "object") return `a ${value === null ? "null" : typeof value}`;
+  if (typeof (value as { [Symbol.iterator]?: unknown })[Symbol.iterator] === "function") {
+    return "an operation object (a bare yield)";
+  }
+  return "an object";
 }
 
 /** A callback token: opaque to callers, it names the execution and the operation it completes. */

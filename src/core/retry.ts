@@ -3,6 +3,7 @@
 import type { Duration } from "./duration.js";
 import { toMillis } from "./duration.js";
 import type { ErrorRecord } from "./error-record.js";
+import { ValidationError } from "../errors.js";
 
 /** How a step is retried. Every field is optional. */
 export interface RetryPolicy {
@@ -44,18 +45,22 @@ export function resolveRetry(policy: RetryPolicy | undefined, atMostOnce: boolea
   if (policy === undefined) return atMostOnce ? DEFAULT_AT_MOST_ONCE : DEFAULT_RETRY;
   const maxAttempts = policy.maxAttempts ?? (atMostOnce ? 1 : DEFAULT_RETRY.maxAttempts);
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
-    throw new RangeError(`retry.maxAttempts must be a whole number of at least 1, got ${maxAttempts}`);
+    throw new ValidationError(`retry.maxAttempts must be a whole number of at least 1, got ${maxAttempts}.`);
   }
   const coefficient = policy.backoffCoefficient ?? DEFAULT_RETRY.coefficient;
   if (!Number.isFinite(coefficient) || coefficient < 1) {
-    throw new RangeError(`retry.backoffCoefficient must be a number of at least 1, got ${coefficient}`);
+    throw new ValidationError(`retry.backoffCoefficient must be a number of at least 1, got ${coefficient}.`);
+  }
+  const nonRetryable = policy.nonRetryable ?? DEFAULT_RETRY.nonRetryable;
+  if (!Array.isArray(nonRetryable) || !nonRetryable.every((name) => typeof name === "string")) {
+    throw new ValidationError("retry.nonRetryable must be an array of error names or codes (strings).");
   }
   return {
     maxAttempts,
     initialMs: toMillis(policy.initialInterval ?? DEFAULT_RETRY.initialMs, "retry.initialInterval"),
     coefficient,
     maxMs: toMillis(policy.maxInterval ?? DEFAULT_RETRY.maxMs, "retry.maxInterval"),
-    nonRetryable: policy.nonRetryable ?? DEFAULT_RETRY.nonRetryable,
+    nonRetryable: [...nonRetryable],
   };
 }
 

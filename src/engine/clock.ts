@@ -22,10 +22,10 @@ const MAX_DELAY = 2 ** 31 - 1;
 export const systemClock: Clock = {
   now: () => Date.now(),
   setTimer(at, callback) {
+    // Never calls back synchronously, even when `at` has passed: callers may still be setting up.
     let handle: ReturnType<typeof setTimeout>;
     const arm = () => {
-      const delay = at - Date.now();
-      if (delay <= 0) return callback();
+      const delay = Math.max(0, at - Date.now());
       handle = setTimeout(delay > MAX_DELAY ? arm : callback, Math.min(delay, MAX_DELAY));
     };
     arm();

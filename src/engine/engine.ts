@@ -16,7 +16,9 @@ import {
   ConcurrencyError,
   ExecutionNotFoundError,
   ExecutionClosedError,
+  HistoryCorruptedError,
   IdempotencyConflictError,
+  NonDeterminismError,
   ValidationError,
   WorkflowNotFoundError,
 } from "../errors.js";
@@ -150,6 +152,8 @@ export class Engine {
   private readonly timers = new Map<string, { at: number; cancel: () => void }>();
   private readonly watchers = new Map<string, Set<Watcher>>();
   private readonly failures = new Map<string, unknown>();
+  /** Background turns that failed in a row, per execution (backoff of their retries). */
+  private readonly retries = new Map<string, number>();
   private readonly timedSteps = { running: 0 };
   private readonly slots: TurnSlots;
   private readonly ulid = ulidFactory();
@@ -215,7 +219,9 @@ export class Engine {
       ...(internals.stepOverride ? { stepOverride: internals.stepOverride } : {}),
     };
     if (options.pollInterval !== undefined && this.mode === "in-process") {
-      this.poll(toMillis(options.pollInterval, "pollInterval"));
+      const interval = toMillis(options.pollInterval, "pollInterval");
+      if (interval < 100) throw new ValidationError(`createEngine: pollInterval must be at least 100 ms, got ${interval} ms.`);
+      this.poll(interval);
     }
   }
 
@@ -237,7 +243,10 @@ export class Engine {
     options: StartOptions = {},
   ): Promise<RunHandle<W extends AnyWorkflow ? WorkflowOutput<W> : unknown>> {
     const name = typeof workflow === "string" ? workflow : (workflow as AnyWorkflow)?.name;
-    const id = options.id ?? this.ulid();
+    if (typeof name !== "string") {
+      throw new ValidationError("start(workflow, input, options): pass a workflow() definition or its registered name.");
+    }
+    const id = (options ?? {}).id ?? this.ulid();
     if (typeof id !== "string" || id === "") {
       throw new ValidationError(`start: the execution id must be a non-empty string, got ${JSON.stringify(id)}.`);
     }
@@ -282,7 +291,8 @@ export class Engine {
         { executionId: id, operation: "start" },
       );
     }
-    if (outcome.created) this.kick(id);
+    // Kick a repeated start too: the first may have crashed between creating the execution and its first turn.
+    if (!CLOSED_STATUSES.has(outcome.record.status)) this.kick(id);
     return this.handleFor(outcome.record, outcome.created) as RunHandle<never>;
   }
 
@@ -314,6 +324,13 @@ export class Engine {
     if (typeof name !== "string" || name === "") {
       throw new ValidationError(`sendEvent('${id}'): the event name must be a non-empty string.`, { executionId: id });
     }
+    const key = (options ?? {}).idempotencyKey;
+    if (key !== undefined && (typeof key !== "string" || key === "" || key.length > 512)) {
+      throw new ValidationError(
+        `sendEvent('${id}', '${name}'): idempotencyKey must be a non-empty string of at most 512 characters.`,
+        { executionId: id, operation: `event '${name}'` },
+      );
+    }
     // A closed execution is refused by the store's inbox write, after its duplicate check: a retried delivery of an
     // event accepted earlier is answered as a duplicate even once the execution has finished.
     const record = await this.getRecord(id);
@@ -321,7 +338,7 @@ export class Engine {
     let value = payload;
     const schemas = definition.eventSchemas;
     if (schemas) {
-      const schema = schemas[name];
+      const schema = Object.hasOwn(schemas, name) ? schemas[name] : undefined;
       if (!schema) {
         throw new ValidationError(
           `sendEvent('${id}', '${name}'): workflow '${definition.name}' declares no event '${name}' ` +
@@ -346,7 +363,7 @@ export class Engine {
     });
     const item: InboxItem = {
       id: this.ulid(),
-      key: `event:${options.idempotencyKey ?? this.ulid()}`,
+      key: `event:${key ?? this.ulid()}`,
       type: "event",
       name,
       at: this.clock.now(),
@@ -361,7 +378,7 @@ export class Engine {
       case "duplicate":
         if (written.existing.name !== name || written.existing.payload !== encoded) {
           throw new IdempotencyConflictError(
-            `sendEvent('${id}', '${name}'): idempotency key '${options.idempotencyKey}' was already used for ` +
+            `sendEvent('${id}', '${name}'): idempotency key '${key}' was already used for ` +
               `${written.existing.name === name ? "another payload" : `event '${written.existing.name}'`}. ` +
               `Nothing was stored; use a new key for a new event.`,
             { executionId: id, operation: `event '${name}'` },
@@ -412,6 +429,7 @@ export class Engine {
    * @throws ExecutionNotFoundError, ExecutionClosedError (it already completed or failed).
    */
   async cancel(id: string, reason?: string): Promise<void> {
+    checkReason("cancel", id, reason);
     const record = await this.getRecord(id);
     if (record.status === "cancelled" || record.status === "terminated") return;
     if (CLOSED_STATUSES.has(record.status)) throw this.closedError(record, "cancel");
@@ -523,6 +541,7 @@ export class Engine {
    * @throws ExecutionNotFoundError, ExecutionClosedError (it already completed or failed).
    */
   async terminate(id: string, reason?: string): Promise<void> {
+    checkReason("terminate", id, reason);
     for (let attempt = 1; ; attempt++) {
       const record = await this.getRecord(id);
       if (record.status === "cancelled" || record.status === "terminated") return;
@@ -582,7 +601,14 @@ export class Engine {
    * ```
    */
   async resumeDue(options: { limit?: number; concurrency?: number } = {}): Promise<ResumeDueResult> {
-    const ids = await this.store.listDue(this.clock.now(), { limit: options.limit ?? 100 });
+    const limit = options.limit ?? 100;
+    const concurrency = options.concurrency ?? 10;
+    for (const [what, value] of [["limit", limit], ["concurrency", concurrency]] as const) {
+      if (!Number.isInteger(value) || value < 1) {
+        throw new ValidationError(`resumeDue: ${what} must be a whole number of at least 1, got ${value}.`);
+      }
+    }
+    const ids = await this.store.listDue(this.clock.now(), { limit });
     const result: ResumeDueResult = { resumed: 0, failed: [] };
     let next = 0;
     const worker = async () => {
@@ -596,7 +622,7 @@ export class Engine {
         }
       }
     };
-    await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 10) }, worker));
+    await Promise.all(Array.from({ length: concurrency }, worker));
     return result;
   }
 
@@ -856,13 +882,15 @@ export class Engine {
       result = await runTurn(this.deps, id);
     } catch (error) {
       this.cache.drop(id);
-      if (!(error instanceof ConcurrencyError)) {
+      if (isPermanent(error)) {
+        // Retrying cannot help: waiters learn of it, and the execution waits for a fix (a deploy, a terminate).
         this.failures.set(id, error);
         this.rejectWatchers(id, error);
       }
       throw error;
     }
     this.failures.delete(id);
+    this.retries.delete(id);
     if (CLOSED_STATUSES.has(result.status)) {
       this.cancelTimer(id);
       this.settledById(id);
@@ -882,10 +910,17 @@ export class Engine {
       this.kick(id);
       return;
     }
+    const permanent = isPermanent(error);
     this.logger.error(`Turn of execution '${id}' failed: ${(error as Error)?.message ?? String(error)}`, {
       executionId: id,
       code: (error as { code?: string })?.code,
+      retrying: !permanent,
     });
+    if (permanent) return;
+    // A store hiccup or an engine bug: try again later, backing off, so the execution is not left behind.
+    const attempt = (this.retries.get(id) ?? 0) + 1;
+    this.retries.set(id, attempt);
+    this.scheduleWake(id, this.clock.now() + Math.min(1000 * 2 ** (attempt - 1), 60_000));
   }
 
   private scheduleWake(id: string, at: number): void {
@@ -893,11 +928,13 @@ export class Engine {
     const existing = this.timers.get(id);
     if (existing?.at === at) return;
     existing?.cancel();
-    const cancel = this.clock.setTimer(at, () => {
-      if (this.timers.get(id)?.cancel === cancel) this.timers.delete(id);
+    // The entry exists before the timer is armed, whatever the clock does.
+    const entry = { at, cancel: () => {} };
+    this.timers.set(id, entry);
+    entry.cancel = this.clock.setTimer(at, () => {
+      if (this.timers.get(id) === entry) this.timers.delete(id);
       this.kick(id);
     });
-    this.timers.set(id, { at, cancel });
   }
 
   private cancelTimer(id: string): void {
@@ -977,6 +1014,29 @@ class TurnSlots {
  */
 export function createEngine(options: EngineOptions): Engine {
   return new Engine(options);
+}
+
+const MAX_REASON = 4096;
+
+function checkReason(operation: string, id: string, reason: unknown): void {
+  if (reason === undefined) return;
+  if (typeof reason !== "string" || reason.length > MAX_REASON) {
+    throw new ValidationError(
+      `${operation}('${id}'): the reason must be a string of at most ${MAX_REASON} characters. Nothing was stored.`,
+      { executionId: id, operation },
+    );
+  }
+}
+
+/** Errors a retry cannot fix: the code or the stored data must change first. */
+function isPermanent(error: unknown): boolean {
+  return (
+    error instanceof NonDeterminismError ||
+    error instanceof HistoryCorruptedError ||
+    error instanceof WorkflowNotFoundError ||
+    error instanceof ExecutionNotFoundError ||
+    error instanceof ValidationError
+  );
 }
 
 /** The public view of a record. */

@@ -88,7 +88,7 @@ export class MemoryStore implements HistoryStore {
     return {
       record: copy(entry.record),
       events: entry.events.slice(from, to),
-      inbox: entry.inbox.filter((item) => !entry.consumed.has(item.id)),
+      inbox: entry.inbox.filter((item) => !entry.consumed.has(item.id)).map((item) => ({ ...item })),
       more: to < entry.events.length,
     };
   }
@@ -186,14 +186,14 @@ function copy(record: ExecutionRecord): ExecutionRecord {
     workflow: record.workflow,
     runId: record.runId,
     runs: record.runs,
-    parent: record.parent,
+    parent: record.parent && { ...record.parent },
     status: record.status,
     version: record.version,
     input: record.input,
     result: record.result,
-    error: record.error,
+    error: record.error && structuredClone(record.error),
     customStatus: record.customStatus,
-    waitingFor: record.waitingFor.slice(),
+    waitingFor: record.waitingFor.map((wait) => ({ ...wait })),
     wakeAt: record.wakeAt,
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,

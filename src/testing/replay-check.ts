@@ -125,6 +125,7 @@ function compare(
       { executionId },
     );
   }
+  if (terminal.type === "ExecutionCancelled" && terminal.terminated) return { ...report, outcome: "cancelled" };
   let same = terminal.type === ending.type;
   let detail = "";
   if (same && terminal.type === "ExecutionCompleted" && ending.type === "ExecutionCompleted") {
