@@ -69,8 +69,8 @@ export type WorkflowStartInput<W> = W extends { readonly types?: { start: infer 
 /** What `run.result()` resolves to for a workflow. */
 export type WorkflowOutput<W> = W extends { readonly types?: { output: infer O } } ? O : unknown;
 
-type StartOf<IS> = IS extends z.ZodType ? z.input<IS> : unknown;
-type InputOf<IS> = IS extends z.ZodType ? z.output<IS> : unknown;
+type StartOf<IS, I = unknown> = IS extends z.ZodType ? z.input<IS> : I;
+type InputOf<IS, I = unknown> = IS extends z.ZodType ? z.output<IS> : I;
 type OutputOf<OS, R> = OS extends z.ZodType ? z.output<OS> : R;
 
 /**
@@ -93,11 +93,12 @@ export function workflow<
   IS extends z.ZodType | undefined = undefined,
   OS extends z.ZodType | undefined = undefined,
   ES extends EventSchemas = EventSchemas,
+  I = unknown,
 >(
   name: string,
   options: WorkflowOptions<IS, OS, ES>,
-  body: WorkflowBody<InputOf<IS>, R, ES>,
-): Workflow<StartOf<IS>, InputOf<IS>, OutputOf<OS, R>, ES>;
+  body: WorkflowBody<InputOf<IS, I>, R, ES>,
+): Workflow<StartOf<IS, I>, InputOf<IS, I>, OutputOf<OS, R>, ES>;
 export function workflow(
   name: string,
   optionsOrBody: WorkflowOptions<z.ZodType, z.ZodType, EventSchemas> | WorkflowBody<unknown, unknown, EventSchemas>,

@@ -3,7 +3,7 @@
 import { describe, expectTypeOf, it } from "vitest";
 import { z } from "zod";
 import type { RunHandle, Yieldable } from "spindle";
-import { createEngine, MemoryStore, now, random, sleep, step, uuid, waitForEvent, workflow } from "spindle";
+import { all, branch, createEngine, map, MemoryStore, now, race, random, sleep, step, uuid, waitForEvent, workflow } from "spindle";
 
 describe("types", () => {
   it("types operation results, workflow input, output and events", () => {
@@ -34,6 +34,28 @@ describe("types", () => {
     expectTypeOf(engine.start(typed, { id: "a", n: "5" })).resolves.toEqualTypeOf<RunHandle<{ id: string; ref: string }>>();
     // @ts-expect-error the input must match the schema
     void engine.start(typed, { id: 1 }).catch(() => {});
+  });
+
+  it("types all, race and map results from operations built inline", () => {
+    workflow("tuples", async function* () {
+      const [stock, price] = yield* all([step("stock", () => ({ available: 3 })), branch(async function* () { return "x"; })]);
+      expectTypeOf(stock).toEqualTypeOf<{ available: number }>();
+      expectTypeOf(price).toEqualTypeOf<string>();
+      const winner = yield* race([step("a", () => 1), step("b", () => "b")]);
+      expectTypeOf(winner.value).toEqualTypeOf<number | string>();
+      const sizes = yield* map([1, 2], (n) => step(`s${n}`, async () => n * 2));
+      expectTypeOf(sizes).toEqualTypeOf<number[]>();
+      const validated = yield* step("v", () => "42", { schema: z.coerce.number() });
+      expectTypeOf(validated).toEqualTypeOf<number>();
+    });
+  });
+
+  it("types a workflow's input from the body's annotation when its options declare no input schema", () => {
+    const withEvents = workflow("annotated", { events: { go: z.string() } }, async function* (input: { id: string }, ctx) {
+      return `${input.id}:${yield* ctx.waitForEvent("go")}`;
+    });
+    const engine = createEngine({ store: new MemoryStore(), workflows: [withEvents], mode: "external" });
+    expectTypeOf(engine.start(withEvents, { id: "a" })).resolves.toEqualTypeOf<RunHandle<string>>();
   });
 
   it("refuses a bare yield of an operation", () => {

@@ -5,6 +5,7 @@ import type { RetryPolicy } from "../core/retry.js";
 import { resolveRetry } from "../core/retry.js";
 import type { SchemaLike, StepContext, Yieldable } from "../core/yieldable.js";
 import { operation } from "../core/yieldable.js";
+import { ValidationError } from "../errors.js";
 import { requireName } from "./names.js";
 
 /** Options of `step`. */
@@ -25,7 +26,7 @@ export interface StepOptions<T> {
 
 /**
  * Runs `fn` as a durable step: once per execution, its result recorded and replayed afterwards.
- * `fn` receives `{ attempt, idempotencyKey, signal }`.
+ * `fn` receives `{ attempt, idempotencyKey, signal }`. With a `schema`, the result is validated (and typed) by it.
  *
  * @example
  * ```ts
@@ -33,13 +34,15 @@ export interface StepOptions<T> {
  * ```
  * @throws StepFailedError (in the workflow) when the step fails for good.
  */
-export function step<R, T = Awaited<R>>(
+export function step<R>(
   name: string,
   fn: (context: StepContext) => R,
-  options: StepOptions<T> = {},
-): Yieldable<T> {
+  options?: Omit<StepOptions<unknown>, "schema">,
+): Yieldable<Awaited<R>>;
+export function step<R, T>(name: string, fn: (context: StepContext) => R, options: StepOptions<T> & { schema: SchemaLike<T> }): Yieldable<T>;
+export function step(name: string, fn: (context: StepContext) => unknown, options: StepOptions<unknown> = {}): Yieldable<unknown> {
   requireName("step", name);
-  if (typeof fn !== "function") throw new TypeError(`step('${name}'): the second argument must be a function.`);
+  if (typeof fn !== "function") throw new ValidationError(`step('${name}'): the second argument must be a function.`);
   const atMostOnce = options.semantics === "at-most-once";
   return operation({
     kind: "step",
