@@ -6,6 +6,8 @@ import { HistoryCorruptedError, NonDeterminismError, sleep, step, uuid, workflow
 import { createTestEngine, formatTimeline, replayHistory, VirtualClock } from "spindle/testing";
 import recorded from "../golden/approval.history.json" with { type: "json" };
 import { approval } from "../golden/approval.workflow.js";
+import bookingRecorded from "../golden/booking.history.json" with { type: "json" };
+import { booking } from "../golden/booking.workflow.js";
 
 const golden = recorded as HistoryEvent[];
 
@@ -38,6 +40,26 @@ describe("golden history", () => {
   it("refuses a malformed history with HistoryCorruptedError", async () => {
     const broken = [golden[0], { ...golden[1], seq: 7 }];
     await expect(replayHistory(approval, broken)).rejects.toBeInstanceOf(HistoryCorruptedError);
+  });
+});
+
+describe("golden history of a composed workflow", () => {
+  const recordedBooking = bookingRecorded as HistoryEvent[];
+
+  it("replays groups, map, race, a callback and a child to the recorded result", async () => {
+    expect(await replayHistory(booking, recordedBooking)).toMatchObject({ outcome: "completed" });
+  });
+
+  it("reports NonDeterminismError when a map item's step was renamed in the code", async () => {
+    const edited = structuredClone(recordedBooking);
+    (edited.find((e) => e.name === "seat-1B") as { name: string }).name = "seat-1X";
+    await expect(replayHistory(booking, edited)).rejects.toBeInstanceOf(NonDeterminismError);
+  });
+
+  it("reports NonDeterminismError when the recorded race winner is not what the code does with it", async () => {
+    const edited = structuredClone(recordedBooking);
+    (edited.find((e) => e.type === "GroupSettled" && e.opId === "2") as { index: number }).index = 1;
+    await expect(replayHistory(booking, edited)).rejects.toBeInstanceOf(NonDeterminismError);
   });
 });
 
