@@ -146,6 +146,8 @@ export class Replayer {
   private readonly consumed = new Set<string>();
   /** "none": no cancellation yet; "delivering": delivered this turn (to every fiber it reaches); "done". */
   private cancelState: "none" | "delivering" | "done" = "none";
+  private cancelReason: string | undefined;
+  private cancelInboxId: string | undefined;
   private inboxByName = new Map<string, InboxItem[]>();
   private cancelItem: InboxItem | undefined;
   private lastPosition: Position | undefined;
@@ -476,7 +478,7 @@ export class Replayer {
       });
       return this.delivered(position, command.schema, decodeValue(item.payload), `event '${command.name}'`);
     }
-    return this.waitWithDeadline(position, "event", command.name, started, deadline, command.timeoutMs, "WaitStarted");
+    return this.waitForEventOrDeadline(position, command, started, deadline);
   }
 
   private value(command: ValueCommand, op: OpRecord | undefined, position: Position): Decision {
@@ -685,26 +687,23 @@ export class Replayer {
     return item;
   }
 
-  private waitWithDeadline(
+  private waitForEventOrDeadline(
     position: Position,
-    kind: "event",
-    name: string,
+    command: WaitForEventCommand,
     started: boolean,
     recordedDeadline: number | undefined,
-    timeoutMs: number | undefined,
-    marker: "WaitStarted",
   ): Decision {
     let deadline = recordedDeadline;
     if (!started) {
       // Recorded even without a timeout, so a later change of the code at this position is caught on replay.
-      if (timeoutMs !== undefined) deadline = this.env.now() + timeoutMs;
-      this.record({ type: marker, ...this.tag(position), ...(deadline === undefined ? {} : { deadline }) });
+      if (command.timeoutMs !== undefined) deadline = this.env.now() + command.timeoutMs;
+      this.record({ type: "WaitStarted", ...this.tag(position), ...(deadline === undefined ? {} : { deadline }) });
     }
     if (deadline !== undefined && this.env.now() >= deadline) {
       this.record({ type: "TimerFired", ...this.tag(position) });
-      return { type: "throw", error: this.timedOut(position, timeoutMs) };
+      return { type: "throw", error: this.timedOut(position, command.timeoutMs) };
     }
-    const wait: WaitInfo = { kind, opId: position.opId, name };
+    const wait: WaitInfo = { kind: "event", opId: position.opId, name: command.name };
     if (deadline !== undefined) wait.until = deadline;
     return { type: "wait", wait };
   }
@@ -777,9 +776,6 @@ export class Replayer {
     });
     return { type: "throw", error: this.cancelled(position, reason) };
   }
-
-  private cancelReason: string | undefined;
-  private cancelInboxId: string | undefined;
 
   private consume(item: InboxItem): void {
     this.consumed.add(item.id);
