@@ -1,0 +1,37 @@
+// Helpers of the DynamoDB tests: a client for the DynamoDB Local that the global setup started (fake credentials),
+// a fresh table per test file, and a request counter (a client middleware) for assertions on the calls made.
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { inject } from "vitest";
+import { createTable } from "spindle/dynamodb";
+import { localClient } from "../../examples/dynamodb-local/local-server.js";
+
+let tables = 0;
+
+/** A new client for DynamoDB Local (no SDK retries unless asked: the store's own retries are under test). */
+export function makeClient(options: { maxAttempts?: number } = {}): DynamoDBClient {
+  return localClient(inject("dynamodbEndpoint"), { maxAttempts: options.maxAttempts ?? 3 });
+}
+
+/** Creates a table with a unique name for one test file. */
+export async function freshTable(label: string): Promise<string> {
+  tables += 1;
+  const name = `spindle-${label}-${process.pid}-${Date.now().toString(36)}-${tables}`;
+  const client = makeClient();
+  await createTable(client, name);
+  client.destroy();
+  return name;
+}
+
+/** Counts the commands a client sends, by name (e.g. "QueryCommand", "TransactWriteItemsCommand"). */
+export function countRequests(client: DynamoDBClient): Map<string, number> {
+  const counts = new Map<string, number>();
+  client.middlewareStack.add(
+    (next, context) => (args) => {
+      const name = context.commandName ?? "unknown";
+      counts.set(name, (counts.get(name) ?? 0) + 1);
+      return next(args);
+    },
+    { step: "initialize", name: "spindleTestCounter" },
+  );
+  return counts;
+}
