@@ -1,38 +1,40 @@
 // createEngine(): the public face of Spindle. It starts executions, delivers events and cancellations to their
 // inboxes, runs turns (one at a time per execution in this process), schedules wake-ups on its clock when driven
 // in-process, and answers describe/history/list/result.
-import { decodeValue, encodeValue } from "../core/codec.js";
+import { encodeValue } from "../core/codec.js";
 import type { Duration } from "../core/duration.js";
 import { toMillis } from "../core/duration.js";
-import type { ErrorRecord } from "../core/error-record.js";
-import { reviveError, toErrorRecord } from "../core/error-record.js";
-import { decodeToken } from "../core/replayer.js";
 import type { HistoryEvent } from "../core/history.js";
 import { EXECUTION_OP, HISTORY_VERSION } from "../core/history.js";
-import type { Environment, InboxItem, WaitInfo } from "../core/replayer.js";
+import type { Environment, InboxItem } from "../core/replayer.js";
 import {
-  CallbackNotFoundError,
-  CancelledError,
   ConcurrencyError,
-  ExecutionNotFoundError,
   ExecutionClosedError,
-  HistoryCorruptedError,
   IdempotencyConflictError,
-  NonDeterminismError,
   ValidationError,
   WorkflowNotFoundError,
 } from "../errors.js";
-import type { ExecutionRecord, ExecutionStatus, HistoryStore, ListQuery } from "../store/history-store.js";
+import type { ExecutionRecord, HistoryStore, ListQuery } from "../store/history-store.js";
 import { CLOSED_STATUSES, newExecution } from "../store/history-store.js";
 import type { AnyWorkflow, WorkflowOutput, WorkflowStartInput } from "../workflow.js";
 import { WarmCache } from "./cache.js";
-import { ulidFactory } from "./ids.js";
+import { settleCallback } from "./callbacks.js";
+import { checkReason, isPermanent } from "./checks.js";
+import { createChild, forChildren, notifyParent } from "./children.js";
 import type { Clock } from "./clock.js";
 import { systemClock } from "./clock.js";
+import type { EngineContext } from "./context.js";
+import type { ExecutionDescription } from "./describe.js";
+import { describeRecord, outcomeOf } from "./describe.js";
+import { ulidFactory } from "./ids.js";
 import type { Logger } from "./log.js";
 import { consoleLogger } from "./log.js";
-import type { ChildStart, Session, StepFunction, TurnDeps, TurnResult } from "./turn.js";
+import { TurnSlots } from "./slots.js";
+import type { Session, StepFunction, TurnDeps, TurnResult } from "./turn.js";
 import { loadHistory, notFound, runTurn } from "./turn.js";
+
+export type { ExecutionDescription } from "./describe.js";
+export { describeRecord } from "./describe.js";
 
 /** Options of `createEngine`. */
 export interface EngineOptions {
@@ -95,30 +97,6 @@ export interface RunHandle<O = unknown> {
   result(): Promise<O>;
 }
 
-/** What `describe` and `list` report about an execution. */
-export interface ExecutionDescription {
-  id: string;
-  workflow: string;
-  runId: string;
-  status: ExecutionStatus;
-  input: unknown;
-  result?: unknown;
-  error?: ErrorRecord;
-  customStatus?: unknown;
-  /** What it waits for while suspended. */
-  waitingFor: { kind: WaitInfo["kind"]; name: string; opId: string; until?: Date }[];
-  /** When it will run next by itself. */
-  wakeAt?: Date;
-  createdAt: Date;
-  updatedAt: Date;
-  /** Events in the current run's history. */
-  historyLength: number;
-  /** Runs before the current one (each continueAsNew starts a new run). */
-  runs: number;
-  /** The execution that started this one as a child. */
-  parent?: { executionId: string; opId: string };
-}
-
 /** Outcome of `resumeDue`. */
 export interface ResumeDueResult {
   resumed: number;
@@ -156,6 +134,8 @@ export class Engine {
   private readonly retries = new Map<string, number>();
   private readonly timedSteps = { running: 0 };
   private readonly slots: TurnSlots;
+  /** The narrow view the engine's helpers get. */
+  private readonly context: EngineContext;
   private readonly ulid = ulidFactory();
   private closed = false;
   private stopPolling: (() => void) | undefined;
@@ -187,6 +167,16 @@ export class Engine {
       throw new ValidationError(`createEngine: maxConcurrentTurns must be a whole number of at least 1, got ${maxTurns}.`);
     }
     this.slots = new TurnSlots(maxTurns);
+    const engine = this;
+    this.context = {
+      store: this.store,
+      clock: this.clock,
+      ulid: () => this.ulid(),
+      lookup: (name, executionId) => this.lookup(name, executionId),
+      history: (id) => engine.history(id),
+      inboxChanged: (id) => this.inboxChanged(id),
+      kick: (id) => this.kick(id),
+    };
     const clock = this.clock;
     const env: Environment = {
       now: () => clock.now(),
@@ -210,11 +200,11 @@ export class Engine {
       },
       timedSteps: this.timedSteps,
       newRunId: () => this.ulid(),
-      startChild: (request) => this.createChild(request),
-      notifyParent: (record) => this.notifyParent(record),
+      startChild: (request) => createChild(this.context, request),
+      notifyParent: (record) => notifyParent(this.context, record),
       ensureChildReported: async (childId) => {
         const child = await this.store.get(childId);
-        if (child && CLOSED_STATUSES.has(child.status) && child.parent) await this.notifyParent(child);
+        if (child && CLOSED_STATUSES.has(child.status) && child.parent) await notifyParent(this.context, child);
       },
       ...(internals.stepOverride ? { stepOverride: internals.stepOverride } : {}),
     };
@@ -402,7 +392,7 @@ export class Engine {
    * workflow's declared `callbacks` schema; nothing stored).
    */
   async completeCallback(token: string, value?: unknown): Promise<void> {
-    await this.settleCallback(token, { value });
+    await settleCallback(this.context, token, { value });
   }
 
   /**
@@ -415,7 +405,7 @@ export class Engine {
    * @throws CallbackNotFoundError (unknown, already used or expired token).
    */
   async failCallback(token: string, error: Error | { name?: string; message: string; code?: string } | string): Promise<void> {
-    await this.settleCallback(token, { error });
+    await settleCallback(this.context, token, { error });
   }
 
   /**
@@ -448,86 +438,7 @@ export class Engine {
       throw this.closedError(written.record, "cancel");
     }
     if (written.status === "written") this.inboxChanged(id);
-    await this.forChildren(id, (childId) => this.cancel(childId, reason));
-  }
-
-  private async settleCallback(token: string, outcome: { value?: unknown; error?: unknown }): Promise<void> {
-    const unknownToken = (why: string, executionId?: string) =>
-      new CallbackNotFoundError(
-        `Callback token ${JSON.stringify(String(token).slice(0, 40))}${String(token).length > 40 ? "..." : ""} ${why}. ` +
-          `Nothing was stored. Use the token the workflow's callback() sent, once, before it times out.`,
-        executionId === undefined ? {} : { executionId },
-      );
-    const target = typeof token === "string" ? decodeToken(token) : undefined;
-    if (!target) throw unknownToken("is not a callback token");
-    const record = await this.store.get(target.executionId);
-    if (!record) throw unknownToken("names an execution that does not exist");
-    if (CLOSED_STATUSES.has(record.status)) throw unknownToken(`belongs to execution '${record.id}', which is ${record.status}`, record.id);
-    const history = await this.history(record.id);
-    const created = history.find((event) => event.type === "CallbackCreated" && event.token === token);
-    if (!created) throw unknownToken(`is unknown to execution '${record.id}' (its current run)`, record.id);
-    const settledBy = history.find(
-      (event) => event.opId === created.opId && (event.type === "CallbackCompleted" || event.type === "TimerFired" || event.type === "CancelRequested"),
-    );
-    if (settledBy) {
-      const why = settledBy.type === "CallbackCompleted" ? "was already used" : settledBy.type === "TimerFired" ? "has expired" : "was cancelled";
-      throw unknownToken(why, record.id);
-    }
-    const operation = `callback '${created.name}' (#${created.opId})`;
-    let payload: { value?: string; error?: ErrorRecord };
-    if (outcome.error !== undefined) {
-      const error = outcome.error;
-      const record = typeof error === "string" ? { name: "Error", message: error } : toErrorRecord(error instanceof Error ? error : Object.assign(new Error(String((error as { message?: unknown }).message ?? "")), error));
-      payload = { error: record };
-    } else {
-      let value = outcome.value;
-      const schema = this.lookup(record.workflow, record.id).callbackSchemas?.[created.name];
-      if (schema) {
-        const parsed = schema.safeParse(value);
-        if (!parsed.success) {
-          throw new ValidationError(
-            `completeCallback: the value for ${operation} of execution '${record.id}' does not match its declared ` +
-              `schema: ${JSON.stringify(parsed.error.issues)}. Nothing was stored; the token is still valid.`,
-            { executionId: record.id, operation, issues: parsed.error.issues },
-          );
-        }
-        value = parsed.data;
-      }
-      const text = encodeValue(value, { executionId: record.id, operation: `the value of ${operation}`, limit: this.store.limits.maxValueBytes });
-      payload = text === undefined ? {} : { value: text };
-    }
-    const written = await this.store.writeInbox(record.id, {
-      id: this.ulid(),
-      key: `callback:${token}`,
-      type: "callback",
-      name: `callback:${token}`,
-      payload: JSON.stringify(payload),
-      at: this.clock.now(),
-    });
-    if (written.status === "duplicate") throw unknownToken("was already used", record.id);
-    if (written.status === "closed") throw unknownToken(`belongs to execution '${record.id}', which has ended`, record.id);
-    if (written.status === "not-found") throw unknownToken("names an execution that does not exist");
-    this.inboxChanged(record.id);
-  }
-
-  /** Ids of the children this execution started and still waits for. */
-  private async openChildren(id: string): Promise<string[]> {
-    const history = await this.history(id);
-    const finished = new Set(history.filter((event) => event.type === "ChildCompleted").map((event) => event.opId));
-    return history
-      .filter((event) => event.type === "ChildStarted" && !event.detached && !finished.has(event.opId))
-      .map((event) => (event as { childId: string }).childId);
-  }
-
-  /** Applies cancel or terminate to the children an execution waits for; children already ended are skipped. */
-  private async forChildren(id: string, action: (childId: string) => Promise<void>): Promise<void> {
-    for (const childId of await this.openChildren(id)) {
-      try {
-        await action(childId);
-      } catch (error) {
-        if (!(error instanceof ExecutionClosedError) && !(error instanceof ExecutionNotFoundError)) throw error;
-      }
-    }
+    await forChildren(this.context, id, (childId) => this.cancel(childId, reason));
   }
 
   /**
@@ -568,8 +479,8 @@ export class Engine {
         });
         this.cache.drop(id);
         this.settled(updated);
-        await this.forChildren(id, (childId) => this.terminate(childId, reason));
-        if (updated.parent) await this.notifyParent(updated);
+        await forChildren(this.context, id, (childId) => this.terminate(childId, reason));
+        if (updated.parent) await notifyParent(this.context, updated);
         return;
       } catch (error) {
         if (!(error instanceof ConcurrencyError) || attempt >= RETRIES_ON_CONFLICT) throw error;
@@ -730,62 +641,6 @@ export class Engine {
   }
 
   // --- internals ------------------------------------------------------------------------------------------------
-
-  /** Creates a child execution for a parent's turn, idempotently by id, and gets it going. */
-  private async createChild(request: ChildStart): Promise<void> {
-    const definition = this.lookup(request.workflow, request.childId);
-    let input = request.input;
-    if (definition.inputSchema) {
-      const parsed = definition.inputSchema.safeParse(decodeValue(input));
-      if (!parsed.success) {
-        throw new ValidationError(
-          `Execution '${request.parentId}': the input of child workflow '${request.workflow}' (#${request.opId}) ` +
-            `does not match its input schema: ${JSON.stringify(parsed.error.issues)}. Fix the input passed to child().`,
-          { executionId: request.parentId, operation: `child '${request.workflow}' (#${request.opId})`, issues: parsed.error.issues },
-        );
-      }
-      input = encodeValue(parsed.data, {
-        executionId: request.parentId,
-        operation: `the input of child '${request.workflow}' (#${request.opId})`,
-        limit: this.store.limits.maxValueBytes,
-      });
-    }
-    const execution = newExecution({
-      id: request.childId,
-      workflow: request.workflow,
-      runId: this.ulid(),
-      at: this.clock.now(),
-      ...(input === undefined ? {} : { input }),
-      ...(request.wait ? { parent: { executionId: request.parentId, opId: request.opId } } : {}),
-    });
-    const outcome = await this.store.create(execution);
-    const existing = outcome.record;
-    if (!outcome.created && (existing.workflow !== request.workflow || existing.input !== input)) {
-      throw new IdempotencyConflictError(
-        `Execution '${request.parentId}': child id '${request.childId}' (#${request.opId}) is taken by another ` +
-          `execution (workflow '${existing.workflow}'). Give the child a unique id.`,
-        { executionId: request.parentId, operation: `child '${request.workflow}' (#${request.opId})` },
-      );
-    }
-    if (!CLOSED_STATUSES.has(existing.status)) this.kick(request.childId);
-    else if (existing.parent) await this.notifyParent(existing);
-  }
-
-  /** Reports a closed child's outcome to its parent's inbox (idempotent by key). */
-  private async notifyParent(record: ExecutionRecord): Promise<void> {
-    const parent = record.parent;
-    if (!parent) return;
-    const outcome = { status: record.status, result: record.result, error: record.error };
-    const written = await this.store.writeInbox(parent.executionId, {
-      id: this.ulid(),
-      key: `child:${record.id}`,
-      type: "child",
-      name: `child:${record.id}`,
-      payload: JSON.stringify(outcome),
-      at: this.clock.now(),
-    });
-    if (written.status === "written") this.inboxChanged(parent.executionId);
-  }
 
   private poll(intervalMs: number): void {
     const tick = () => {
@@ -967,40 +822,6 @@ export class Engine {
   }
 }
 
-/** A counting semaphore with a FIFO queue (a head index, so a long queue costs O(1) per release). */
-class TurnSlots {
-  private free: number;
-  private readonly queue: (() => void)[] = [];
-  private head = 0;
-
-  constructor(size: number) {
-    this.free = size;
-  }
-
-  acquire(): Promise<void> | void {
-    if (this.free > 0) {
-      this.free--;
-      return;
-    }
-    return new Promise((resolve) => this.queue.push(resolve));
-  }
-
-  /** Hands the slot to the next waiter, or frees it. */
-  release(): void {
-    if (this.head < this.queue.length) {
-      const next = this.queue[this.head]!;
-      this.queue[this.head++] = undefined as never;
-      if (this.head > 1024 && this.head * 2 > this.queue.length) {
-        this.queue.splice(0, this.head);
-        this.head = 0;
-      }
-      next();
-      return;
-    }
-    this.free++;
-  }
-}
-
 /**
  * Creates an engine over a store and a set of workflows.
  *
@@ -1016,66 +837,3 @@ export function createEngine(options: EngineOptions): Engine {
   return new Engine(options);
 }
 
-const MAX_REASON = 4096;
-
-function checkReason(operation: string, id: string, reason: unknown): void {
-  if (reason === undefined) return;
-  if (typeof reason !== "string" || reason.length > MAX_REASON) {
-    throw new ValidationError(
-      `${operation}('${id}'): the reason must be a string of at most ${MAX_REASON} characters. Nothing was stored.`,
-      { executionId: id, operation },
-    );
-  }
-}
-
-/** Errors a retry cannot fix: the code or the stored data must change first. */
-function isPermanent(error: unknown): boolean {
-  return (
-    error instanceof NonDeterminismError ||
-    error instanceof HistoryCorruptedError ||
-    error instanceof WorkflowNotFoundError ||
-    error instanceof ExecutionNotFoundError ||
-    error instanceof ValidationError
-  );
-}
-
-/** The public view of a record. */
-export function describeRecord(record: ExecutionRecord): ExecutionDescription {
-  const description: ExecutionDescription = {
-    id: record.id,
-    workflow: record.workflow,
-    runId: record.runId,
-    status: record.status,
-    input: decodeValue(record.input),
-    waitingFor: record.waitingFor.map((wait) => ({
-      kind: wait.kind,
-      name: wait.name,
-      opId: wait.opId,
-      ...(wait.until === undefined ? {} : { until: new Date(wait.until) }),
-    })),
-    createdAt: new Date(record.createdAt),
-    updatedAt: new Date(record.updatedAt),
-    historyLength: record.version,
-    runs: record.runs,
-  };
-  if (record.parent !== undefined) description.parent = { ...record.parent };
-  if (record.result !== undefined) description.result = decodeValue(record.result);
-  if (record.error !== undefined) description.error = record.error;
-  if (record.customStatus !== undefined) description.customStatus = decodeValue(record.customStatus);
-  if (record.wakeAt !== undefined && !CLOSED_STATUSES.has(record.status)) description.wakeAt = new Date(record.wakeAt);
-  return description;
-}
-
-function outcomeOf(record: ExecutionRecord): unknown {
-  switch (record.status) {
-    case "completed":
-      return decodeValue(record.result);
-    case "failed":
-      throw reviveError(record.error ?? { name: "Error", message: `execution '${record.id}' failed` });
-    default:
-      throw new CancelledError(
-        `Execution '${record.id}' was ${record.status === "terminated" ? "terminated" : "cancelled"}; it has no result.`,
-        { executionId: record.id },
-      );
-  }
-}

@@ -1,0 +1,76 @@
+// Completing and failing callbacks from outside: the token names the execution and the operation; the completion
+// goes to the execution's inbox once, checked against the workflow's declared schema first.
+import { encodeValue } from "../core/codec.js";
+import type { ErrorRecord } from "../core/error-record.js";
+import { toErrorRecord } from "../core/error-record.js";
+import { decodeToken } from "../core/replayer.js";
+import { CallbackNotFoundError, ValidationError } from "../errors.js";
+import { CLOSED_STATUSES } from "../store/history-store.js";
+import type { EngineContext } from "./context.js";
+
+/**
+ * Delivers a callback's value or error to its execution's inbox.
+ * @throws CallbackNotFoundError (unknown, used or expired token), ValidationError (value fails the declared schema).
+ */
+export async function settleCallback(
+  engine: EngineContext,
+  token: string,
+  outcome: { value?: unknown; error?: unknown },
+): Promise<void> {
+  const unknownToken = (why: string, executionId?: string) =>
+    new CallbackNotFoundError(
+      `Callback token ${JSON.stringify(String(token).slice(0, 40))}${String(token).length > 40 ? "..." : ""} ${why}. ` +
+        `Nothing was stored. Use the token the workflow's callback() sent, once, before it times out.`,
+      executionId === undefined ? {} : { executionId },
+    );
+  const target = typeof token === "string" ? decodeToken(token) : undefined;
+  if (!target) throw unknownToken("is not a callback token");
+  const record = await engine.store.get(target.executionId);
+  if (!record) throw unknownToken("names an execution that does not exist");
+  if (CLOSED_STATUSES.has(record.status)) throw unknownToken(`belongs to execution '${record.id}', which is ${record.status}`, record.id);
+  const history = await engine.history(record.id);
+  const created = history.find((event) => event.type === "CallbackCreated" && event.token === token);
+  if (!created) throw unknownToken(`is unknown to execution '${record.id}' (its current run)`, record.id);
+  const settledBy = history.find(
+    (event) => event.opId === created.opId && (event.type === "CallbackCompleted" || event.type === "TimerFired" || event.type === "CancelRequested"),
+  );
+  if (settledBy) {
+    const why = settledBy.type === "CallbackCompleted" ? "was already used" : settledBy.type === "TimerFired" ? "has expired" : "was cancelled";
+    throw unknownToken(why, record.id);
+  }
+  const operation = `callback '${created.name}' (#${created.opId})`;
+  let payload: { value?: string; error?: ErrorRecord };
+  if (outcome.error !== undefined) {
+    const error = outcome.error;
+    const record = typeof error === "string" ? { name: "Error", message: error } : toErrorRecord(error instanceof Error ? error : Object.assign(new Error(String((error as { message?: unknown }).message ?? "")), error));
+    payload = { error: record };
+  } else {
+    let value = outcome.value;
+    const schema = engine.lookup(record.workflow, record.id).callbackSchemas?.[created.name];
+    if (schema) {
+      const parsed = schema.safeParse(value);
+      if (!parsed.success) {
+        throw new ValidationError(
+          `completeCallback: the value for ${operation} of execution '${record.id}' does not match its declared ` +
+            `schema: ${JSON.stringify(parsed.error.issues)}. Nothing was stored; the token is still valid.`,
+          { executionId: record.id, operation, issues: parsed.error.issues },
+        );
+      }
+      value = parsed.data;
+    }
+    const text = encodeValue(value, { executionId: record.id, operation: `the value of ${operation}`, limit: engine.store.limits.maxValueBytes });
+    payload = text === undefined ? {} : { value: text };
+  }
+  const written = await engine.store.writeInbox(record.id, {
+    id: engine.ulid(),
+    key: `callback:${token}`,
+    type: "callback",
+    name: `callback:${token}`,
+    payload: JSON.stringify(payload),
+    at: engine.clock.now(),
+  });
+  if (written.status === "duplicate") throw unknownToken("was already used", record.id);
+  if (written.status === "closed") throw unknownToken(`belongs to execution '${record.id}', which has ended`, record.id);
+  if (written.status === "not-found") throw unknownToken("names an execution that does not exist");
+  engine.inboxChanged(record.id);
+  }
