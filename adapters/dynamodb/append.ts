@@ -92,7 +92,7 @@ export async function appendEvents(deps: AppendDeps, id: string, request: Append
       let committed: RecordState;
       if (actions <= MAX_TRANSACTION_ACTIONS && fixedBytes + eventBytes <= MAX_TRANSACTION_BYTES) {
         await deps.io.transact("append", id, [
-          deps.io.put(item, { expression: "rev = :rev", values: { ":rev": prior.rev } }),
+          deps.io.put(item, { expression: "#rev = :rev", names: { "#rev": "rev" }, values: { ":rev": prior.rev } }),
           ...parts.map((part) => deps.io.put(part)),
           ...deletes,
           ...pending.map((event) => deps.io.put(event.item)),
@@ -254,7 +254,7 @@ async function splitAppend(
     const { item } = recordItems(claim, base, deps.placement);
     try {
       await io.transact("append (claim)", id, [
-        io.put(item, { expression: "rev = :rev", values: { ":rev": base.rev } }),
+        io.put(item, { expression: "#rev = :rev", names: { "#rev": "rev" }, values: { ":rev": base.rev } }),
         ...(chunks[0] ?? []).map((event) => io.put(event.item)),
       ], `${writer}-c${attempt}`);
       claimed = claim;
@@ -277,7 +277,8 @@ async function splitAppend(
   const lockHeld = {
     TableName: io.table,
     Key: { [ATTR.pk]: id, [ATTR.sk]: RECORD_SK },
-    ConditionExpression: "lockToken = :token AND version = :version AND runId = :run",
+    ConditionExpression: "#lock = :token AND #version = :version AND #run = :run",
+    ExpressionAttributeNames: { "#lock": "lockToken", "#version": "version", "#run": "runId" },
     ExpressionAttributeValues: { ":token": writer, ":version": request.expectedVersion, ":run": request.runId },
   };
   for (let i = 1; i < chunks.length; i++) {
@@ -301,7 +302,11 @@ async function splitAppend(
     checkSize(id, item, "the execution record");
     try {
       await io.transact("append (commit)", id, [
-        io.put(item, { expression: "rev = :rev AND lockToken = :token", values: { ":rev": base.rev, ":token": writer } }),
+        io.put(item, {
+          expression: "#rev = :rev AND #lock = :token",
+          names: { "#rev": "rev", "#lock": "lockToken" },
+          values: { ":rev": base.rev, ":token": writer },
+        }),
         ...parts.map((part) => io.put(part)),
         ...deleted.map((itemId) => deleteAction(io, id, itemId)),
         ...pending.slice(tailStart).map((event) => io.put(event.item)),

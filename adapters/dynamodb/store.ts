@@ -306,9 +306,15 @@ export class DynamoDBStore implements HistoryStore {
           Update: {
             TableName: this.tableName,
             Key: { [ATTR.pk]: id, [ATTR.sk]: RECORD_SK },
-            UpdateExpression: "SET inboxSeq = inboxSeq + :one, rev = rev + :one, #shard = :shard, #due = :due",
+            UpdateExpression: "SET #seq = #seq + :one, #rev = #rev + :one, #shard = :shard, #due = :due",
             ConditionExpression: "attribute_exists(pk) AND NOT (#status IN (:c0, :c1, :c2, :c3))",
-            ExpressionAttributeNames: { "#shard": ATTR.dueShard, "#due": ATTR.dueAt, "#status": "status" },
+            ExpressionAttributeNames: {
+              "#seq": "inboxSeq",
+              "#rev": "rev",
+              "#shard": ATTR.dueShard,
+              "#due": ATTR.dueAt,
+              "#status": "status",
+            },
             ExpressionAttributeValues: {
               ":one": 1,
               ":shard": dueShardKey(shardOf(id, this.placement.dueShards)),
@@ -552,8 +558,9 @@ export class DynamoDBStore implements HistoryStore {
         new UpdateCommand({
           TableName: this.tableName,
           Key: { [ATTR.pk]: id, [ATTR.sk]: RECORD_SK },
-          UpdateExpression: "DELETE consumed :ids ADD rev :one",
+          UpdateExpression: "DELETE #consumed :ids ADD #rev :one",
           ConditionExpression: "attribute_exists(pk)",
+          ExpressionAttributeNames: { "#consumed": "consumed", "#rev": "rev" },
           ExpressionAttributeValues: { ":ids": new Set(itemIds), ":one": 1 },
         }),
       ),
