@@ -6,6 +6,9 @@ import { benchSteps } from "./b1-steps.js";
 import { benchReplay } from "./b2-replay.js";
 import { benchTestEngine } from "./b3-test-engine.js";
 import { benchFanOut } from "./b4-fanout.js";
+import { benchAll } from "./b5-all.js";
+import { benchMap } from "./b6-map.js";
+import { benchChildren } from "./b7-children.js";
 import type { BenchReport } from "./table.js";
 import { printReport } from "./table.js";
 import { gc, now } from "./util.js";
@@ -15,6 +18,9 @@ const BENCHMARKS: Record<string, () => Promise<BenchReport>> = {
   B2: benchReplay,
   B3: benchTestEngine,
   B4: benchFanOut,
+  B5: benchAll,
+  B6: benchMap,
+  B7: benchChildren,
 };
 
 async function main(): Promise<void> {
