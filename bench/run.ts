@@ -9,6 +9,8 @@ import { benchFanOut } from "./b4-fanout.js";
 import { benchAll } from "./b5-all.js";
 import { benchMap } from "./b6-map.js";
 import { benchChildren } from "./b7-children.js";
+import { benchDynamoSteps } from "./b8-dynamodb-steps.js";
+import { benchDynamoResume } from "./b9-dynamodb-resume.js";
 import type { BenchReport } from "./table.js";
 import { printReport } from "./table.js";
 import { gc, now } from "./util.js";
@@ -21,6 +23,8 @@ const BENCHMARKS: Record<string, () => Promise<BenchReport>> = {
   B5: benchAll,
   B6: benchMap,
   B7: benchChildren,
+  B8: benchDynamoSteps,
+  B9: benchDynamoResume,
 };
 
 async function main(): Promise<void> {

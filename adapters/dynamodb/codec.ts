@@ -68,7 +68,7 @@ export function bytes(text: string): number {
   return Buffer.byteLength(text, "utf8");
 }
 
-/** An item's size as DynamoDB counts it (numbers at their 21-byte maximum, so this is an upper bound). */
+/** An item's size as DynamoDB counts it, rounded up (numbers: 1 byte per two significant digits, plus 2). */
 export function itemSize(item: Item): number {
   let size = 0;
   for (const name in item) {
@@ -78,13 +78,18 @@ export function itemSize(item: Item): number {
   return size;
 }
 
+function numberSize(value: number): number {
+  const digits = String(Math.abs(value)).replace(/e.*$/, "").replace(".", "").replace(/^0+/, "").replace(/0+$/, "").length;
+  return Math.ceil(Math.max(digits, 1) / 2) + 2;
+}
+
 function valueSize(value: unknown): number {
   if (typeof value === "string") return bytes(value);
-  if (typeof value === "number") return 21;
+  if (typeof value === "number") return numberSize(value);
   if (typeof value === "boolean" || value === null) return 1;
   if (value instanceof Set) {
     let size = 0;
-    for (const element of value) size += typeof element === "string" ? bytes(element) : 21;
+    for (const element of value) size += typeof element === "string" ? bytes(element) : numberSize(Number(element));
     return size;
   }
   if (Array.isArray(value)) return value.reduce((sum: number, element) => sum + 1 + valueSize(element), 3);

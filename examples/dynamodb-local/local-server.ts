@@ -101,8 +101,12 @@ export async function startDynamoDBLocal(options: { timeoutMs?: number } = {}): 
   child.stdout?.on("data", collect);
   child.stderr?.on("data", collect);
   let exited: number | null | undefined;
+  // If this process ends without stop() (a crash, process.exit), take the Java process with it.
+  const killOnExit = () => child.kill("SIGKILL");
+  process.once("exit", killOnExit);
   child.once("exit", (code) => {
     exited = code;
+    process.removeListener("exit", killOnExit);
   });
   const endpoint = `http://127.0.0.1:${port}`;
   const client = localClient(endpoint, { maxAttempts: 1 });
