@@ -16,6 +16,11 @@ const examples: readonly Example[] = [
     description: "payment wait with a 24h timeout, a retried capture, a cancellation window with a refund",
     load: () => import("./order/main.js"),
   },
+  {
+    name: "dynamodb-local",
+    description: "orders on DynamoDBStore against DynamoDB Local (needs Java 17+): events, timers, two engines, the key layout",
+    load: () => import("./dynamodb-local/main.js"),
+  },
 ];
 
 const DEFAULT = "order";
