@@ -129,8 +129,9 @@ export class Replayer {
   customStatus: string | undefined;
   /** The workflow body's scope. */
   readonly root = new Scope("", false);
-  /** Where step results are encoded; the message is built only when a value is refused. */
-  readonly resultSite: EncodeSite;
+  /** Where step results are encoded (one object, re-aimed per result; its message is built only on refusal). */
+  private readonly resultSite: EncodeSite;
+  private resultPosition: Position | undefined;
 
   /** Operations of the root scope by position; other ids (nested scopes) by id. */
   private readonly rootOps: (OpRecord | undefined)[] = [];
@@ -169,7 +170,7 @@ export class Replayer {
       executionId,
       limit: valueLimit,
       get operation() {
-        return `${replayer.describeCurrent()} result`;
+        return `${replayer.resultPosition?.describe() ?? "a step"} result`;
       },
     };
     const group: Handler<GroupCommand | BranchCommand> = (command, op, position) => this.group(command, op, position);
@@ -356,6 +357,12 @@ export class Replayer {
       nextRunId,
       ...(input === undefined ? {} : { input }),
     });
+  }
+
+  /** The encode site for a step's result at `position`. */
+  siteOfResult(position: Position): EncodeSite {
+    this.resultPosition = position;
+    return this.resultSite;
   }
 
   /** The encode site for a value produced at an operation. */

@@ -300,7 +300,7 @@ class Turn {
           }
           value = parsed.data;
         }
-        return replayer.stepSucceeded(step.position, step.attempt, encodeValue(value, replayer.site(step.position, "result")));
+        return replayer.stepSucceeded(step.position, step.attempt, encodeValue(value, replayer.siteOfResult(step.position)));
       } catch (error) {
         return replayer.stepFailed(step.position, step.attempt, toErrorRecord(error));
       }
