@@ -198,12 +198,24 @@ function setField(record: ExecutionRecord, field: RecordField, text: string): vo
   }
 }
 
-/** When the execution is due: its wake-up time, or now-ish when its inbox has unread items. */
+/** Granularity of a running turn's lease in the due index (see dueAt). */
+export const LEASE_GRANULARITY_MS = 30_000;
+
+/**
+ * When the execution is due: its wake-up time, or now-ish when its inbox has unread items. A running turn's lease
+ * (a wake-up a minute or more ahead, renewed by every append) is rounded up to LEASE_GRANULARITY_MS, so the appends of
+ * one turn leave the index key alone instead of rewriting the index entry each time.
+ */
 export function dueAt(record: ExecutionRecord): number | undefined {
   if (CLOSED_STATUSES.has(record.status)) return undefined;
-  const unread = record.inboxSeq > record.inboxSeen;
-  if (!unread) return record.wakeAt;
-  return record.wakeAt === undefined ? record.updatedAt : Math.min(record.wakeAt, record.updatedAt);
+  if (record.inboxSeq > record.inboxSeen) {
+    return record.wakeAt === undefined ? record.updatedAt : Math.min(record.wakeAt, record.updatedAt);
+  }
+  const wakeAt = record.wakeAt;
+  if (record.status === "running" && wakeAt !== undefined && wakeAt - record.updatedAt >= 60_000) {
+    return Math.ceil(wakeAt / LEASE_GRANULARITY_MS) * LEASE_GRANULARITY_MS;
+  }
+  return wakeAt;
 }
 
 /** A number usable as a GSI sort key (N): finite, no exponent. */

@@ -3,12 +3,11 @@
 // the unread inbox together. Writes are transactions; nothing is ever half-written.
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { BatchGetCommand, BatchWriteCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { BatchWriteCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type {
   AppendRequest,
   CreateResult,
   ExecutionRecord,
-  ExecutionStatus,
   HistoryStore,
   InboxItem,
   InboxWriteResult,
@@ -26,9 +25,7 @@ import type { Item, Placement, RecordState } from "./codec.js";
 import {
   bytes,
   copyRecord,
-  decodeEvent,
   decodeInboxItem,
-  decodeRecord,
   eventItem,
   inboxItemAttributes,
   indexNumber,
@@ -36,6 +33,8 @@ import {
   unreadInboxItem,
 } from "./codec.js";
 import { ConditionFailed, documentClient, Io, newToken, RecordCache } from "./io.js";
+import { listDue, listExecutions } from "./listing.js";
+import { loadRun, MAX_READ_ATTEMPTS, readItem, readRecord } from "./reads.js";
 import type { RetryOptions } from "./retry.js";
 import { Retrier } from "./retry.js";
 import {
@@ -44,16 +43,10 @@ import {
   CATALOG_PREFIX,
   DEDUPE_PREFIX,
   dedupeKey,
-  DUE_INDEX,
   dueShardKey,
-  eventKey,
   INBOX_PREFIX,
-  LIST_INDEX,
-  listPartitionKey,
   MAX_ID_BYTES,
   MAX_TRANSACTION_ACTIONS,
-  parseEventKey,
-  RECORD_PART_PREFIX,
   RECORD_SK,
   shardOf,
 } from "./table.js";
@@ -82,10 +75,7 @@ export interface DynamoDBStoreOptions {
 
 /** 400 KB minus 1 KB for the event's key, writer token and other fields. */
 export const DEFAULT_MAX_VALUE_BYTES = 399 * 1024;
-const ALL_STATUSES: readonly ExecutionStatus[] = ["running", "suspended", "completed", "failed", "cancelled", "terminated"];
 const CLOSED = ["completed", "failed", "cancelled", "terminated"] as const;
-const RECORD_RANGE_END = "R$"; // just past "R#..." and before "U#"
-const MAX_READ_ATTEMPTS = 5;
 
 /**
  * A HistoryStore on one DynamoDB table.
@@ -190,98 +180,17 @@ export class DynamoDBStore implements HistoryStore {
     const limit = options.limit === undefined ? Infinity : Math.max(1, Math.floor(options.limit));
     let run = this.cache.get(id)?.record.runs ?? 0;
     for (let attempt = 1; ; attempt++) {
-      const page = await this.loadRun(id, run, afterSeq, limit);
+      const page = await loadRun(this.io, id, run, afterSeq, limit);
       if (page === undefined) return undefined;
-      if (page === "retry" || page.state.record.runs !== run) {
-        if (page !== "retry") run = page.state.record.runs;
-        if (attempt < MAX_READ_ATTEMPTS) continue;
+      if (page !== "retry" && page.state.record.runs === run) {
+        this.cache.set(page.state);
+        return { record: copyRecord(page.state.record), events: page.events, inbox: page.inbox, more: page.more };
+      }
+      if (page !== "retry") run = page.state.record.runs;
+      if (attempt >= MAX_READ_ATTEMPTS) {
         throw new Error(`DynamoDBStore: execution '${id}' kept changing while it was read; try again.`);
       }
-      this.cache.set(page.state);
-      return { record: copyRecord(page.state.record), events: page.events, inbox: page.inbox, more: page.more };
     }
-  }
-
-  private async loadRun(id: string, run: number, afterSeq: number, limit: number) {
-    const from = eventKey(run, afterSeq + 1);
-    const events: { seq: number; item: Item }[] = [];
-    let record: Item | undefined;
-    const parts = new Map<string, Item>();
-    let inbox: Item[] = [];
-    let cut = false;
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.io.queryPage("load", id, {
-        KeyConditionExpression: "pk = :id AND sk >= :from",
-        ExpressionAttributeValues: { ":id": id, ":from": from },
-        ConsistentRead: true,
-        ...(limit === Infinity ? {} : { Limit: limit + 64 }),
-        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-      });
-      for (const item of page.items) {
-        const sk = String(item[ATTR.sk]);
-        if (sk === RECORD_SK) record = item;
-        else if (sk.startsWith(RECORD_PART_PREFIX)) parts.set(sk.slice(RECORD_PART_PREFIX.length), item);
-        else if (sk.startsWith(INBOX_PREFIX)) inbox.push(item);
-        else {
-          const key = parseEventKey(sk);
-          if (key?.run !== run) continue;
-          if (events.length < limit) events.push({ seq: key.seq, item });
-          else cut = true;
-        }
-      }
-      startKey = page.lastKey;
-      if (record === undefined && events.length >= limit && startKey) {
-        cut = true;
-        break;
-      }
-    } while (startKey);
-    if (record === undefined) {
-      if (!cut) return undefined;
-      // Stopped at the limit before the record: read the record and the inbox on their own.
-      const top = await this.io.queryAll("load", id, {
-        KeyConditionExpression: "pk = :id AND sk >= :record",
-        ExpressionAttributeValues: { ":id": id, ":record": RECORD_SK },
-        ConsistentRead: true,
-      });
-      inbox = [];
-      for (const item of top) {
-        const sk = String(item[ATTR.sk]);
-        if (sk === RECORD_SK) record = item;
-        else if (sk.startsWith(RECORD_PART_PREFIX)) parts.set(sk.slice(RECORD_PART_PREFIX.length), item);
-        else if (sk.startsWith(INBOX_PREFIX)) inbox.push(item);
-      }
-      if (record === undefined) return undefined;
-    }
-    const decoded = decodeRecord(record, parts);
-    if (decoded.missing.length > 0) return "retry" as const;
-    const state = decoded.state;
-    if (state.record.runs !== run) return { state, events: [], inbox: [], more: false };
-    const version = state.record.version;
-    let kept = events.filter((event) => event.seq <= version);
-    // Events at or after splitFrom were read before the record: one of them may have been a failed split write's
-    // garbage that a commit replaced since. Read them again now that the record is known.
-    if (state.splitFrom !== undefined && kept.some((event) => event.seq >= state.splitFrom!)) {
-      const first = Math.max(afterSeq + 1, state.splitFrom);
-      kept = kept.filter((event) => event.seq < first);
-      const again = await this.io.queryAll("load", id, {
-        KeyConditionExpression: "pk = :id AND sk BETWEEN :from AND :to",
-        ExpressionAttributeValues: { ":id": id, ":from": eventKey(run, first), ":to": eventKey(run, version) },
-        ConsistentRead: true,
-      });
-      for (const item of again) {
-        const key = parseEventKey(String(item[ATTR.sk]));
-        if (key && kept.length < limit) kept.push({ seq: key.seq, item });
-      }
-    }
-    const hidden = new Set(state.consumed);
-    const last = kept.length > 0 ? kept[kept.length - 1]!.seq : afterSeq;
-    return {
-      state,
-      events: kept.map((event) => decodeEvent(event.item)),
-      inbox: inbox.map(decodeInboxItem).filter((item) => !hidden.has(item.id)),
-      more: cut && last < version,
-    };
   }
 
   append(id: string, request: AppendRequest): Promise<ExecutionRecord> {
@@ -333,7 +242,7 @@ export class DynamoDBStore implements HistoryStore {
       const recordFailed = error.failed(2);
       if (recordFailed && !error.reasons[2]?.item) return { status: "not-found" };
       if (error.failed(0)) {
-        const existing = error.reasons[0]?.item ?? (await this.readItem(id, String(marker[ATTR.sk])));
+        const existing = error.reasons[0]?.item ?? (await readItem(this.io, id, String(marker[ATTR.sk])));
         if (existing && existing.id !== item.id) return { status: "duplicate", existing: decodeInboxItem(existing) };
         if (existing) return { status: "written" }; // our own earlier attempt
       }
@@ -349,149 +258,26 @@ export class DynamoDBStore implements HistoryStore {
   }
 
   /** Queries every shard of the due index (eventually consistent) and merges them, oldest first. */
-  async listDue(now: number, options: { limit?: number } = {}): Promise<string[]> {
-    const limit = options.limit ?? Infinity;
-    const shards = Array.from({ length: this.placement.dueShards }, (_, shard) => shard);
-    const perShard = await Promise.all(
-      shards.map(async (shard) => {
-        const found: { id: string; at: number }[] = [];
-        let startKey: Record<string, unknown> | undefined;
-        do {
-          const page = await this.io.queryPage("listDue", undefined, {
-            IndexName: DUE_INDEX,
-            KeyConditionExpression: "#shard = :shard AND #due <= :now",
-            ExpressionAttributeNames: { "#shard": ATTR.dueShard, "#due": ATTR.dueAt },
-            ExpressionAttributeValues: { ":shard": dueShardKey(shard), ":now": now },
-            ...(limit === Infinity ? {} : { Limit: limit }),
-            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-          });
-          for (const item of page.items) found.push({ id: String(item[ATTR.pk]), at: Number(item[ATTR.dueAt]) });
-          startKey = page.lastKey;
-        } while (startKey && found.length < limit);
-        return found;
-      }),
-    );
-    const merged = perShard.flat().sort((a, b) => a.at - b.at);
-    const ids: string[] = [];
-    const seen = new Set<string>();
-    for (const { id } of merged) {
-      if (ids.length >= limit) break;
-      if (!seen.has(id)) ids.push(id), seen.add(id);
-    }
-    return ids;
+  listDue(now: number, options: { limit?: number } = {}): Promise<string[]> {
+    return listDue(this.io, this.placement.dueShards, now, options.limit ?? Infinity);
   }
 
   /**
    * Queries the list index for each workflow, status and shard (newest first from each), merges them, and reads the
    * records themselves (strongly consistent) for the page. Without a workflow, the workflows come from the catalog.
    */
-  async list(query: ListQuery): Promise<ListPage> {
-    const statuses = query.status === undefined ? ALL_STATUSES : [query.status].flat();
-    const workflows = query.workflow !== undefined ? [query.workflow] : await this.workflows();
-    const limit = Math.max(1, query.limit ?? 100);
-    const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
-    const partitions: string[] = [];
-    for (const workflow of workflows) {
-      for (const status of statuses) {
-        for (let shard = 0; shard < this.placement.listShards; shard++) partitions.push(listPartitionKey(workflow, status, shard));
-      }
-    }
-    let more = false;
-    const candidates = (
-      await Promise.all(
-        partitions.map(async (partition) => {
-          const page = await this.io.queryPage("list", undefined, {
-            IndexName: LIST_INDEX,
-            KeyConditionExpression: after === undefined ? "#pk = :pk" : "#pk = :pk AND #sk < :after",
-            ExpressionAttributeNames: { "#pk": ATTR.listPk, ...(after === undefined ? {} : { "#sk": ATTR.listSk }) },
-            ExpressionAttributeValues: { ":pk": partition, ...(after === undefined ? {} : { ":after": after }) },
-            ScanIndexForward: false,
-            Limit: limit,
-          });
-          if (page.lastKey) more = true;
-          return page.items.map((item) => ({ id: String(item[ATTR.pk]), key: String(item[ATTR.listSk]) }));
-        }),
-      )
-    )
-      .flat()
-      .sort((a, b) => (a.key < b.key ? 1 : a.key > b.key ? -1 : 0));
-    if (candidates.length > limit) more = true;
-    const taken = candidates.slice(0, limit);
-    const records = await this.readRecords(taken.map((candidate) => candidate.id));
-    const wanted = new Set<string>(statuses);
-    const page: ListPage = {
-      records: records.filter(
-        (record) => wanted.has(record.status) && (query.workflow === undefined || record.workflow === query.workflow),
-      ),
-    };
-    if (more && taken.length > 0) page.cursor = encodeCursor(taken[taken.length - 1]!.key);
-    return page;
+  list(query: ListQuery): Promise<ListPage> {
+    return listExecutions(this.io, this.placement.listShards, query);
   }
 
   // ---- helpers -------------------------------------------------------------------------------------------------
 
-  /** The record item and its parts, strongly consistent; retried when a part and the record disagree (a write landed between). */
+  /** The record and its large fields, strongly consistent; remembered for the next load and append. */
   private async readRecord(id: string): Promise<RecordState | undefined> {
     if (!validId(id)) return undefined;
-    for (let attempt = 1; ; attempt++) {
-      const items = await this.io.queryAll("get", id, {
-        KeyConditionExpression: "pk = :id AND sk BETWEEN :record AND :end",
-        ExpressionAttributeValues: { ":id": id, ":record": RECORD_SK, ":end": RECORD_RANGE_END },
-        ConsistentRead: true,
-      });
-      const record = items.find((item) => item[ATTR.sk] === RECORD_SK);
-      if (!record) return undefined;
-      const parts = new Map<string, Item>();
-      for (const item of items) {
-        const sk = String(item[ATTR.sk]);
-        if (sk.startsWith(RECORD_PART_PREFIX)) parts.set(sk.slice(RECORD_PART_PREFIX.length), item);
-      }
-      const decoded = decodeRecord(record, parts);
-      if (decoded.missing.length === 0) {
-        this.cache.set(decoded.state);
-        return decoded.state;
-      }
-      if (attempt >= MAX_READ_ATTEMPTS) {
-        throw new Error(`DynamoDBStore: the record of execution '${id}' names parts that are missing (${decoded.missing.join(", ")}).`);
-      }
-    }
-  }
-
-  /** Records by id, in that order (missing ones left out); BatchGetItem, strongly consistent. */
-  private async readRecords(ids: string[]): Promise<ExecutionRecord[]> {
-    const found = new Map<string, Item>();
-    for (let i = 0; i < ids.length; i += 100) {
-      let keys: Record<string, unknown>[] = ids.slice(i, i + 100).map((id) => ({ [ATTR.pk]: id, [ATTR.sk]: RECORD_SK }));
-      for (let round = 0; keys.length > 0; round++) {
-        const output = await this.io.retrier.run("list", undefined, () =>
-          this.io.doc.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } })),
-        );
-        for (const item of output.Responses?.[this.tableName] ?? []) found.set(String(item[ATTR.pk]), item as Item);
-        keys = (output.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Record<string, unknown>[];
-        if (keys.length > 0) await new Promise((resolve) => setTimeout(resolve, Math.random() * 25 * 2 ** Math.min(round, 6)));
-      }
-    }
-    const records: ExecutionRecord[] = [];
-    for (const id of ids) {
-      const item = found.get(id);
-      if (!item) continue;
-      const decoded = decodeRecord(item, new Map());
-      if (decoded.missing.length === 0) records.push(decoded.state.record);
-      else {
-        const full = await this.readRecord(id);
-        if (full) records.push(full.record);
-      }
-    }
-    return records.map(copyRecord);
-  }
-
-  private async readItem(id: string, sk: string): Promise<Item | undefined> {
-    const items = await this.io.queryAll("read", id, {
-      KeyConditionExpression: "pk = :id AND sk = :sk",
-      ExpressionAttributeValues: { ":id": id, ":sk": sk },
-      ConsistentRead: true,
-    });
-    return items[0];
+    const state = await readRecord(this.io, id);
+    if (state) this.cache.set(state);
+    return state;
   }
 
   /** Adds a workflow to the catalog (once per store instance). */
@@ -501,15 +287,6 @@ export class DynamoDBStore implements HistoryStore {
       this.io.doc.send(new PutCommand({ TableName: this.tableName, Item: { [ATTR.pk]: CATALOG_PK, [ATTR.sk]: CATALOG_PREFIX + workflow } })),
     );
     this.catalogued.add(workflow);
-  }
-
-  private async workflows(): Promise<string[]> {
-    const items = await this.io.queryAll("list", undefined, {
-      KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
-      ExpressionAttributeValues: { ":pk": CATALOG_PK, ":prefix": CATALOG_PREFIX },
-      ConsistentRead: true,
-    });
-    return items.map((item) => String(item[ATTR.sk]).slice(CATALOG_PREFIX.length));
   }
 
   /** Sets the TTL attribute on items (events by key; with `inbox`, also the inbox items and dedupe markers). */

@@ -244,4 +244,32 @@ describe("split turns and other writers", () => {
     expect(checkHistory(id, events)).toHaveLength(121);
     expect(events.slice(1).every((event) => (event as { result?: string }).result === '"alive"')).toBe(true);
   });
+
+  it("a load that read a dead split writer's leftovers before another writer replaced them returns the committed events", async () => {
+    const id = freshId("split-reread");
+    const dying = new DynamoDBStore({
+      client: faultyClient((c, n) => (c === TRANSACT && n === 3 ? { before: () => new Error("process died") } : undefined)),
+      tableName,
+      retry,
+    });
+    await dying.create(execution(id));
+    // The claim writes 99 leftovers of 12 KB (seq 2..100): more than one 1 MB query page.
+    const big = JSON.stringify("g".repeat(12 * 1024));
+    await expect(dying.append(id, request(`run-${id}`, 1, steps(2, 250, big)))).rejects.toThrow("process died");
+    const competitor = plain();
+    const reader = new DynamoDBStore({
+      // Between the load's first page (leftovers) and its second (the record), another writer commits seq 2..4.
+      client: faultyClient((c, n) =>
+        c === "QueryCommand" && n === 2
+          ? { first: async () => void (await competitor.append(id, request(`run-${id}`, 1, steps(2, 3, '"committed"')))) }
+          : undefined,
+      ),
+      tableName,
+      retry,
+    });
+    const page = await reader.load(id);
+    expect(page!.record.version).toBe(4);
+    expect(checkHistory(id, page!.events)).toHaveLength(4);
+    expect(page!.events.slice(1).map((event) => (event as { result?: string }).result)).toEqual(Array(3).fill('"committed"'));
+  });
 });

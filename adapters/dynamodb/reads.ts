@@ -1,0 +1,197 @@
+// Strongly consistent reads of one execution: its record (with the large fields stored on their own), and a load page
+// (the run's events, the record, the unread inbox) in one Query per 1 MB.
+//
+// A Query is not a snapshot: each item is read committed, in sort-key order (events, then the record, then the
+// inbox). So a page checks what it read against the record: events past the record's version are dropped (a failed
+// split write's leftovers), events the record counts but the query did not see yet are read again after it, and so are
+// events at or after `splitFrom` (one of them may have been replaced since it was read). The inbox is read after the
+// record, so no item the record counts can be missed.
+import { BatchGetCommand } from "@aws-sdk/lib-dynamodb";
+import type { ExecutionRecord, InboxItem } from "spindle";
+import type { Item, RecordState } from "./codec.js";
+import { copyRecord, decodeEvent, decodeInboxItem, decodeRecord } from "./codec.js";
+import type { Io } from "./io.js";
+import { ATTR, eventKey, INBOX_PREFIX, parseEventKey, RECORD_PART_PREFIX, RECORD_SK } from "./table.js";
+
+const RECORD_RANGE_END = "R$"; // just past "R#..." and before "U#"
+/** Attempts when the record and its large fields disagree (a write landed between reading them). */
+export const MAX_READ_ATTEMPTS = 5;
+
+/** A page as read: the record item decoded, the run's events and the unread inbox. */
+export interface RunPage {
+  state: RecordState;
+  events: unknown[];
+  inbox: InboxItem[];
+  more: boolean;
+}
+
+/** Sorts the items of a query into the record, its parts and the inbox. */
+class Collected {
+  record: Item | undefined;
+  readonly parts = new Map<string, Item>();
+  inbox: Item[] = [];
+
+  /** Takes a record, part or inbox item; false for anything else (events). */
+  take(item: Item): boolean {
+    const sk = String(item[ATTR.sk]);
+    if (sk === RECORD_SK) this.record = item;
+    else if (sk.startsWith(RECORD_PART_PREFIX)) this.parts.set(sk.slice(RECORD_PART_PREFIX.length), item);
+    else if (sk.startsWith(INBOX_PREFIX)) this.inbox.push(item);
+    else return false;
+    return true;
+  }
+}
+
+/**
+ * Events of run `run` after `afterSeq` (at most `limit`), the record and the unread inbox. Undefined when there is no
+ * execution; "retry" when the record and its parts disagreed. The record's run may differ from `run` (a wrong guess):
+ * then no events are returned.
+ */
+export async function loadRun(io: Io, id: string, run: number, afterSeq: number, limit: number): Promise<RunPage | "retry" | undefined> {
+  const events: { seq: number; item: Item }[] = [];
+  const top = new Collected();
+  let cut = false;
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await io.queryPage("load", id, {
+      KeyConditionExpression: "pk = :id AND sk >= :from",
+      ExpressionAttributeValues: { ":id": id, ":from": eventKey(run, afterSeq + 1) },
+      ConsistentRead: true,
+      ...(limit === Infinity ? {} : { Limit: limit + 64 }),
+      ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+    });
+    for (const item of page.items) {
+      if (top.take(item)) continue;
+      const key = parseEventKey(String(item[ATTR.sk]));
+      if (key?.run !== run) continue;
+      if (events.length < limit) events.push({ seq: key.seq, item });
+      else cut = true;
+    }
+    startKey = page.lastKey;
+    if (top.record === undefined && events.length >= limit && startKey) {
+      cut = true;
+      break;
+    }
+  } while (startKey);
+  if (top.record === undefined) {
+    if (!cut) return undefined;
+    // Stopped at the limit before the record: read the record and the inbox on their own.
+    const rest = new Collected();
+    for (const item of await io.queryAll("load", id, rangeFrom(id, RECORD_SK))) rest.take(item);
+    if (rest.record === undefined) return undefined;
+    return finish(io, id, run, afterSeq, limit, events, rest, cut);
+  }
+  return finish(io, id, run, afterSeq, limit, events, top, cut);
+}
+
+async function finish(
+  io: Io,
+  id: string,
+  run: number,
+  afterSeq: number,
+  limit: number,
+  read: { seq: number; item: Item }[],
+  top: Collected,
+  cut: boolean,
+): Promise<RunPage | "retry"> {
+  const decoded = decodeRecord(top.record!, top.parts);
+  if (decoded.missing.length > 0) return "retry";
+  const state = decoded.state;
+  if (state.record.runs !== run) return { state, events: [], inbox: [], more: false };
+  const version = state.record.version;
+  let kept = read.filter((event) => event.seq <= version);
+  let dropped = false;
+  if (state.splitFrom !== undefined) {
+    const first = Math.max(afterSeq + 1, state.splitFrom);
+    dropped = kept.some((event) => event.seq >= first);
+    kept = kept.filter((event) => event.seq < first);
+  }
+  let last = kept.length > 0 ? kept[kept.length - 1]!.seq : afterSeq;
+  if (last < version && kept.length < limit && (!cut || dropped)) {
+    // Read after the record: every event up to its version is committed and can no longer change.
+    const again = await io.queryAll("load", id, {
+      KeyConditionExpression: "pk = :id AND sk BETWEEN :from AND :to",
+      ExpressionAttributeValues: { ":id": id, ":from": eventKey(run, last + 1), ":to": eventKey(run, version) },
+      ConsistentRead: true,
+    });
+    for (const item of again) {
+      const key = parseEventKey(String(item[ATTR.sk]));
+      if (!key) continue;
+      if (kept.length >= limit) {
+        cut = true;
+        break;
+      }
+      kept.push({ seq: key.seq, item });
+    }
+    last = kept.length > 0 ? kept[kept.length - 1]!.seq : afterSeq;
+  }
+  const hidden = new Set(state.consumed);
+  return {
+    state,
+    events: kept.map((event) => decodeEvent(event.item)),
+    inbox: top.inbox.map(decodeInboxItem).filter((item) => !hidden.has(item.id)),
+    more: cut && last < version,
+  };
+}
+
+function rangeFrom(id: string, from: string) {
+  return {
+    KeyConditionExpression: "pk = :id AND sk >= :from",
+    ExpressionAttributeValues: { ":id": id, ":from": from },
+    ConsistentRead: true,
+  };
+}
+
+/** The record item and its parts; read again when a part and the record disagree (a write landed between). */
+export async function readRecord(io: Io, id: string): Promise<RecordState | undefined> {
+  for (let attempt = 1; ; attempt++) {
+    const items = await io.queryAll("get", id, {
+      KeyConditionExpression: "pk = :id AND sk BETWEEN :record AND :end",
+      ExpressionAttributeValues: { ":id": id, ":record": RECORD_SK, ":end": RECORD_RANGE_END },
+      ConsistentRead: true,
+    });
+    const top = new Collected();
+    for (const item of items) top.take(item);
+    if (!top.record) return undefined;
+    const decoded = decodeRecord(top.record, top.parts);
+    if (decoded.missing.length === 0) return decoded.state;
+    if (attempt >= MAX_READ_ATTEMPTS) {
+      throw new Error(`DynamoDBStore: the record of execution '${id}' names parts that are missing (${decoded.missing.join(", ")}).`);
+    }
+  }
+}
+
+/** Records by id, in that order (missing ones left out): BatchGetItem, strongly consistent. */
+export async function readRecords(io: Io, ids: string[]): Promise<ExecutionRecord[]> {
+  const found = new Map<string, Item>();
+  for (let i = 0; i < ids.length; i += 100) {
+    let keys: Record<string, unknown>[] = ids.slice(i, i + 100).map((id) => ({ [ATTR.pk]: id, [ATTR.sk]: RECORD_SK }));
+    for (let round = 0; keys.length > 0; round++) {
+      if (round > 0) await new Promise((resolve) => setTimeout(resolve, Math.random() * 25 * 2 ** Math.min(round, 6)));
+      const output = await io.retrier.run("list", undefined, () =>
+        io.doc.send(new BatchGetCommand({ RequestItems: { [io.table]: { Keys: keys, ConsistentRead: true } } })),
+      );
+      for (const item of output.Responses?.[io.table] ?? []) found.set(String(item[ATTR.pk]), item as Item);
+      keys = (output.UnprocessedKeys?.[io.table]?.Keys ?? []) as Record<string, unknown>[];
+    }
+  }
+  const records: ExecutionRecord[] = [];
+  for (const id of ids) {
+    const item = found.get(id);
+    if (!item) continue;
+    const decoded = decodeRecord(item, new Map());
+    const state = decoded.missing.length === 0 ? decoded.state : await readRecord(io, id);
+    if (state) records.push(copyRecord(state.record));
+  }
+  return records;
+}
+
+/** One item by key, strongly consistent. */
+export async function readItem(io: Io, id: string, sk: string): Promise<Item | undefined> {
+  const items = await io.queryAll("read", id, {
+    KeyConditionExpression: "pk = :id AND sk = :sk",
+    ExpressionAttributeValues: { ":id": id, ":sk": sk },
+    ConsistentRead: true,
+  });
+  return items[0];
+}
