@@ -10,7 +10,7 @@ import type { ExecutionRecord, HistoryStore, LoadedPage } from "../store/history
 import type { AnyWorkflow } from "../workflow.js";
 import { workflowContext } from "../workflow.js";
 import type { Parked } from "./cache.js";
-import { Fiber } from "./fibers.js";
+import { Fiber, WaitingFibers } from "./fibers.js";
 import type { Logger } from "./log.js";
 import { scopedLogger } from "./log.js";
 
@@ -22,7 +22,7 @@ export interface Session extends Parked {
   /** The workflow body's fiber. */
   root: Fiber;
   /** Fibers waiting at an operation (the body, or branches of groups in progress). */
-  waiting: Set<Fiber>;
+  waiting: WaitingFibers;
   warned: boolean;
 }
 
@@ -57,7 +57,7 @@ export function openSession(
     workflow,
     replayer,
     root: new Fiber(replayer.root, generator),
-    waiting: new Set(),
+    waiting: new WaitingFibers(),
     warned: false,
   };
 }

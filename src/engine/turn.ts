@@ -202,7 +202,12 @@ class Turn {
     }
     fiber.started = true;
     if (next.done) return this.fiberEnded(fiber, { ok: true, value: next.value });
-    if (this.deps.takeInboxSignal(this.id)) await this.reloadInbox();
+    if (this.deps.takeInboxSignal(this.id)) {
+      await this.wakeFor(await this.reloadInbox());
+      // What arrived (a child's end, an event) is recorded now, as a step's completion is, so the store can mark the
+      // items read: a parent with thousands of children does not re-read them all on every arrival.
+      if (this.session.replayer.hasBuffered) await this.flush("running", [], this.staleAt());
+    }
     const { position, decision } = this.session.replayer.next(fiber.scope, next.value as never);
     if (position) fiber.position = position;
     await this.apply(fiber, decision);
@@ -219,8 +224,7 @@ class Turn {
         this.ready.push(fiber);
         return;
       case "wait":
-        fiber.wait = decision.wait;
-        this.session.waiting.add(fiber);
+        this.session.waiting.add(fiber, decision.wait);
         return;
       case "run":
         return this.startStep(fiber, decision.position, decision.attempt, decision.flushFirst);
@@ -406,13 +410,23 @@ class Turn {
 
   // --- waiting, suspending, ending --------------------------------------------------------------------------------
 
-  /** Decides again for every waiting fiber (a warm session resumed, new inbox items, time passed). */
+  /** Decides again for every waiting fiber (a warm session resumed). */
   private async redecideWaiting(): Promise<void> {
-    for (const fiber of [...this.session.waiting]) {
-      if (fiber.dead) continue;
-      this.session.waiting.delete(fiber);
-      await this.apply(fiber, this.session.replayer.redecide(fiber.position!));
-    }
+    for (const fiber of [...this.session.waiting]) await this.redecide(fiber);
+  }
+
+  /** Decides again for the fibers new inbox items may wake. */
+  private async wakeFor(items: readonly InboxItem[]): Promise<void> {
+    const fibers = new Set<Fiber>();
+    for (const item of items) for (const fiber of this.session.waiting.matching(item)) fibers.add(fiber);
+    for (const fiber of fibers) await this.redecide(fiber);
+  }
+
+  private async redecide(fiber: Fiber): Promise<void> {
+    if (fiber.dead || fiber.wait === undefined) return;
+    this.session.waiting.delete(fiber);
+    fiber.wait = undefined;
+    await this.apply(fiber, this.session.replayer.redecide(fiber.position!));
   }
 
   /** Looks for anything that un-blocks a waiting fiber: new inbox items, due times, children that ended unheard. */
@@ -424,12 +438,10 @@ class Turn {
       }
     }
     const signalled = this.deps.takeInboxSignal(this.id);
-    if (signalled) await this.reloadInbox();
-    const now = this.deps.clock.now();
-    let due = false;
-    for (const fiber of this.session.waiting) if (fiber.wait?.until !== undefined && fiber.wait.until <= now) due = true;
-    if (!signalled && !due) return false;
-    await this.redecideWaiting();
+    if (signalled) await this.wakeFor(await this.reloadInbox());
+    const due = this.session.waiting.due(this.deps.clock.now());
+    for (const fiber of due) await this.redecide(fiber);
+    if (!signalled && due.length === 0) return false;
     return this.ready.length > 0 || this.running.size > 0 || this.result !== undefined;
   }
 
@@ -442,7 +454,7 @@ class Turn {
   }
 
   private async suspend(): Promise<TurnResult> {
-    if (this.deps.replayOnly) throw this.frontier(this.session.waiting.values().next().value);
+    if (this.deps.replayOnly) throw this.frontier([...this.session.waiting][0]);
     const waits: WaitInfo[] = [];
     let wakeAt: number | null = null;
     for (const fiber of this.session.waiting) {
@@ -516,8 +528,8 @@ class Turn {
     );
   }
 
-  /** Re-reads the inbox after the engine signalled new items. */
-  private async reloadInbox(): Promise<void> {
+  /** Re-reads the inbox after the engine signalled new items; returns the unread items. */
+  private async reloadInbox(): Promise<InboxItem[]> {
     const page = await this.deps.store.load(this.id, { afterSeq: this.version, limit: 1 });
     if (!page) throw notFound(this.id);
     if (page.record.version !== this.version || page.record.runId !== this.session.runId) {
@@ -530,6 +542,7 @@ class Turn {
     this.record = page.record;
     this.inboxSeen = page.record.inboxSeq;
     this.session.replayer.setInbox(page.inbox);
+    return page.inbox;
   }
 
   private staleAt(): number {
