@@ -14,7 +14,7 @@
 //
 // An ambiguous write (applied, the response lost, the retry failing its condition) is recognised by the writer token
 // left on the record (and on the first event) and reported as success.
-import type { AppendRequest, ExecutionRecord, HistoryEvent } from "spindle";
+import type { AppendRequest, ExecutionRecord, HistoryEvent, Logger } from "spindle";
 import { ConcurrencyError, ExecutionNotFoundError, PayloadTooLargeError } from "spindle";
 import type { Item, Placement, RecordState } from "./codec.js";
 import { copyRecord, decodeRecord, eventItem, expiryOf, itemSize, RECORD_FIELDS, RECORD_GRACE_MS, recordItems } from "./codec.js";
@@ -43,6 +43,8 @@ export interface AppendDeps {
   expire(id: string, keys: string[], expiresAt: number, inbox: boolean): Promise<void>;
   /** Removes inbox items a split write could not delete in its last transaction. */
   cleanUpConsumed(id: string, itemIds: string[]): Promise<void>;
+  /** Where failures after a commit are reported. */
+  logger: Pick<Logger, "warn">;
 }
 
 /** Internal retries when only the record's rev moved (an inbox write or an event-less append landed meanwhile). */
@@ -79,17 +81,23 @@ export async function appendEvents(deps: AppendDeps, id: string, request: Append
   ];
   const firstNewRunIndex = request.events.length;
 
-  for (let rebase = 0; ; rebase++) {
+  const eventBytes = pending.reduce((sum, event) => sum + event.size, 0);
+  let committed: RecordState | undefined;
+  const base = prior;
+  for (let rebase = 0; !committed; rebase++) {
     const state = nextState(prior, request, writer);
+    // Inbox items a split turn could not delete in its commit go now, when they fit.
+    const sweep = prior.consumed.length > 0 && 6 + pending.length + request.consumeInbox.length + prior.consumed.length <= MAX_TRANSACTION_ACTIONS
+      ? prior.consumed
+      : [];
+    if (sweep.length > 0) state.consumed = [];
     const { item, parts } = recordItems(state, prior, deps.placement);
     checkSize(id, item, "the execution record");
     for (const part of parts) checkSize(id, part, `the ${String(part[ATTR.sk]).slice(2)} of the execution record`);
-    const deletes = request.consumeInbox.map((itemId) => deleteAction(deps.io, id, itemId));
+    const deletes = [...request.consumeInbox, ...sweep].map((itemId) => deleteAction(deps.io, id, itemId));
     const fixedBytes = itemSize(item) + parts.reduce((sum, part) => sum + itemSize(part), 0) + deletes.length * DELETE_BYTES;
-    const eventBytes = pending.reduce((sum, event) => sum + event.size, 0);
     const actions = 1 + parts.length + deletes.length + pending.length;
     try {
-      let committed: RecordState;
       if (actions <= MAX_TRANSACTION_ACTIONS && fixedBytes + eventBytes <= MAX_TRANSACTION_BYTES) {
         await deps.io.transact("append", id, [
           deps.io.put(item, { expression: "#rev = :rev", names: { "#rev": "rev" }, values: { ":rev": prior.rev } }),
@@ -101,21 +109,17 @@ export async function appendEvents(deps: AppendDeps, id: string, request: Append
       } else {
         committed = await splitAppend(deps, id, request, prior, pending, firstNewRunIndex, writer);
       }
-      deps.cache.set(committed);
-      await afterCommit(deps, id, request, prior, committed);
-      return copyRecord(committed.record);
     } catch (error) {
       if (!(error instanceof ConditionFailed) || !error.failed(0)) throw error;
       const outcome = await resolveConflict(deps, id, request, prior, state, error.reasons[0]?.item, writer, pending);
-      if (outcome.done) {
-        deps.cache.set(outcome.state);
-        await afterCommit(deps, id, request, prior, outcome.state);
-        return copyRecord(outcome.state.record);
-      }
-      if (rebase >= MAX_REBASES) throw conflict(id, request, outcome.state);
-      prior = outcome.state;
+      if (outcome.done) committed = outcome.state;
+      else if (rebase >= MAX_REBASES) throw conflict(id, request, outcome.state);
+      else prior = outcome.state;
     }
   }
+  deps.cache.set(committed);
+  await afterCommit(deps, id, request, base, committed);
+  return copyRecord(committed.record);
 }
 
 /** The record after the append: the update applied to `prior`, as MemoryStore applies it. */
@@ -348,11 +352,28 @@ function mergeFields(old: RecordState, known: RecordState): ExecutionRecord {
   return record;
 }
 
-/** TTL stamps for a finished run or a closed execution, and the clean-up of a split write's carried inbox ids. */
+/**
+ * After a commit: the clean-up of inbox items a split turn could not delete, and TTL stamps for a finished run or a
+ * closed execution. The append has succeeded whatever happens here, so a failure is only logged: the next append
+ * deletes leftover consumed items (they stay hidden meanwhile); items that missed their TTL stamp outlive retention.
+ */
 async function afterCommit(deps: AppendDeps, id: string, request: AppendRequest, prior: RecordState, committed: RecordState): Promise<void> {
+  try {
+    await housekeeping(deps, id, request, prior, committed);
+  } catch (error) {
+    deps.logger.warn(
+      `DynamoDBStore: execution '${id}' was appended to, but its housekeeping failed (${(error as Error)?.message}). ` +
+        `Consumed inbox items stay hidden until the next append deletes them; TTL stamps missing on some items mean ` +
+        `they are kept past the retention period.`,
+      { executionId: id },
+    );
+  }
+}
+
+async function housekeeping(deps: AppendDeps, id: string, request: AppendRequest, prior: RecordState, committed: RecordState): Promise<void> {
   const carried = committed.consumed.filter((itemId) => !prior.consumed.includes(itemId));
   if (carried.length > 0) {
-    deps.cache.delete(id);
+    deps.cache.invalidate(id);
     await deps.cleanUpConsumed(id, carried);
   }
   if (deps.placement.retentionMs === undefined) return;

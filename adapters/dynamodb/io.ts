@@ -110,26 +110,38 @@ export class Io {
   }
 }
 
-/** Records the store has seen, newest last; a hint for single-request loads and the base of appends. */
+/**
+ * Records the store has seen, newest last. An entry is the base of the next append (its `rev` is the append's
+ * condition) and tells loads which run to read. `invalidate` keeps only the run: after an inbox write the record's rev
+ * is unknown, its run is not.
+ */
 export class RecordCache {
-  private readonly entries = new Map<string, RecordState>();
+  private readonly entries = new Map<string, { state: RecordState; current: boolean }>();
 
   constructor(private readonly capacity: number) {}
 
+  /** A copy of the record as last written or read, unless invalidated since. */
   get(id: string): RecordState | undefined {
-    const state = this.entries.get(id);
-    return state && copyState(state);
+    const entry = this.entries.get(id);
+    return entry?.current ? copyState(entry.state) : undefined;
+  }
+
+  /** The execution's current run number as last seen (0 when never seen). */
+  runOf(id: string): number {
+    return this.entries.get(id)?.state.record.runs ?? 0;
   }
 
   set(state: RecordState): void {
     if (this.capacity <= 0) return;
     const id = state.record.id;
     this.entries.delete(id);
-    this.entries.set(id, copyState(state));
+    this.entries.set(id, { state: copyState(state), current: true });
     if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value as string);
   }
 
-  delete(id: string): void {
-    this.entries.delete(id);
+  /** The record changed in a way this store cannot replay (an inbox write): keep the run, drop the rest. */
+  invalidate(id: string): void {
+    const entry = this.entries.get(id);
+    if (entry) entry.current = false;
   }
 }

@@ -15,10 +15,11 @@ import type {
   ListQuery,
   LoadedPage,
   LoadOptions,
+  Logger,
   NewExecution,
   StoreLimits,
 } from "spindle";
-import { ValidationError } from "spindle";
+import { consoleLogger, ValidationError } from "spindle";
 import type { AppendDeps } from "./append.js";
 import { appendEvents, checkSize } from "./append.js";
 import type { Item, Placement, RecordState } from "./codec.js";
@@ -71,6 +72,8 @@ export interface DynamoDBStoreOptions {
   cacheSize?: number;
   /** How long a large (split) append may hold an execution before another large append may take over. Default 60 s. */
   lockMs?: number;
+  /** Where housekeeping failures after a successful append are reported. Default: spindle's consoleLogger. */
+  logger?: Pick<Logger, "warn">;
 }
 
 /** 400 KB minus 1 KB for the event's key, writer token and other fields. */
@@ -122,6 +125,7 @@ export class DynamoDBStore implements HistoryStore {
       readRecord: (id) => this.readRecord(id),
       expire: (id, keys, expiresAt, inbox) => this.expire(id, keys, expiresAt, inbox),
       cleanUpConsumed: (id, itemIds) => this.cleanUpConsumed(id, itemIds),
+      logger: options.logger ?? consoleLogger,
     };
   }
 
@@ -178,7 +182,7 @@ export class DynamoDBStore implements HistoryStore {
     if (!validId(id)) return undefined;
     const afterSeq = Math.max(0, Math.floor(options.afterSeq ?? 0));
     const limit = options.limit === undefined ? Infinity : Math.max(1, Math.floor(options.limit));
-    let run = this.cache.get(id)?.record.runs ?? 0;
+    let run = this.cache.runOf(id);
     for (let attempt = 1; ; attempt++) {
       const page = await loadRun(this.io, id, run, afterSeq, limit);
       if (page === undefined) return undefined;
@@ -253,7 +257,7 @@ export class DynamoDBStore implements HistoryStore {
       }
       throw error;
     }
-    this.cache.delete(id);
+    this.cache.invalidate(id);
     return { status: "written" };
   }
 

@@ -2,10 +2,11 @@
 // ambiguous writes (applied, then the response lost), throttling and 5xx (retried, then StoreUnavailableError with no
 // partial turn), and other writers landing in the middle of a turn split over several transactions.
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkHistory, ConcurrencyError, StoreUnavailableError } from "spindle";
 import { DynamoDBStore } from "spindle/dynamodb";
-import { execution, freshId, inboxItem, loadAll, request, steps } from "./fixtures.js";
+import { execution, freshId, inboxItem, loadAll, request, steps, update } from "./fixtures.js";
 import { freshTable, makeClient } from "./helpers.js";
 
 let tableName = "";
@@ -271,5 +272,43 @@ describe("split turns and other writers", () => {
     expect(page!.record.version).toBe(4);
     expect(checkHistory(id, page!.events)).toHaveLength(4);
     expect(page!.events.slice(1).map((event) => (event as { result?: string }).result)).toEqual(Array(3).fill('"committed"'));
+  });
+
+  it("a failed clean-up after a split turn is logged, not thrown; the next append deletes the hidden inbox items", async () => {
+    const id = freshId("sweep");
+    const warnings: string[] = [];
+    const store = new DynamoDBStore({
+      client: faultyClient((c) => (c === "BatchWriteItemCommand" ? { before: () => new Error("clean-up lost") } : undefined)),
+      tableName,
+      retry,
+      logger: { warn: (message) => void warnings.push(message) },
+    });
+    await store.create(execution(id));
+    const items = Array.from({ length: 120 }, (_, i) => inboxItem(`sweep-${i}`));
+    for (const item of items) await store.writeInbox(id, item);
+    const loaded = await store.load(id);
+    const record = await store.append(id, request(`run-${id}`, 1, steps(2, 1), {
+      consumeInbox: items.map((item) => item.id),
+      update: update({ status: "suspended", inboxSeen: loaded!.record.inboxSeq }),
+    }));
+    expect(record.version).toBe(2);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain("clean-up lost");
+    expect((await plain().load(id))!.inbox).toEqual([]);
+    const unread = async () => {
+      const page = await DynamoDBDocumentClient.from(faultyClient(() => undefined)).send(
+        new QueryCommand({
+          TableName: tableName,
+          KeyConditionExpression: "pk = :id AND begins_with(sk, :u)",
+          ExpressionAttributeValues: { ":id": id, ":u": "U#" },
+          ConsistentRead: true,
+        }),
+      );
+      return page.Items?.length;
+    };
+    expect(await unread()).toBeGreaterThan(0); // still stored, hidden by the record
+    await store.append(id, request(`run-${id}`, 2, steps(3, 1)));
+    expect(await unread()).toBe(0);
+    expect((await plain().load(id))!.record.version).toBe(3);
   });
 });
