@@ -21,7 +21,7 @@ import type {
 } from "spindle";
 import { consoleLogger, ValidationError } from "spindle";
 import type { AppendDeps } from "./append.js";
-import { appendEvents, checkSize } from "./append.js";
+import { appendEvents } from "./append.js";
 import type { Item, Placement, RecordState } from "./codec.js";
 import {
   bytes,
@@ -34,6 +34,7 @@ import {
   unreadInboxItem,
 } from "./codec.js";
 import { ConditionFailed, documentClient, Io, newToken, RecordCache } from "./io.js";
+import { checkEventSize, checkSize } from "./limits.js";
 import { listDue, listExecutions } from "./listing.js";
 import { loadRun, MAX_READ_ATTEMPTS, readItem, readRecord } from "./reads.js";
 import type { RetryOptions } from "./retry.js";
@@ -140,9 +141,13 @@ export class DynamoDBStore implements HistoryStore {
     const writer = newToken();
     const state: RecordState = { record: copyRecord(execution.record), rev: 1, writer, consumed: [], parts: {} };
     const { item, parts } = recordItems(state, undefined, this.placement);
-    const events = execution.events.map((event) => eventItem(id, state.record.runs, event, writer));
+    const events = execution.events.map((event) => {
+      const stored = eventItem(id, state.record.runs, event, writer);
+      checkEventSize(id, event, stored);
+      return stored;
+    });
     checkSize(id, item, "the execution record");
-    for (const part of [...parts, ...events]) checkSize(id, part, `item ${String(part[ATTR.sk])}`);
+    for (const part of parts) checkSize(id, part, `the ${String(part[ATTR.sk]).slice(2)} of the execution record`);
     if (1 + parts.length + events.length > MAX_TRANSACTION_ACTIONS) {
       throw new ValidationError(`Execution '${id}': a new execution may start with at most 90 events.`, { executionId: id });
     }
