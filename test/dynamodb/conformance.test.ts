@@ -12,3 +12,8 @@ beforeAll(async () => {
 // One client for the suite; a store per test (as separate processes would have), so no test leans on another's cache.
 const client = makeClient();
 runStoreConformance("DynamoDBStore", () => new DynamoDBStore({ client, tableName }), { test: { describe, it, expect } });
+// Without its record cache the store reads the record before each append and guesses the run on each load.
+runStoreConformance("DynamoDBStore without a record cache", () => new DynamoDBStore({ client, tableName, cacheSize: 0 }), {
+  test: { describe, it, expect },
+  longHistory: 1200,
+});

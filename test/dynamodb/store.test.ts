@@ -285,4 +285,22 @@ describe("DynamoDBStore writes", () => {
     }
     expect(stored.map((item) => String(item.sk)[0]).sort().join("")).toBe("DEEEEERRU");
   });
+
+  it("stamps TTL on a previous run's events when the execution continues as new, not on the new run's", async () => {
+    const retentionMs = 24 * 3600 * 1000;
+    const s = store({ retentionMs });
+    const id = freshId("ttl-can");
+    await s.create(execution(id));
+    const next = newExecution({ id, workflow: "ddb-test", runId: "run-2", at: 1_700_000_005_000 });
+    await s.append(id, request(`run-${id}`, 1, steps(2, 2), {
+      continueAsNew: { runId: "run-2", events: next.events },
+      update: update({ updatedAt: 1_700_000_200_000 }),
+    }));
+    const stored = await items(id);
+    const expiry = Math.ceil((1_700_000_200_000 + retentionMs) / 1000);
+    const previous = stored.filter((item) => String(item.sk).startsWith("E#00000000#"));
+    expect(previous).toHaveLength(3);
+    expect(previous.every((item) => item.expiresAt === expiry)).toBe(true);
+    expect(stored.filter((item) => !String(item.sk).startsWith("E#00000000#")).every((item) => item.expiresAt === undefined)).toBe(true);
+  });
 });
