@@ -1,9 +1,9 @@
 // B5: `all` over 1,000 steps in one workflow on a MemoryStore, in-process engine. Figure: wall time from start() to
 // the result. Target: <= 10 ms (median after warm-up).
 import { all, createEngine, MemoryStore, silentLogger, step, workflow } from "../src/index.js";
-import type { BenchReport, Verdict } from "./table.js";
-import { atMost, num } from "./table.js";
-import { expectEqual, measure, median, min, now } from "./util.js";
+import type { BenchReport } from "./table.js";
+import type { SizePlan } from "./util.js";
+import { expectEqual, measureSizes, now } from "./util.js";
 
 const TARGET_MS = 10;
 const TARGET_AT = 1_000;
@@ -27,29 +27,14 @@ async function runOnce(n: number): Promise<number> {
 }
 
 /** [N, warm-up runs, measured runs] */
-const PLAN: [number, number, number][] = [
+const PLAN: SizePlan = [
   [100, 30, 51],
   [1_000, 10, 31],
   [10_000, 2, 7],
 ];
 
 export async function benchAll(): Promise<BenchReport> {
-  const rows: string[][] = [];
-  const verdicts: Verdict[] = [];
-  for (const [n, warmups, runs] of PLAN) {
-    const timings = await measure(warmups, runs, () => runOnce(n));
-    const ms = median(timings);
-    const hasTarget = n === TARGET_AT;
-    rows.push([
-      num(n),
-      String(runs),
-      num(ms, 3),
-      num(min(timings), 3),
-      num((ms * 1000) / n, 2),
-      hasTarget ? `<= ${TARGET_MS}` : "-",
-    ]);
-    verdicts.push(hasTarget ? atMost(ms, TARGET_MS) : "-");
-  }
+  const { rows, verdicts } = await measureSizes(PLAN, runOnce, { at: TARGET_AT, ms: TARGET_MS }, { ms: 3, perUnit: 2 });
   return {
     id: "B5",
     title: "all([...N steps]) in one workflow (MemoryStore, in-process)",

@@ -1,9 +1,9 @@
 // B7: a parent workflow that runs 100 child workflows (child() inside map, concurrency 100) to completion; each child
 // runs one step. One in-process engine on a MemoryStore. Target: <= 50 ms from start() to the parent's result.
 import { child, createEngine, map, MemoryStore, silentLogger, step, workflow } from "../src/index.js";
-import type { BenchReport, Verdict } from "./table.js";
-import { atMost, num } from "./table.js";
-import { expectEqual, measure, median, min, now } from "./util.js";
+import type { BenchReport } from "./table.js";
+import type { SizePlan } from "./util.js";
+import { expectEqual, measureSizes, now } from "./util.js";
 
 const TARGET_MS = 50;
 const TARGET_AT = 100;
@@ -32,29 +32,14 @@ async function runOnce(n: number): Promise<number> {
 }
 
 /** [N, warm-up runs, measured runs] */
-const PLAN: [number, number, number][] = [
+const PLAN: SizePlan = [
   [10, 30, 51],
   [100, 10, 31],
   [1_000, 2, 7],
 ];
 
 export async function benchChildren(): Promise<BenchReport> {
-  const rows: string[][] = [];
-  const verdicts: Verdict[] = [];
-  for (const [n, warmups, runs] of PLAN) {
-    const timings = await measure(warmups, runs, () => runOnce(n));
-    const ms = median(timings);
-    const hasTarget = n === TARGET_AT;
-    rows.push([
-      num(n),
-      String(runs),
-      num(ms, 2),
-      num(min(timings), 2),
-      num((ms * 1000) / n, 1),
-      hasTarget ? `<= ${TARGET_MS}` : "-",
-    ]);
-    verdicts.push(hasTarget ? atMost(ms, TARGET_MS) : "-");
-  }
+  const { rows, verdicts } = await measureSizes(PLAN, runOnce, { at: TARGET_AT, ms: TARGET_MS }, { ms: 2, perUnit: 1 });
   return {
     id: "B7",
     title: "a parent with N child workflows to completion (child() in map, MemoryStore, in-process)",

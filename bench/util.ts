@@ -1,6 +1,8 @@
 // Shared helpers: a garbage collector when V8 allows one, timing and statistics.
 import v8 from "node:v8";
 import { runInNewContext } from "node:vm";
+import type { Verdict } from "./table.js";
+import { atMost, num } from "./table.js";
 
 function findGc(): (() => void) | undefined {
   const existing = (globalThis as { gc?: () => void }).gc;
@@ -76,4 +78,36 @@ export function expectEqual(actual: unknown, expected: unknown, what: string): v
   if (actual !== expected) {
     throw new Error(`${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
   }
+}
+
+/** One size of a scaling benchmark: N, warm-up runs, measured runs. */
+export type SizePlan = readonly (readonly [n: number, warmups: number, runs: number])[];
+
+/**
+ * Measures `runOnce(n)` for each size and builds the usual rows: N, runs, median ms, best ms, median µs per unit, and
+ * the target (checked at `target.at` only).
+ */
+export async function measureSizes(
+  plan: SizePlan,
+  runOnce: (n: number) => Promise<number>,
+  target: { at: number; ms: number },
+  decimals: { ms: number; perUnit: number },
+): Promise<{ rows: string[][]; verdicts: Verdict[] }> {
+  const rows: string[][] = [];
+  const verdicts: Verdict[] = [];
+  for (const [n, warmups, runs] of plan) {
+    const timings = await measure(warmups, runs, () => runOnce(n));
+    const ms = median(timings);
+    const hasTarget = n === target.at;
+    rows.push([
+      num(n),
+      String(runs),
+      num(ms, decimals.ms),
+      num(min(timings), decimals.ms),
+      num((ms * 1000) / n, decimals.perUnit),
+      hasTarget ? `<= ${target.ms}` : "-",
+    ]);
+    verdicts.push(hasTarget ? atMost(ms, target.ms) : "-");
+  }
+  return { rows, verdicts };
 }
