@@ -24,8 +24,12 @@ export type Item = Record<string, unknown>;
 export const RECORD_FIELDS = ["input", "result", "error", "customStatus", "waitingFor"] as const;
 export type RecordField = (typeof RECORD_FIELDS)[number];
 
-/** Largest record field kept inside the record item: five such fields plus the rest stay far below 400 KB. */
-export const INLINE_FIELD_BYTES = 32 * 1024;
+/**
+ * Largest record field kept inside the record item. Every append rewrites the record item, and DynamoDB charges a
+ * write by the item's whole size, so larger fields (an input, a result, a custom status) live in their own items,
+ * written once and rewritten only when they change.
+ */
+export const INLINE_FIELD_BYTES = 1024;
 
 /** The record item: the execution record plus the store's own bookkeeping. */
 export interface RecordState {

@@ -9,9 +9,9 @@
 import { BatchGetCommand } from "@aws-sdk/lib-dynamodb";
 import type { ExecutionRecord, InboxItem } from "spindle";
 import type { Item, RecordState } from "./codec.js";
-import { copyRecord, decodeEvent, decodeInboxItem, decodeRecord } from "./codec.js";
+import { copyRecord, decodeEvent, decodeInboxItem, decodeRecord, RECORD_FIELDS } from "./codec.js";
 import type { Io } from "./io.js";
-import { ATTR, eventKey, INBOX_PREFIX, parseEventKey, RECORD_PART_PREFIX, RECORD_SK } from "./table.js";
+import { ATTR, eventKey, INBOX_PREFIX, parseEventKey, RECORD_PART_PREFIX, RECORD_SK, recordPartKey } from "./table.js";
 
 const RECORD_RANGE_END = "R$"; // just past "R#..." and before "U#"
 /** Attempts when the record and its large fields disagree (a write landed between reading them). */
@@ -161,29 +161,51 @@ export async function readRecord(io: Io, id: string): Promise<RecordState | unde
   }
 }
 
-/** Records by id, in that order (missing ones left out): BatchGetItem, strongly consistent. */
+/**
+ * Records by id, in that order (missing ones left out): BatchGetItem, strongly consistent; the large fields of the
+ * records that have some in a second batch.
+ */
 export async function readRecords(io: Io, ids: string[]): Promise<ExecutionRecord[]> {
-  const found = new Map<string, Item>();
-  for (let i = 0; i < ids.length; i += 100) {
-    let keys: Record<string, unknown>[] = ids.slice(i, i + 100).map((id) => ({ [ATTR.pk]: id, [ATTR.sk]: RECORD_SK }));
-    for (let round = 0; keys.length > 0; round++) {
-      if (round > 0) await new Promise((resolve) => setTimeout(resolve, Math.random() * 25 * 2 ** Math.min(round, 6)));
-      const output = await io.retrier.run("list", undefined, () =>
-        io.doc.send(new BatchGetCommand({ RequestItems: { [io.table]: { Keys: keys, ConsistentRead: true } } })),
-      );
-      for (const item of output.Responses?.[io.table] ?? []) found.set(String(item[ATTR.pk]), item as Item);
-      keys = (output.UnprocessedKeys?.[io.table]?.Keys ?? []) as Record<string, unknown>[];
-    }
+  const found = await batchGet(io, ids.map((id) => ({ id, sk: RECORD_SK })));
+  const wanted: { id: string; sk: string }[] = [];
+  for (const id of ids) {
+    const item = found.get(`${id}\u0000${RECORD_SK}`);
+    if (!item) continue;
+    for (const field of decodeRecord(item, new Map()).missing) wanted.push({ id, sk: recordPartKey(field) });
   }
+  const parts = wanted.length > 0 ? await batchGet(io, wanted) : new Map<string, Item>();
   const records: ExecutionRecord[] = [];
   for (const id of ids) {
-    const item = found.get(id);
+    const item = found.get(`${id}\u0000${RECORD_SK}`);
     if (!item) continue;
-    const decoded = decodeRecord(item, new Map());
+    const mine = new Map<string, Item>();
+    for (const field of RECORD_FIELDS) {
+      const part = parts.get(`${id}\u0000${recordPartKey(field)}`);
+      if (part) mine.set(field, part);
+    }
+    const decoded = decodeRecord(item, mine);
+    // A part that does not match its record's rev was rewritten in between: read that record on its own.
     const state = decoded.missing.length === 0 ? decoded.state : await readRecord(io, id);
     if (state) records.push(copyRecord(state.record));
   }
   return records;
+}
+
+/** Items by key, 100 per BatchGetItem, unprocessed keys retried; keyed `<pk>\0<sk>`. */
+async function batchGet(io: Io, keys: { id: string; sk: string }[]): Promise<Map<string, Item>> {
+  const found = new Map<string, Item>();
+  for (let i = 0; i < keys.length; i += 100) {
+    let batch: Record<string, unknown>[] = keys.slice(i, i + 100).map(({ id, sk }) => ({ [ATTR.pk]: id, [ATTR.sk]: sk }));
+    for (let round = 0; batch.length > 0; round++) {
+      if (round > 0) await new Promise((resolve) => setTimeout(resolve, Math.random() * 25 * 2 ** Math.min(round, 6)));
+      const output = await io.retrier.run("list", undefined, () =>
+        io.doc.send(new BatchGetCommand({ RequestItems: { [io.table]: { Keys: batch, ConsistentRead: true } } })),
+      );
+      for (const item of output.Responses?.[io.table] ?? []) found.set(`${item[ATTR.pk]}\u0000${item[ATTR.sk]}`, item as Item);
+      batch = (output.UnprocessedKeys?.[io.table]?.Keys ?? []) as Record<string, unknown>[];
+    }
+  }
+  return found;
 }
 
 /** One item by key, strongly consistent. */

@@ -7,7 +7,7 @@
 //   ├── D#<idempotency key>      inbox dedupe marker (the item as first written; kept after consumption)
 //   ├── E#<run 8>#<seq 10>       history events, run by run (run = 0, 1, ... one per continueAsNew), by sequence
 //   ├── R                        the execution record (GSI keys, version, rev, status, ...)
-//   ├── R#<field>                a large record field (input, result, error, customStatus, waitingFor > 32 KB)
+//   ├── R#<field>                a record field over 1 KB (input, result, error, customStatus, waitingFor)
 //   └── U#<item id>              unread inbox items, in arrival order (ids are monotonic ULIDs)
 //   pk = #catalog
 //   └── W#<workflow>             workflow names, for listing executions without a workflow filter

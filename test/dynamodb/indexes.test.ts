@@ -98,7 +98,9 @@ describe("listing across shards", () => {
     for (let i = 0; i < 30; i++) {
       const id = freshId(`list-${String(i).padStart(2, "0")}`);
       ids.push(id);
-      await store.create(execution(id, { workflow: i % 3 === 2 ? "other" : "orders", at: 1_700_000_000_000 + i * 1000 }));
+      // Every fifth has an input over 1 KB, stored in its own item and read back with the listed record.
+      const input = i % 5 === 4 ? JSON.stringify({ note: "n".repeat(5000), i }) : JSON.stringify({ i });
+      await store.create(execution(id, { workflow: i % 3 === 2 ? "other" : "orders", at: 1_700_000_000_000 + i * 1000, input }));
     }
     const statusOf = (i: number): ExecutionStatus => (i % 5 === 0 ? "completed" : i % 5 === 1 ? "suspended" : "running");
     for (let i = 0; i < 30; i++) {
@@ -130,6 +132,7 @@ describe("listing across shards", () => {
     // Without a workflow: every workflow in the catalog.
     const everything = await store.list({ limit: 100 });
     expect(everything.records.map((record) => record.id)).toEqual([...ids].reverse());
+    expect(everything.records.map((record) => JSON.parse(record.input!).i)).toEqual(ids.map((_, i) => i).reverse());
     const failed = await store.list({ status: "failed" });
     expect(failed.records).toEqual([]);
   });

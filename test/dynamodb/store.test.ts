@@ -163,7 +163,7 @@ describe("DynamoDBStore writes", () => {
     expect(events.slice(1).every((event) => (event as { result?: string }).result === big)).toBe(true);
   });
 
-  it("keeps record fields over 32 KB (input, result, custom status, error, waits) in their own items", async () => {
+  it("keeps record fields over 1 KB (input, result, custom status, error, waits) in their own items, up to 400 KB each", async () => {
     const s = store();
     const id = freshId("fields");
     const input = JSON.stringify({ blob: "i".repeat(300 * 1024) });
