@@ -44,6 +44,8 @@ export interface RecordState {
   lock?: { key: string; token: string; at: number };
   /** Inbox items consumed by a split write whose deletion is still pending; hidden from loads. */
   consumed: string[];
+  /** Unread inbox items (not consumed, not hidden): lets a load that read the inbox before the record check it. */
+  unread: number;
   /** rev of the `R#<field>` item of each field stored on its own. */
   parts: Partial<Record<RecordField, number>>;
 }
@@ -251,6 +253,7 @@ export function recordItems(next: RecordState, prior: RecordState | undefined, p
     inboxSeen: record.inboxSeen,
     rev: next.rev,
     w: next.writer,
+    unread: next.unread,
   };
   if (record.parent) {
     item.parentId = record.parent.executionId;
@@ -353,6 +356,7 @@ export function decodeRecord(item: Item, parts: ReadonlyMap<string, Item>): Deco
     rev: decodeNumber(item.rev),
     writer: String(item.w ?? ""),
     consumed: item.consumed instanceof Set ? [...(item.consumed as Set<string>)] : [],
+    unread: item.unread === undefined ? -1 : decodeNumber(item.unread),
     parts: partRevs,
   };
   if (item.splitFrom !== undefined) state.splitFrom = decodeNumber(item.splitFrom);
@@ -391,6 +395,7 @@ export function copyState(state: RecordState): RecordState {
     rev: state.rev,
     writer: state.writer,
     consumed: [...state.consumed],
+    unread: state.unread,
     parts: { ...state.parts },
   };
   if (state.splitFrom !== undefined) copy.splitFrom = state.splitFrom;

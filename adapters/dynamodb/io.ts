@@ -126,9 +126,9 @@ export class RecordCache {
     return entry?.current ? copyState(entry.state) : undefined;
   }
 
-  /** The execution's current run number as last seen (0 when never seen). */
-  runOf(id: string): number {
-    return this.entries.get(id)?.state.record.runs ?? 0;
+  /** The execution's current run number as last seen, or undefined when never seen. */
+  runOf(id: string): number | undefined {
+    return this.entries.get(id)?.state.record.runs;
   }
 
   set(state: RecordState): void {

@@ -13,6 +13,8 @@ const PARALLEL_QUERIES = 16;
 
 /** Ids of executions due at `now` across `shards` shards, oldest first. */
 export async function listDue(io: Io, shards: number, now: number, limit: number): Promise<string[]> {
+  if (!(limit >= 1)) return [];
+  limit = Math.floor(limit);
   const perShard = await inParallel(
     Array.from({ length: shards }, (_, shard) => shard),
     async (shard) => {

@@ -38,7 +38,14 @@ export function nextState(prior: RecordState, request: AppendRequest, writer: st
   if (update.error !== undefined) record.error = update.error;
   record.inboxSeen = Math.max(record.inboxSeen, update.inboxSeen);
   record.updatedAt = update.updatedAt;
-  const state: RecordState = { record, rev: prior.rev + 1, writer, consumed: [...prior.consumed], parts: { ...prior.parts } };
+  const state: RecordState = {
+    record,
+    rev: prior.rev + 1,
+    writer,
+    consumed: [...prior.consumed],
+    unread: Math.max(0, prior.unread - request.consumeInbox.length),
+    parts: { ...prior.parts },
+  };
   if (!next && prior.splitFrom !== undefined) state.splitFrom = prior.splitFrom;
   // A lock names a version; it stays meaningful only while the version does.
   if (!next && request.events.length === 0 && prior.lock) state.lock = { ...prior.lock };

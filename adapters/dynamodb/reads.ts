@@ -11,7 +11,17 @@ import type { ExecutionRecord, InboxItem } from "spindle";
 import type { Item, RecordState } from "./codec.js";
 import { copyRecord, decodeEvent, decodeInboxItem, decodeRecord, RECORD_FIELDS } from "./codec.js";
 import type { Io } from "./io.js";
-import { ATTR, eventKey, INBOX_PREFIX, parseEventKey, RECORD_PART_PREFIX, RECORD_SK, recordPartKey } from "./table.js";
+import {
+  ATTR,
+  DEDUPE_PREFIX,
+  EVENT_PREFIX,
+  eventKey,
+  INBOX_PREFIX,
+  parseEventKey,
+  RECORD_PART_PREFIX,
+  RECORD_SK,
+  recordPartKey,
+} from "./table.js";
 
 const RECORD_RANGE_END = "R$"; // just past "R#..." and before "U#"
 /** Attempts when the record and its large fields disagree (a write landed between reading them). */
@@ -131,6 +141,106 @@ async function finish(
     events: kept.map((event) => decodeEvent(event.item)),
     inbox: top.inbox.map(decodeInboxItem).filter((item) => !hidden.has(item.id)),
     more: cut && last < version,
+  };
+}
+
+/**
+ * A load with no idea of the run (this store has not seen the execution): one Query backwards from the top of the
+ * partition. It meets the inbox, the record's parts and the record first, then the current run's events from the
+ * newest, read after the record and so committed; it follows pages until it reaches event `afterSeq + 1`. The inbox
+ * was read before the record, so its count is checked against the record's and read again on a mismatch. When the
+ * current run is short, the last page may run on into a previous run's events (read, not returned).
+ */
+export async function loadCold(io: Io, id: string, afterSeq: number): Promise<RunPage | "retry" | undefined> {
+  const top = new Collected();
+  let state: RecordState | undefined;
+  const newestFirst: { seq: number; item: Item }[] = [];
+  let reachedStart = false;
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await io.queryPage("load", id, {
+      KeyConditionExpression: "pk = :id",
+      ExpressionAttributeValues: { ":id": id },
+      ConsistentRead: true,
+      ScanIndexForward: false,
+      ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+    });
+    for (const item of page.items) {
+      const sk = String(item[ATTR.sk]);
+      if (state === undefined) {
+        if (sk.startsWith(EVENT_PREFIX) || sk.startsWith(DEDUPE_PREFIX)) return undefined; // events without a record
+        top.take(item);
+        if (top.record !== undefined) {
+          const decoded = decodeRecord(top.record, top.parts);
+          if (decoded.missing.length > 0) return "retry";
+          state = decoded.state;
+        }
+        continue;
+      }
+      const key = parseEventKey(sk);
+      if (!key || key.run !== state.record.runs || key.seq <= afterSeq) {
+        reachedStart = true;
+        break;
+      }
+      if (key.seq <= state.record.version) newestFirst.push({ seq: key.seq, item });
+      if (key.seq === afterSeq + 1) {
+        reachedStart = true;
+        break;
+      }
+    }
+    startKey = page.lastKey;
+  } while (startKey && !reachedStart);
+  if (state === undefined) return undefined;
+  let inbox = top.inbox.reverse(); // read newest first
+  const hidden = new Set(state.consumed);
+  const visible = inbox.filter((item) => !hidden.has(String(item.id)));
+  if (visible.length !== state.unread) {
+    // An inbox write (or a consuming append) landed between reading the inbox and the record: read it again.
+    inbox = await io.queryAll("load", id, {
+      KeyConditionExpression: "pk = :id AND begins_with(sk, :prefix)",
+      ExpressionAttributeValues: { ":id": id, ":prefix": INBOX_PREFIX },
+      ConsistentRead: true,
+    });
+  }
+  return {
+    state,
+    events: newestFirst.reverse().map((event) => decodeEvent(event.item)),
+    inbox: inbox.map(decodeInboxItem).filter((item) => !hidden.has(item.id)),
+    more: false,
+  };
+}
+
+/** A load with a limit and no idea of the run: the record and inbox first, then the events from `afterSeq + 1`. */
+export async function loadFromRecord(io: Io, id: string, afterSeq: number, limit: number): Promise<RunPage | "retry" | undefined> {
+  const top = new Collected();
+  for (const item of await io.queryAll("load", id, rangeFrom(id, RECORD_SK))) top.take(item);
+  if (top.record === undefined) return undefined;
+  const decoded = decodeRecord(top.record, top.parts);
+  if (decoded.missing.length > 0) return "retry";
+  const state = decoded.state;
+  const run = state.record.runs;
+  const version = state.record.version;
+  const events: Item[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  while (afterSeq < version && events.length < limit) {
+    const page = await io.queryPage("load", id, {
+      KeyConditionExpression: "pk = :id AND sk BETWEEN :from AND :to",
+      ExpressionAttributeValues: { ":id": id, ":from": eventKey(run, afterSeq + 1), ":to": eventKey(run, version) },
+      ConsistentRead: true,
+      Limit: limit - events.length,
+      ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+    });
+    for (const item of page.items) events.push(item);
+    startKey = page.lastKey;
+    if (!startKey) break;
+  }
+  const last = events.length > 0 ? parseEventKey(String(events[events.length - 1]![ATTR.sk]))!.seq : afterSeq;
+  const hidden = new Set(state.consumed);
+  return {
+    state,
+    events: events.map(decodeEvent),
+    inbox: top.inbox.map(decodeInboxItem).filter((item) => !hidden.has(item.id)),
+    more: last < version && startKey !== undefined,
   };
 }
 

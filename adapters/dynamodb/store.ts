@@ -36,7 +36,7 @@ import {
 import { ConditionFailed, documentClient, Io, newToken, RecordCache } from "./io.js";
 import { checkEventSize, checkSize } from "./limits.js";
 import { listDue, listExecutions } from "./listing.js";
-import { loadRun, MAX_READ_ATTEMPTS, readItem, readRecord } from "./reads.js";
+import { loadCold, loadFromRecord, loadRun, MAX_READ_ATTEMPTS, readItem, readRecord } from "./reads.js";
 import type { RetryOptions } from "./retry.js";
 import { Retrier } from "./retry.js";
 import {
@@ -139,7 +139,7 @@ export class DynamoDBStore implements HistoryStore {
       );
     }
     const writer = newToken();
-    const state: RecordState = { record: copyRecord(execution.record), rev: 1, writer, consumed: [], parts: {} };
+    const state: RecordState = { record: copyRecord(execution.record), rev: 1, writer, consumed: [], unread: 0, parts: {} };
     const { item, parts } = recordItems(state, undefined, this.placement);
     const events = execution.events.map((event) => {
       const stored = eventItem(id, state.record.runs, event, writer);
@@ -179,9 +179,10 @@ export class DynamoDBStore implements HistoryStore {
   }
 
   /**
-   * One Query from the first wanted event to the end of the partition: the run's events, then the record, its parts
-   * and the unread inbox, following LastEvaluatedKey (one request per 1 MB). The run comes from the last record seen
-   * (0 for an execution not seen yet); a wrong guess costs one more query.
+   * One Query per 1 MB, strongly consistent. When this store has seen the execution (so knows its run): forwards from
+   * the first wanted event, meeting the rest of the run's events, then the record, its parts and the unread inbox.
+   * Otherwise: backwards from the top of the partition (inbox, record, then the run's events newest first). See
+   * reads.ts for how each checks what it read.
    */
   async load(id: string, options: LoadOptions = {}): Promise<LoadedPage | undefined> {
     if (!validId(id)) return undefined;
@@ -189,12 +190,18 @@ export class DynamoDBStore implements HistoryStore {
     const limit = options.limit === undefined ? Infinity : Math.max(1, Math.floor(options.limit));
     let run = this.cache.runOf(id);
     for (let attempt = 1; ; attempt++) {
-      const page = await loadRun(this.io, id, run, afterSeq, limit);
+      const page =
+        run !== undefined
+          ? await loadRun(this.io, id, run, afterSeq, limit)
+          : limit === Infinity
+            ? await loadCold(this.io, id, afterSeq)
+            : await loadFromRecord(this.io, id, afterSeq, limit);
       if (page === undefined) return undefined;
-      if (page !== "retry" && page.state.record.runs === run) {
+      if (page !== "retry" && (run === undefined || page.state.record.runs === run)) {
         this.cache.set(page.state);
         return { record: copyRecord(page.state.record), events: page.events, inbox: page.inbox, more: page.more };
       }
+      // The run moved on since this store saw it (continueAsNew elsewhere): read the current one.
       if (page !== "retry") run = page.state.record.runs;
       if (attempt >= MAX_READ_ATTEMPTS) {
         throw new Error(`DynamoDBStore: execution '${id}' kept changing while it was read; try again.`);
@@ -224,11 +231,12 @@ export class DynamoDBStore implements HistoryStore {
           Update: {
             TableName: this.tableName,
             Key: { [ATTR.pk]: id, [ATTR.sk]: RECORD_SK },
-            UpdateExpression: "SET #seq = #seq + :one, #rev = #rev + :one, #shard = :shard, #due = :due",
+            UpdateExpression: "SET #seq = #seq + :one, #rev = #rev + :one, #unread = #unread + :one, #shard = :shard, #due = :due",
             ConditionExpression: "attribute_exists(pk) AND NOT (#status IN (:c0, :c1, :c2, :c3))",
             ExpressionAttributeNames: {
               "#seq": "inboxSeq",
               "#rev": "rev",
+              "#unread": "unread",
               "#shard": ATTR.dueShard,
               "#due": ATTR.dueAt,
               "#status": "status",

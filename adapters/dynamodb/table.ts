@@ -13,7 +13,7 @@
 //   └── W#<workflow>             workflow names, for listing executions without a workflow filter
 //
 // Load = Query pk = id AND sk >= E#<run>#<afterSeq + 1>: the rest of the run's events, then R, R#*, U#* — one request
-// per 1 MB. GSI "due" (dueShard, dueAt) holds open executions that have a wake-up time or unread inbox items, spread
+// per 1 MB (or, when the run is not known yet, the same partition read backwards from the top). GSI "due" (dueShard, dueAt) holds open executions that have a wake-up time or unread inbox items, spread
 // over `dueShards` partitions; GSI "list" (listPk = <workflow>#<status>#<shard>, listSk = <createdAt>#<id>) lists by
 // workflow and status, newest first. `expiresAt` is the TTL attribute (epoch seconds).
 import {

@@ -261,13 +261,14 @@ describe("split turns and other writers", () => {
     const reader = new DynamoDBStore({
       // Between the load's first page (leftovers) and its second (the record), another writer commits seq 2..4.
       client: faultyClient((c, n) =>
-        c === "QueryCommand" && n === 2
+        c === "QueryCommand" && n === 3
           ? { first: async () => void (await competitor.append(id, request(`run-${id}`, 1, steps(2, 3, '"committed"')))) }
           : undefined,
       ),
       tableName,
       retry,
     });
+    expect((await reader.get(id))!.version).toBe(1); // query 1; the reader now knows the run and reads forwards
     const page = await reader.load(id);
     expect(page!.record.version).toBe(4);
     expect(checkHistory(id, page!.events)).toHaveLength(4);
@@ -310,5 +311,25 @@ describe("split turns and other writers", () => {
     await store.append(id, request(`run-${id}`, 2, steps(3, 1)));
     expect(await unread()).toBe(0);
     expect((await plain().load(id))!.record.version).toBe(3);
+  });
+
+  it("a cold load that read the inbox before an inbox write and the record after it reads the inbox again", async () => {
+    const id = freshId("cold-inbox");
+    const sender = plain();
+    await sender.create(execution(id));
+    const big = JSON.stringify("p".repeat(390 * 1024));
+    for (const key of ["a", "b", "c"]) await sender.writeInbox(id, inboxItem(key, { payload: big }));
+    // Backwards from the top, the first page holds the inbox (1.2 MB); the record is on the second.
+    const reader = new DynamoDBStore({
+      client: faultyClient((c, n) =>
+        c === "QueryCommand" && n === 2 ? { first: async () => void (await sender.writeInbox(id, inboxItem("late"))) } : undefined,
+      ),
+      tableName,
+      retry,
+    });
+    const page = await reader.load(id);
+    expect(page!.record.inboxSeq).toBe(4);
+    expect(page!.inbox.map((item) => item.key)).toEqual(["a", "b", "c", "late"]);
+    expect(page!.events).toHaveLength(1);
   });
 });
