@@ -340,7 +340,8 @@ export class DynamoDBStore implements HistoryStore {
       let requests: Record<string, unknown>[] = itemIds.slice(i, i + 25).map((itemId) => ({
         DeleteRequest: { Key: { [ATTR.pk]: id, [ATTR.sk]: INBOX_PREFIX + itemId } },
       }));
-      while (requests.length > 0) {
+      for (let round = 0; requests.length > 0; round++) {
+        if (round > 0) await new Promise((resolve) => setTimeout(resolve, Math.random() * 25 * 2 ** Math.min(round, 6)));
         const output = await this.io.retrier.run("inbox clean-up", id, () =>
           this.io.doc.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: requests as never } })),
         );
@@ -364,12 +365,4 @@ export class DynamoDBStore implements HistoryStore {
 
 function validId(id: string): boolean {
   return typeof id === "string" && id.length > 0 && bytes(id) <= MAX_ID_BYTES;
-}
-
-function encodeCursor(key: string): string {
-  return Buffer.from(key, "utf8").toString("base64url");
-}
-
-function decodeCursor(cursor: string): string {
-  return Buffer.from(cursor, "base64url").toString("utf8");
 }
