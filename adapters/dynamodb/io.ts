@@ -113,12 +113,16 @@ export class Io {
 /**
  * Records the store has seen, newest last. An entry is the base of the next append (its `rev` is the append's
  * condition) and tells loads which run to read. `invalidate` keeps only the run: after an inbox write the record's rev
- * is unknown, its run is not.
+ * is unknown, its run is not. Bounded by entries and by the size of the values held (inputs and results can be large).
  */
 export class RecordCache {
-  private readonly entries = new Map<string, { state: RecordState; current: boolean }>();
+  private readonly entries = new Map<string, { state: RecordState; current: boolean; bytes: number }>();
+  private bytes = 0;
 
-  constructor(private readonly capacity: number) {}
+  constructor(
+    private readonly capacity: number,
+    private readonly maxBytes = 64 * 1024 * 1024,
+  ) {}
 
   /** A copy of the record as last written or read, unless invalidated since. */
   get(id: string): RecordState | undefined {
@@ -134,9 +138,13 @@ export class RecordCache {
   set(state: RecordState): void {
     if (this.capacity <= 0) return;
     const id = state.record.id;
-    this.entries.delete(id);
-    this.entries.set(id, { state: copyState(state), current: true });
-    if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value as string);
+    this.remove(id);
+    const bytes = approximateSize(state);
+    this.entries.set(id, { state: copyState(state), current: true, bytes });
+    this.bytes += bytes;
+    while (this.entries.size > this.capacity || (this.bytes > this.maxBytes && this.entries.size > 1)) {
+      this.remove(this.entries.keys().next().value as string);
+    }
   }
 
   /** The record changed in a way this store cannot replay (an inbox write): keep the run, drop the rest. */
@@ -144,4 +152,23 @@ export class RecordCache {
     const entry = this.entries.get(id);
     if (entry) entry.current = false;
   }
+
+  private remove(id: string): void {
+    const entry = this.entries.get(id);
+    if (!entry) return;
+    this.bytes -= entry.bytes;
+    this.entries.delete(id);
+  }
+}
+
+function approximateSize(state: RecordState): number {
+  const { record } = state;
+  return (
+    512 +
+    (record.input?.length ?? 0) +
+    (record.result?.length ?? 0) +
+    (record.customStatus?.length ?? 0) +
+    (record.error ? JSON.stringify(record.error).length : 0) +
+    record.waitingFor.length * 64
+  );
 }

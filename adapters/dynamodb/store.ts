@@ -69,7 +69,7 @@ export interface DynamoDBStoreOptions {
   retry?: RetryOptions;
   /** Largest value an event may carry. Default 399 KB: the item limit minus room for the event's other fields. */
   maxValueBytes?: number;
-  /** Records remembered for single-request loads and read-free appends. Default 10,000; 0 turns it off. */
+  /** Records remembered for single-request loads and read-free appends (at most 64 MB of their values). Default 10,000; 0 turns it off. */
   cacheSize?: number;
   /** How long a large (split) append may hold an execution before another large append may take over. Default 60 s. */
   lockMs?: number;
