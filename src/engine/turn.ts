@@ -143,6 +143,8 @@ class Turn {
   private wake: (() => void) | undefined;
   private result: TurnResult | undefined;
   private childrenChecked = false;
+  /** Completions recorded but not yet appended: they go with the next effect, suspension or end. */
+  private completionsPending = false;
 
   constructor(
     private readonly deps: TurnDeps,
@@ -241,7 +243,7 @@ class Turn {
   // --- steps ------------------------------------------------------------------------------------------------------
 
   private async startStep(fiber: Fiber, position: Position, attempt: number, flushFirst: boolean): Promise<void> {
-    if (flushFirst) await this.flush("running", [], this.staleAt());
+    if (flushFirst || this.completionsPending) await this.flush("running", [], this.staleAt());
     const command = position.command as StepCommand;
     const fn = this.deps.stepOverride?.(command.name) ?? command.run;
     const step: RunningStep = { fiber, position, attempt };
@@ -283,7 +285,11 @@ class Turn {
       if (step.position !== step.fiber.position) decision = this.session.replayer.redecide(step.fiber.position!);
       await this.apply(step.fiber, decision);
     }
-    if (completed && this.session.replayer.hasBuffered) await this.flush("running", [], this.staleAt());
+    if (!completed || !this.session.replayer.hasBuffered) return;
+    // With other steps still running, completions are appended now. Otherwise only the workflow's own code runs until
+    // its next effect, suspension or end, so they go with that write: one write saved per suspension and per run.
+    if (this.running.size > 0) await this.flush("running", [], this.staleAt());
+    else this.completionsPending = true;
   }
 
   private recordStep(step: RunningStep): Decision {
@@ -378,6 +384,7 @@ class Turn {
 
   private async startChild(fiber: Fiber, position: Position, childId: string, input: string | undefined): Promise<void> {
     const command = position.command as ChildCommand;
+    if (this.completionsPending) await this.flush("running", [], this.staleAt());
     try {
       await this.deps.startChild({
         parentId: this.id,
@@ -557,6 +564,7 @@ class Turn {
     continueAsNew?: AppendRequest["continueAsNew"],
   ): Promise<void> {
     const { replayer } = this.session;
+    this.completionsPending = false;
     const { events, consumed } = replayer.takeBuffer();
     const update: RecordUpdate = { status, waitingFor, wakeAt, inboxSeen: this.inboxSeen, updatedAt: this.deps.clock.now() };
     if (replayer.customStatus !== undefined) update.customStatus = replayer.customStatus;

@@ -57,7 +57,25 @@ describe("all", () => {
     });
     const engine = createEngine({ store: counting, workflows: [wf], logger: silentLogger });
     expect(await (await engine.start(wf, undefined)).result()).toHaveLength(20);
-    expect(appends).toBe(2); // the 20 completions, then the end of the run
+    expect(appends).toBe(1); // the 20 completions go with the end of the run: nothing else runs in between
+  });
+
+  it("appends a completion at once while a sibling step is still running", async () => {
+    const store = new MemoryStore();
+    const appended: string[][] = [];
+    const watching = Object.assign(Object.create(store) as MemoryStore, {
+      append: (id: string, request: Parameters<MemoryStore["append"]>[1]) => {
+        appended.push(request.events.map((event) => `${event.type}:${event.name}`));
+        return store.append(id, request);
+      },
+    });
+    const wf = workflow("staggered-steps", async function* () {
+      return yield* all([step("fast", () => "f"), step("slow", () => later("s", 20))]);
+    });
+    const engine = createEngine({ store: watching, workflows: [wf], logger: silentLogger });
+    await (await engine.start(wf, undefined)).result();
+    expect(appended[0]).toContain("StepCompleted:fast");
+    expect(appended[0]).not.toContain("StepCompleted:slow");
   });
 
   it("fails on the first failure, drops the other children, and never records a dropped step's result", async () => {
