@@ -248,26 +248,27 @@ class Turn {
     const fn = this.deps.stepOverride?.(command.name) ?? command.run;
     const step: RunningStep = { fiber, position, attempt };
     this.running.add(step);
-    const settle = (outcome: Settlement) => {
-      step.outcome = outcome;
-      this.settledSteps.push(step);
-      this.wake?.();
-    };
+    let value: unknown;
     try {
       const context = new AttemptContext(attempt, this.id, this.session.runId, position.opId);
-      const value =
+      value =
         command.timeoutMs === undefined
           ? fn(context)
           : invokeWithTimeout(fn, context, command.timeoutMs, this.deps, this.session.replayer);
-      if (isThenable(value)) {
-        value.then(
-          (result) => settle({ ok: true, value: result }),
-          (error: unknown) => settle({ ok: false, error }),
-        );
-      } else settle({ ok: true, value });
     } catch (error) {
-      settle({ ok: false, error });
+      return this.settle(step, { ok: false, error });
     }
+    if (!isThenable(value)) return this.settle(step, { ok: true, value });
+    value.then(
+      (result) => this.settle(step, { ok: true, value: result }),
+      (error: unknown) => this.settle(step, { ok: false, error }),
+    );
+  }
+
+  private settle(step: RunningStep, outcome: Settlement): void {
+    step.outcome = outcome;
+    this.settledSteps.push(step);
+    this.wake?.();
   }
 
   /** Records the steps that have settled (waiting for one if none has) and appends their completions together. */
