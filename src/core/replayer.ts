@@ -140,7 +140,8 @@ export class Replayer {
   private readonly extentPerScope = new Map<string, number>();
   /** The operation being decided sits in a hole: below recorded positions but with nothing recorded itself. */
   private inHole = false;
-  private readonly patches = new Set<string>();
+  /** patched() answers per change id for this run: one id answers the same everywhere in a run. */
+  private readonly patches = new Map<string, boolean>();
   private lastSeq: number;
   private buffer: HistoryEvent[] = [];
   private consumedNow: string[] = [];
@@ -610,10 +611,12 @@ export class Replayer {
     this.atFrontier();
     const cancel = this.deliverCancel(position);
     if (cancel) return cancel;
+    let created = false;
     if (token === undefined) {
       token = encodeToken(this.executionId, position.opId, this.env.uuid());
       if (command.timeoutMs !== undefined) deadline = this.env.now() + command.timeoutMs;
       this.record({ type: "CallbackCreated", ...this.tag(position), token, ...(deadline === undefined ? {} : { deadline }) });
+      created = true;
     }
     // The token goes out through a step of its own, operation <id>.0, with the usual retries.
     const sendToken = token;
@@ -625,6 +628,8 @@ export class Replayer {
       atMostOnce: false,
     });
     const sent = this.step(send.command as StepCommand, this.opAt(send.opId), send);
+    // A new token is saved before it goes out: a completion may arrive at once, and a crash must not mint another.
+    if (sent.type === "run" && created) return { ...sent, flushFirst: true };
     if (sent.type !== "resume") return sent;
     const item = this.take(`callback:${token}`);
     if (item) {
@@ -665,10 +670,13 @@ export class Replayer {
    * It takes no position, so adding it does not shift the ids of the operations after it.
    */
   private patched(scope: Scope, changeId: string): Decision {
-    if (this.patches.has(changeId)) return { type: "resume", value: true };
-    if (this.opAt(scope.opId(scope.counter))) return { type: "resume", value: false };
-    this.record({ type: "PatchMarker", opId: `patch:${changeId}`, kind: "patched", name: changeId, at: this.env.now() });
-    return { type: "resume", value: true };
+    const known = this.patches.get(changeId);
+    if (known !== undefined) return { type: "resume", value: known };
+    // Replaying old history here: the run predates the change, and every later call for this id must agree.
+    const value = this.opAt(scope.opId(scope.counter)) === undefined;
+    this.patches.set(changeId, value);
+    if (value) this.record({ type: "PatchMarker", opId: `patch:${changeId}`, kind: "patched", name: changeId, at: this.env.now() });
+    return { type: "resume", value };
   }
 
   // --- helpers --------------------------------------------------------------------------------------------------
@@ -813,7 +821,7 @@ export class Replayer {
         this.customStatus = event.value;
         break;
       case "PatchMarker":
-        this.patches.add(event.name);
+        this.patches.set(event.name, true);
         return;
       default:
         break;

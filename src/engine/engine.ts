@@ -425,7 +425,8 @@ export class Engine {
     if (CLOSED_STATUSES.has(record.status)) throw this.closedError(record, "cancel");
     const item: InboxItem = {
       id: this.ulid(),
-      key: "cancel",
+      // One cancellation per run: a run that caught one and continued as new can be cancelled again.
+      key: `cancel:${record.runId}`,
       type: "cancel",
       name: "cancel",
       at: this.clock.now(),
