@@ -154,6 +154,8 @@ export class Replayer {
   private cancelItem: InboxItem | undefined;
   private lastPosition: Position | undefined;
   private readonly handlers: Handlers;
+  /** Events taken from the inbox by a wait since the last flush, by operation id: they can still be given back. */
+  private readonly takenNow = new Map<string, { item: InboxItem; event: HistoryEvent }>();
 
   constructor(
     readonly executionId: string,
@@ -243,7 +245,30 @@ export class Replayer {
     const taken = { events: this.buffer, consumed: this.consumedNow };
     this.buffer = [];
     this.consumedNow = [];
+    this.takenNow.clear();
     return taken;
+  }
+
+  /**
+   * Gives back an event a dropped branch took but never used (its race was won by a sibling in the same turn): the
+   * unflushed EventReceived is removed and the item goes back to the front of the inbox for the next wait.
+   */
+  giveBack(opId: string): void {
+    const taken = this.takenNow.get(opId);
+    if (!taken) return;
+    this.takenNow.delete(opId);
+    const index = this.buffer.indexOf(taken.event);
+    if (index < 0) return;
+    this.buffer.splice(index, 1);
+    for (let i = index; i < this.buffer.length; i++) (this.buffer[i] as { seq: number }).seq -= 1;
+    this.lastSeq -= 1;
+    const op = this.opAt(opId);
+    if (op) op.events = op.events.filter((event) => event !== taken.event);
+    this.consumed.delete(taken.item.id);
+    this.consumedNow = this.consumedNow.filter((id) => id !== taken.item.id);
+    const queue = this.inboxByName.get(taken.item.name);
+    if (queue) queue.unshift(taken.item);
+    else this.inboxByName.set(taken.item.name, [taken.item]);
   }
 
   /** True when events are waiting to be flushed. */
@@ -484,6 +509,7 @@ export class Replayer {
         inboxId: item.id,
         ...(item.payload === undefined ? {} : { payload: item.payload }),
       });
+      this.takenNow.set(position.opId, { item, event: this.buffer[this.buffer.length - 1]! });
       return this.delivered(position, command.schema, decodeValue(item.payload), `event '${command.name}'`);
     }
     return this.waitForEventOrDeadline(position, command, started, deadline);

@@ -29,6 +29,11 @@ export class AttemptContext implements StepContext {
   get abortController(): AbortController {
     return (this.controller ??= new AbortController());
   }
+
+  /** Aborts the signal if the step looked at it (a dropped branch's step: its result will not be recorded). */
+  abortIfWatched(reason: Error): void {
+    this.controller?.abort(reason);
+  }
 }
 
 /** Calls a step function, enforcing its timeout with the engine's clock: the signal aborts and the attempt fails. */

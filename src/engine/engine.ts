@@ -106,6 +106,8 @@ export interface ResumeDueResult {
 interface ActiveTurns {
   again: boolean;
   inboxChanged: boolean;
+  /** Set while the turn waits for running steps: wakes it for new inbox items. */
+  notify?: () => void;
   done: Promise<TurnResult>;
 }
 
@@ -199,6 +201,14 @@ export class Engine {
         return true;
       },
       timedSteps: this.timedSteps,
+      onInboxSignal: (id, callback) => {
+        const active = this.active.get(id);
+        if (!active) return () => {};
+        active.notify = callback;
+        return () => {
+          if (active.notify === callback) active.notify = undefined;
+        };
+      },
       newRunId: () => this.ulid(),
       startChild: (request) => createChild(this.context, request),
       notifyParent: (record) => notifyParent(this.context, record),
@@ -696,7 +706,10 @@ export class Engine {
 
   private inboxChanged(id: string): void {
     const active = this.active.get(id);
-    if (active) active.inboxChanged = true;
+    if (active) {
+      active.inboxChanged = true;
+      active.notify?.();
+    }
     this.kick(id);
   }
 

@@ -23,6 +23,8 @@ export class Fiber {
   wait: WaitInfo | undefined;
   /** The group it waits on, while its children run. */
   inGroup: GroupRun | undefined;
+  /** The step attempt it is running, if any. */
+  running: { abort(reason: Error): void; forget(): void } | undefined;
 
   constructor(
     readonly scope: Scope,

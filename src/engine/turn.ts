@@ -74,6 +74,8 @@ export interface TurnDeps {
   ensureChildReported(childId: string): Promise<void>;
   /** Replay checks: stop with ReplayStop at the first new effect or event instead of running it. */
   replayOnly?: boolean;
+  /** Calls `callback` when inbox items arrive for the execution while the turn waits for steps; returns an unsubscribe. */
+  onInboxSignal?(id: string, callback: () => void): () => void;
 }
 
 /** How a replay-only turn stopped: at the first work the history does not hold, or at the end of the body. */
@@ -248,9 +250,13 @@ class Turn {
     const fn = this.deps.stepOverride?.(command.name) ?? command.run;
     const step: RunningStep = { fiber, position, attempt };
     this.running.add(step);
+    const context = new AttemptContext(attempt, this.id, this.session.runId, position.opId);
+    fiber.running = {
+      abort: (reason) => context.abortIfWatched(reason),
+      forget: () => this.running.delete(step),
+    };
     let value: unknown;
     try {
-      const context = new AttemptContext(attempt, this.id, this.session.runId, position.opId);
       value =
         command.timeoutMs === undefined
           ? fn(context)
@@ -266,14 +272,37 @@ class Turn {
   }
 
   private settle(step: RunningStep, outcome: Settlement): void {
+    step.fiber.running = undefined;
     step.outcome = outcome;
     this.settledSteps.push(step);
     this.wake?.();
   }
 
-  /** Records the steps that have settled (waiting for one if none has) and appends their completions together. */
+  /**
+   * Records the steps that have settled and appends their completions together. While none has, it also wakes for
+   * new inbox items and for the earliest deadline of a waiting fiber, so a timer or an event can win a race against a
+   * running step, and a cancellation is not held up by one.
+   */
   private async collectSteps(): Promise<void> {
-    if (this.settledSteps.length === 0) await new Promise<void>((resolve) => (this.wake = resolve));
+    if (this.settledSteps.length === 0) {
+      let until: number | undefined;
+      for (const fiber of this.session.waiting) {
+        const at = fiber.wait?.until;
+        if (at !== undefined && (until === undefined || at < until)) until = at;
+      }
+      const stops: (() => void)[] = [];
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+        if (until !== undefined) stops.push(this.deps.clock.setTimer(until, resolve));
+        if (this.deps.onInboxSignal) stops.push(this.deps.onInboxSignal(this.id, resolve));
+      });
+      for (const stop of stops) stop();
+      this.wake = undefined;
+      if (this.settledSteps.length === 0) {
+        await this.refresh();
+        return;
+      }
+    }
     this.wake = undefined;
     const batch = this.settledSteps;
     this.settledSteps = [];
@@ -374,6 +403,15 @@ class Turn {
   private drop(fiber: Fiber): void {
     fiber.dead = true;
     this.session.waiting.delete(fiber);
+    if (fiber.running) {
+      fiber.running.forget();
+      fiber.running.abort(new CancelledError(`Execution '${this.id}': the branch running this step was dropped.`));
+      fiber.running = undefined;
+    }
+    // An event this branch took in this turn, unused, goes back to the inbox for the next wait.
+    if (fiber.input?.type === "resume" && fiber.position?.command.kind === "waitForEvent") {
+      this.session.replayer.giveBack(fiber.position.opId);
+    }
     const group = fiber.inGroup;
     if (group && !group.done) {
       group.done = true;

@@ -289,3 +289,48 @@ describe("cancellation across branches", () => {
     expect((await t.history("cb-1")).filter((e) => e.type === "CancelRequested").map((e) => e.opId).sort()).toEqual(["0.0.0", "0.1.0"]);
   });
 });
+
+describe("races against running steps and dropped branches", () => {
+  it("lets a timer win a race against a step that is still running, and aborts the dropped step's signal", async () => {
+    let aborted = false;
+    const wf = workflow("timeout-race", async function* () {
+      return yield* race([
+        step("slow-api", ({ signal }) => {
+          signal.addEventListener("abort", () => (aborted = true));
+          return later("api", 400);
+        }),
+        sleep("30ms"),
+      ]);
+    });
+    const engine = createEngine({ store: new MemoryStore(), workflows: [wf], logger: silentLogger });
+    const started = Date.now();
+    expect(await (await engine.start(wf, undefined)).result()).toEqual({ index: 1 });
+    expect(Date.now() - started).toBeLessThan(300);
+    expect(aborted).toBe(true);
+  });
+
+  it("gives an event back to the inbox when the branch that took it loses its race in the same turn", async () => {
+    const clock = new VirtualClock();
+    const store = new MemoryStore();
+    const wf = workflow("collector", async function* () {
+      const got: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        const { index, value } = yield* race([sleep("1m"), waitForEvent<string>("item")]);
+        if (index === 1) got.push(value as string);
+      }
+      return got;
+    });
+    const engine = createEngine({ store, workflows: [wf], clock, mode: "external", logger: silentLogger });
+    await engine.start(wf, undefined, { id: "col-1" });
+    await engine.resume("col-1");
+    await engine.sendEvent("col-1", "item", "precious");
+    clock.set(clock.now() + 120_000); // the timer is due too: it wins the first race
+    await engine.resume("col-1");
+    clock.set(clock.now() + 120_000);
+    await engine.resume("col-1");
+    expect(await engine.result("col-1")).toEqual(["precious"]);
+    const history = (await store.load("col-1"))!.events as HistoryEvent[];
+    expect(isGapless(history)).toBe(true);
+    expect(history.filter((e) => e.type === "EventReceived")).toHaveLength(1);
+  });
+});
