@@ -70,6 +70,8 @@ export class Scope {
     readonly prefix: string,
     /** Opened after the cancellation was delivered (compensation code): it is not cancelled again. */
     readonly afterCancel: boolean,
+    /** The scope of the fiber that started this one's group. */
+    readonly parent?: Scope,
   ) {}
 
   opId(index: number): string {
@@ -156,6 +158,8 @@ export class Replayer {
   private readonly handlers: Handlers;
   /** Events taken from the inbox by a wait since the last flush, by operation id: they can still be given back. */
   private readonly takenNow = new Map<string, { item: InboxItem; event: HistoryEvent }>();
+  /** Children started (not detached) and not yet reported, by operation id. */
+  private readonly waitedChildren = new Map<string, string>();
 
   constructor(
     readonly executionId: string,
@@ -214,9 +218,17 @@ export class Replayer {
     return this.lastPosition;
   }
 
-  /** Opens the scope of a group's child. Scopes opened after a cancellation are not cancelled again. */
-  openScope(prefix: string): Scope {
-    return new Scope(prefix, this.cancelState !== "none");
+  /**
+   * Opens the scope of a group's child. A group started after the cancellation (compensation code) opens scopes that
+   * are not cancelled again.
+   */
+  openScope(prefix: string, parent?: Scope, afterCancel = this.cancelState !== "none"): Scope {
+    return new Scope(prefix, afterCancel, parent);
+  }
+
+  /** Children this run started and waits for that have not reported (to cancel when they are no longer awaited). */
+  openChildren(): string[] {
+    return [...this.waitedChildren.values()];
   }
 
   /** Replaces the view of pending inbox items (arrival order). Items the history consumed are ignored. */
@@ -646,7 +658,7 @@ export class Replayer {
     }
     // The token goes out through a step of its own, operation <id>.0, with the usual retries.
     const sendToken = token;
-    const send = new Position(this.openScope(position.opId), 0, {
+    const send = new Position(this.openScope(position.opId, position.scope), 0, {
       kind: "step",
       name: `${command.name}:send`,
       run: () => command.send(sendToken),
@@ -807,7 +819,8 @@ export class Replayer {
       this.cancelReason = item.payload;
       this.cancelInboxId = item.id;
     }
-    scope.cancelled = true;
+    // The scope and those above it have now seen the cancellation: code they run next (compensation) is not cancelled.
+    for (let at: Scope | undefined = scope; at; at = at.parent) at.cancelled = true;
     const reason = this.cancelReason;
     this.record({
       type: "CancelRequested",
@@ -834,8 +847,11 @@ export class Replayer {
 
   private index(event: HistoryEvent, loading: boolean): void {
     switch (event.type) {
-      case "EventReceived":
       case "ChildCompleted":
+        this.waitedChildren.delete(event.opId);
+        this.consumed.add(event.inboxId);
+        break;
+      case "EventReceived":
       case "CallbackCompleted":
         this.consumed.add(event.inboxId);
         break;
@@ -845,6 +861,9 @@ export class Replayer {
         break;
       case "StatusSet":
         this.customStatus = event.value;
+        break;
+      case "ChildStarted":
+        if (!event.detached) this.waitedChildren.set(event.opId, event.childId);
         break;
       case "PatchMarker":
         this.patches.set(event.name, true);

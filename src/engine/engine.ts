@@ -201,6 +201,18 @@ export class Engine {
         return true;
       },
       timedSteps: this.timedSteps,
+      cancelChildren: async (childIds, reason) => {
+        for (const childId of childIds) {
+          try {
+            await this.cancel(childId, reason.slice(0, 4096));
+          } catch (error) {
+            if (error instanceof ExecutionClosedError) continue;
+            this.logger.error(`Could not cancel child execution '${childId}': ${(error as Error)?.message ?? error}`, {
+              executionId: childId,
+            });
+          }
+        }
+      },
       onInboxSignal: (id, callback) => {
         const active = this.active.get(id);
         if (!active) return () => {};

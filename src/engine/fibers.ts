@@ -104,6 +104,8 @@ export class GroupRun {
   readonly children = new Map<number, Fiber>();
   readonly results: unknown[] = [];
   done = false;
+  /** A child was cancelled: the group starts no new children; the rest settle as cancelled. */
+  cancelled = false;
   private remaining: number;
   private next = 0;
 
@@ -113,8 +115,17 @@ export class GroupRun {
     readonly parent: Fiber,
     /** A recorded early settlement: only that child is replayed. */
     readonly settled?: number,
+    /** Started after the execution's cancellation (compensation): its children are not cancelled again. */
+    readonly afterCancel = false,
   ) {
     this.remaining = this.size;
+  }
+
+  /** Indexes of the children never started, once the group is cancelled (they settle as cancelled). */
+  unstarted(): number[] {
+    const rest: number[] = [];
+    while (this.next < this.size) rest.push(this.next++);
+    return rest;
   }
 
   get size(): number {

@@ -76,6 +76,8 @@ export interface TurnDeps {
   replayOnly?: boolean;
   /** Calls `callback` when inbox items arrive for the execution while the turn waits for steps; returns an unsubscribe. */
   onInboxSignal?(id: string, callback: () => void): () => void;
+  /** Cancels child executions no longer awaited (a dropped branch's, or those left when the run ends). */
+  cancelChildren?(childIds: string[], reason: string): Promise<void>;
 }
 
 /** How a replay-only turn stopped: at the first work the history does not hold, or at the end of the body. */
@@ -145,6 +147,8 @@ class Turn {
   private wake: (() => void) | undefined;
   private result: TurnResult | undefined;
   private childrenChecked = false;
+  /** Children no longer awaited (their branch was dropped): cancelled once the turn has written. */
+  private readonly orphans: string[] = [];
   /** Completions recorded but not yet appended: they go with the next effect, suspension or end. */
   private completionsPending = false;
 
@@ -167,8 +171,10 @@ class Turn {
 
   async run(): Promise<TurnResult> {
     try {
-      if (this.session.root.started) await this.redecideWaiting();
-      else this.ready.push(this.session.root);
+      if (this.session.root.started) {
+        await this.recheckChildren(this.session.waiting.due(this.deps.clock.now()));
+        await this.redecideWaiting();
+      } else this.ready.push(this.session.root);
       for (;;) {
         await this.drain();
         if (this.result) return this.result;
@@ -227,13 +233,20 @@ class Turn {
         fiber.input = decision;
         this.ready.push(fiber);
         return;
-      case "wait":
-        this.session.waiting.add(fiber, decision.wait);
+      case "wait": {
+        const wait = decision.wait;
+        // A parent re-checks a child it waits for now and then: the child's report may have been lost in a crash.
+        if (wait.kind === "child" && wait.until === undefined) wait.until = this.deps.clock.now() + this.deps.staleTurnMs;
+        this.session.waiting.add(fiber, wait);
         return;
+      }
       case "run":
         return this.startStep(fiber, decision.position, decision.attempt, decision.flushFirst);
       case "group":
-        return this.startGroup(fiber, new GroupRun(decision.position, decision.position.command as never, fiber, decision.settled));
+        return this.startGroup(
+          fiber,
+          new GroupRun(decision.position, decision.position.command as never, fiber, decision.settled, this.session.replayer.cancelWasDelivered),
+        );
       case "startChild":
         return this.startChild(fiber, decision.position, decision.childId, decision.input);
       case "continueAsNew":
@@ -365,7 +378,7 @@ class Turn {
 
   private startChildren(group: GroupRun): void {
     for (const index of group.startable()) {
-      const scope = this.session.replayer.openScope(`${group.position.opId}.${index}`);
+      const scope = this.session.replayer.openScope(`${group.position.opId}.${index}`, group.parent.scope, group.afterCancel);
       let generator;
       try {
         generator = group.generatorOf(index);
@@ -386,7 +399,13 @@ class Turn {
     const group = fiber.group!;
     if (group.done || fiber.dead) return;
     this.session.replayer.checkScopeReached(fiber.scope);
-    const settled = group.childEnded(fiber.index, outcome);
+    let settled = group.childEnded(fiber.index, outcome);
+    if (!outcome.ok && outcome.error instanceof CancelledError) group.cancelled = true;
+    if (!settled && group.cancelled) {
+      // A cancelled group starts nothing new: the children it never started settle as cancelled.
+      const error = outcome.ok ? new CancelledError(`Execution '${this.id}' was cancelled.`) : outcome.error;
+      for (const index of group.unstarted()) settled ??= group.childEnded(index, { ok: false, error });
+    }
     if (!settled) {
       this.startChildren(group);
       return;
@@ -402,6 +421,7 @@ class Turn {
   /** Drops a fiber and everything under it: its waits and timers go, its running steps are not recorded. */
   private drop(fiber: Fiber): void {
     fiber.dead = true;
+    if (fiber.wait?.kind === "child") this.orphans.push(fiber.wait.name);
     this.session.waiting.delete(fiber);
     if (fiber.running) {
       fiber.running.forget();
@@ -475,6 +495,17 @@ class Turn {
     await this.apply(fiber, this.session.replayer.redecide(fiber.position!));
   }
 
+  /** Asks children whose re-check time has come whether they ended unheard; their reports go to the inbox. */
+  private async recheckChildren(due: readonly Fiber[]): Promise<void> {
+    let asked = false;
+    for (const fiber of due) {
+      if (fiber.wait?.kind !== "child") continue;
+      await this.deps.ensureChildReported(fiber.wait.name);
+      asked = true;
+    }
+    if (asked && this.deps.takeInboxSignal(this.id)) await this.wakeFor(await this.reloadInbox());
+  }
+
   /** Looks for anything that un-blocks a waiting fiber: new inbox items, due times, children that ended unheard. */
   private async refresh(): Promise<boolean> {
     if (this.replayed && !this.childrenChecked) {
@@ -486,6 +517,7 @@ class Turn {
     const signalled = this.deps.takeInboxSignal(this.id);
     if (signalled) await this.wakeFor(await this.reloadInbox());
     const due = this.session.waiting.due(this.deps.clock.now());
+    await this.recheckChildren(due);
     for (const fiber of due) await this.redecide(fiber);
     if (!signalled && due.length === 0) return false;
     return this.ready.length > 0 || this.running.size > 0 || this.result !== undefined;
@@ -518,6 +550,7 @@ class Turn {
     if (!unchanged) await this.flush("suspended", waits, wakeAt);
     this.session.version = this.version;
     this.deps.cache.put(this.id, this.session);
+    await this.cancelOrphans();
     return resultOf(this.record, this.appended, this.replayed);
   }
 
@@ -559,7 +592,16 @@ class Turn {
     await this.flush(status, [], null, extra);
     this.deps.cache.drop(this.id);
     if (this.record.parent) await this.deps.notifyParent(this.record);
+    this.orphans.push(...replayer.openChildren());
+    await this.cancelOrphans();
     return resultOf(this.record, this.appended, this.replayed);
+  }
+
+  /** Cancels the children nobody waits for any more, after this turn's writes. */
+  private async cancelOrphans(): Promise<void> {
+    if (this.orphans.length === 0 || !this.deps.cancelChildren) return;
+    const ids = [...new Set(this.orphans.splice(0))];
+    await this.deps.cancelChildren(ids, `execution '${this.id}' no longer waits for it`);
   }
 
   private checkOutput(value: unknown): unknown {

@@ -11,6 +11,8 @@ import {
   IdempotencyConflictError,
   MemoryStore,
   patched,
+  race,
+  all,
   saga,
   silentLogger,
   sleep,
@@ -252,5 +254,68 @@ describe("saga", () => {
       "cancel-hotel",
       "cancel-flight",
     ]);
+  });
+});
+
+describe("children and cancellation, after review", () => {
+  it("cancels a child whose branch lost a race", async () => {
+    const slowKid = workflow("slow-kid", async function* () {
+      yield* sleep("1d");
+      return "late";
+    });
+    const parent = workflow("race-child", async function* () {
+      return (yield* race([child(slowKid, undefined, { id: "kid-r" }), sleep("1m")])).index;
+    });
+    const t = createTestEngine({ workflows: [parent, slowKid] });
+    expect(await (await t.start(parent, undefined)).result()).toBe(1);
+    expect((await t.describe("kid-r")).status).toBe("cancelled");
+  });
+
+  it("runs compensation after a cancelled group without cancelling it again", async () => {
+    const ran: string[] = [];
+    const wf = workflow("group-comp", async function* () {
+      try {
+        yield* all([waitForEvent("a"), sleep("1d")]);
+      } catch (error) {
+        yield* step("compensate", () => ran.push("compensate"));
+        throw error;
+      }
+    });
+    const t = createTestEngine({ workflows: [wf] });
+    const run = await t.start(wf, undefined, { id: "gc-1" });
+    await t.idle();
+    await t.cancel("gc-1");
+    await expect(run.result()).rejects.toBeInstanceOf(CancelledError);
+    expect(ran).toEqual(["compensate"]);
+  });
+
+  it("recovers a child's report lost in a crash by re-checking the child", async () => {
+    const kid = workflow("kid-lost", async function* () {
+      return yield* step("s", () => 42);
+    });
+    const parent = workflow("parent-lost", async function* () {
+      return yield* child(kid, undefined, { id: "kid-l" });
+    });
+    const clock = new VirtualClock();
+    const inner = new MemoryStore();
+    let lose = true;
+    const store = Object.assign(Object.create(inner) as MemoryStore, {
+      writeInbox: (id: string, item: Parameters<MemoryStore["writeInbox"]>[1]) => {
+        if (lose && item.type === "child") {
+          lose = false;
+          return Promise.reject(new Error("process died before reporting to the parent"));
+        }
+        return inner.writeInbox(id, item);
+      },
+    });
+    const engine = createEngine({ store, workflows: [parent, kid], clock, mode: "external", logger: silentLogger });
+    await engine.start(parent, undefined, { id: "p-lost" });
+    await engine.resumeDue();
+    await engine.resumeDue(); // the child ends; its report is lost
+    expect((await engine.describe("kid-l")).status).toBe("completed");
+    expect((await engine.describe("p-lost")).status).toBe("suspended");
+    clock.set(clock.now() + 5 * 60_000);
+    await engine.resumeDue();
+    expect(await engine.result("p-lost")).toBe(42);
   });
 });
