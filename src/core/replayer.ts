@@ -651,7 +651,7 @@ export class Replayer {
     if (cancel) return cancel;
     let created = false;
     if (token === undefined) {
-      token = encodeToken(this.executionId, position.opId, this.env.uuid());
+      token = encodeToken(this.executionId, this.runId, position.opId, this.env.uuid());
       if (command.timeoutMs !== undefined) deadline = this.env.now() + command.timeoutMs;
       this.record({ type: "CallbackCreated", ...this.tag(position), token, ...(deadline === undefined ? {} : { deadline }) });
       created = true;
@@ -945,17 +945,17 @@ function describeYielded(value: unknown): string {
   return "an object";
 }
 
-/** A callback token: opaque to callers, it names the execution and the operation it completes. */
-export function encodeToken(executionId: string, opId: string, nonce: string): string {
-  return `${toBase64Url(JSON.stringify([executionId, opId, nonce]))}`;
+/** A callback token: opaque to callers, it names the execution, the run and the operation it completes. */
+export function encodeToken(executionId: string, runId: string, opId: string, nonce: string): string {
+  return toBase64Url(JSON.stringify([executionId, runId, opId, nonce]));
 }
 
-/** The execution and operation a token names, or undefined for anything that is not a token. */
-export function decodeToken(token: string): { executionId: string; opId: string } | undefined {
+/** The execution, run and operation a token names, or undefined for anything that is not a token. */
+export function decodeToken(token: string): { executionId: string; runId: string; opId: string } | undefined {
   try {
     const parts = JSON.parse(fromBase64Url(token)) as unknown;
-    if (!Array.isArray(parts) || parts.length !== 3 || !parts.every((part) => typeof part === "string")) return undefined;
-    return { executionId: parts[0] as string, opId: parts[1] as string };
+    if (!Array.isArray(parts) || parts.length !== 4 || !parts.every((part) => typeof part === "string")) return undefined;
+    return { executionId: parts[0] as string, runId: parts[1] as string, opId: parts[2] as string };
   } catch {
     return undefined;
   }

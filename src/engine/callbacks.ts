@@ -28,15 +28,24 @@ export async function settleCallback(
   const record = await engine.store.get(target.executionId);
   if (!record) throw unknownToken("names an execution that does not exist");
   if (CLOSED_STATUSES.has(record.status)) throw unknownToken(`belongs to execution '${record.id}', which is ${record.status}`, record.id);
-  const history = await engine.history(record.id);
-  const created = history.find((event) => event.type === "CallbackCreated" && event.token === token);
-  if (!created) throw unknownToken(`is unknown to execution '${record.id}' (its current run)`, record.id);
-  const settledBy = history.find(
-    (event) => event.opId === created.opId && (event.type === "CallbackCompleted" || event.type === "TimerFired" || event.type === "CancelRequested"),
-  );
-  if (settledBy) {
-    const why = settledBy.type === "CallbackCompleted" ? "was already used" : settledBy.type === "TimerFired" ? "has expired" : "was cancelled";
-    throw unknownToken(why, record.id);
+  if (target.runId !== record.runId) throw unknownToken(`belongs to an earlier run of execution '${record.id}'`, record.id);
+  // The usual case costs no history read: the execution is waiting at that callback right now.
+  const waiting = record.waitingFor.find((wait) => wait.kind === "callback" && wait.opId === target.opId);
+  let created: { opId: string; name: string } | undefined = waiting && { opId: waiting.opId, name: waiting.name };
+  if (!created) {
+    const history = await engine.history(record.id);
+    const event = history.find((item) => item.type === "CallbackCreated" && item.token === token);
+    if (!event) throw unknownToken(`is unknown to execution '${record.id}' (its current run)`, record.id);
+    const settledBy = history.find(
+      (item) =>
+        item.opId === event.opId &&
+        (item.type === "CallbackCompleted" || item.type === "TimerFired" || item.type === "CancelRequested"),
+    );
+    if (settledBy) {
+      const why = settledBy.type === "CallbackCompleted" ? "was already used" : settledBy.type === "TimerFired" ? "has expired" : "was cancelled";
+      throw unknownToken(why, record.id);
+    }
+    created = { opId: event.opId, name: event.name };
   }
   const operation = `callback '${created.name}' (#${created.opId})`;
   let payload: { value?: string; error?: ErrorRecord };

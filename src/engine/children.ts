@@ -60,30 +60,47 @@ export async function createChild(engine: EngineContext, request: ChildStart): P
   });
   const outcome = await engine.store.create(execution);
   const existing = outcome.record;
+  const operation = `child '${request.workflow}' (#${request.opId})`;
   if (!outcome.created && (existing.workflow !== request.workflow || existing.input !== input)) {
     throw new IdempotencyConflictError(
       `Execution '${request.parentId}': child id '${request.childId}' (#${request.opId}) is taken by another ` +
         `execution (workflow '${existing.workflow}'). Give the child a unique id.`,
-      { executionId: request.parentId, operation: `child '${request.workflow}' (#${request.opId})` },
+      { executionId: request.parentId, operation },
     );
   }
-  if (!CLOSED_STATUSES.has(existing.status)) engine.kick(request.childId);
-  else if (existing.parent) await notifyParent(engine, existing);
+  const ours = existing.parent?.executionId === request.parentId && existing.parent.opId === request.opId;
+  if (!CLOSED_STATUSES.has(existing.status)) {
+    if (request.wait && !outcome.created && !ours) {
+      // Its end is reported to the execution that started it, never to this one: waiting would never end.
+      throw new IdempotencyConflictError(
+        `Execution '${request.parentId}': child id '${request.childId}' (#${request.opId}) belongs to a running ` +
+          `execution started by ${existing.parent ? `'${existing.parent.executionId}'` : "someone else"}. ` +
+          `Give the child a unique id.`,
+        { executionId: request.parentId, operation },
+      );
+    }
+    engine.kick(request.childId);
+  } else if (request.wait) {
+    // Already ended (a retry after a crash, or an id reused by a later run): report to the execution that asks now.
+    await report(engine, existing, request.parentId, `child:${existing.id}:${request.parentRunId}:${request.opId}`);
+  }
 }
 
 /** Reports a closed child's outcome to its parent's inbox (idempotent by key). */
 export async function notifyParent(engine: EngineContext, record: ExecutionRecord): Promise<void> {
-  const parent = record.parent;
-  if (!parent) return;
+  if (record.parent) await report(engine, record, record.parent.executionId, `child:${record.id}`);
+}
+
+/** Writes a closed child's outcome to an execution's inbox under `key` (idempotent by key). */
+async function report(engine: EngineContext, record: ExecutionRecord, parentId: string, key: string): Promise<void> {
   const outcome = { status: record.status, result: record.result, error: record.error };
-  const written = await engine.store.writeInbox(parent.executionId, {
+  const written = await engine.store.writeInbox(parentId, {
     id: engine.ulid(),
-    key: `child:${record.id}`,
+    key,
     type: "child",
     name: `child:${record.id}`,
     payload: JSON.stringify(outcome),
     at: engine.clock.now(),
   });
-  if (written.status === "written") engine.inboxChanged(parent.executionId);
+  if (written.status === "written") engine.inboxChanged(parentId);
 }
-

@@ -35,6 +35,8 @@ export { loadHistory, notFound } from "./session.js";
 /** A child execution to create for a parent. */
 export interface ChildStart {
   parentId: string;
+  /** The parent's current run (reports of children that already ended are keyed by it). */
+  parentRunId: string;
   opId: string;
   workflow: string;
   childId: string;
@@ -447,6 +449,7 @@ class Turn {
     try {
       await this.deps.startChild({
         parentId: this.id,
+        parentRunId: this.session.runId,
         opId: position.opId,
         workflow: command.name,
         childId,
