@@ -118,7 +118,7 @@ interface OpRecord {
   events: HistoryEvent[];
 }
 
-type Handler<C extends Command> = (command: C, op: OpRecord | undefined, position: Position) => Decision;
+type Handler<C extends Command> = (replayer: Replayer, command: C, op: OpRecord | undefined, position: Position) => Decision;
 type Handlers = { [K in OperationKind]: Handler<Extract<Command, { kind: K }>> };
 
 const NO_EVENTS: readonly HistoryEvent[] = Object.freeze([]);
@@ -155,7 +155,27 @@ export class Replayer {
   private inboxByName = new Map<string, InboxItem[]>();
   private cancelItem: InboxItem | undefined;
   private lastPosition: Position | undefined;
-  private readonly handlers: Handlers;
+  /** One handler per operation kind: the mapped type makes the compiler demand each. Shared by all replayers. */
+  private static readonly handlers: Handlers = {
+    step: (r, command, op, position) => r.step(command, op, position),
+    sleep: (r, command, op, position) => r.sleep(command, op, position),
+    waitForEvent: (r, command, op, position) => r.waitForEvent(command, op, position),
+    now: (r, command, op, position) => r.value(command, op, position),
+    random: (r, command, op, position) => r.value(command, op, position),
+    uuid: (r, command, op, position) => r.value(command, op, position),
+    setStatus: (r, command, op, position) => r.setStatus(command, op, position),
+    all: (r, command, op, position) => r.group(command, op, position),
+    race: (r, command, op, position) => r.group(command, op, position),
+    allSettled: (r, command, op, position) => r.group(command, op, position),
+    map: (r, command, op, position) => r.group(command, op, position),
+    branch: (r, command, op, position) => r.group(command, op, position),
+    child: (r, command, op, position) => r.child(command, op, position),
+    callback: (r, command, op, position) => r.callback(command, op, position),
+    continueAsNew: (r, command, op, position) => r.continueAsNew(command, op, position),
+    patched: () => {
+      throw new Error("Spindle internal error: patched() is answered by next(), not by a handler");
+    },
+  };
   /** Events taken from the inbox by a wait since the last flush, by operation id: they can still be given back. */
   private readonly takenNow = new Map<string, { item: InboxItem; event: HistoryEvent }>();
   /** Children started (not detached) and not yet reported, by operation id. */
@@ -178,27 +198,6 @@ export class Replayer {
       limit: valueLimit,
       get operation() {
         return `${replayer.resultPosition?.describe() ?? "a step"} result`;
-      },
-    };
-    const group: Handler<GroupCommand | BranchCommand> = (command, op, position) => this.group(command, op, position);
-    this.handlers = {
-      step: (command, op, position) => this.step(command, op, position),
-      sleep: (command, op, position) => this.sleep(command, op, position),
-      waitForEvent: (command, op, position) => this.waitForEvent(command, op, position),
-      now: (command, op, position) => this.value(command, op, position),
-      random: (command, op, position) => this.value(command, op, position),
-      uuid: (command, op, position) => this.value(command, op, position),
-      setStatus: (command, op, position) => this.setStatus(command, op, position),
-      all: group,
-      race: group,
-      allSettled: group,
-      map: group,
-      branch: group,
-      child: (command, op, position) => this.child(command, op, position),
-      callback: (command, op, position) => this.callback(command, op, position),
-      continueAsNew: (command, op, position) => this.continueAsNew(command, op, position),
-      patched: () => {
-        throw new Error("Spindle internal error: patched() is answered by next(), not by a handler");
       },
     };
   }
@@ -293,7 +292,7 @@ export class Replayer {
    * @throws NonDeterminismError when the history holds a different operation at this position.
    */
   next(scope: Scope, command: Command): { position: Position; decision: Decision } | { position: undefined; decision: Decision } {
-    if (typeof (command as { kind?: unknown } | null)?.kind !== "string" || !(command.kind in this.handlers)) {
+    if (typeof (command as { kind?: unknown } | null)?.kind !== "string" || !Object.hasOwn(Replayer.handlers, command.kind)) {
       const error = new ValidationError(
         `Execution '${this.executionId}': the workflow yielded ${describeYielded(command)} at operation ` +
           `#${scope.opId(scope.counter)}, which is not an operation. Yield operations with yield* (yield* step(...)), ` +
@@ -337,7 +336,10 @@ export class Replayer {
       attempt,
     };
     if (resultText !== undefined) event.result = resultText;
-    this.push(event);
+    this.buffer.push(event);
+    // A step completed here is never looked up again in this session, so a fresh root-scope operation is not
+    // indexed (an operation with earlier events, or a nested one such as a callback's send, keeps its record).
+    if (position.scope.prefix !== "" || this.rootOps[position.index]) this.index(event, false);
     return { type: "resume", value: decodeValue(resultText) };
   }
 
@@ -725,8 +727,8 @@ export class Replayer {
   }
 
   private decide(position: Position, op: OpRecord | undefined): Decision {
-    const handler = this.handlers[position.command.kind] as Handler<Command>;
-    return handler(position.command, op, position);
+    const handler = Replayer.handlers[position.command.kind] as Handler<Command>;
+    return handler(this, position.command, op, position);
   }
 
   private opAt(opId: string): OpRecord | undefined {

@@ -5,6 +5,7 @@ import type { Decision, InboxItem, Position, Scope, WaitInfo } from "../core/rep
 import type { BranchCommand, Envelope, GroupCommand, Yieldable } from "../core/yieldable.js";
 import { commandOf } from "../core/yieldable.js";
 import { NonDeterminismError } from "../errors.js";
+import type { RunningStep } from "./turn.js";
 
 /** How a fiber ended. */
 export type Settlement = { ok: true; value: unknown } | { ok: false; error: unknown };
@@ -24,7 +25,7 @@ export class Fiber {
   /** The group it waits on, while its children run. */
   inGroup: GroupRun | undefined;
   /** The step attempt it is running, if any. */
-  running: { abort(reason: Error): void; forget(): void } | undefined;
+  running: RunningStep | undefined;
 
   constructor(
     readonly scope: Scope,

@@ -130,10 +130,14 @@ export async function runTurn(deps: TurnDeps, id: string): Promise<TurnResult> {
   return new Turn(deps, session, page.record, page.inbox).run();
 }
 
-interface RunningStep {
+/** A step attempt in flight, as its fiber and the turn see it. */
+export interface RunningStep {
   fiber: Fiber;
   position: Position;
   attempt: number;
+  context: AttemptContext;
+  /** Counted among the turn's running steps (false once settled or dropped). */
+  active: boolean;
   outcome?: Settlement;
 }
 
@@ -144,7 +148,8 @@ class Turn {
   private record: ExecutionRecord;
   private readonly replayed: boolean;
   private readonly ready: Fiber[] = [];
-  private readonly running = new Set<RunningStep>();
+  /** Steps in flight whose outcome the turn still waits for. */
+  private runningSteps = 0;
   private settledSteps: RunningStep[] = [];
   private wake: (() => void) | undefined;
   private result: TurnResult | undefined;
@@ -180,7 +185,7 @@ class Turn {
       for (;;) {
         await this.drain();
         if (this.result) return this.result;
-        if (this.running.size > 0) {
+        if (this.runningSteps > 0) {
           await this.collectSteps();
           continue;
         }
@@ -263,13 +268,10 @@ class Turn {
     if (flushFirst || this.completionsPending) await this.flush("running", [], this.staleAt());
     const command = position.command as StepCommand;
     const fn = this.deps.stepOverride?.(command.name) ?? command.run;
-    const step: RunningStep = { fiber, position, attempt };
-    this.running.add(step);
     const context = new AttemptContext(attempt, this.id, this.session.runId, position.opId);
-    fiber.running = {
-      abort: (reason) => context.abortIfWatched(reason),
-      forget: () => this.running.delete(step),
-    };
+    const step: RunningStep = { fiber, position, attempt, context, active: true };
+    this.runningSteps++;
+    fiber.running = step;
     let value: unknown;
     try {
       value =
@@ -287,7 +289,7 @@ class Turn {
   }
 
   private settle(step: RunningStep, outcome: Settlement): void {
-    step.fiber.running = undefined;
+    if (step.fiber.running === step) step.fiber.running = undefined;
     step.outcome = outcome;
     this.settledSteps.push(step);
     this.wake?.();
@@ -323,8 +325,9 @@ class Turn {
     this.settledSteps = [];
     let completed = false;
     for (const step of batch) {
-      this.running.delete(step);
-      if (step.fiber.dead) continue; // a dropped branch's step: its result is not recorded
+      if (!step.active) continue; // a dropped branch's step: its result is not recorded
+      step.active = false;
+      this.runningSteps--; // a dropped branch's step: its result is not recorded
       let decision = this.recordStep(step);
       if (decision.type === "resume" || decision.type === "throw") completed = true;
       if (step.position !== step.fiber.position) decision = this.session.replayer.redecide(step.fiber.position!);
@@ -333,7 +336,7 @@ class Turn {
     if (!completed || !this.session.replayer.hasBuffered) return;
     // With other steps still running, completions are appended now. Otherwise only the workflow's own code runs until
     // its next effect, suspension or end, so they go with that write: one write saved per suspension and per run.
-    if (this.running.size > 0) await this.flush("running", [], this.staleAt());
+    if (this.runningSteps > 0) await this.flush("running", [], this.staleAt());
     else this.completionsPending = true;
   }
 
@@ -425,11 +428,13 @@ class Turn {
     fiber.dead = true;
     if (fiber.wait?.kind === "child") this.orphans.push(fiber.wait.name);
     this.session.waiting.delete(fiber);
-    if (fiber.running) {
-      fiber.running.forget();
-      fiber.running.abort(new CancelledError(`Execution '${this.id}': the branch running this step was dropped.`));
-      fiber.running = undefined;
+    const step = fiber.running;
+    if (step?.active) {
+      step.active = false;
+      this.runningSteps--;
+      step.context.abortIfWatched(new CancelledError(`Execution '${this.id}': the branch running this step was dropped.`));
     }
+    fiber.running = undefined;
     // An event this branch took in this turn, unused, goes back to the inbox for the next wait.
     if (fiber.input?.type === "resume" && fiber.position?.command.kind === "waitForEvent") {
       this.session.replayer.giveBack(fiber.position.opId);
@@ -523,7 +528,7 @@ class Turn {
     await this.recheckChildren(due);
     for (const fiber of due) await this.redecide(fiber);
     if (!signalled && due.length === 0) return false;
-    return this.ready.length > 0 || this.running.size > 0 || this.result !== undefined;
+    return this.ready.length > 0 || this.runningSteps > 0 || this.result !== undefined;
   }
 
   private frontier(fiber: Fiber | undefined): ReplayStop {
