@@ -4,7 +4,7 @@
 // item that cannot fit is refused before any write.
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import type { ErrorRecord, ExecutionRecord, ExecutionStatus, HistoryEvent, InboxItem, WaitInfo } from "spindle";
-import { CLOSED_STATUSES } from "spindle";
+import { CLOSED_STATUSES, copyRecord } from "spindle";
 import {
   ATTR,
   dueShardKey,
@@ -366,28 +366,8 @@ export function decodeRecord(item: Item, parts: ReadonlyMap<string, Item>): Deco
   return { state, missing };
 }
 
-/** A copy of a record (every field in one order), safe to hand out. */
-export function copyRecord(record: ExecutionRecord): ExecutionRecord {
-  return {
-    id: record.id,
-    workflow: record.workflow,
-    runId: record.runId,
-    runs: record.runs,
-    parent: record.parent && { ...record.parent },
-    status: record.status,
-    version: record.version,
-    input: record.input,
-    result: record.result,
-    error: record.error && (JSON.parse(JSON.stringify(record.error)) as ErrorRecord),
-    customStatus: record.customStatus,
-    waitingFor: record.waitingFor.map((wait) => ({ ...wait })),
-    wakeAt: record.wakeAt,
-    createdAt: record.createdAt,
-    updatedAt: record.updatedAt,
-    inboxSeq: record.inboxSeq,
-    inboxSeen: record.inboxSeen,
-  };
-}
+/** A copy of a record, safe to hand out (the one every store uses). */
+export { copyRecord };
 
 export function copyState(state: RecordState): RecordState {
   const copy: RecordState = {

@@ -1,9 +1,9 @@
 // The record as an append leaves it, and the pieces every append step shares: the delete of a consumed inbox item,
 // the conflict and not-found errors, and the check that the record is still at the expected run and version.
 import type { AppendRequest, ExecutionRecord } from "spindle";
-import { ConcurrencyError, ExecutionNotFoundError } from "spindle";
+import { ConcurrencyError, ExecutionNotFoundError, recordAfter } from "spindle";
 import type { Item, RecordState } from "./codec.js";
-import { copyRecord, RECORD_FIELDS } from "./codec.js";
+import { RECORD_FIELDS } from "./codec.js";
 import type { Io, TransactAction } from "./io.js";
 import { ATTR, inboxKey } from "./table.js";
 
@@ -20,24 +20,8 @@ export interface Pending {
 
 /** The record after the append: the update applied to `prior`, as MemoryStore applies it. */
 export function nextState(prior: RecordState, request: AppendRequest, writer: string): RecordState {
-  const record = copyRecord(prior.record);
-  const update = request.update;
+  const record = recordAfter(prior.record, request);
   const next = request.continueAsNew;
-  record.version = request.expectedVersion + request.events.length;
-  if (next) {
-    record.runId = next.runId;
-    record.runs += 1;
-    record.version = next.events.length;
-    record.input = next.input;
-  }
-  record.status = update.status;
-  record.waitingFor = update.waitingFor.map((wait) => ({ ...wait }));
-  record.wakeAt = update.wakeAt ?? undefined;
-  if (update.customStatus !== undefined) record.customStatus = update.customStatus;
-  if (update.result !== undefined) record.result = update.result;
-  if (update.error !== undefined) record.error = update.error;
-  record.inboxSeen = Math.max(record.inboxSeen, update.inboxSeen);
-  record.updatedAt = update.updatedAt;
   const state: RecordState = {
     record,
     rev: prior.rev + 1,

@@ -22,7 +22,7 @@ import type {
 import { consoleLogger, ValidationError } from "spindle";
 import type { AppendDeps } from "./append.js";
 import { appendEvents } from "./append.js";
-import type { Item, Placement, RecordState } from "./codec.js";
+import type { Placement, RecordState } from "./codec.js";
 import {
   bytes,
   copyRecord,

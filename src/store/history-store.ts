@@ -217,3 +217,65 @@ export interface HistoryStore {
   /** Executions by status and workflow, newest first. */
   list(query: ListQuery): Promise<ListPage>;
 }
+
+/**
+ * A copy of a record with every field in one fixed order (all copies share one hidden class), nothing shared with
+ * the original: what a store hands out.
+ *
+ * @example
+ * ```ts
+ * return copyRecord(stored);
+ * ```
+ */
+export function copyRecord(record: ExecutionRecord): ExecutionRecord {
+  return {
+    id: record.id,
+    workflow: record.workflow,
+    runId: record.runId,
+    runs: record.runs,
+    parent: record.parent && { ...record.parent },
+    status: record.status,
+    version: record.version,
+    input: record.input,
+    result: record.result,
+    error: record.error && structuredClone(record.error),
+    customStatus: record.customStatus,
+    waitingFor: record.waitingFor.map((wait) => ({ ...wait })),
+    wakeAt: record.wakeAt,
+    createdAt: record.createdAt,
+    updatedAt: record.updatedAt,
+    inboxSeq: record.inboxSeq,
+    inboxSeen: record.inboxSeen,
+  };
+}
+
+/**
+ * The record after a successful append: version, run (continue-as-new) and the update applied to a copy of `record`.
+ * Every store applies appends this way.
+ *
+ * @example
+ * ```ts
+ * const next = recordAfter(current, request);
+ * ```
+ */
+export function recordAfter(record: ExecutionRecord, request: AppendRequest): ExecutionRecord {
+  const next = copyRecord(record);
+  const update = request.update;
+  next.version = request.expectedVersion + request.events.length;
+  const newRun = request.continueAsNew;
+  if (newRun) {
+    next.runId = newRun.runId;
+    next.runs += 1;
+    next.version = newRun.events.length;
+    next.input = newRun.input;
+  }
+  next.status = update.status;
+  next.waitingFor = update.waitingFor.map((wait) => ({ ...wait }));
+  next.wakeAt = update.wakeAt ?? undefined;
+  if (update.customStatus !== undefined) next.customStatus = update.customStatus;
+  if (update.result !== undefined) next.result = update.result;
+  if (update.error !== undefined) next.error = update.error;
+  next.inboxSeen = Math.max(next.inboxSeen, update.inboxSeen);
+  next.updatedAt = update.updatedAt;
+  return next;
+}

@@ -17,7 +17,7 @@ import type {
   NewExecution,
   StoreLimits,
 } from "./history-store.js";
-import { CLOSED_STATUSES } from "./history-store.js";
+import { CLOSED_STATUSES, copyRecord, recordAfter } from "./history-store.js";
 
 /** Options of `MemoryStore`. */
 export interface MemoryStoreOptions {
@@ -64,20 +64,20 @@ export class MemoryStore implements HistoryStore {
 
   async create(execution: NewExecution): Promise<CreateResult> {
     const existing = this.executions.get(execution.record.id);
-    if (existing) return { created: false, record: copy(existing.record) };
+    if (existing) return { created: false, record: copyRecord(existing.record) };
     this.executions.set(execution.record.id, {
-      record: copy(execution.record),
+      record: copyRecord(execution.record),
       events: [...execution.events],
       inbox: [],
       inboxKeys: new Map(),
       consumed: new Set(),
     });
-    return { created: true, record: copy(execution.record) };
+    return { created: true, record: copyRecord(execution.record) };
   }
 
   async get(id: string): Promise<ExecutionRecord | undefined> {
     const entry = this.executions.get(id);
-    return entry && copy(entry.record);
+    return entry && copyRecord(entry.record);
   }
 
   async load(id: string, options: LoadOptions = {}): Promise<LoadedPage | undefined> {
@@ -86,7 +86,7 @@ export class MemoryStore implements HistoryStore {
     const from = Math.max(0, options.afterSeq ?? 0);
     const to = Math.min(entry.events.length, from + Math.min(options.limit ?? this.pageSize, this.pageSize));
     return {
-      record: copy(entry.record),
+      record: copyRecord(entry.record),
       events: entry.events.slice(from, to),
       inbox: entry.inbox.filter((item) => !entry.consumed.has(item.id)).map((item) => ({ ...item })),
       more: to < entry.events.length,
@@ -114,24 +114,9 @@ export class MemoryStore implements HistoryStore {
     for (const event of request.events) entry.events.push(event);
     for (const itemId of request.consumeInbox) entry.consumed.add(itemId);
     if (entry.consumed.size > 64 && entry.consumed.size * 2 > entry.inbox.length) compactInbox(entry);
-    const update = request.update;
-    record.version = request.expectedVersion + request.events.length;
-    if (next) {
-      entry.events = [...next.events];
-      record.runId = next.runId;
-      record.runs += 1;
-      record.version = next.events.length;
-      record.input = next.input;
-    }
-    record.status = update.status;
-    record.waitingFor = update.waitingFor;
-    record.wakeAt = update.wakeAt ?? undefined;
-    if (update.customStatus !== undefined) record.customStatus = update.customStatus;
-    if (update.result !== undefined) record.result = update.result;
-    if (update.error !== undefined) record.error = update.error;
-    record.inboxSeen = Math.max(record.inboxSeen, update.inboxSeen);
-    record.updatedAt = update.updatedAt;
-    return copy(record);
+    if (next) entry.events = [...next.events];
+    entry.record = recordAfter(record, request);
+    return copyRecord(entry.record);
   }
 
   async writeInbox(id: string, item: InboxItem): Promise<InboxWriteResult> {
@@ -139,7 +124,7 @@ export class MemoryStore implements HistoryStore {
     if (!entry) return { status: "not-found" };
     const existing = entry.inboxKeys.get(item.key);
     if (existing) return { status: "duplicate", existing: { ...existing } };
-    if (CLOSED_STATUSES.has(entry.record.status)) return { status: "closed", record: copy(entry.record) };
+    if (CLOSED_STATUSES.has(entry.record.status)) return { status: "closed", record: copyRecord(entry.record) };
     const stored = { ...item };
     entry.inbox.push(stored);
     entry.inboxKeys.set(item.key, stored);
@@ -173,33 +158,10 @@ export class MemoryStore implements HistoryStore {
       start = index + 1;
     }
     const page = matching.slice(start, start + limit);
-    const result: ListPage = { records: page.map(copy) };
+    const result: ListPage = { records: page.map(copyRecord) };
     if (start + limit < matching.length && page.length > 0) result.cursor = page[page.length - 1]!.id;
     return result;
   }
-}
-
-/** A copy with every field in one fixed order, so all records share one hidden class (fast to copy and read). */
-function copy(record: ExecutionRecord): ExecutionRecord {
-  return {
-    id: record.id,
-    workflow: record.workflow,
-    runId: record.runId,
-    runs: record.runs,
-    parent: record.parent && { ...record.parent },
-    status: record.status,
-    version: record.version,
-    input: record.input,
-    result: record.result,
-    error: record.error && structuredClone(record.error),
-    customStatus: record.customStatus,
-    waitingFor: record.waitingFor.map((wait) => ({ ...wait })),
-    wakeAt: record.wakeAt,
-    createdAt: record.createdAt,
-    updatedAt: record.updatedAt,
-    inboxSeq: record.inboxSeq,
-    inboxSeen: record.inboxSeen,
-  };
 }
 
 function checkSequence(id: string, events: readonly HistoryEvent[], first: number): void {

@@ -44,7 +44,8 @@ export function sampleExecution(id: string, options: { workflow?: string; at?: n
   });
 }
 
-function stepEvents(from: number, count: number, result = '"ok"'): HistoryEvent[] {
+/** `count` StepCompleted events numbered from `from`, each with `result` (JSON text): filler for store tests. */
+export function sampleSteps(from: number, count: number, result = '"ok"'): HistoryEvent[] {
   return Array.from({ length: count }, (_, i) => ({
     v: HISTORY_VERSION,
     seq: from + i,
@@ -124,11 +125,11 @@ export function runStoreConformance(
       const id = freshId("append");
       const { record, events } = sampleExecution(id);
       await store.create({ record, events });
-      const updated = await store.append(id, appendRequest(record.runId, 1, stepEvents(2, 3)));
+      const updated = await store.append(id, appendRequest(record.runId, 1, sampleSteps(2, 3)));
       expect(updated.version).toBe(4);
       const loaded = await loadAll(store, id);
       expect(loaded.map((event) => (event as HistoryEvent).seq)).toEqual([1, 2, 3, 4]);
-      expect(loaded[1]).toEqual(stepEvents(2, 1)[0]);
+      expect(loaded[1]).toEqual(sampleSteps(2, 1)[0]);
     });
 
     it("refuses an append at a stale version or another run with ConcurrencyError and writes nothing", async () => {
@@ -136,11 +137,11 @@ export function runStoreConformance(
       const id = freshId("stale");
       const { record, events } = sampleExecution(id);
       await store.create({ record, events });
-      await store.append(id, appendRequest(record.runId, 1, stepEvents(2, 1)));
-      await expect(store.append(id, appendRequest(record.runId, 1, stepEvents(2, 1, '"late"')))).rejects.toBeInstanceOf(
+      await store.append(id, appendRequest(record.runId, 1, sampleSteps(2, 1)));
+      await expect(store.append(id, appendRequest(record.runId, 1, sampleSteps(2, 1, '"late"')))).rejects.toBeInstanceOf(
         ConcurrencyError,
       );
-      await expect(store.append(id, appendRequest("another-run", 2, stepEvents(3, 1)))).rejects.toBeInstanceOf(
+      await expect(store.append(id, appendRequest("another-run", 2, sampleSteps(3, 1)))).rejects.toBeInstanceOf(
         ConcurrencyError,
       );
       const loaded = (await loadAll(store, id)) as HistoryEvent[];
@@ -155,7 +156,7 @@ export function runStoreConformance(
       const { record, events } = sampleExecution(id);
       await store.create({ record, events });
       const outcomes = await Promise.allSettled(
-        Array.from({ length: racers }, (_, i) => store.append(id, appendRequest(record.runId, 1, stepEvents(2, 2, `"racer-${i}"`)))),
+        Array.from({ length: racers }, (_, i) => store.append(id, appendRequest(record.runId, 1, sampleSteps(2, 2, `"racer-${i}"`)))),
       );
       const winners = outcomes.filter((outcome) => outcome.status === "fulfilled");
       expect(winners).toHaveLength(1);
@@ -176,7 +177,7 @@ export function runStoreConformance(
       let version = 1;
       while (version < longHistory) {
         const batch = Math.min(100, longHistory - version);
-        await store.append(id, appendRequest(record.runId, version, stepEvents(version + 1, batch)));
+        await store.append(id, appendRequest(record.runId, version, sampleSteps(version + 1, batch)));
         version += batch;
       }
       const loaded = (await loadAll(store, id)) as HistoryEvent[];
@@ -199,7 +200,7 @@ export function runStoreConformance(
       const { record, events } = sampleExecution(id);
       await store.create({ record, events });
       const value = JSON.stringify("é".repeat(Math.floor((store.limits.maxValueBytes - 2) / 2)));
-      await store.append(id, appendRequest(record.runId, 1, stepEvents(2, 1, value)));
+      await store.append(id, appendRequest(record.runId, 1, sampleSteps(2, 1, value)));
       const loaded = (await loadAll(store, id)) as { result?: string }[];
       expect(loaded[1]!.result).toBe(value);
     });
@@ -212,7 +213,7 @@ export function runStoreConformance(
       const wait = { kind: "timer" as const, opId: "0", name: "sleep", until: 1_700_000_100_000 };
       const suspended = await store.append(
         id,
-        appendRequest(record.runId, 1, stepEvents(2, 1), {
+        appendRequest(record.runId, 1, sampleSteps(2, 1), {
           update: update({ status: "suspended", waitingFor: [wait], wakeAt: wait.until, customStatus: '{"stage":1}' }),
         }),
       );
@@ -244,7 +245,7 @@ export function runStoreConformance(
       const { record, events } = sampleExecution(id);
       await store.create({ record, events });
       await store.writeInbox(id, inboxItem("early"));
-      const closing = stepEvents(2, 2);
+      const closing = sampleSteps(2, 2);
       const next = newExecution({ id, workflow: "conformance", runId: "run-2", at: 1_700_000_002_000, input: '{"n":2}' });
       const updated = await store.append(id, appendRequest(record.runId, 1, closing, {
         continueAsNew: { runId: "run-2", input: '{"n":2}', events: next.events },
@@ -253,8 +254,8 @@ export function runStoreConformance(
       const page = await store.load(id);
       expect(page!.events).toEqual(next.events);
       expect(page!.inbox.map((item) => item.key)).toEqual(["early"]);
-      await expect(store.append(id, appendRequest(record.runId, 3, stepEvents(4, 1)))).rejects.toBeInstanceOf(ConcurrencyError);
-      const second = await store.append(id, appendRequest("run-2", 1, stepEvents(2, 1)));
+      await expect(store.append(id, appendRequest(record.runId, 3, sampleSteps(4, 1)))).rejects.toBeInstanceOf(ConcurrencyError);
+      const second = await store.append(id, appendRequest("run-2", 1, sampleSteps(2, 1)));
       expect(second.version).toBe(2);
     });
 
@@ -285,7 +286,7 @@ export function runStoreConformance(
       expect(loaded!.inbox.map((item) => item.id)).toEqual([a.id, b.id]);
       expect(loaded!.record.inboxSeq).toBeGreaterThan(loaded!.record.inboxSeen);
 
-      await store.append(id, appendRequest(record.runId, 1, stepEvents(2, 1), {
+      await store.append(id, appendRequest(record.runId, 1, sampleSteps(2, 1), {
         consumeInbox: [a.id],
         update: update({ inboxSeen: loaded!.record.inboxSeq }),
       }));

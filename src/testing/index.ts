@@ -5,5 +5,5 @@ export { VirtualClock } from "./virtual-clock.js";
 export { replayHistory } from "./replay-check.js";
 export type { ReplayReport } from "./replay-check.js";
 export { formatTimeline } from "./format.js";
-export { runStoreConformance, sampleExecution } from "./conformance.js";
+export { runStoreConformance, sampleExecution, sampleSteps } from "./conformance.js";
 export type { ConformanceOptions, TestApi } from "./conformance.js";

@@ -1,6 +1,7 @@
 // Histories and requests for the DynamoDB tests, built the way the engine builds them.
 import type { AppendRequest, HistoryEvent, HistoryStore, InboxItem, RecordUpdate } from "spindle";
-import { HISTORY_VERSION, newExecution } from "spindle";
+import { newExecution } from "spindle";
+import { sampleSteps } from "spindle/testing";
 
 let counter = 0;
 
@@ -22,19 +23,7 @@ export function execution(id: string, options: { workflow?: string; at?: number;
 }
 
 /** `count` StepCompleted events from seq `from`, each with `result` (JSON text). */
-export function steps(from: number, count: number, result = '"ok"'): HistoryEvent[] {
-  return Array.from({ length: count }, (_, i) => ({
-    v: HISTORY_VERSION,
-    seq: from + i,
-    type: "StepCompleted" as const,
-    opId: String(from + i - 2),
-    kind: "step",
-    name: `s${from + i}`,
-    at: 1_700_000_000_000 + from + i,
-    attempt: 1,
-    result,
-  }));
-}
+export const steps = sampleSteps;
 
 export function update(overrides: Partial<RecordUpdate> = {}): RecordUpdate {
   return { status: "running", waitingFor: [], wakeAt: null, inboxSeen: 0, updatedAt: 1_700_000_001_000, ...overrides };
