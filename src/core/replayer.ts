@@ -122,6 +122,8 @@ type Handler<C extends Command> = (replayer: Replayer, command: C, op: OpRecord 
 type Handlers = { [K in OperationKind]: Handler<Extract<Command, { kind: K }>> };
 
 const NO_EVENTS: readonly HistoryEvent[] = Object.freeze([]);
+/** Shared by replayers whose turn brought no inbox items; never written to. */
+const NO_ITEMS: Map<string, InboxItem[]> = new Map();
 
 /** Replays one run of an execution. Create one per cold turn; a warm cache keeps it with its fibers. */
 export class Replayer {
@@ -152,7 +154,8 @@ export class Replayer {
   private cancelState: "none" | "delivering" | "done" = "none";
   private cancelReason: string | undefined;
   private cancelInboxId: string | undefined;
-  private inboxByName = new Map<string, InboxItem[]>();
+  /** Unread items by name; the shared empty map until a turn brings items (most turns bring none). */
+  private inboxByName: Map<string, InboxItem[]> = NO_ITEMS;
   private cancelItem: InboxItem | undefined;
   private lastPosition: Position | undefined;
   /** One handler per operation kind: the mapped type makes the compiler demand each. Shared by all replayers. */
@@ -177,9 +180,9 @@ export class Replayer {
     },
   };
   /** Events taken from the inbox by a wait since the last flush, by operation id: they can still be given back. */
-  private readonly takenNow = new Map<string, { item: InboxItem; event: HistoryEvent }>();
+  private takenNow: Map<string, { item: InboxItem; event: HistoryEvent }> | undefined;
   /** Children started (not detached) and not yet reported, by operation id. */
-  private readonly waitedChildren = new Map<string, string>();
+  private waitedChildren: Map<string, string> | undefined;
 
   constructor(
     readonly executionId: string,
@@ -227,12 +230,12 @@ export class Replayer {
 
   /** Children this run started and waits for that have not reported (to cancel when they are no longer awaited). */
   openChildren(): string[] {
-    return [...this.waitedChildren.values()];
+    return this.waitedChildren ? [...this.waitedChildren.values()] : [];
   }
 
   /** Replaces the view of pending inbox items (arrival order). Items the history consumed are ignored. */
   setInbox(items: readonly InboxItem[]): void {
-    this.inboxByName = new Map();
+    this.inboxByName = items.length === 0 ? NO_ITEMS : new Map();
     this.cancelItem = undefined;
     for (const item of items) {
       if (this.consumed.has(item.id)) continue;
@@ -256,7 +259,7 @@ export class Replayer {
     const taken = { events: this.buffer, consumed: this.consumedNow };
     this.buffer = [];
     this.consumedNow = [];
-    this.takenNow.clear();
+    this.takenNow = undefined;
     return taken;
   }
 
@@ -265,9 +268,9 @@ export class Replayer {
    * unflushed EventReceived is removed and the item goes back to the front of the inbox for the next wait.
    */
   giveBack(opId: string): void {
-    const taken = this.takenNow.get(opId);
+    const taken = this.takenNow?.get(opId);
     if (!taken) return;
-    this.takenNow.delete(opId);
+    this.takenNow!.delete(opId);
     const index = this.buffer.indexOf(taken.event);
     if (index < 0) return;
     this.buffer.splice(index, 1);
@@ -277,6 +280,7 @@ export class Replayer {
     if (op) op.events = op.events.filter((event) => event !== taken.event);
     this.consumed.delete(taken.item.id);
     this.consumedNow = this.consumedNow.filter((id) => id !== taken.item.id);
+    if (this.inboxByName === NO_ITEMS) this.inboxByName = new Map();
     const queue = this.inboxByName.get(taken.item.name);
     if (queue) queue.unshift(taken.item);
     else this.inboxByName.set(taken.item.name, [taken.item]);
@@ -523,7 +527,7 @@ export class Replayer {
         inboxId: item.id,
         ...(item.payload === undefined ? {} : { payload: item.payload }),
       });
-      this.takenNow.set(position.opId, { item, event: this.buffer[this.buffer.length - 1]! });
+      (this.takenNow ??= new Map()).set(position.opId, { item, event: this.buffer[this.buffer.length - 1]! });
       return this.delivered(position, command.schema, decodeValue(item.payload), `event '${command.name}'`);
     }
     return this.waitForEventOrDeadline(position, command, started, deadline);
@@ -850,7 +854,7 @@ export class Replayer {
   private index(event: HistoryEvent, loading: boolean): void {
     switch (event.type) {
       case "ChildCompleted":
-        this.waitedChildren.delete(event.opId);
+        this.waitedChildren?.delete(event.opId);
         this.consumed.add(event.inboxId);
         break;
       case "EventReceived":
@@ -865,7 +869,7 @@ export class Replayer {
         this.customStatus = event.value;
         break;
       case "ChildStarted":
-        if (!event.detached) this.waitedChildren.set(event.opId, event.childId);
+        if (!event.detached) (this.waitedChildren ??= new Map()).set(event.opId, event.childId);
         break;
       case "PatchMarker":
         this.patches.set(event.name, true);

@@ -206,28 +206,36 @@ class Turn {
   }
 
   private async advance(fiber: Fiber): Promise<void> {
-    const input = fiber.input;
-    fiber.input = undefined;
-    let next: IteratorResult<unknown, unknown>;
-    try {
-      if (input === undefined) next = await fiber.generator.next();
-      else if (input.type === "resume") next = await fiber.generator.next(input.value);
-      else next = await fiber.generator.throw((input as { error: Error }).error);
-    } catch (error) {
+    for (;;) {
+      const input = fiber.input;
+      fiber.input = undefined;
+      let next: IteratorResult<unknown, unknown>;
+      try {
+        if (input === undefined) next = await fiber.generator.next();
+        else if (input.type === "resume") next = await fiber.generator.next(input.value);
+        else next = await fiber.generator.throw((input as { error: Error }).error);
+      } catch (error) {
+        fiber.started = true;
+        return this.fiberEnded(fiber, { ok: false, error });
+      }
       fiber.started = true;
-      return this.fiberEnded(fiber, { ok: false, error });
+      if (next.done) return this.fiberEnded(fiber, { ok: true, value: next.value });
+      if (this.deps.takeInboxSignal(this.id)) {
+        await this.wakeFor(await this.reloadInbox());
+        // What arrived (a child's end, an event) is recorded now, as a step's completion is, so the store can mark the
+        // items read: a parent with thousands of children does not re-read them all on every arrival.
+        if (this.session.replayer.hasBuffered) await this.flush("running", [], this.staleAt());
+      }
+      const { position, decision } = this.session.replayer.next(fiber.scope, next.value as never);
+      if (position) fiber.position = position;
+      // An immediate answer with no other fiber ready: go on with this fiber (the queue would hand it back next).
+      const immediate = decision.type === "resume" || decision.type === "throw";
+      if (immediate && this.ready.length === 0 && !(this.deps.replayOnly && this.session.replayer.hasBuffered)) {
+        fiber.input = decision;
+        continue;
+      }
+      return this.apply(fiber, decision);
     }
-    fiber.started = true;
-    if (next.done) return this.fiberEnded(fiber, { ok: true, value: next.value });
-    if (this.deps.takeInboxSignal(this.id)) {
-      await this.wakeFor(await this.reloadInbox());
-      // What arrived (a child's end, an event) is recorded now, as a step's completion is, so the store can mark the
-      // items read: a parent with thousands of children does not re-read them all on every arrival.
-      if (this.session.replayer.hasBuffered) await this.flush("running", [], this.staleAt());
-    }
-    const { position, decision } = this.session.replayer.next(fiber.scope, next.value as never);
-    if (position) fiber.position = position;
-    await this.apply(fiber, decision);
   }
 
   private async apply(fiber: Fiber, decision: Decision): Promise<void> {
