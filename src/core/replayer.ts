@@ -205,19 +205,9 @@ export class Replayer {
     };
   }
 
-  /** Sequence number of the last event, flushed or not. */
-  get seq(): number {
-    return this.lastSeq;
-  }
-
   /** True once a cancellation has been delivered to the workflow (this turn or before). */
   get cancelWasDelivered(): boolean {
     return this.cancelState !== "none";
-  }
-
-  /** The operation last decided, for messages. */
-  get position(): Position | undefined {
-    return this.lastPosition;
   }
 
   /**
