@@ -144,6 +144,16 @@ export class TestEngine {
     return this.engine.sendEvent(id, name, payload, options);
   }
 
+  /** See `Engine.completeCallback`. */
+  completeCallback(token: string, value?: unknown): Promise<void> {
+    return this.engine.completeCallback(token, value);
+  }
+
+  /** See `Engine.failCallback`. */
+  failCallback(token: string, error: Parameters<Engine["failCallback"]>[1]): Promise<void> {
+    return this.engine.failCallback(token, error);
+  }
+
   /** See `Engine.cancel`. */
   cancel(id: string, reason?: string): Promise<void> {
     return this.engine.cancel(id, reason);

@@ -124,7 +124,7 @@ describe("callbacks", () => {
   it("sends a one-time token through a step and returns the value it is completed with", async () => {
     const { t, run, token } = await started("cb-1");
     expect((await t.describe("cb-1")).waitingFor).toMatchObject([{ kind: "callback", name: "decision" }]);
-    await t.engine.completeCallback(token, { approved: true });
+    await t.completeCallback(token, { approved: true });
     expect(await run.result()).toBe("approved");
     const history = await t.history("cb-1");
     expect(history.map((e) => e.type)).toEqual(["ExecutionStarted", "CallbackCreated", "StepCompleted", "CallbackCompleted", "ExecutionCompleted"]);
@@ -151,7 +151,7 @@ describe("callbacks", () => {
 
   it("throws the given error in the workflow when the callback is failed", async () => {
     const { t, run, token } = await started("cb-5");
-    await t.engine.failCallback(token, { name: "Rejected", message: "the manager said no" });
+    await t.failCallback(token, { name: "Rejected", message: "the manager said no" });
     expect(await run.result()).toBe("failed: Rejected: the manager said no");
   });
 });
