@@ -5,7 +5,13 @@ import { z } from "zod";
 import { HistoryCorruptedError } from "../errors.js";
 import type { ErrorRecord } from "./error-record.js";
 
-/** The schema version this code writes and the newest it reads. */
+/**
+ * The schema version this code writes and the newest it reads.
+ * @example
+ * ```ts
+ * if (event.v > HISTORY_VERSION) throw new Error("written by a newer Spindle");
+ * ```
+ */
 export const HISTORY_VERSION = 1;
 
 /** Operation id of events that belong to the execution itself rather than to an operation. */
@@ -34,7 +40,13 @@ const base = {
 const event = <T extends string, S extends z.ZodRawShape>(type: T, shape: S) =>
   z.object({ type: z.literal(type), ...base, ...shape });
 
-/** Zod schemas of every history event, keyed by type. */
+/**
+ * Zod schemas of every history event, keyed by type.
+ * @example
+ * ```ts
+ * const completed = historyEventSchemas.StepCompleted.parse(raw);
+ * ```
+ */
 export const historyEventSchemas = {
   ExecutionStarted: event("ExecutionStarted", {
     executionId: z.string(),
@@ -91,7 +103,13 @@ export const historyEventSchemas = {
   }),
 } as const;
 
-/** Zod schema of one history event. */
+/**
+ * Zod schema of one history event (the discriminated union on `type`).
+ * @example
+ * ```ts
+ * const event = historyEventSchema.parse(JSON.parse(line));
+ * ```
+ */
 export const historyEventSchema = z.discriminatedUnion("type", [
   historyEventSchemas.ExecutionStarted,
   historyEventSchemas.StepStarted,
@@ -141,6 +159,10 @@ export const TERMINAL_EVENTS: ReadonlySet<HistoryEventType> = new Set([
  * Validates raw stored events for one execution: each must match the schema, be of a version this code reads,
  * follow the previous one in sequence starting at `firstSeq`, and the first of a run must be the ExecutionStarted
  * of this execution.
+ * @example
+ * ```ts
+ * const events = checkHistory("order-1", JSON.parse(await readFile("order-1.history.json", "utf8")));
+ * ```
  * @throws HistoryCorruptedError naming the execution, the position and what is wrong.
  */
 export function checkHistory(executionId: string, raw: readonly unknown[], firstSeq = 1): HistoryEvent[] {

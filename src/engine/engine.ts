@@ -117,6 +117,11 @@ const RETRIES_ON_CONFLICT = 8;
 
 /**
  * The engine. Create one per process with `createEngine`.
+ *
+ * @example
+ * ```ts
+ * const engine: Engine = createEngine({ store: new MemoryStore(), workflows: [order] });
+ * ```
  */
 export class Engine {
   readonly store: HistoryStore;

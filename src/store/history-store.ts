@@ -8,7 +8,13 @@ import type { InboxItem, WaitInfo } from "../core/replayer.js";
 /** Lifecycle of an execution. `running` means it has work to do now; `suspended` that it waits. */
 export type ExecutionStatus = "running" | "suspended" | "completed" | "failed" | "cancelled" | "terminated";
 
-/** Statuses after which an execution never changes again. */
+/**
+ * Statuses after which an execution never changes again.
+ * @example
+ * ```ts
+ * if (CLOSED_STATUSES.has(record.status)) return;
+ * ```
+ */
 export const CLOSED_STATUSES: ReadonlySet<ExecutionStatus> = new Set(["completed", "failed", "cancelled", "terminated"]);
 
 /** The execution's record: one per execution, updated atomically with every append. */

@@ -33,7 +33,13 @@ function freshId(label: string): string {
   return `conf-${label}-${Date.now().toString(36)}-${counter}`;
 }
 
-/** A record and its ExecutionStarted event, as the engine creates them. */
+/**
+ * A record and its ExecutionStarted event, as the engine creates them: input for store tests.
+ * @example
+ * ```ts
+ * await store.create(sampleExecution("e-1"));
+ * ```
+ */
 export function sampleExecution(id: string, options: { workflow?: string; at?: number; input?: string } = {}) {
   return newExecution({
     id,
@@ -44,7 +50,13 @@ export function sampleExecution(id: string, options: { workflow?: string; at?: n
   });
 }
 
-/** `count` StepCompleted events numbered from `from`, each with `result` (JSON text): filler for store tests. */
+/**
+ * `count` StepCompleted events numbered from `from`, each with `result` (JSON text): filler for store tests.
+ * @example
+ * ```ts
+ * await store.append("e-1", { runId: "run-e-1", expectedVersion: 1, events: sampleSteps(2, 3), update, consumeInbox: [] });
+ * ```
+ */
 export function sampleSteps(from: number, count: number, result = '"ok"'): HistoryEvent[] {
   return Array.from({ length: count }, (_, i) => ({
     v: HISTORY_VERSION,

@@ -56,6 +56,11 @@ export class TestStalledError extends SpindleError {
 /**
  * The engine for unit tests: real turns on a MemoryStore, a virtual clock that skips ahead while a result is awaited,
  * step mocks by name, and seeded `random()`/`uuid()`.
+ *
+ * @example
+ * ```ts
+ * const t: TestEngine = createTestEngine({ workflows: [order] });
+ * ```
  */
 export class TestEngine {
   /** The engine under test (its clock is `clock`). */
