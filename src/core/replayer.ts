@@ -11,7 +11,9 @@ import type { ErrorRecord } from "./error-record.js";
 import { reviveError, toErrorRecord } from "./error-record.js";
 import type { EventOf, HistoryEvent, NewEvent } from "./history.js";
 import { EXECUTION_OP, HISTORY_VERSION } from "./history.js";
+import { Position, rootPosition, Scope } from "./position.js";
 import { backoffMs, willRetry } from "./retry.js";
+import { encodeToken } from "./token.js";
 import type {
   CallbackCommand,
   ChildCommand,
@@ -57,45 +59,6 @@ export interface Environment {
   now(): number;
   random(): number;
   uuid(): string;
-}
-
-/** An operation-id scope: the workflow body ("") or a group's child ("3.1"). */
-export class Scope {
-  /** Index of the next operation in this scope. */
-  counter = 0;
-  /** Received the execution's cancellation. */
-  cancelled = false;
-
-  constructor(
-    readonly prefix: string,
-    /** Opened after the cancellation was delivered (compensation code): it is not cancelled again. */
-    readonly afterCancel: boolean,
-    /** The scope of the fiber that started this one's group. */
-    readonly parent?: Scope,
-  ) {}
-
-  opId(index: number): string {
-    return this.prefix === "" ? String(index) : `${this.prefix}.${index}`;
-  }
-}
-
-/** Where an operation is: its scope, its index there, and the command the code yielded. */
-export class Position {
-  private id: string | undefined;
-
-  constructor(
-    readonly scope: Scope,
-    readonly index: number,
-    readonly command: Command,
-  ) {}
-
-  get opId(): string {
-    return (this.id ??= this.scope.opId(this.index));
-  }
-
-  describe(): string {
-    return `${this.command.kind} '${this.command.name}' (#${this.opId})`;
-  }
 }
 
 /** The answer to one yielded command. */
@@ -941,43 +904,5 @@ function describeYielded(value: unknown): string {
   return "an object";
 }
 
-/** A callback token: opaque to callers, it names the execution, the run and the operation it completes. */
-export function encodeToken(executionId: string, runId: string, opId: string, nonce: string): string {
-  return toBase64Url(JSON.stringify([executionId, runId, opId, nonce]));
-}
-
-/** The execution, run and operation a token names, or undefined for anything that is not a token. */
-export function decodeToken(token: string): { executionId: string; runId: string; opId: string } | undefined {
-  try {
-    const parts = JSON.parse(fromBase64Url(token)) as unknown;
-    if (!Array.isArray(parts) || parts.length !== 4 || !parts.every((part) => typeof part === "string")) return undefined;
-    return { executionId: parts[0] as string, runId: parts[1] as string, opId: parts[2] as string };
-  } catch {
-    return undefined;
-  }
-}
-
-function toBase64Url(text: string): string {
-  const bytes = new TextEncoder().encode(text);
-  let binary = "";
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
-
-function fromBase64Url(text: string): string {
-  const binary = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
-  return new TextDecoder().decode(Uint8Array.from(binary, (char) => char.charCodeAt(0)));
-}
-
-/** The position of a root-scope operation id ("0", "17"), or -1 for any other id. */
-function rootPosition(opId: string): number {
-  const length = opId.length;
-  if (length === 0 || length > 15 || (length > 1 && opId.charCodeAt(0) === 48)) return -1;
-  let position = 0;
-  for (let i = 0; i < length; i++) {
-    const digit = opId.charCodeAt(i) - 48;
-    if (digit < 0 || digit > 9) return -1;
-    position = position * 10 + digit;
-  }
-  return position;
-}
+export { decodeToken, encodeToken } from "./token.js";
+export { Position, Scope } from "./position.js";
