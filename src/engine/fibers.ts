@@ -76,6 +76,16 @@ export class WaitingFibers implements Iterable<Fiber> {
     return [...(this.byKey.get(item.type === "callback" ? CALLBACK_KEY : item.name) ?? [])];
   }
 
+  /** The earliest time a waiting fiber wakes by itself, if any does. */
+  earliest(): number | undefined {
+    let earliest: number | undefined;
+    for (const fiber of this.fibers) {
+      const at = fiber.wait?.until;
+      if (at !== undefined && (earliest === undefined || at < earliest)) earliest = at;
+    }
+    return earliest;
+  }
+
   /** The fibers whose wait has a time that has come. */
   due(now: number): Fiber[] {
     const due: Fiber[] = [];

@@ -310,11 +310,7 @@ class Turn {
    */
   private async collectSteps(): Promise<void> {
     if (this.settledSteps.length === 0) {
-      let until: number | undefined;
-      for (const fiber of this.session.waiting) {
-        const at = fiber.wait?.until;
-        if (at !== undefined && (until === undefined || at < until)) until = at;
-      }
+      const until = this.session.waiting.earliest();
       const stops: (() => void)[] = [];
       await new Promise<void>((resolve) => {
         this.wake = resolve;
@@ -328,14 +324,11 @@ class Turn {
         return;
       }
     }
-    this.wake = undefined;
     const batch = this.settledSteps;
     this.settledSteps = [];
     let completed = false;
     for (const step of batch) {
-      if (!step.active) continue; // a dropped branch's step: its result is not recorded
-      step.active = false;
-      this.runningSteps--; // a dropped branch's step: its result is not recorded
+      if (!this.retire(step)) continue; // a dropped branch's step: its result is not recorded
       let decision = this.recordStep(step);
       if (decision.type === "resume" || decision.type === "throw") completed = true;
       if (step.position !== step.fiber.position) decision = this.session.replayer.redecide(step.fiber.position!);
@@ -346,6 +339,14 @@ class Turn {
     // its next effect, suspension or end, so they go with that write: one write saved per suspension and per run.
     if (this.runningSteps > 0) await this.flush("running", [], this.staleAt());
     else this.completionsPending = true;
+  }
+
+  /** Takes a step off the running count; false when it was already (its branch was dropped). */
+  private retire(step: RunningStep): boolean {
+    if (!step.active) return false;
+    step.active = false;
+    this.runningSteps--;
+    return true;
   }
 
   private recordStep(step: RunningStep): Decision {
@@ -437,9 +438,7 @@ class Turn {
     if (fiber.wait?.kind === "child") this.orphans.push(fiber.wait.name);
     this.session.waiting.delete(fiber);
     const step = fiber.running;
-    if (step?.active) {
-      step.active = false;
-      this.runningSteps--;
+    if (step && this.retire(step)) {
       step.context.abortIfWatched(new CancelledError(`Execution '${this.id}': the branch running this step was dropped.`));
     }
     fiber.running = undefined;
@@ -525,17 +524,15 @@ class Turn {
   /** Looks for anything that un-blocks a waiting fiber: new inbox items, due times, children that ended unheard. */
   private async refresh(): Promise<boolean> {
     if (this.replayed && !this.childrenChecked) {
+      // A cold turn: a child may have ended unheard while no process held this execution.
       this.childrenChecked = true;
-      for (const fiber of this.session.waiting) {
-        if (fiber.wait?.kind === "child") await this.deps.ensureChildReported(fiber.wait.name);
-      }
+      await this.recheckChildren([...this.session.waiting]);
     }
-    const signalled = this.deps.takeInboxSignal(this.id);
-    if (signalled) await this.wakeFor(await this.reloadInbox());
+    if (this.deps.takeInboxSignal(this.id)) await this.wakeFor(await this.reloadInbox());
     const due = this.session.waiting.due(this.deps.clock.now());
     await this.recheckChildren(due);
     for (const fiber of due) await this.redecide(fiber);
-    if (!signalled && due.length === 0) return false;
+    // Called only when nothing was ready or running: anything now is what this refresh woke.
     return this.ready.length > 0 || this.runningSteps > 0 || this.result !== undefined;
   }
 
@@ -550,12 +547,8 @@ class Turn {
   private async suspend(): Promise<TurnResult> {
     if (this.deps.replayOnly) throw this.frontier([...this.session.waiting][0]);
     const waits: WaitInfo[] = [];
-    let wakeAt: number | null = null;
-    for (const fiber of this.session.waiting) {
-      const wait = fiber.wait!;
-      waits.push(wait);
-      if (wait.until !== undefined && (wakeAt === null || wait.until < wakeAt)) wakeAt = wait.until;
-    }
+    for (const fiber of this.session.waiting) waits.push(fiber.wait!);
+    const wakeAt = this.session.waiting.earliest() ?? null;
     const record = this.record;
     const unchanged =
       !this.session.replayer.hasBuffered &&
