@@ -400,8 +400,7 @@ export class Replayer {
           throw this.unexpected(event);
       }
     }
-    this.atFrontier();
-    const cancel = this.deliverCancel(position);
+    const cancel = this.enterFrontier(position);
     if (cancel) return cancel;
     const lastAttempt = lastFailed?.attempt ?? 0;
     if (started > lastAttempt) {
@@ -436,8 +435,7 @@ export class Replayer {
           throw this.unexpected(event);
       }
     }
-    this.atFrontier();
-    const cancel = this.deliverCancel(position);
+    const cancel = this.enterFrontier(position);
     if (cancel) return cancel;
     if (fireAt === undefined) {
       fireAt = command.until ?? this.env.now() + (command.durationMs ?? 0);
@@ -469,8 +467,7 @@ export class Replayer {
           throw this.unexpected(event);
       }
     }
-    this.atFrontier();
-    const cancel = this.deliverCancel(position);
+    const cancel = this.enterFrontier(position);
     if (cancel) return cancel;
     const item = this.take(command.name);
     if (item) {
@@ -493,8 +490,7 @@ export class Replayer {
       if (recorded.type !== "ValueRecorded") throw this.unexpected(recorded);
       return { type: "resume", value: decodeValue(recorded.value) };
     }
-    this.atFrontier();
-    const cancel = this.deliverCancel(position);
+    const cancel = this.enterFrontier(position);
     if (cancel) return cancel;
     const value = command.kind === "now" ? this.env.now() : command.kind === "random" ? this.env.random() : this.env.uuid();
     this.record({ type: "ValueRecorded", ...this.tag(position), value: JSON.stringify(value) });
@@ -508,8 +504,7 @@ export class Replayer {
       if (recorded.type !== "StatusSet") throw this.unexpected(recorded);
       return { type: "resume", value: undefined };
     }
-    this.atFrontier();
-    const cancel = this.deliverCancel(position);
+    const cancel = this.enterFrontier(position);
     if (cancel) return cancel;
     let text: string;
     try {
@@ -555,8 +550,7 @@ export class Replayer {
           throw this.unexpected(event);
       }
     }
-    this.atFrontier();
-    const cancel = this.deliverCancel(position);
+    const cancel = this.enterFrontier(position);
     if (cancel) return cancel;
     if (childId === undefined) {
       let input: string | undefined;
@@ -605,8 +599,7 @@ export class Replayer {
           throw this.unexpected(event);
       }
     }
-    this.atFrontier();
-    const cancel = this.deliverCancel(position);
+    const cancel = this.enterFrontier(position);
     if (cancel) return cancel;
     let created = false;
     if (token === undefined) {
@@ -677,6 +670,12 @@ export class Replayer {
   }
 
   // --- helpers --------------------------------------------------------------------------------------------------
+
+  /** A fiber reaches work the history does not hold: logs speak from here, and a pending cancellation lands here. */
+  private enterFrontier(position: Position): Decision | undefined {
+    this.atFrontier();
+    return this.deliverCancel(position);
+  }
 
   /** Past the recorded history: logs speak from here on (holes do not count). */
   private atFrontier(): void {
