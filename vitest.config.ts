@@ -10,6 +10,7 @@ export default defineConfig({
     alias: [
       { find: /^spindle\/testing$/, replacement: from("./src/testing/index.ts") },
       { find: /^spindle\/dynamodb$/, replacement: from("./adapters/dynamodb/index.ts") },
+      { find: /^spindle\/lambda$/, replacement: from("./adapters/lambda/index.ts") },
       { find: /^spindle$/, replacement: from("./src/index.ts") },
     ],
   },
