@@ -12,6 +12,11 @@ interface Example {
 /** Every example, the default first. */
 const examples: readonly Example[] = [
   {
+    name: "serverlesspresso",
+    description: "a coffee shop, one workflow per order: shared capacity, a 5 min submit timeout, barista callbacks, cancellation",
+    load: () => import("./serverlesspresso/main.js"),
+  },
+  {
     name: "order",
     description: "payment wait with a 24h timeout, a retried capture, a cancellation window with a refund",
     load: () => import("./order/main.js"),
@@ -23,7 +28,7 @@ const examples: readonly Example[] = [
   },
 ];
 
-const DEFAULT = "order";
+const DEFAULT = "serverlesspresso";
 
 function list(): void {
   console.log("Examples (npm run example -- <name>):");

@@ -57,15 +57,15 @@ export function coffeeOrderWorkflow(shop: Shop) {
     async function* (input, ctx) {
       const { open, slotsLeft } = yield* step("check-shop", () => shop.status());
       if (!open) {
-        ctx.log.info(`${input.customer} opens the app: the shop is closed`);
+        ctx.log.info("the shop is closed: no order taken");
         return { status: "shop-closed" as const };
       }
       const { reserved } = yield* step("reserve-slot", () => shop.reserve(input.orderId));
       if (!reserved) {
-        ctx.log.info(`${input.customer} opens the app: all ${shop.capacity} slots taken, try again soon`);
+        ctx.log.info(`all ${shop.capacity} slots taken: try again soon`);
         return { status: "shop-busy" as const };
       }
-      ctx.log.info(`${input.customer} opens the app: slot taken (${slotsLeft - 1} left), waiting for the order`);
+      ctx.log.info(`slot taken (${slotsLeft - 1} of ${shop.capacity} left), waiting for the order`);
 
       let result: Taken;
       try {
