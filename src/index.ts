@@ -42,7 +42,7 @@ export { consoleLogger, silentLogger } from "./engine/log.js";
 export type { LogFields, Logger } from "./engine/log.js";
 export { MemoryStore } from "./store/memory-store.js";
 export type { MemoryStoreOptions } from "./store/memory-store.js";
-export { CLOSED_STATUSES, copyRecord, newExecution, recordAfter } from "./store/history-store.js";
+export { CLOSED_STATUSES, copyRecord, leaseConflict, leaseHeldByOther, newExecution, recordAfter, recordLeased } from "./store/history-store.js";
 export type {
   AppendRequest,
   CreateResult,
@@ -50,6 +50,8 @@ export type {
   ExecutionStatus,
   HistoryStore,
   InboxWriteResult,
+  Lease,
+  LeaseResult,
   ListPage,
   ListQuery,
   LoadedPage,

@@ -15,6 +15,7 @@
 // An ambiguous write (applied, the response lost, the retry failing its condition) is recognised by the writer token
 // left on the record (and on the first event) and reported as success.
 import type { AppendRequest, ExecutionRecord, HistoryEvent, Logger } from "spindle";
+import { leaseConflict, leaseHeldByOther } from "spindle";
 import type { Item, Placement, RecordState } from "./codec.js";
 import { copyRecord, decodeRecord, eventItem, expiryOf, itemSize, RECORD_FIELDS, RECORD_GRACE_MS, recordItems } from "./codec.js";
 import type { Io, RecordCache } from "./io.js";
@@ -69,6 +70,10 @@ export async function appendEvents(deps: AppendDeps, id: string, request: Append
   let committed: RecordState | undefined;
   const base = prior;
   for (let rebase = 0; !committed; rebase++) {
+    // Checked against every record the append bases itself on: a lease taken since the last look fails the rev condition.
+    if (request.lease && leaseHeldByOther(prior.record, request.lease.owner, request.update.updatedAt)) {
+      throw leaseConflict(id, prior.record);
+    }
     const state = nextState(prior, request, writer);
     // Inbox items a split turn could not delete in its commit go now, when they fit.
     const sweep = prior.consumed.length > 0 && 6 + pending.length + request.consumeInbox.length + prior.consumed.length <= MAX_TRANSACTION_ACTIONS

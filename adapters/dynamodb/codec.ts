@@ -260,6 +260,10 @@ export function recordItems(next: RecordState, prior: RecordState | undefined, p
     item.parentOp = record.parent.opId;
   }
   if (record.wakeAt !== undefined) item.wakeAt = encodeNumber(record.wakeAt);
+  if (record.lease) {
+    item.leaseOwner = record.lease.owner;
+    item.leaseUntil = encodeNumber(record.lease.until);
+  }
   const parts: Item[] = [];
   const partRevs: Partial<Record<RecordField, number>> = {};
   for (const field of RECORD_FIELDS) {
@@ -334,6 +338,7 @@ export function decodeRecord(item: Item, parts: ReadonlyMap<string, Item>): Deco
     updatedAt: decodeNumber(item.updatedAt),
     inboxSeq: decodeNumber(item.inboxSeq),
     inboxSeen: decodeNumber(item.inboxSeen),
+    lease: typeof item.leaseOwner === "string" ? { owner: item.leaseOwner, until: decodeNumber(item.leaseUntil) } : undefined,
   };
   if (typeof item.parentId === "string") record.parent = { executionId: item.parentId, opId: String(item.parentOp) };
   const missing: RecordField[] = [];

@@ -11,6 +11,7 @@ import type {
   HistoryStore,
   InboxItem,
   InboxWriteResult,
+  LeaseResult,
   ListPage,
   ListQuery,
   LoadedPage,
@@ -22,6 +23,8 @@ import type {
 import { consoleLogger, ValidationError } from "spindle";
 import type { AppendDeps } from "./append.js";
 import { appendEvents } from "./append.js";
+import { acquireLease } from "./lease.js";
+import { notFound } from "./next-state.js";
 import type { Placement, RecordState } from "./codec.js";
 import {
   bytes,
@@ -211,6 +214,12 @@ export class DynamoDBStore implements HistoryStore {
 
   append(id: string, request: AppendRequest): Promise<ExecutionRecord> {
     return appendEvents(this.appendDeps, id, request);
+  }
+
+  /** One conditional write of the record item (see lease.ts). */
+  acquireLease(id: string, request: { owner: string; until: number; now: number }): Promise<LeaseResult> {
+    if (!validId(id)) return Promise.reject(notFound(id));
+    return acquireLease({ io: this.io, cache: this.cache, placement: this.placement, readRecord: (key) => this.readRecord(key) }, id, request);
   }
 
   /**

@@ -99,7 +99,10 @@ export interface RunHandle<O = unknown> {
 
 /** Outcome of `resumeDue`. */
 export interface ResumeDueResult {
+  /** Executions this call ran a turn of. */
   resumed: number;
+  /** Executions left alone because another process's turn holds them (see TurnResult.busyUntil). */
+  busy: number;
   failed: { id: string; error: unknown }[];
 }
 
@@ -227,6 +230,7 @@ export class Engine {
         };
       },
       newRunId: () => this.ulid(),
+      leaseOwner: this.ulid(),
       startChild: (request) => createChild(this.context, request),
       notifyParent: (record) => notifyParent(this.context, record),
       ensureChildReported: async (childId) => {
@@ -548,14 +552,15 @@ export class Engine {
       }
     }
     const ids = await this.store.listDue(this.clock.now(), { limit });
-    const result: ResumeDueResult = { resumed: 0, failed: [] };
+    const result: ResumeDueResult = { resumed: 0, busy: 0, failed: [] };
     let next = 0;
     const worker = async () => {
       while (next < ids.length) {
         const id = ids[next++]!;
         try {
-          await this.turns(id);
-          result.resumed++;
+          const turn = await this.turns(id);
+          if (turn.busyUntil === undefined) result.resumed++;
+          else result.busy++;
         } catch (error) {
           result.failed.push({ id, error });
         }
@@ -774,6 +779,11 @@ export class Engine {
         this.rejectWatchers(id, error);
       }
       throw error;
+    }
+    if (result.busyUntil !== undefined) {
+      // Another process runs it now; look again when its lease runs out, in case that process dies.
+      this.scheduleWake(id, result.busyUntil);
+      return result;
     }
     this.failures.delete(id);
     this.retries.delete(id);

@@ -16,7 +16,7 @@ import {
   WorkflowNotFoundError,
 } from "../errors.js";
 import type { AppendRequest, ExecutionRecord, ExecutionStatus, HistoryStore, RecordUpdate } from "../store/history-store.js";
-import { CLOSED_STATUSES, newExecution } from "../store/history-store.js";
+import { CLOSED_STATUSES, leaseHeldByOther, newExecution } from "../store/history-store.js";
 import type { AnyWorkflow } from "../workflow.js";
 import type { StepFunction } from "./attempt.js";
 import { AttemptContext, invokeWithTimeout, isThenable } from "./attempt.js";
@@ -56,8 +56,15 @@ export interface TurnDeps {
   workflow(name: string, executionId: string): AnyWorkflow;
   /** Replaces a step's function (the test kit's mocks). */
   stepOverride?: (name: string) => StepFunction | undefined;
-  /** How long a running turn may go without writing before others may take the execution over. */
+  /** How long a running turn may go without writing before others may take the execution over (its lease). */
   staleTurnMs: number;
+  /**
+   * This engine's name on leases. When set and the store has `acquireLease`, a turn leases the execution before it
+   * runs a step, renews the lease while steps run, and releases it when it suspends or ends; a turn finding another
+   * owner's live lease does nothing (`busyUntil`). Turns of one engine share the name: the engine runs one turn per
+   * execution at a time, and a turn that failed leaves its lease to the next.
+   */
+  leaseOwner?: string;
   historyWarningThreshold: number;
   /** True (once) when inbox items arrived for this execution while the turn ran. */
   takeInboxSignal(id: string): boolean;
@@ -103,6 +110,13 @@ export interface TurnResult {
   replayed: boolean;
   wakeAt?: number;
   waitingFor: WaitInfo[];
+  /** Set when another process's turn holds the execution's lease: this turn did nothing; it is free after this time. */
+  busyUntil?: number;
+}
+
+/** Stops a turn that found the execution leased to another owner. */
+class Busy {
+  constructor(readonly record: ExecutionRecord) {}
 }
 
 /**
@@ -118,6 +132,10 @@ export async function runTurn(deps: TurnDeps, id: string): Promise<TurnResult> {
   if (CLOSED_STATUSES.has(record.status)) {
     if (record.parent) await deps.notifyParent(record);
     return resultOf(record, 0, false);
+  }
+  if (leasing(deps) && leaseHeldByOther(record, deps.leaseOwner!, deps.clock.now())) {
+    if (parked) deps.cache.put(id, parked);
+    return busyResult(record);
   }
   let session: Session;
   if (parked && parked.runId === record.runId && parked.version === record.version && page.events.length === 0) {
@@ -158,6 +176,10 @@ class Turn {
   private readonly orphans: string[] = [];
   /** Completions recorded but not yet appended: they go with the next effect, suspension or end. */
   private completionsPending = false;
+  /** Whether this turn leases the execution before running steps (the store has leases, not a replay check). */
+  private readonly leasing: boolean;
+  /** When this turn's lease ends, while it holds one. */
+  private leaseUntil: number | undefined;
 
   constructor(
     private readonly deps: TurnDeps,
@@ -169,6 +191,7 @@ class Turn {
     this.version = record.version;
     this.inboxSeen = record.inboxSeq;
     this.replayed = !session.root.started;
+    this.leasing = leasing(deps);
     session.replayer.setInbox(inbox);
   }
 
@@ -192,6 +215,10 @@ class Turn {
         if (await this.refresh()) continue;
         return await this.suspend();
       }
+    } catch (error) {
+      if (!(error instanceof Busy)) throw error;
+      this.deps.cache.drop(this.id);
+      return busyResult(error.record);
     } finally {
       this.session.replayer.endTurn();
     }
@@ -274,6 +301,7 @@ class Turn {
 
   private async startStep(fiber: Fiber, position: Position, attempt: number, flushFirst: boolean): Promise<void> {
     if (flushFirst || this.completionsPending) await this.flush("running", [], this.staleAt());
+    else await this.claim();
     const command = position.command as StepCommand;
     const fn = this.deps.stepOverride?.(command.name) ?? command.run;
     const context = new AttemptContext(attempt, this.id, this.session.runId, position.opId);
@@ -312,13 +340,16 @@ class Turn {
     if (this.settledSteps.length === 0) {
       const until = this.session.waiting.earliest();
       const stops: (() => void)[] = [];
+      const renewAt = this.leaseUntil === undefined ? undefined : this.leaseUntil - this.deps.staleTurnMs / 2;
       await new Promise<void>((resolve) => {
         this.wake = resolve;
         if (until !== undefined) stops.push(this.deps.clock.setTimer(until, resolve));
+        if (renewAt !== undefined) stops.push(this.deps.clock.setTimer(renewAt, resolve));
         if (this.deps.onInboxSignal) stops.push(this.deps.onInboxSignal(this.id, resolve));
       });
       for (const stop of stops) stop();
       this.wake = undefined;
+      if (renewAt !== undefined && this.deps.clock.now() >= renewAt) await this.renewLease();
       if (this.settledSteps.length === 0) {
         await this.refresh();
         return;
@@ -555,6 +586,7 @@ class Turn {
       record.status === "suspended" &&
       record.inboxSeen === this.inboxSeen &&
       (record.wakeAt ?? null) === wakeAt &&
+      this.leaseUntil === undefined &&
       sameWaits(record.waitingFor, waits);
     if (!unchanged) await this.flush("suspended", waits, wakeAt);
     this.session.version = this.version;
@@ -646,6 +678,40 @@ class Turn {
     return this.deps.clock.now() + this.deps.staleTurnMs;
   }
 
+  // --- leases -----------------------------------------------------------------------------------------------------
+
+  /**
+   * Makes sure this turn holds the lease before a step runs, so no other process runs the same step meanwhile. Events
+   * waiting to be appended take it with them (one write); otherwise the lease is taken alone.
+   * @throws Busy when another owner holds a live lease.
+   */
+  private async claim(): Promise<void> {
+    if (!this.leasing || this.leaseUntil !== undefined) return;
+    if (this.session.replayer.hasBuffered) {
+      await this.flush("running", [], this.staleAt());
+      return;
+    }
+    await this.renewLease();
+  }
+
+  /** Takes or extends the lease. @throws Busy when another owner took it (this turn stalled past its lease). */
+  private async renewLease(): Promise<void> {
+    const now = this.deps.clock.now();
+    const outcome = await this.deps.store.acquireLease!(this.id, { owner: this.deps.leaseOwner!, until: now + this.deps.staleTurnMs, now });
+    if (!outcome.acquired) throw new Busy(outcome.record);
+    this.leaseUntil = outcome.record.lease!.until;
+    this.record = outcome.record;
+  }
+
+  /** An append this turn made without holding the lease failed: another owner's live lease, or a plain race. */
+  private async refusedForLease(error: unknown): Promise<never> {
+    if (error instanceof ConcurrencyError && this.leasing && this.leaseUntil === undefined) {
+      const current = await this.deps.store.get(this.id);
+      if (current && leaseHeldByOther(current, this.deps.leaseOwner!, this.deps.clock.now())) throw new Busy(current);
+    }
+    throw error;
+  }
+
   private async flush(
     status: ExecutionStatus,
     waitingFor: WaitInfo[],
@@ -662,7 +728,11 @@ class Turn {
     if (extra.error !== undefined) update.error = extra.error;
     const request: AppendRequest = { runId: this.session.runId, expectedVersion: this.version, events, update, consumeInbox: consumed };
     if (continueAsNew) request.continueAsNew = continueAsNew;
-    this.record = await this.deps.store.append(this.id, request);
+    // A write in the middle of the turn renews the lease; the turn's last write (suspend, end, next run) releases it.
+    const holds = status === "running" && !continueAsNew;
+    if (this.leasing) request.lease = { owner: this.deps.leaseOwner!, until: holds ? update.updatedAt + this.deps.staleTurnMs : null };
+    this.record = await this.deps.store.append(this.id, request).catch((error: unknown) => this.refusedForLease(error));
+    this.leaseUntil = this.leasing && holds ? request.lease!.until! : undefined;
     this.version = this.record.version;
     this.appended += events.length;
     if (!this.session.warned && this.version >= this.deps.historyWarningThreshold) {
@@ -689,6 +759,14 @@ function sameWaits(a: readonly WaitInfo[], b: readonly WaitInfo[]): boolean {
     if (x.opId !== y.opId || x.kind !== y.kind || x.name !== y.name || x.until !== y.until) return false;
   }
   return true;
+}
+
+function leasing(deps: TurnDeps): boolean {
+  return deps.leaseOwner !== undefined && !deps.replayOnly && deps.store.acquireLease !== undefined;
+}
+
+function busyResult(record: ExecutionRecord): TurnResult {
+  return { ...resultOf(record, 0, false), busyUntil: record.lease!.until };
 }
 
 function resultOf(record: ExecutionRecord, appended: number, replayed: boolean): TurnResult {

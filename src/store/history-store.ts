@@ -4,6 +4,7 @@ import type { ErrorRecord } from "../core/error-record.js";
 import type { HistoryEvent } from "../core/history.js";
 import { EXECUTION_OP, HISTORY_VERSION } from "../core/history.js";
 import type { InboxItem, WaitInfo } from "../core/replayer.js";
+import { ConcurrencyError } from "../errors.js";
 
 /** Lifecycle of an execution. `running` means it has work to do now; `suspended` that it waits. */
 export type ExecutionStatus = "running" | "suspended" | "completed" | "failed" | "cancelled" | "terminated";
@@ -48,7 +49,20 @@ export interface ExecutionRecord {
   inboxSeq: number;
   /** The inbox sequence the last append had seen; inboxSeq > inboxSeen means unread inbox items. */
   inboxSeen: number;
+  /** The turn running the execution now, and until when its claim holds (epoch ms). See `HistoryStore.acquireLease`. */
+  lease?: Lease;
 }
+
+/** A turn's exclusive claim on an execution. */
+export interface Lease {
+  /** Who holds it (a turn's id). */
+  owner: string;
+  /** Epoch ms after which anyone may take it. */
+  until: number;
+}
+
+/** What `acquireLease` did: the lease is now `owner`'s, or someone else holds one that has not expired. */
+export type LeaseResult = { acquired: true; record: ExecutionRecord } | { acquired: false; record: ExecutionRecord };
 
 /** A new execution: its record and its first event (ExecutionStarted). */
 export interface NewExecution {
@@ -158,6 +172,12 @@ export interface AppendRequest {
    * `input` = the new input). The inbox carries over. Previous runs' events may be kept or dropped by the store.
    */
   continueAsNew?: { runId: string; input?: string; events: HistoryEvent[] };
+  /**
+   * The writer's lease (stores with `acquireLease`). The append fails with ConcurrencyError while another owner holds
+   * a lease unexpired at `update.updatedAt`; once it succeeds the lease is `owner`'s until `until`, or released
+   * (`until: null`). Without this field an append leaves the lease alone (an operator's terminate).
+   */
+  lease?: { owner: string; until: number | null };
 }
 
 /** Outcome of an inbox write. */
@@ -222,6 +242,61 @@ export interface HistoryStore {
   listDue(now: number, options?: { limit?: number }): Promise<string[]>;
   /** Executions by status and workflow, newest first. */
   list(query: ListQuery): Promise<ListPage>;
+  /**
+   * Optional. Claims the execution for `owner` until `until` unless another owner holds a lease unexpired at `now`
+   * (the owner itself may renew), in one conditional write; a closed execution is never leased. The claim also moves
+   * `wakeAt` to `until` so a claimant that dies is resumed once its lease runs out, and `listDue` does not hand the
+   * execution out meanwhile. A turn takes the lease before it runs a step, so two processes never run one step at
+   * once.
+   * @throws ExecutionNotFoundError
+   */
+  acquireLease?(id: string, request: { owner: string; until: number; now: number }): Promise<LeaseResult>;
+}
+
+/**
+ * True when `record` is leased to someone other than `owner` and the lease has not expired at `now`: the check every
+ * store makes in `acquireLease` and in an append that carries a lease.
+ *
+ * @example
+ * ```ts
+ * if (leaseHeldByOther(record, request.owner, request.now)) return { acquired: false, record: copyRecord(record) };
+ * ```
+ */
+export function leaseHeldByOther(record: ExecutionRecord, owner: string, now: number): boolean {
+  const lease = record.lease;
+  return lease !== undefined && lease.owner !== owner && lease.until > now;
+}
+
+/**
+ * The record after a successful `acquireLease`: leased to `owner`, due again at `until` (a copy; the input is left
+ * alone). Every store applies leases this way.
+ *
+ * @example
+ * ```ts
+ * entry.record = recordLeased(entry.record, request);
+ * ```
+ */
+export function recordLeased(record: ExecutionRecord, request: { owner: string; until: number }): ExecutionRecord {
+  const next = copyRecord(record);
+  next.lease = { owner: request.owner, until: request.until };
+  next.wakeAt = request.until;
+  return next;
+}
+
+/**
+ * The error of an append refused because another turn holds the execution's lease.
+ *
+ * @example
+ * ```ts
+ * if (request.lease && leaseHeldByOther(record, request.lease.owner, request.update.updatedAt)) throw leaseConflict(id, record);
+ * ```
+ */
+export function leaseConflict(id: string, record: ExecutionRecord): ConcurrencyError {
+  return new ConcurrencyError(
+    `Execution '${id}' is leased to another turn until ${new Date(record.lease!.until).toISOString()}; this append ` +
+      `was refused and nothing was written. That turn goes on; resume after it ends or its lease runs out.`,
+    { executionId: id },
+  );
 }
 
 /**
@@ -252,6 +327,7 @@ export function copyRecord(record: ExecutionRecord): ExecutionRecord {
     updatedAt: record.updatedAt,
     inboxSeq: record.inboxSeq,
     inboxSeen: record.inboxSeen,
+    lease: record.lease && { ...record.lease },
   };
 }
 
@@ -283,5 +359,7 @@ export function recordAfter(record: ExecutionRecord, request: AppendRequest): Ex
   if (update.error !== undefined) next.error = update.error;
   next.inboxSeen = Math.max(next.inboxSeen, update.inboxSeen);
   next.updatedAt = update.updatedAt;
+  const lease = request.lease;
+  if (lease) next.lease = lease.until === null ? undefined : { owner: lease.owner, until: lease.until };
   return next;
 }

@@ -10,6 +10,7 @@ import type {
   ExecutionRecord,
   HistoryStore,
   InboxWriteResult,
+  LeaseResult,
   ListPage,
   ListQuery,
   LoadedPage,
@@ -17,7 +18,7 @@ import type {
   NewExecution,
   StoreLimits,
 } from "./history-store.js";
-import { CLOSED_STATUSES, copyRecord, recordAfter } from "./history-store.js";
+import { CLOSED_STATUSES, copyRecord, leaseConflict, leaseHeldByOther, recordAfter, recordLeased } from "./history-store.js";
 
 /** Options of `MemoryStore`. */
 export interface MemoryStoreOptions {
@@ -108,6 +109,9 @@ export class MemoryStore implements HistoryStore {
         { executionId: id },
       );
     }
+    if (request.lease && leaseHeldByOther(record, request.lease.owner, request.update.updatedAt)) {
+      throw leaseConflict(id, record);
+    }
     checkSequence(id, request.events, request.expectedVersion + 1);
     const next = request.continueAsNew;
     if (next) checkSequence(id, next.events, 1);
@@ -117,6 +121,18 @@ export class MemoryStore implements HistoryStore {
     if (next) entry.events = [...next.events];
     entry.record = recordAfter(record, request);
     return copyRecord(entry.record);
+  }
+
+  async acquireLease(id: string, request: { owner: string; until: number; now: number }): Promise<LeaseResult> {
+    const entry = this.executions.get(id);
+    if (!entry) {
+      throw new ExecutionNotFoundError(`Execution '${id}' does not exist; it cannot be leased.`, { executionId: id });
+    }
+    if (CLOSED_STATUSES.has(entry.record.status) || leaseHeldByOther(entry.record, request.owner, request.now)) {
+      return { acquired: false, record: copyRecord(entry.record) };
+    }
+    entry.record = recordLeased(entry.record, request);
+    return { acquired: true, record: copyRecord(entry.record) };
   }
 
   async writeInbox(id: string, item: InboxItem): Promise<InboxWriteResult> {

@@ -334,6 +334,64 @@ export function runStoreConformance(
       expect((await store.listDue(base + 100, { limit: 1 })).length).toBeLessThanOrEqual(1);
     });
 
+    it("leases an execution to one owner at a time, lets the owner renew, and hands it over once expired", async (ctx?: { skip?: () => void }) => {
+      const store = await makeStore();
+      if (!store.acquireLease) return ctx?.skip?.(); // leases are optional
+      const at = 1_800_000_000_000 + counter * 1_000_000;
+      const id = freshId("lease");
+      await store.create(sampleExecution(id, { at }));
+      const first = await store.acquireLease(id, { owner: "a", until: at + 60_000, now: at });
+      expect(first.acquired).toBe(true);
+      expect(first.record.lease).toEqual({ owner: "a", until: at + 60_000 });
+      expect(first.record.wakeAt).toBe(at + 60_000);
+      expect(await store.listDue(at + 1_000, { limit: 1000 })).not.toContain(id);
+      const taken = await store.acquireLease(id, { owner: "b", until: at + 90_000, now: at + 1_000 });
+      expect(taken).toMatchObject({ acquired: false, record: { lease: { owner: "a", until: at + 60_000 } } });
+      expect((await store.acquireLease(id, { owner: "a", until: at + 120_000, now: at + 2_000 })).acquired).toBe(true);
+      const after = await store.acquireLease(id, { owner: "b", until: at + 200_000, now: at + 120_000 });
+      expect(after).toMatchObject({ acquired: true, record: { lease: { owner: "b", until: at + 200_000 } } });
+      expect((await store.get(id))!.lease).toEqual({ owner: "b", until: at + 200_000 });
+    });
+
+    it(`lets exactly one of ${racers} racing owners take a lease`, async (ctx?: { skip?: () => void }) => {
+      const store = await makeStore();
+      if (!store.acquireLease) return ctx?.skip?.();
+      const at = 1_800_000_000_000 + counter * 1_000_000;
+      const id = freshId("lease-race");
+      await store.create(sampleExecution(id, { at }));
+      const outcomes = await Promise.all(
+        Array.from({ length: racers }, (_, i) => store.acquireLease!(id, { owner: `o${i}`, until: at + 60_000, now: at })),
+      );
+      const winners = outcomes.filter((outcome) => outcome.acquired);
+      expect(winners).toHaveLength(1);
+      expect((await store.get(id))!.lease!.owner).toBe(winners[0]!.record.lease!.owner);
+    });
+
+    it("refuses an append carrying another owner's lease while it is live; the owner's last append releases it", async (ctx?: { skip?: () => void }) => {
+      const store = await makeStore();
+      if (!store.acquireLease) return ctx?.skip?.();
+      const at = 1_800_000_000_000 + counter * 1_000_000;
+      const id = freshId("lease-append");
+      await store.create(sampleExecution(id, { at }));
+      await store.acquireLease(id, { owner: "a", until: at + 60_000, now: at });
+      const request = (owner: string, until: number | null, now: number) =>
+        appendRequest(`run-${id}`, 1, sampleSteps(2, 1), { update: update({ updatedAt: now, wakeAt: null, status: "suspended" }), lease: { owner, until } });
+      await expect(store.append(id, request("b", null, at + 1_000))).rejects.toThrow(ConcurrencyError);
+      expect((await store.get(id))!.version).toBe(1);
+      const renewed = await store.append(id, appendRequest(`run-${id}`, 1, sampleSteps(2, 1), {
+        update: update({ updatedAt: at + 1_000 }),
+        lease: { owner: "a", until: at + 90_000 },
+      }));
+      expect(renewed.lease).toEqual({ owner: "a", until: at + 90_000 });
+      const released = await store.append(id, appendRequest(`run-${id}`, 2, sampleSteps(3, 1), {
+        update: update({ updatedAt: at + 2_000, status: "suspended" }),
+        lease: { owner: "a", until: null },
+      }));
+      expect(released.lease).toBeUndefined();
+      expect((await store.get(id))!.lease).toBeUndefined();
+      expect((await store.acquireLease(id, { owner: "b", until: at + 60_000, now: at + 3_000 })).acquired).toBe(true);
+    });
+
     it("lists executions by status and workflow across pages without repeats", async () => {
       const store = await makeStore();
       const workflow = freshId("wf");

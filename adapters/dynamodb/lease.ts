@@ -1,0 +1,60 @@
+// Leases: a turn's exclusive claim on an execution, held in the record item (`leaseOwner`, `leaseUntil`) and taken
+// with one conditional write of that item, pinned by its `rev` like an append. Taking a lease also moves the due time
+// to the lease's end, so the due index does not hand the execution out while its turn runs, and a turn that dies is
+// picked up once its lease runs out.
+import type { LeaseResult } from "spindle";
+import { CLOSED_STATUSES, leaseHeldByOther, recordLeased } from "spindle";
+import type { Placement, RecordState } from "./codec.js";
+import { copyRecord, decodeRecord, recordItems } from "./codec.js";
+import type { Io, RecordCache } from "./io.js";
+import { ConditionFailed, newToken } from "./io.js";
+import { MAX_REBASES, notFound } from "./next-state.js";
+
+/** What taking a lease needs from the store. */
+export interface LeaseDeps {
+  io: Io;
+  cache: RecordCache;
+  placement: Placement;
+  readRecord(id: string): Promise<RecordState | undefined>;
+}
+
+/**
+ * Leases the execution to `owner` until `until` unless another owner holds a lease unexpired at `now`.
+ * @throws ExecutionNotFoundError, StoreUnavailableError.
+ */
+export async function acquireLease(
+  deps: LeaseDeps,
+  id: string,
+  request: { owner: string; until: number; now: number },
+): Promise<LeaseResult> {
+  let prior = deps.cache.get(id) ?? (await deps.readRecord(id));
+  const writer = newToken();
+  for (let rebase = 0; ; rebase++) {
+    if (!prior) throw notFound(id);
+    if (CLOSED_STATUSES.has(prior.record.status) || leaseHeldByOther(prior.record, request.owner, request.now)) {
+      return { acquired: false, record: copyRecord(prior.record) };
+    }
+    const next: RecordState = { ...prior, record: recordLeased(prior.record, request), rev: prior.rev + 1, writer };
+    const { item } = recordItems(next, prior, deps.placement);
+    try {
+      await deps.io.transact("lease", id, [
+        deps.io.put(item, { expression: "#rev = :rev", names: { "#rev": "rev" }, values: { ":rev": prior.rev } }),
+      ], writer);
+      deps.cache.set(next);
+      return { acquired: true, record: copyRecord(next.record) };
+    } catch (error) {
+      if (!(error instanceof ConditionFailed) || !error.failed(0)) throw error;
+      const old = error.reasons[0]?.item;
+      if (!old) throw notFound(id);
+      const current = decodeRecord(old, new Map());
+      if (current.state.writer === writer) {
+        // Our own write, applied before its response was lost.
+        deps.cache.invalidate(id);
+        return { acquired: true, record: copyRecord(current.state.record) };
+      }
+      if (rebase >= MAX_REBASES) return { acquired: false, record: copyRecord(current.state.record) };
+      // Something else moved the record (an inbox write, an append): look again from the fresh item.
+      prior = current.missing.length === 0 ? current.state : await deps.readRecord(id);
+    }
+  }
+}
