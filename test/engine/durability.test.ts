@@ -187,6 +187,33 @@ describe("racing turns", () => {
     expect(await a.result("t-1")).toBe("done");
   });
 
+  it("renews the lease while a long step runs, so another process stays out past the first lease", async () => {
+    const clock = new VirtualClock();
+    const start = clock.now();
+    const store = new MemoryStore();
+    let finish: (value: string) => void = () => {};
+    let runs = 0;
+    const wf = workflow("long-step", async function* () {
+      return yield* step("export", () => {
+        runs++;
+        return new Promise<string>((resolve) => (finish = resolve));
+      });
+    });
+    const options = { store, workflows: [wf], clock, mode: "external" as const, logger: silentLogger, staleTurnTimeout: "1m" as const };
+    const a = createEngine(options);
+    const b = createEngine(options);
+    await a.start(wf, undefined, { id: "long-1" });
+    const turn = a.resume("long-1");
+    await until(() => runs === 1);
+    clock.fireNext(); // 30 s in: half the lease gone, the turn renews it to 90 s
+    await until(async () => (await store.get("long-1"))!.lease!.until === start + 90_000);
+    clock.set(clock.now() + 40_000); // 70 s: past the first lease, inside the renewed one
+    expect((await b.resume("long-1")).busyUntil).toBe(start + 90_000);
+    finish("done");
+    expect((await turn).status).toBe("completed");
+    expect(runs).toBe(1);
+  });
+
   it("serializes turns of one execution inside one process", async () => {
     const wf = workflow("serial", async function* () {
       for (let i = 0; i < 3; i++) yield* step(`s${i}`, () => new Promise((resolve) => setTimeout(() => resolve(i), 1)));
@@ -316,3 +343,11 @@ describe("a corrupted history", () => {
     expect((await inner.load("c-1"))!.events).toEqual(stored);
   });
 });
+
+async function until(condition: () => boolean | Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (await condition()) return;
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+  throw new Error("condition not met in 200 ms");
+}
