@@ -17,6 +17,11 @@ const examples: readonly Example[] = [
     load: () => import("./serverlesspresso/main.js"),
   },
   {
+    name: "security-approval",
+    description: "an IT access request: risk check, security review by callback (24h), escalation, audit, describe()",
+    load: () => import("./security-approval/main.js"),
+  },
+  {
     name: "order",
     description: "payment wait with a 24h timeout, a retried capture, a cancellation window with a refund",
     load: () => import("./order/main.js"),

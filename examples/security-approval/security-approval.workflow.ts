@@ -52,7 +52,7 @@ export function accessRequestWorkflow(services: AccessServices) {
     async function* (input, ctx) {
       yield* setStatus({ stage: "assessing-risk" });
       const risk = yield* step("assess-risk", () => services.assessRisk(input));
-      ctx.log.info(`${input.user} asks for ${input.resource}: risk ${risk.score}, ${risk.level}`);
+      ctx.log.info(`risk ${risk.score}: ${risk.level === "low" ? "low" : "high, needs a human decision"}`);
       yield* audit(services, input, "risk-assessed", `score ${risk.score} (${risk.reasons.join(", ")})`);
       if (risk.level === "low") return yield* decide(services, input, risk, { approved: true, reviewer: "policy" }, ctx);
       return yield* decide(services, input, risk, yield* review(services, input, risk, ctx), ctx);
