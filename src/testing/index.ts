@@ -7,3 +7,4 @@ export type { ReplayReport } from "./replay-check.js";
 export { formatTimeline } from "./format.js";
 export { runStoreConformance, sampleExecution, sampleSteps } from "./conformance.js";
 export type { ConformanceOptions, TestApi } from "./conformance.js";
+export { FaultStore, InjectedCrash, InjectedFault, faultAt, randomFaults, type Fault, type FaultPlan, type FaultRates, type FaultStats, type FaultStoreOptions, type StoreCall } from "./fault-store.js";
