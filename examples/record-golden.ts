@@ -9,6 +9,7 @@ import { writeGolden } from "./support/golden.js";
 const recorders: Record<string, () => Promise<{ recordGolden: () => Promise<HistoryEvent[]> }>> = {
   serverlesspresso: () => import("./serverlesspresso/simulation.js"),
   "security-approval": () => import("./security-approval/scenario.js"),
+  "daily-etl": () => import("./daily-etl/scenario.js"),
 };
 
 async function record(name: string): Promise<void> {

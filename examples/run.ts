@@ -22,6 +22,11 @@ const examples: readonly Example[] = [
     load: () => import("./security-approval/main.js"),
   },
   {
+    name: "daily-etl",
+    description: "a nightly pipeline: map with bounded concurrency and retries, a child per day, sleepUntil, continueAsNew",
+    load: () => import("./daily-etl/main.js"),
+  },
+  {
     name: "order",
     description: "payment wait with a 24h timeout, a retried capture, a cancellation window with a refund",
     load: () => import("./order/main.js"),

@@ -58,7 +58,7 @@ export function etlWorkflows(warehouse: Warehouse) {
       const loaded = yield* step("load", () => warehouse.load(date, parts));
       const summary = summarize(date, loaded, parts, retried);
       yield* step("report", () => warehouse.publish(describeReport(summary)));
-      ctx.log.info(`loaded ${loaded.rows} rows into ${loaded.table}`);
+      ctx.log.info(`loaded ${count(loaded.rows)} rows into ${loaded.table}, ${retried.length} partition(s) retried`);
       return summary;
     },
   );
@@ -72,8 +72,9 @@ export function etlWorkflows(warehouse: Warehouse) {
       // Each run processes the day that ended before it.
       const date = new Date(Date.parse(runAt) - DAY_MS).toISOString().slice(0, 10);
       const result = yield* child(dailyEtl, { date }, { id: `etl-${date}` });
-      ctx.log.info(`run for ${date} done: ${result.rows} rows; next run in 24h`);
-      if (runsLeft === 1) return { lastDate: date };
+      const last = runsLeft === 1;
+      ctx.log.info(`run for ${date} done: ${count(result.rows)} rows${last ? "; that was the last run" : "; next run in 24h"}`);
+      if (last) return { lastDate: date };
       const next = new Date(Date.parse(runAt) + DAY_MS).toISOString();
       return yield* continueAsNew({ runAt: next, ...(runsLeft === undefined ? {} : { runsLeft: runsLeft - 1 }) });
     },
@@ -94,5 +95,9 @@ function summarize(date: string, loaded: { table: string; rows: number }, parts:
 }
 
 function describeReport(summary: EtlReport): string {
-  return `${summary.date}: ${summary.partitions} partitions, ${summary.rows} rows, ${summary.rejected} rejected`;
+  return `${summary.date}: ${summary.partitions} partitions, ${count(summary.rows)} rows, ${count(summary.rejected)} rejected`;
+}
+
+function count(value: number): string {
+  return value.toLocaleString("en-US");
 }
