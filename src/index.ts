@@ -30,10 +30,13 @@ export { createEngine, Engine } from "./engine/engine.js";
 export type {
   EngineOptions,
   ExecutionDescription,
+  ResumeDueOptions,
   ResumeDueResult,
+  ResumeOptions,
   RunHandle,
   SendEventOptions,
   StartOptions,
+  TurnReport,
 } from "./engine/engine.js";
 export type { TurnResult } from "./engine/turn.js";
 export { systemClock } from "./engine/clock.js";

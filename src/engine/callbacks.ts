@@ -16,7 +16,7 @@ export async function settleCallback(
   engine: EngineContext,
   token: string,
   outcome: { value?: unknown; error?: unknown },
-): Promise<void> {
+): Promise<{ executionId: string }> {
   const unknownToken = (why: string, executionId?: string) =>
     new CallbackNotFoundError(
       `Callback token ${JSON.stringify(String(token).slice(0, 40))}${String(token).length > 40 ? "..." : ""} ${why}. ` +
@@ -82,4 +82,5 @@ export async function settleCallback(
   if (written.status === "closed") throw unknownToken(`belongs to execution '${record.id}', which has ended`, record.id);
   if (written.status === "not-found") throw unknownToken("names an execution that does not exist");
   engine.inboxChanged(record.id);
-  }
+  return { executionId: record.id };
+}

@@ -14,7 +14,7 @@ import {
   ValidationError,
   WorkflowNotFoundError,
 } from "../errors.js";
-import type { ExecutionRecord, HistoryStore, ListQuery } from "../store/history-store.js";
+import type { ExecutionRecord, ExecutionStatus, HistoryStore, ListQuery } from "../store/history-store.js";
 import { CLOSED_STATUSES, newExecution } from "../store/history-store.js";
 import type { AnyWorkflow, WorkflowOutput, WorkflowStartInput } from "../workflow.js";
 import { WarmCache } from "./cache.js";
@@ -30,7 +30,7 @@ import { ulidFactory } from "./ids.js";
 import type { Logger } from "./log.js";
 import { consoleLogger } from "./log.js";
 import { TurnSlots } from "./slots.js";
-import type { Session, StepFunction, TurnDeps, TurnResult } from "./turn.js";
+import type { Session, StepFunction, TurnDeps, TurnOptions, TurnResult } from "./turn.js";
 import { loadHistory, notFound, runTurn } from "./turn.js";
 
 export type { ExecutionDescription } from "./describe.js";
@@ -104,6 +104,48 @@ export interface ResumeDueResult {
   /** Executions left alone because another process's turn holds them (see TurnResult.busyUntil). */
   busy: number;
   failed: { id: string; error: unknown }[];
+  /** Due executions not started because the deadline came (they stay due for the next call). */
+  left: number;
+}
+
+/** Options of `resume`. */
+export interface ResumeOptions {
+  /**
+   * The turn starts no new step after this time (epoch ms or a Date, on the engine's clock) and stops waiting for
+   * running ones: it writes what it has and returns `outOfTime`, the execution due again at once. For a Lambda
+   * invocation: its remaining time minus a safety margin.
+   */
+  deadline?: number | Date;
+  /** Wait in the turn for a timer due this soon (and before the deadline) instead of suspending. Default: none. */
+  maxWait?: Duration;
+}
+
+/** Options of `resumeDue`. */
+export interface ResumeDueOptions {
+  /** Most executions to resume in this call. Default 100. */
+  limit?: number;
+  /** Turns run at once. Default 10. */
+  concurrency?: number;
+  /** No turn starts after this time, and running turns stop at it (see `ResumeOptions.deadline`). */
+  deadline?: number | Date;
+}
+
+/** One turn as `onTurn` listeners see it: one per turn, never for replayed work. */
+export interface TurnReport {
+  executionId: string;
+  /** Undefined when the turn failed before it read the execution. */
+  workflow?: string;
+  /** The execution's status after the turn, `busy` (another process holds it), or `failed` (the turn threw). */
+  outcome: ExecutionStatus | "busy" | "failed";
+  /** Events the turn appended. */
+  appended: number;
+  /** Whether the turn replayed the history (false: a warm session went on). */
+  replayed: boolean;
+  /** True when the turn stopped at its deadline with work left. */
+  outOfTime: boolean;
+  durationMs: number;
+  /** The error of a failed turn. */
+  error?: unknown;
 }
 
 interface ActiveTurns {
@@ -143,6 +185,7 @@ export class Engine {
   /** Background turns that failed in a row, per execution (backoff of their retries). */
   private readonly retries = new Map<string, number>();
   private readonly timedSteps = { running: 0 };
+  private readonly turnListeners = new Set<(report: TurnReport) => void>();
   private readonly slots: TurnSlots;
   /** The narrow view the engine's helpers get. */
   private readonly context: EngineContext;
@@ -413,7 +456,8 @@ export class Engine {
   }
 
   /**
-   * Completes a callback with a value: the workflow's `callback(...)` returns it.
+   * Completes a callback with a value: the workflow's `callback(...)` returns it. Resolves to the execution the
+   * token belongs to (to resume it at once in external mode).
    *
    * @example
    * ```ts
@@ -422,12 +466,13 @@ export class Engine {
    * @throws CallbackNotFoundError (unknown, already used or expired token), ValidationError (the value fails the
    * workflow's declared `callbacks` schema; nothing stored).
    */
-  async completeCallback(token: string, value?: unknown): Promise<void> {
-    await settleCallback(this.context, token, { value });
+  async completeCallback(token: string, value?: unknown): Promise<{ executionId: string }> {
+    return settleCallback(this.context, token, { value });
   }
 
   /**
    * Fails a callback: the workflow's `callback(...)` throws this error (an Error, or `{ name?, message, code? }`).
+   * Resolves to the execution the token belongs to.
    *
    * @example
    * ```ts
@@ -435,8 +480,11 @@ export class Engine {
    * ```
    * @throws CallbackNotFoundError (unknown, already used or expired token).
    */
-  async failCallback(token: string, error: Error | { name?: string; message: string; code?: string } | string): Promise<void> {
-    await settleCallback(this.context, token, { error });
+  async failCallback(
+    token: string,
+    error: Error | { name?: string; message: string; code?: string } | string,
+  ): Promise<{ executionId: string }> {
+    return settleCallback(this.context, token, { error });
   }
 
   /**
@@ -531,8 +579,8 @@ export class Engine {
    * @throws ExecutionNotFoundError, NonDeterminismError, HistoryCorruptedError, WorkflowNotFoundError,
    * ConcurrencyError (another process appended first: resume again).
    */
-  resume(id: string): Promise<TurnResult> {
-    return this.turns(id);
+  resume(id: string, options: ResumeOptions = {}): Promise<TurnResult> {
+    return this.turns(id, turnOptions(options));
   }
 
   /**
@@ -543,7 +591,7 @@ export class Engine {
    * setInterval(() => engine.resumeDue(), 1000);
    * ```
    */
-  async resumeDue(options: { limit?: number; concurrency?: number } = {}): Promise<ResumeDueResult> {
+  async resumeDue(options: ResumeDueOptions = {}): Promise<ResumeDueResult> {
     const limit = options.limit ?? 100;
     const concurrency = options.concurrency ?? 10;
     for (const [what, value] of [["limit", limit], ["concurrency", concurrency]] as const) {
@@ -552,13 +600,18 @@ export class Engine {
       }
     }
     const ids = await this.store.listDue(this.clock.now(), { limit });
-    const result: ResumeDueResult = { resumed: 0, busy: 0, failed: [] };
+    const result: ResumeDueResult = { resumed: 0, busy: 0, failed: [], left: 0 };
+    const perTurn = turnOptions({ ...options, maxWait: 0 });
     let next = 0;
     const worker = async () => {
       while (next < ids.length) {
+        if (perTurn.deadline !== undefined && this.clock.now() >= perTurn.deadline) {
+          result.left = ids.length - next;
+          return;
+        }
         const id = ids[next++]!;
         try {
-          const turn = await this.turns(id);
+          const turn = await this.turns(id, perTurn);
           if (turn.busyUntil === undefined) result.resumed++;
           else result.busy++;
         } catch (error) {
@@ -741,8 +794,21 @@ export class Engine {
     this.turns(id).catch((error: unknown) => this.backgroundFailure(id, error));
   }
 
+  /**
+   * Calls `listener` after every turn this engine runs (one line of a turn log, metrics). Returns an unsubscribe.
+   *
+   * @example
+   * ```ts
+   * engine.onTurn((turn) => console.log(JSON.stringify({ msg: "turn", ...turn, error: undefined })));
+   * ```
+   */
+  onTurn(listener: (report: TurnReport) => void): () => void {
+    this.turnListeners.add(listener);
+    return () => this.turnListeners.delete(listener);
+  }
+
   /** Runs turns one at a time per execution; a request during a turn runs one more turn after it. */
-  private turns(id: string): Promise<TurnResult> {
+  private turns(id: string, options: TurnOptions = {}): Promise<TurnResult> {
     const running = this.active.get(id);
     if (running) {
       running.again = true;
@@ -756,7 +822,7 @@ export class Engine {
         let last: TurnResult | undefined;
         while (active.again) {
           active.again = false;
-          last = await this.turnOnce(id);
+          last = await this.turnOnce(id, options);
         }
         return last!;
       } finally {
@@ -767,11 +833,13 @@ export class Engine {
     return active.done;
   }
 
-  private async turnOnce(id: string): Promise<TurnResult> {
+  private async turnOnce(id: string, options: TurnOptions): Promise<TurnResult> {
     let result: TurnResult;
+    const startedAt = performance.now();
     try {
-      result = await runTurn(this.deps, id);
+      result = await runTurn(this.deps, id, options);
     } catch (error) {
+      this.report(id, startedAt, undefined, error);
       this.cache.drop(id);
       if (isPermanent(error)) {
         // Retrying cannot help: waiters learn of it, and the execution waits for a fix (a deploy, a terminate).
@@ -780,6 +848,7 @@ export class Engine {
       }
       throw error;
     }
+    this.report(id, startedAt, result);
     if (result.busyUntil !== undefined) {
       // Another process runs it now; look again when its lease runs out, in case that process dies.
       this.scheduleWake(id, result.busyUntil);
@@ -798,6 +867,27 @@ export class Engine {
       this.cancelTimer(id);
     }
     return result;
+  }
+
+  private report(id: string, startedAt: number, result: TurnResult | undefined, error?: unknown): void {
+    if (this.turnListeners.size === 0) return;
+    const report: TurnReport = {
+      executionId: id,
+      outcome: result === undefined ? "failed" : result.busyUntil !== undefined ? "busy" : result.status,
+      appended: result?.appended ?? 0,
+      replayed: result?.replayed ?? false,
+      outOfTime: result?.outOfTime ?? false,
+      durationMs: Math.round((performance.now() - startedAt) * 10) / 10,
+    };
+    if (result) report.workflow = result.workflow;
+    if (error !== undefined) report.error = error;
+    for (const listener of this.turnListeners) {
+      try {
+        listener(report);
+      } catch (failure) {
+        this.logger.error(`An onTurn listener threw: ${(failure as Error)?.message ?? failure}`, { executionId: id });
+      }
+    }
   }
 
   private backgroundFailure(id: string, error: unknown): void {
@@ -878,3 +968,14 @@ export function createEngine(options: EngineOptions): Engine {
   return new Engine(options);
 }
 
+function turnOptions(options: { deadline?: number | Date; maxWait?: Duration }): TurnOptions {
+  const result: TurnOptions = {};
+  const { deadline, maxWait } = options;
+  if (deadline !== undefined) {
+    const at = deadline instanceof Date ? deadline.getTime() : deadline;
+    if (!Number.isFinite(at)) throw new ValidationError(`resume: deadline must be a valid time, got ${String(deadline)}.`);
+    result.deadline = at;
+  }
+  if (maxWait !== undefined) result.maxWaitMs = toMillis(maxWait, "maxWait");
+  return result;
+}

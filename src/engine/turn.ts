@@ -89,6 +89,20 @@ export interface TurnDeps {
   cancelChildren?(childIds: string[], reason: string): Promise<void>;
 }
 
+/** Limits on one turn: a Lambda invocation's remaining time. */
+export interface TurnOptions {
+  /**
+   * Epoch ms (the engine's clock) after which the turn starts no new step and stops waiting for running ones: it
+   * writes what it has, releases the execution, and ends with `outOfTime`, due again at once.
+   */
+  deadline?: number;
+  /** Instead of suspending, wait in the turn for a timer due within this many ms (and before `deadline`). Default 0. */
+  maxWaitMs?: number;
+}
+
+/** The turn ran out of its time: stop, write what is recorded, leave the execution due. */
+class OutOfTime {}
+
 /** How a replay-only turn stopped: at the first work the history does not hold, or at the end of the body. */
 export class ReplayStop {
   constructor(
@@ -110,6 +124,10 @@ export interface TurnResult {
   replayed: boolean;
   wakeAt?: number;
   waitingFor: WaitInfo[];
+  /** The workflow's name. */
+  workflow: string;
+  /** True when the turn stopped at its deadline with work left: the execution is due again at once. */
+  outOfTime?: boolean;
   /** Set when another process's turn holds the execution's lease: this turn did nothing; it is free after this time. */
   busyUntil?: number;
 }
@@ -124,7 +142,7 @@ class Busy {
  * @throws ExecutionNotFoundError, HistoryCorruptedError, NonDeterminismError, WorkflowNotFoundError,
  * ConcurrencyError, or a store error. In every case nothing after the last successful append was recorded.
  */
-export async function runTurn(deps: TurnDeps, id: string): Promise<TurnResult> {
+export async function runTurn(deps: TurnDeps, id: string, options: TurnOptions = {}): Promise<TurnResult> {
   const parked = deps.cache.take(id);
   let page = await deps.store.load(id, parked ? { afterSeq: parked.version } : {});
   if (!page) throw notFound(id);
@@ -145,7 +163,7 @@ export async function runTurn(deps: TurnDeps, id: string): Promise<TurnResult> {
     const events = await loadHistory(deps.store, id, page);
     session = openSession({ ...deps, valueLimit: deps.store.limits.maxValueBytes }, page.record, events);
   }
-  return new Turn(deps, session, page.record, page.inbox).run();
+  return new Turn(deps, session, page.record, page.inbox, options).run();
 }
 
 /** A step attempt in flight, as its fiber and the turn see it. */
@@ -167,7 +185,7 @@ class Turn {
   private readonly replayed: boolean;
   private readonly ready: Fiber[] = [];
   /** Steps in flight whose outcome the turn still waits for. */
-  private runningSteps = 0;
+  private readonly inFlight = new Set<RunningStep>();
   private settledSteps: RunningStep[] = [];
   private wake: (() => void) | undefined;
   private result: TurnResult | undefined;
@@ -186,6 +204,7 @@ class Turn {
     private readonly session: Session,
     record: ExecutionRecord,
     inbox: InboxItem[],
+    private readonly options: TurnOptions,
   ) {
     this.record = record;
     this.version = record.version;
@@ -208,14 +227,17 @@ class Turn {
       for (;;) {
         await this.drain();
         if (this.result) return this.result;
-        if (this.runningSteps > 0) {
+        if (this.inFlight.size > 0) {
           await this.collectSteps();
           continue;
         }
         if (await this.refresh()) continue;
-        return await this.suspend();
+        const suspended = await this.suspend();
+        if (!(await this.waitForTimer())) return suspended;
+        this.deps.cache.take(this.id); // the session goes on in this turn
       }
     } catch (error) {
+      if (error instanceof OutOfTime) return await this.stopAtDeadline();
       if (!(error instanceof Busy)) throw error;
       this.deps.cache.drop(this.id);
       return busyResult(error.record);
@@ -300,13 +322,14 @@ class Turn {
   // --- steps ------------------------------------------------------------------------------------------------------
 
   private async startStep(fiber: Fiber, position: Position, attempt: number, flushFirst: boolean): Promise<void> {
+    if (this.pastDeadline()) throw new OutOfTime();
     if (flushFirst || this.completionsPending) await this.flush("running", [], this.staleAt());
     else await this.claim();
     const command = position.command as StepCommand;
     const fn = this.deps.stepOverride?.(command.name) ?? command.run;
     const context = new AttemptContext(attempt, this.id, this.session.runId, position.opId);
     const step: RunningStep = { fiber, position, attempt, context, active: true };
-    this.runningSteps++;
+    this.inFlight.add(step);
     fiber.running = step;
     let value: unknown;
     try {
@@ -341,14 +364,15 @@ class Turn {
       const until = this.session.waiting.earliest();
       const stops: (() => void)[] = [];
       const renewAt = this.leaseUntil === undefined ? undefined : this.leaseUntil - this.deps.staleTurnMs / 2;
+      const deadline = this.options.deadline;
       await new Promise<void>((resolve) => {
         this.wake = resolve;
-        if (until !== undefined) stops.push(this.deps.clock.setTimer(until, resolve));
-        if (renewAt !== undefined) stops.push(this.deps.clock.setTimer(renewAt, resolve));
+        for (const at of [until, renewAt, deadline]) if (at !== undefined) stops.push(this.deps.clock.setTimer(at, resolve));
         if (this.deps.onInboxSignal) stops.push(this.deps.onInboxSignal(this.id, resolve));
       });
       for (const stop of stops) stop();
       this.wake = undefined;
+      if (this.settledSteps.length === 0 && this.pastDeadline()) throw new OutOfTime();
       if (renewAt !== undefined && this.deps.clock.now() >= renewAt) await this.renewLease();
       if (this.settledSteps.length === 0) {
         await this.refresh();
@@ -368,7 +392,7 @@ class Turn {
     if (!completed || !this.session.replayer.hasBuffered) return;
     // With other steps still running, completions are appended now. Otherwise only the workflow's own code runs until
     // its next effect, suspension or end, so they go with that write: one write saved per suspension and per run.
-    if (this.runningSteps > 0) await this.flush("running", [], this.staleAt());
+    if (this.inFlight.size > 0) await this.flush("running", [], this.staleAt());
     else this.completionsPending = true;
   }
 
@@ -376,7 +400,7 @@ class Turn {
   private retire(step: RunningStep): boolean {
     if (!step.active) return false;
     step.active = false;
-    this.runningSteps--;
+    this.inFlight.delete(step);
     return true;
   }
 
@@ -564,7 +588,7 @@ class Turn {
     await this.recheckChildren(due);
     for (const fiber of due) await this.redecide(fiber);
     // Called only when nothing was ready or running: anything now is what this refresh woke.
-    return this.ready.length > 0 || this.runningSteps > 0 || this.result !== undefined;
+    return this.ready.length > 0 || this.inFlight.size > 0 || this.result !== undefined;
   }
 
   private frontier(fiber: Fiber | undefined): ReplayStop {
@@ -678,6 +702,46 @@ class Turn {
     return this.deps.clock.now() + this.deps.staleTurnMs;
   }
 
+  // --- the turn's time -------------------------------------------------------------------------------------------
+
+  private pastDeadline(): boolean {
+    return this.options.deadline !== undefined && this.deps.clock.now() >= this.options.deadline;
+  }
+
+  /**
+   * After suspending: when the earliest timer falls due within `maxWaitMs` and before the deadline, wait for it here
+   * (an event arriving in this process wakes the wait too) and go on in this turn, skipping a cold resume.
+   */
+  private async waitForTimer(): Promise<boolean> {
+    const maxWait = this.options.maxWaitMs ?? 0;
+    const at = this.session.waiting.earliest();
+    const now = this.deps.clock.now();
+    if (maxWait <= 0 || at === undefined || at - now > maxWait || (this.options.deadline !== undefined && at >= this.options.deadline)) {
+      return false;
+    }
+    const stops: (() => void)[] = [];
+    await new Promise<void>((resolve) => {
+      stops.push(this.deps.clock.setTimer(at, resolve));
+      if (this.deps.onInboxSignal) stops.push(this.deps.onInboxSignal(this.id, resolve));
+    });
+    for (const stop of stops) stop();
+    return true;
+  }
+
+  /**
+   * The deadline came with work left: steps still running are abandoned (their results are not recorded; they run
+   * again in a later turn, as after a crash), what is recorded is written, and the execution is left due at once.
+   */
+  private async stopAtDeadline(): Promise<TurnResult> {
+    for (const step of [...this.inFlight]) {
+      this.retire(step);
+      step.context.abortIfWatched(new CancelledError(`Execution '${this.id}': the turn ran out of time; the step runs again later.`));
+    }
+    await this.flush("running", [], this.deps.clock.now(), {}, undefined, true);
+    this.deps.cache.drop(this.id);
+    return { ...resultOf(this.record, this.appended, this.replayed), outOfTime: true };
+  }
+
   // --- leases -----------------------------------------------------------------------------------------------------
 
   /**
@@ -718,6 +782,7 @@ class Turn {
     wakeAt: number | null,
     extra: Pick<RecordUpdate, "result" | "error"> = {},
     continueAsNew?: AppendRequest["continueAsNew"],
+    release = false,
   ): Promise<void> {
     const { replayer } = this.session;
     this.completionsPending = false;
@@ -729,7 +794,7 @@ class Turn {
     const request: AppendRequest = { runId: this.session.runId, expectedVersion: this.version, events, update, consumeInbox: consumed };
     if (continueAsNew) request.continueAsNew = continueAsNew;
     // A write in the middle of the turn renews the lease; the turn's last write (suspend, end, next run) releases it.
-    const holds = status === "running" && !continueAsNew;
+    const holds = status === "running" && !continueAsNew && !release;
     if (this.leasing) request.lease = { owner: this.deps.leaseOwner!, until: holds ? update.updatedAt + this.deps.staleTurnMs : null };
     this.record = await this.deps.store.append(this.id, request).catch((error: unknown) => this.refusedForLease(error));
     this.leaseUntil = this.leasing && holds ? request.lease!.until! : undefined;
@@ -772,6 +837,7 @@ function busyResult(record: ExecutionRecord): TurnResult {
 function resultOf(record: ExecutionRecord, appended: number, replayed: boolean): TurnResult {
   const result: TurnResult = {
     executionId: record.id,
+    workflow: record.workflow,
     status: record.status,
     version: record.version,
     appended,

@@ -150,12 +150,12 @@ export class TestEngine {
   }
 
   /** See `Engine.completeCallback`. */
-  completeCallback(token: string, value?: unknown): Promise<void> {
+  completeCallback(token: string, value?: unknown): Promise<{ executionId: string }> {
     return this.engine.completeCallback(token, value);
   }
 
   /** See `Engine.failCallback`. */
-  failCallback(token: string, error: Parameters<Engine["failCallback"]>[1]): Promise<void> {
+  failCallback(token: string, error: Parameters<Engine["failCallback"]>[1]): Promise<{ executionId: string }> {
     return this.engine.failCallback(token, error);
   }
 

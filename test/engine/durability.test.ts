@@ -180,10 +180,10 @@ describe("racing turns", () => {
     expect(await store.listDue(clock.now())).toEqual([]); // not handed out while leased
     const early = await a.resume("t-1");
     expect(early.busyUntil).toBe(clock.now() + 60_000);
-    expect(await a.resumeDue()).toEqual({ resumed: 0, busy: 0, failed: [] });
+    expect(await a.resumeDue()).toEqual({ resumed: 0, busy: 0, failed: [], left: 0 });
     clock.set(clock.now() + 60_000);
     expect(await store.listDue(clock.now())).toEqual(["t-1"]);
-    expect(await a.resumeDue()).toEqual({ resumed: 1, busy: 0, failed: [] });
+    expect(await a.resumeDue()).toEqual({ resumed: 1, busy: 0, failed: [], left: 0 });
     expect(await a.result("t-1")).toBe("done");
   });
 

@@ -252,9 +252,9 @@ describe("external mode", () => {
     const turn = await engine.resume("x-1");
     expect(turn).toMatchObject({ status: "suspended", appended: 2, wakeAt: clock.now() + 60_000 });
     expect(await engine.resume("x-1")).toMatchObject({ status: "suspended", appended: 0 }); // early: harmless
-    expect(await engine.resumeDue()).toEqual({ resumed: 0, busy: 0, failed: [] });
+    expect(await engine.resumeDue()).toEqual({ resumed: 0, busy: 0, failed: [], left: 0 });
     clock.set(clock.now() + 60_000);
-    expect(await engine.resumeDue()).toEqual({ resumed: 1, busy: 0, failed: [] });
+    expect(await engine.resumeDue()).toEqual({ resumed: 1, busy: 0, failed: [], left: 0 });
     expect(await engine.result("x-1")).toBe("Hello, Ext");
     expect(clock.nextTimerAt()).toBeUndefined(); // external mode sets no timers of its own
   });
