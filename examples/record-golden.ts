@@ -10,6 +10,7 @@ const recorders: Record<string, () => Promise<{ recordGolden: () => Promise<Hist
   serverlesspresso: () => import("./serverlesspresso/simulation.js"),
   "security-approval": () => import("./security-approval/scenario.js"),
   "daily-etl": () => import("./daily-etl/scenario.js"),
+  "customer-insights": () => import("./customer-insights/scenario.js"),
 };
 
 async function record(name: string): Promise<void> {

@@ -27,6 +27,11 @@ const examples: readonly Example[] = [
     load: () => import("./daily-etl/main.js"),
   },
   {
+    name: "customer-insights",
+    description: "a long-lived workflow per customer: events before the wait, duplicates dropped, fan-out scoring, continueAsNew",
+    load: () => import("./customer-insights/main.js"),
+  },
+  {
     name: "order",
     description: "payment wait with a 24h timeout, a retried capture, a cancellation window with a refund",
     load: () => import("./order/main.js"),

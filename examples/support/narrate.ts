@@ -5,7 +5,7 @@ import type { LogFields, Logger } from "../../src/index.js";
 import type { HistoryEvent } from "../../src/index.js";
 import { formatTimeline } from "../../src/testing/index.js";
 
-const DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
 /** What an example prints with. */
 export interface Narrator {
@@ -26,9 +26,9 @@ export function createNarrator(now: () => Date, width: number): Narrator {
   return { logger: { debug: () => {}, info: write(""), warn: write("warning: "), error: write("error: ") }, say };
 }
 
-/** `Mon 08:02:30`: the weekday tells the days apart in multi-day runs; the examples never span a week. */
+/** `Mar 02 08:02:30`: the date tells the days apart in runs that span days or a month. */
 export function stamp(at: Date): string {
-  return `${DAYS[at.getUTCDay()]} ${at.toISOString().slice(11, 19)}`;
+  return `${MONTHS[at.getUTCMonth()]} ${at.toISOString().slice(8, 10)} ${at.toISOString().slice(11, 19)}`;
 }
 
 /** Prints an execution's timeline under a heading. */
@@ -42,8 +42,10 @@ export function printSummary(virtualMs: number, realMs: number): void {
   console.log(`\n${formatSpan(virtualMs)} of workflow time in ${realMs.toFixed(0)} ms of real time.`);
 }
 
-/** `26h 10m 30s`. */
+/** `2d 2h 10m 30s`, or `2h 10m 30s` under a day. */
 export function formatSpan(ms: number): string {
   const seconds = Math.floor(ms / 1000);
-  return `${Math.floor(seconds / 3600)}h ${Math.floor(seconds / 60) % 60}m ${seconds % 60}s`;
+  const days = Math.floor(seconds / 86_400);
+  const rest = `${Math.floor(seconds / 3600) % 24}h ${Math.floor(seconds / 60) % 60}m ${seconds % 60}s`;
+  return days > 0 ? `${days}d ${rest}` : rest;
 }
