@@ -11,6 +11,7 @@ const recorders: Record<string, () => Promise<{ recordGolden: () => Promise<Hist
   "security-approval": () => import("./security-approval/scenario.js"),
   "daily-etl": () => import("./daily-etl/scenario.js"),
   "customer-insights": () => import("./customer-insights/scenario.js"),
+  "order-saga": () => import("./order-saga/scenario.js"),
 };
 
 async function record(name: string): Promise<void> {

@@ -32,6 +32,11 @@ const examples: readonly Example[] = [
     load: () => import("./customer-insights/main.js"),
   },
   {
+    name: "order-saga",
+    description: "reserve, charge, ship with compensations in reverse; TerminalError versus retried failures",
+    load: () => import("./order-saga/main.js"),
+  },
+  {
     name: "order",
     description: "payment wait with a 24h timeout, a retried capture, a cancellation window with a refund",
     load: () => import("./order/main.js"),

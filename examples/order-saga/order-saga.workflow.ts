@@ -72,7 +72,7 @@ export function orderSagaWorkflow(commerce: Commerce) {
             throw error;
           }
         },
-        { retry: { maxAttempts: 3, initialInterval: "1m" } },
+        { retry: { maxAttempts: 3, initialInterval: "1m", maxInterval: "10m" } },
       );
       ctx.log.info(`shipping booked: ${tracking}`);
       return { status: "confirmed" as const, chargeId, tracking };
