@@ -6,6 +6,7 @@ export default defineConfig({
     index: "src/index.ts",
     "testing/index": "src/testing/index.ts",
     "dynamodb/index": "adapters/dynamodb/index.ts",
+    "lambda/index": "adapters/lambda/index.ts",
   },
   format: ["esm", "cjs"],
   dts: true,

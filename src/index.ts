@@ -69,6 +69,7 @@ export type { InboxItem, WaitInfo } from "./core/replayer.js";
 export type { Envelope, SchemaLike, StepContext, Yieldable } from "./core/yieldable.js";
 export type { RetryPolicy } from "./core/retry.js";
 export type { Duration, DurationObject } from "./core/duration.js";
+export { toMillis } from "./core/duration.js";
 export type { ErrorRecord } from "./core/error-record.js";
 export {
   CallbackNotFoundError,

@@ -38,6 +38,12 @@ const HINT = 'Write durations as "90s", "1h30m", "1.5h", "250ms", { minutes: 5 }
 
 /**
  * Converts a duration to whole milliseconds.
+ *
+ * @example
+ * ```ts
+ * toMillis("1h30m"); // 5_400_000
+ * toMillis({ minutes: 5 }); // 300_000
+ * ```
  * @throws ValidationError for anything that is not a non-negative finite duration.
  */
 export function toMillis(duration: Duration, what = "duration"): number {

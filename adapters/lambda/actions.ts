@@ -1,0 +1,95 @@
+// The operations a Lambda invocation performs, shared by direct invocations, HTTP routes and SQS messages. Each write
+// (start, an event, a callback, a cancel) is followed by a turn of the execution in the same invocation, so the
+// workflow moves on at once instead of at the next schedule tick; the turn stops at the invocation's budget.
+import type { Engine, ExecutionDescription, ExecutionStatus, ResumeOptions, TurnResult } from "spindle";
+import type { DirectInvocation } from "./events.js";
+
+/** How long a turn may run in this invocation, and whether it may wait out a timer due soon. */
+export type Budget = ResumeOptions;
+
+/** The answer to a direct invocation (and the body of an HTTP response). */
+export type ActionResult =
+  | { executionId: string; created: boolean; status: ExecutionStatus }
+  | { executionId: string; duplicate: boolean; status?: ExecutionStatus }
+  | { executionId: string; status?: ExecutionStatus }
+  | { turn: TurnResult }
+  | { execution: ExecutionDescription }
+  | { resumed: number; busy: number; left: number; failed: number };
+
+/** Runs the actions against one engine. */
+export class Actions {
+  constructor(
+    private readonly engine: Engine,
+    private readonly runTurns: boolean,
+    private readonly resumeDueLimit: number,
+    private readonly resumeDueConcurrency: number,
+  ) {}
+
+  /** Performs one direct invocation within `budget`. */
+  async perform(action: DirectInvocation, budget: Budget): Promise<ActionResult> {
+    switch (action.action) {
+      case "start":
+        return this.start(action.workflow, action.input, action.id, budget);
+      case "sendEvent":
+        return this.sendEvent(action.executionId, action.name, action.payload, action.idempotencyKey, budget);
+      case "completeCallback":
+        return this.afterWrite((await this.engine.completeCallback(action.token, action.value)).executionId, budget);
+      case "failCallback":
+        return this.afterWrite((await this.engine.failCallback(action.token, action.error)).executionId, budget);
+      case "resume":
+        return { turn: await this.engine.resume(action.executionId, budget) };
+      case "describe":
+        return { execution: await this.engine.describe(action.executionId) };
+      case "cancel":
+        await this.engine.cancel(action.executionId, action.reason);
+        return this.afterWrite(action.executionId, budget);
+      case "resumeDue":
+        return this.resumeDue(budget, action.limit);
+    }
+  }
+
+  async start(workflow: string, input: unknown, id: string | undefined, budget: Budget): Promise<ActionResult> {
+    const run = await this.engine.start(workflow, input as never, id === undefined ? {} : { id });
+    const turn = run.created ? await this.turn(run.id, budget) : undefined;
+    const status = turn?.status ?? (await this.engine.describe(run.id)).status;
+    return { executionId: run.id, created: run.created, status };
+  }
+
+  async sendEvent(
+    executionId: string,
+    name: string,
+    payload: unknown,
+    idempotencyKey: string | undefined,
+    budget: Budget,
+  ): Promise<ActionResult> {
+    const sent = await this.engine.sendEvent(executionId, name, payload, idempotencyKey === undefined ? {} : { idempotencyKey });
+    const turn = sent.duplicate ? undefined : await this.turn(executionId, budget);
+    return { executionId, duplicate: sent.duplicate, ...(turn ? { status: turn.status } : {}) };
+  }
+
+  /** A scheduled tick: every due execution, oldest first, until the limit or the deadline. */
+  async resumeDue(budget: Budget, limit = this.resumeDueLimit): Promise<ActionResult> {
+    const options = { limit, concurrency: this.resumeDueConcurrency, ...(budget.deadline === undefined ? {} : { deadline: budget.deadline }) };
+    const result = await this.engine.resumeDue(options);
+    return { resumed: result.resumed, busy: result.busy, left: result.left, failed: result.failed.length };
+  }
+
+  /** After a write: a turn of the execution, when this handler runs turns. */
+  private async afterWrite(executionId: string, budget: Budget): Promise<ActionResult> {
+    const turn = await this.turn(executionId, budget);
+    return { executionId, ...(turn ? { status: turn.status } : {}) };
+  }
+
+  /**
+   * The write before it is stored whatever the turn does: a failed turn (logged by the turn log) is not the caller's
+   * failure, or a retry would repeat the write. The execution is left due, so the schedule picks it up.
+   */
+  private async turn(executionId: string, budget: Budget): Promise<TurnResult | undefined> {
+    if (!this.runTurns) return undefined;
+    try {
+      return await this.engine.resume(executionId, budget);
+    } catch {
+      return undefined;
+    }
+  }
+}

@@ -1,0 +1,101 @@
+// The shapes a Spindle Lambda function receives, parsed with zod: direct invocations (one object per action), API
+// Gateway HTTP API requests (payload format 2.0), EventBridge schedule ticks and SQS batches. Only the fields Spindle
+// reads are checked; AWS adds fields over time, so unknown fields of AWS's own events pass. A direct invocation is
+// the caller's own object, so an unknown field there (a typo such as `executionID`) is refused.
+import { z } from "zod";
+
+const text = z.string().min(1);
+const executionId = text.max(1024);
+
+/** The error a callback fails with: a message, or `{ message, name?, code? }`. */
+export const callbackErrorSchema = z.union([text, z.strictObject({ name: text.optional(), message: z.string(), code: text.optional() })]);
+
+/** One direct invocation: `{ action, ... }`. */
+export const directInvocationSchema = z.discriminatedUnion("action", [
+  z.strictObject({ action: z.literal("start"), workflow: text, input: z.unknown().optional(), id: executionId.optional() }),
+  z.strictObject({
+    action: z.literal("sendEvent"),
+    executionId,
+    name: text,
+    payload: z.unknown().optional(),
+    idempotencyKey: text.optional(),
+  }),
+  z.strictObject({ action: z.literal("completeCallback"), token: text, value: z.unknown().optional() }),
+  z.strictObject({
+    action: z.literal("failCallback"),
+    token: text,
+    error: callbackErrorSchema,
+  }),
+  z.strictObject({ action: z.literal("resume"), executionId }),
+  z.strictObject({ action: z.literal("describe"), executionId }),
+  z.strictObject({ action: z.literal("cancel"), executionId, reason: z.string().max(4096).optional() }),
+  z.strictObject({ action: z.literal("resumeDue"), limit: z.number().int().min(1).max(10_000).optional() }),
+]);
+
+/** A direct invocation, as parsed. */
+export type DirectInvocation = z.infer<typeof directInvocationSchema>;
+
+/** An API Gateway HTTP API request, payload format 2.0 (the fields Spindle reads). */
+export const httpRequestSchema = z.looseObject({
+  version: z.literal("2.0"),
+  rawPath: z.string(),
+  rawQueryString: z.string().optional(),
+  headers: z.record(z.string(), z.string()).optional(),
+  body: z.string().optional(),
+  isBase64Encoded: z.boolean().optional(),
+  requestContext: z.looseObject({
+    http: z.looseObject({ method: z.string(), path: z.string().optional() }),
+    domainName: z.string().optional(),
+    stage: z.string().optional(),
+    requestId: z.string().optional(),
+  }),
+});
+
+/** An HTTP API request, as parsed. */
+export type HttpRequest = z.infer<typeof httpRequestSchema>;
+
+/** What an HTTP API integration returns (payload format 2.0). */
+export interface HttpResponse {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** An EventBridge (CloudWatch Events) scheduled event: a tick of the wake-up schedule. */
+export const scheduleEventSchema = z.looseObject({
+  source: z.literal("aws.events"),
+  "detail-type": z.literal("Scheduled Event"),
+  time: z.string().optional(),
+});
+
+/** An SQS batch (the fields Spindle reads). */
+export const sqsEventSchema = z.looseObject({
+  Records: z
+    .array(z.looseObject({ messageId: text, body: z.string(), eventSource: z.literal("aws:sqs") }))
+    .min(1),
+});
+
+/** An SQS batch, as parsed. */
+export type SqsEvent = z.infer<typeof sqsEventSchema>;
+
+/** The body of an SQS message: a resume request, or any direct invocation. */
+export const sqsBodySchema = z.union([z.strictObject({ executionId }), directInvocationSchema]);
+
+/** What an SQS-triggered function returns: the messages to deliver again (ReportBatchItemFailures). */
+export interface SqsBatchResponse {
+  batchItemFailures: { itemIdentifier: string }[];
+}
+
+/** Which of the four shapes an event has, judged by the fields that mark each; `unknown` for none. */
+export function kindOf(event: unknown): "http" | "sqs" | "schedule" | "direct" | "unknown" {
+  if (typeof event !== "object" || event === null) return "unknown";
+  const fields = event as Record<string, unknown>;
+  const context = fields.requestContext as Record<string, unknown> | undefined;
+  if (typeof context === "object" && context !== null && "http" in context) return "http";
+  if (Array.isArray(fields.Records) && (fields.Records[0] as { eventSource?: unknown } | undefined)?.eventSource === "aws:sqs") {
+    return "sqs";
+  }
+  if (fields.source === "aws.events") return "schedule";
+  if ("action" in fields) return "direct";
+  return "unknown";
+}

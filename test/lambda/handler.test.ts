@@ -1,0 +1,318 @@
+// spindle/lambda against DynamoDB Local, driven only through handler invocations with real event shapes: HTTP API
+// requests, EventBridge ticks, SQS batches and direct invocations. The engine's clock is virtual so sleeps and the
+// invocation's remaining time can be moved; the store is real.
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
+import type { HistoryEvent } from "spindle";
+import { callback, createEngine, sleep, step, workflow } from "spindle";
+import type { Logger } from "spindle";
+import { DynamoDBStore } from "spindle/dynamodb";
+import { createLambdaHandler } from "spindle/lambda";
+import type { HttpResponse, SqsBatchResponse } from "spindle/lambda";
+import { VirtualClock } from "spindle/testing";
+import { completionsPerStep, isGapless } from "../helpers.js";
+import { freshTable, makeClient } from "../dynamodb/helpers.js";
+import { httpEvent, lambdaContext, scheduleEvent, sqsEvent } from "./fixtures.js";
+
+let tableName = "";
+const clients: DynamoDBClient[] = [];
+beforeAll(async () => {
+  tableName = await freshTable("lambda");
+});
+afterAll(() => {
+  for (const client of clients) client.destroy();
+});
+
+/** Effects of every step, by name: the ledger the tests check against the history. */
+const effects = new Map<string, number>();
+const effect = (name: string): void => {
+  effects.set(name, (effects.get(name) ?? 0) + 1);
+};
+let tokens: string[] = [];
+const workflowLog: string[] = [];
+
+const shipment = workflow(
+  "shipment",
+  {
+    input: z.object({ orderId: z.string() }),
+    events: { picked: z.object({ by: z.string() }) },
+    callbacks: { approve: z.object({ ok: z.boolean() }) },
+  },
+  async function* (input, ctx) {
+    yield* step("reserve", () => effect(`reserve:${input.orderId}`));
+    ctx.log.info(`reserved ${input.orderId}`);
+    yield* sleep("10m");
+    const picked = yield* ctx.waitForEvent("picked", { timeout: "1h" });
+    const approval = yield* callback<{ ok: boolean }>("approve", (token) => void tokens.push(token), { timeout: "1h" });
+    yield* step("ship", () => effect(`ship:${input.orderId}`));
+    return { orderId: input.orderId, pickedBy: picked.by, approved: approval.ok };
+  },
+);
+
+/** A "container": an engine on the shared table and the handler built on it, as a cold start makes them. */
+function container(clock: VirtualClock, lines: Record<string, unknown>[] = [], extra: Parameters<typeof createLambdaHandler>[1] = {}) {
+  const client = makeClient();
+  clients.push(client);
+  const logger: Logger = {
+    info: (message) => workflowLog.push(message),
+    warn: () => {},
+    error: () => {},
+    debug: () => {},
+  } as Logger;
+  const store = new DynamoDBStore({ client, tableName });
+  const engine = createEngine({ store, workflows: [shipment, slow], clock, mode: "external", logger, staleTurnTimeout: "2m" });
+  const handler = createLambdaHandler(engine, { log: (line) => lines.push(line), ...extra });
+  return { engine, store, handler };
+}
+
+/** When set, each part of `slow` takes 10 s of this clock's time. */
+let stepClock: VirtualClock | undefined;
+/** The part of `slow` that hangs (once): its invocation is cut off there. */
+let hangOnce: string | undefined;
+
+const slow = workflow("slow", async function* () {
+  const done: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    done.push(
+      yield* step(`part-${i}`, () => {
+        effect(`part-${i}`);
+        stepClock?.set(stepClock.now() + 10_000);
+        if (hangOnce === `part-${i}`) {
+          hangOnce = undefined;
+          return new Promise<number>(() => {});
+        }
+        return i;
+      }),
+    );
+  }
+  return done;
+});
+
+const json = (response: unknown) => JSON.parse((response as HttpResponse).body) as Record<string, unknown>;
+
+describe("a whole workflow through handler invocations", () => {
+  it("runs a sleep, an event and a callback from HTTP requests and schedule ticks; every step recorded once", async () => {
+    const clock = new VirtualClock();
+    const lines: Record<string, unknown>[] = [];
+    const { handler } = container(clock, lines);
+    tokens = [];
+
+    const started = (await handler(httpEvent("POST", "/executions", { workflow: "shipment", input: { orderId: "o-1" }, id: "ship-o-1" }), lambdaContext(clock))) as HttpResponse;
+    expect(started.statusCode).toBe(202);
+    expect(started.headers.location).toBe("/executions/ship-o-1");
+    expect(json(started)).toMatchObject({
+      executionId: "ship-o-1",
+      created: true,
+      status: "suspended",
+      statusUrl: "https://abc123.execute-api.eu-west-1.amazonaws.com/executions/ship-o-1",
+    });
+
+    const status = json(await handler(httpEvent("GET", "/executions/ship-o-1"), lambdaContext(clock)));
+    expect(status).toMatchObject({ execution: { id: "ship-o-1", status: "suspended", waitingFor: [{ kind: "timer" }] } });
+
+    // A tick before the timer is due does nothing; the one after it runs the execution on to the event wait.
+    expect(await handler(scheduleEvent(), lambdaContext(clock))).toMatchObject({ ok: true, resumed: 0 });
+    clock.set(clock.now() + 10 * 60_000);
+    expect(await handler(scheduleEvent(), lambdaContext(clock))).toMatchObject({ ok: true, resumed: 1, failed: 0 });
+
+    const sent = await handler(httpEvent("POST", "/executions/ship-o-1/events/picked", { by: "ana" }, { "Idempotency-Key": "scan-77" }), lambdaContext(clock));
+    expect(sent).toMatchObject({ statusCode: 202 });
+    expect(json(sent)).toMatchObject({ duplicate: false, status: "suspended" });
+    const again = await handler(httpEvent("POST", "/executions/ship-o-1/events/picked", { by: "ana" }, { "idempotency-key": "scan-77" }), lambdaContext(clock));
+    expect(json(again)).toMatchObject({ duplicate: true });
+    expect(tokens).toHaveLength(1);
+
+    const completed = await handler(httpEvent("POST", `/callbacks/${tokens[0]}/complete`, { ok: true }), lambdaContext(clock));
+    expect(completed).toMatchObject({ statusCode: 200 });
+    expect(json(completed)).toMatchObject({ executionId: "ship-o-1", status: "completed" });
+
+    const done = json(await handler(httpEvent("GET", "/executions/ship-o-1"), lambdaContext(clock)));
+    expect(done).toMatchObject({ execution: { status: "completed", result: { orderId: "o-1", pickedBy: "ana", approved: true } } });
+    expect(effects.get("reserve:o-1")).toBe(1);
+    expect(effects.get("ship:o-1")).toBe(1);
+    expect(workflowLog.filter((line) => line === "reserved o-1")).toHaveLength(1); // never repeated on replay
+
+    // One JSON line per turn, with what the turn did.
+    const turns = lines.filter((line) => line.msg === "turn");
+    expect(turns.length).toBeGreaterThanOrEqual(4);
+    for (const line of turns) {
+      expect(line).toMatchObject({ level: "info", executionId: "ship-o-1", workflow: "shipment" });
+      expect(typeof line.appended).toBe("number");
+      expect(typeof line.durationMs).toBe("number");
+      expect(typeof line.requestId).toBe("string");
+    }
+    expect(turns.at(-1)).toMatchObject({ outcome: "completed" });
+    // The warm container continued from its cache: only the first turn replayed.
+    expect(turns.slice(1).every((line) => line.replayed === false)).toBe(true);
+  });
+
+  it("takes direct invocations: start, sendEvent, describe, completeCallback, failCallback, resume, cancel", async () => {
+    const clock = new VirtualClock();
+    const { handler } = container(clock);
+    tokens = [];
+    expect(await handler({ action: "start", workflow: "shipment", input: { orderId: "o-2" }, id: "ship-o-2" }, lambdaContext(clock))).toMatchObject({
+      ok: true,
+      executionId: "ship-o-2",
+      created: true,
+      status: "suspended",
+    });
+    clock.set(clock.now() + 10 * 60_000);
+    expect(await handler({ action: "resume", executionId: "ship-o-2" }, lambdaContext(clock))).toMatchObject({ ok: true, turn: { status: "suspended" } });
+    expect(await handler({ action: "sendEvent", executionId: "ship-o-2", name: "picked", payload: { by: "bo" } }, lambdaContext(clock))).toMatchObject({
+      ok: true,
+      duplicate: false,
+    });
+    const failed = await handler({ action: "failCallback", token: tokens[0], error: { name: "Rejected", message: "no stock" } }, lambdaContext(clock));
+    expect(failed).toMatchObject({ ok: true, executionId: "ship-o-2", status: "failed" });
+    expect(await handler({ action: "describe", executionId: "ship-o-2" }, lambdaContext(clock))).toMatchObject({
+      ok: true,
+      execution: { status: "failed", error: { name: "Rejected", message: "no stock" } },
+    });
+    expect(await handler({ action: "completeCallback", token: tokens[0], value: { ok: true } }, lambdaContext(clock))).toMatchObject({
+      ok: false,
+      statusCode: 404,
+      error: { name: "CallbackNotFoundError" },
+    });
+
+    await handler({ action: "start", workflow: "shipment", input: { orderId: "o-3" }, id: "ship-o-3" }, lambdaContext(clock));
+    expect(await handler({ action: "cancel", executionId: "ship-o-3", reason: "customer left" }, lambdaContext(clock))).toMatchObject({
+      ok: true,
+      status: "cancelled",
+    });
+  });
+});
+
+describe("time and crashes", () => {
+  it("stops starting steps before the invocation's time runs out; a later tick goes on", async () => {
+    const clock = new VirtualClock();
+    stepClock = clock;
+    const { handler, engine } = container(clock, [], { safetyMargin: "5s" });
+    effects.clear();
+    // 25 s left, 5 s kept back: parts 0 and 1 (10 s each) run, part 2 would start at the deadline and does not.
+    const first = await handler({ action: "start", workflow: "slow", id: "slow-1" }, lambdaContext(clock, 25_000));
+    expect(first).toMatchObject({ ok: true, status: "running" });
+    expect([effects.get("part-0"), effects.get("part-1"), effects.get("part-2")]).toEqual([1, 1, undefined]);
+    expect(await handler(scheduleEvent(), lambdaContext(clock, 60_000))).toMatchObject({ ok: true, resumed: 1 });
+    expect(await engine.result("slow-1")).toEqual([0, 1, 2]);
+    expect([effects.get("part-0"), effects.get("part-1"), effects.get("part-2")]).toEqual([1, 1, 1]);
+    const history = await engine.history("slow-1");
+    expect([...completionsPerStep(history).values()]).toEqual([1, 1, 1]);
+  });
+
+  it("recovers an invocation cut off mid-turn: another container takes over once the lease runs out", async () => {
+    const clock = new VirtualClock();
+    stepClock = undefined;
+    effects.clear();
+    hangOnce = "part-1";
+    const a = container(clock);
+    const b = container(clock);
+    // Container A's invocation dies inside part 1: its turn never returns and never writes again.
+    void a.handler({ action: "start", workflow: "slow", id: "slow-2" }, lambdaContext(clock));
+    for (let i = 0; i < 200 && hangOnce !== undefined; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(hangOnce).toBeUndefined(); // part 1 started in A
+    // B's tick finds A's lease: it runs nothing while the lease lasts.
+    expect(await b.handler(scheduleEvent(), lambdaContext(clock))).toMatchObject({ ok: true, resumed: 0 });
+    expect(await b.handler({ action: "resume", executionId: "slow-2" }, lambdaContext(clock))).toMatchObject({ ok: true, turn: { busyUntil: expect.any(Number) } });
+    clock.set(clock.now() + 2 * 60_000);
+    expect(await b.handler(scheduleEvent(), lambdaContext(clock))).toMatchObject({ ok: true, resumed: 1, failed: 0 });
+    expect(await b.engine.result("slow-2")).toEqual([0, 1, 2]);
+    const history: HistoryEvent[] = await b.engine.history("slow-2");
+    expect(isGapless(history)).toBe(true);
+    expect([...completionsPerStep(history).values()]).toEqual([1, 1, 1]);
+    // Part 1 ran in A (crashed, unrecorded) and once more in B; the others once.
+    expect([effects.get("part-0"), effects.get("part-1"), effects.get("part-2")]).toEqual([1, 2, 1]);
+  });
+});
+
+describe("SQS batches", () => {
+  it("resumes executions and reports only the messages to deliver again", async () => {
+    const clock = new VirtualClock();
+    stepClock = undefined;
+    const { handler, engine } = container(clock);
+    await handler({ action: "start", workflow: "shipment", input: { orderId: "q-1" }, id: "ship-q-1" }, lambdaContext(clock));
+    clock.set(clock.now() + 10 * 60_000);
+    const response = (await handler(
+      sqsEvent([
+        JSON.stringify({ executionId: "ship-q-1" }),
+        "not json",
+        JSON.stringify({ executionId: "no-such-execution" }),
+        JSON.stringify({ action: "sendEvent", executionId: "ship-q-1", name: "picked", payload: { by: "cy" }, idempotencyKey: "q" }),
+        JSON.stringify({ executionID: "ship-q-1" }),
+      ]),
+      lambdaContext(clock),
+    )) as SqsBatchResponse;
+    // The malformed messages go back (and on to the dead-letter queue); an unknown execution is refused for good.
+    expect(response.batchItemFailures.map((failure) => failure.itemIdentifier).sort()).toEqual(["msg-1", "msg-4"]);
+    const execution = await engine.describe("ship-q-1");
+    expect(execution.waitingFor).toMatchObject([{ kind: "callback", name: "approve" }]);
+  });
+
+  it("hands back the messages the deadline left unstarted, and in a FIFO queue everything after a failure", async () => {
+    const clock = new VirtualClock();
+    const { handler } = container(clock, [], { safetyMargin: "5s" });
+    const bodies = [1, 2, 3].map((i) => JSON.stringify({ action: "start", workflow: "shipment", input: { orderId: `f-${i}` }, id: `ship-f-${i}` }));
+    const late = (await handler(sqsEvent(bodies), lambdaContext(clock, 4_000))) as SqsBatchResponse;
+    expect(late.batchItemFailures).toHaveLength(3);
+    const fifo = (await handler(sqsEvent([bodies[0]!, "{", bodies[1]!], "spindle-resume.fifo"), lambdaContext(clock))) as SqsBatchResponse;
+    expect(fifo.batchItemFailures.map((failure) => failure.itemIdentifier)).toEqual(["msg-1", "msg-2"]);
+  });
+});
+
+describe("malformed and refused requests", () => {
+  it("answers each with a 4xx that names the problem, and stores nothing", async () => {
+    const clock = new VirtualClock();
+    const lines: Record<string, unknown>[] = [];
+    const { handler, store } = container(clock, lines);
+    const context = () => lambdaContext(clock);
+    const http = async (event: unknown) => {
+      const response = (await handler(event, context())) as HttpResponse;
+      return { status: response.statusCode, error: (json(response).error ?? {}) as Record<string, string> };
+    };
+    expect(await http({ ...httpEvent("POST", "/executions"), body: "{not json" })).toMatchObject({ status: 400, error: { message: expect.stringContaining("not JSON") } });
+    expect(await http(httpEvent("POST", "/executions", { workflow: "shipment", input: { orderId: 7 }, id: "bad-1" }))).toMatchObject({
+      status: 400,
+      error: { name: "ValidationError" },
+    });
+    expect(await store.get("bad-1")).toBeUndefined();
+    expect(await http(httpEvent("POST", "/executions", { workflow: "shipment", input: {}, extra: 1 }))).toMatchObject({ status: 400, error: { message: expect.stringContaining("extra") } });
+    expect(await http(httpEvent("POST", "/executions", { workflow: "nope", id: "bad-2" }))).toMatchObject({ status: 404, error: { name: "WorkflowNotFoundError" } });
+    expect(await http(httpEvent("DELETE", "/executions/x"))).toMatchObject({ status: 405 });
+    expect(await http(httpEvent("GET", "/orders"))).toMatchObject({ status: 404, error: { message: expect.stringContaining("No route GET /orders") } });
+    expect(await http(httpEvent("GET", "/executions/missing"))).toMatchObject({ status: 404, error: { name: "ExecutionNotFoundError" } });
+    expect(await http(httpEvent("POST", "/executions/missing/events/picked", { by: "x" }))).toMatchObject({ status: 404 });
+    expect(await http(httpEvent("POST", "/callbacks/garbage/complete", { ok: true }))).toMatchObject({ status: 404, error: { name: "CallbackNotFoundError" } });
+    expect(await http(httpEvent("GET", "/executions/%E0%A4%A"))).toMatchObject({ status: 400 });
+    expect(await http({ ...httpEvent("GET", "/executions/x"), version: "1.0" })).toMatchObject({ status: 400, error: { message: expect.stringContaining("payload format 2.0") } });
+
+    expect(await handler({ action: "resume", executionID: "x" }, context())).toMatchObject({
+      ok: false,
+      statusCode: 400,
+      error: { message: expect.stringContaining("executionID") },
+    });
+    expect(await handler({ action: "explode" }, context())).toMatchObject({ ok: false, statusCode: 400 });
+    expect(await handler({ hello: "world" }, context())).toMatchObject({ ok: false, statusCode: 400, error: { message: expect.stringContaining("none of the shapes") } });
+    expect(await handler(null, context())).toMatchObject({ ok: false, statusCode: 400 });
+    expect(await handler({ ...scheduleEvent(), "detail-type": "EC2 Instance State-change Notification" }, context())).toMatchObject({ ok: false, statusCode: 400 });
+    expect(lines.filter((line) => line.level === "warn").length).toBeGreaterThanOrEqual(10);
+  });
+
+  it("checks a callback value against the declared schema at the call, keeping the token valid", async () => {
+    const clock = new VirtualClock();
+    const { handler } = container(clock);
+    tokens = [];
+    await handler({ action: "start", workflow: "shipment", input: { orderId: "c-1" }, id: "ship-c-1" }, lambdaContext(clock));
+    clock.set(clock.now() + 10 * 60_000);
+    await handler({ action: "sendEvent", executionId: "ship-c-1", name: "picked", payload: { by: "di" } }, lambdaContext(clock));
+    await handler({ action: "resume", executionId: "ship-c-1" }, lambdaContext(clock));
+    const refused = (await handler(httpEvent("POST", `/callbacks/${tokens[0]}/complete`, { ok: "yes" }), lambdaContext(clock))) as HttpResponse;
+    expect(refused.statusCode).toBe(400);
+    const accepted = (await handler(httpEvent("POST", `/callbacks/${tokens[0]}/complete`, { ok: false }), lambdaContext(clock))) as HttpResponse;
+    expect(json(accepted)).toMatchObject({ status: "completed" });
+  });
+
+  it("refuses an engine in in-process mode", () => {
+    const engine = createEngine({ store: new DynamoDBStore({ client: makeClient(), tableName }), workflows: [slow] });
+    expect(() => createLambdaHandler(engine)).toThrow(/mode: "external"/);
+  });
+});
