@@ -1,8 +1,7 @@
 // Console narration shared by the examples: one short line per thing that happens, stamped with the virtual time of
 // the test engine's clock, so that hours of workflow time read like a log written as they passed. The workflows'
 // ctx.log lines and the simulation's own say() lines go through the same formatter and stay aligned.
-import type { LogFields, Logger } from "../../src/index.js";
-import type { HistoryEvent } from "../../src/index.js";
+import type { HistoryEvent, LogFields, Logger } from "../../src/index.js";
 import { formatTimeline } from "../../src/testing/index.js";
 
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
