@@ -11,6 +11,7 @@ import { benchMap } from "./b6-map.js";
 import { benchChildren } from "./b7-children.js";
 import { benchDynamoSteps } from "./b8-dynamodb-steps.js";
 import { benchDynamoResume } from "./b9-dynamodb-resume.js";
+import { benchLambdaImport } from "./b10-lambda-import.js";
 import type { BenchReport } from "./table.js";
 import { printReport } from "./table.js";
 import { gc, now } from "./util.js";
@@ -25,6 +26,7 @@ const BENCHMARKS: Record<string, () => Promise<BenchReport>> = {
   B7: benchChildren,
   B8: benchDynamoSteps,
   B9: benchDynamoResume,
+  B10: benchLambdaImport,
 };
 
 async function main(): Promise<void> {
