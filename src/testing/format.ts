@@ -17,14 +17,22 @@ const MAX_VALUE = 80;
 export function formatTimeline(events: readonly HistoryEvent[]): string {
   if (events.length === 0) return "(no events)";
   const start = events[0]!.at;
-  return events
-    .map((event) => {
-      const seq = `#${event.seq}`.padEnd(6);
-      const time = `+${formatMillis(event.at - start)}`.padEnd(12);
-      const op = (event.opId === "-" ? "" : `[${event.opId}]`).padEnd(8);
+  const rows = events.map((event) => ({
+    seq: `#${event.seq}`,
+    time: `+${formatMillis(event.at - start)}`,
+    op: event.opId === "-" ? "" : `[${event.opId}]`,
+    event,
+  }));
+  // Columns as wide as their widest cell (at least the usual width), so a long offset never runs into the next one.
+  const width = (cells: string[], least: number) => Math.max(least, ...cells.map((cell) => cell.length + 1));
+  const seqWidth = width(rows.map((row) => row.seq), 6);
+  const timeWidth = width(rows.map((row) => row.time), 12);
+  const opWidth = width(rows.map((row) => row.op), 8);
+  return rows
+    .map(({ seq, time, op, event }) => {
       const what = event.opId === "-" ? event.name : event.kind === event.name ? event.kind : `${event.kind} '${event.name}'`;
       const detail = details(event, start);
-      return `${seq}${time}${op}${event.type.padEnd(20)}${what}${detail ? `  ${detail}` : ""}`;
+      return `${seq.padEnd(seqWidth)}${time.padEnd(timeWidth)}${op.padEnd(opWidth)}${event.type.padEnd(20)}${what}${detail ? `  ${detail}` : ""}`;
     })
     .join("\n");
 }

@@ -73,6 +73,16 @@ describe("formatTimeline", () => {
     expect(lines.at(-1)).toMatch(/ExecutionCompleted\s+approval\s+-> \{"approved":true/);
     expect(formatTimeline([])).toBe("(no events)");
   });
+
+  it("keeps the time and operation columns apart when an offset is long", async () => {
+    const wf = workflow("long-sleep", async function* () {
+      yield* sleep("23h59m30s");
+    });
+    const t = createTestEngine({ workflows: [wf] });
+    await (await t.start(wf, undefined, { id: "w" })).result();
+    const fired = formatTimeline(await t.history("w")).split("\n").find((line) => line.includes("TimerFired"))!;
+    expect(fired).toMatch(/\+23h 59m 30s\s+\[0\]/);
+  });
 });
 
 describe("test engine", () => {
