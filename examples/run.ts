@@ -46,6 +46,11 @@ const examples: readonly Example[] = [
     description: "orders on DynamoDBStore against DynamoDB Local (needs Java 17+): events, timers, two engines, the key layout",
     load: () => import("./dynamodb-local/main.js"),
   },
+  {
+    name: "lambda-dynamodb",
+    description: "the access desk as a Lambda function on DynamoDB Local: HTTP API, schedule ticks, SQS, direct calls; cost per step",
+    load: () => import("./lambda-dynamodb/main.js"),
+  },
 ];
 
 const DEFAULT = "serverlesspresso";

@@ -1,0 +1,83 @@
+// The events AWS would hand the function, built the way AWS builds them, for the local run: API Gateway HTTP API
+// requests (payload format 2.0, $default stage), EventBridge schedule ticks, SQS batches, and a Lambda context whose
+// remaining time follows the engine's clock (a virtual one locally, so a 60 s invocation takes no real time).
+import type { LambdaContext } from "../../adapters/lambda/index.js";
+import type { Clock } from "../../src/index.js";
+
+/** The API's host, as API Gateway puts it in `requestContext.domainName`. */
+export const API_HOST = "a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com";
+
+let sequence = 0;
+
+/** An HTTP API request (payload format 2.0) for `method path` with a JSON body. */
+export function httpRequest(method: string, path: string, body?: unknown, headers: Record<string, string> = {}, at = Date.now()) {
+  sequence += 1;
+  return {
+    version: "2.0",
+    routeKey: `${method} ${path.replace(/\/executions\/[^/]+/, "/executions/{id}").replace(/\/callbacks\/[^/]+/, "/callbacks/{token}")}`,
+    rawPath: path,
+    rawQueryString: "",
+    headers: { "content-type": "application/json", host: API_HOST, "user-agent": "access-desk/1.0", ...headers },
+    requestContext: {
+      accountId: "123456789012",
+      apiId: "a1b2c3d4e5",
+      // With AWS_IAM auth API Gateway adds the caller's identity; the handler does not read it.
+      authorizer: { iam: { accountId: "123456789012", userArn: "arn:aws:sts::123456789012:assumed-role/desk-frontend/session" } },
+      domainName: API_HOST,
+      domainPrefix: "a1b2c3d4e5",
+      http: { method, path, protocol: "HTTP/1.1", sourceIp: "198.51.100.20", userAgent: "access-desk/1.0" },
+      requestId: `api-${sequence}`,
+      routeKey: "$default",
+      stage: "$default",
+      time: new Date(at).toUTCString(),
+      timeEpoch: at,
+    },
+    ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) }),
+    isBase64Encoded: false,
+  };
+}
+
+/** The tick of an EventBridge rule with `rate(1 minute)`. */
+export function scheduleTick(at: number) {
+  sequence += 1;
+  return {
+    version: "0",
+    id: `tick-${sequence}`,
+    "detail-type": "Scheduled Event",
+    source: "aws.events",
+    account: "123456789012",
+    time: new Date(at).toISOString().replace(/\.\d{3}Z$/, "Z"),
+    region: "eu-west-1",
+    resources: ["arn:aws:events:eu-west-1:123456789012:rule/access-desk-WakeUpSchedule"],
+    detail: {},
+  };
+}
+
+/** An SQS batch, one record per message body, from a standard queue. */
+export function sqsBatch(bodies: readonly string[], at: number) {
+  return {
+    Records: bodies.map((body, i) => ({
+      messageId: `msg-${i}`,
+      receiptHandle: `AQEB-${sequence}-${i}`,
+      body,
+      attributes: {
+        ApproximateReceiveCount: "1",
+        SentTimestamp: String(at),
+        SenderId: "AROAEXAMPLE:desk-frontend",
+        ApproximateFirstReceiveTimestamp: String(at),
+      },
+      messageAttributes: {},
+      md5OfBody: "0".repeat(32),
+      eventSource: "aws:sqs",
+      eventSourceARN: "arn:aws:sqs:eu-west-1:123456789012:access-desk-ResumeQueue",
+      awsRegion: "eu-west-1",
+    })),
+  };
+}
+
+/** A Lambda context for an invocation of `timeoutMs` starting now on `clock`. */
+export function invocationContext(clock: Clock, timeoutMs = 60_000): LambdaContext {
+  sequence += 1;
+  const end = clock.now() + timeoutMs;
+  return { awsRequestId: `lambda-${sequence}`, getRemainingTimeInMillis: () => Math.max(0, end - clock.now()) };
+}
