@@ -21,7 +21,7 @@ export interface DriveOptions {
   ledger?: EffectLedger;
   /** Engines resuming each open execution at once in every round (racing processes). Default 1. */
   resumers?: number;
-  /** Give up after this many rounds. Default 400. */
+  /** Give up after this many rounds. Default 1,000. */
   maxRounds?: number;
 }
 
@@ -62,7 +62,7 @@ export async function drive(options: DriveOptions): Promise<DriveResult> {
   const delivered = new Map<string, number>();
   let started = false;
 
-  for (let round = 0; round < (options.maxRounds ?? 400); round++) {
+  for (let round = 0; round < (options.maxRounds ?? 1000); round++) {
     if (!started) {
       try {
         await engine().start(root, input as never, { id });
@@ -88,7 +88,7 @@ export async function drive(options: DriveOptions): Promise<DriveResult> {
     // A resume that was abandoned is simply tried again: only a quiet round means the execution waits.
     if (fingerprint(after) !== before || result.faultedTurns + result.racedTurns > abandoned) continue;
     if (await deliver(after)) continue;
-    const wake = Math.min(...after.map((record) => record.wakeAt ?? Infinity));
+    const wake = nextWake(after);
     if (wake === Infinity) return result; // waits for something the script does not send: the checker judges it
     if (wake > clock.now()) clock.set(wake);
   }
@@ -141,6 +141,22 @@ async function openRecords(faults: FaultStore, rootId: string): Promise<Executio
     if (record && !CLOSED_STATUSES.has(record.status)) open.push(record);
   }
   return open;
+}
+
+/**
+ * When the clock should move to: the earliest wake-up of the open executions, leaving out a parent's periodic
+ * re-check of a child that is still open (its progress comes from the child's own wake-ups), unless nothing else
+ * is left.
+ */
+function nextWake(records: readonly ExecutionRecord[]): number {
+  const open = new Set(records.map((record) => record.id));
+  let earliest = Infinity;
+  for (const record of records) {
+    const waits = record.waitingFor.filter((wait) => !(wait.kind === "child" && open.has(wait.name)));
+    const own = record.status === "suspended" && !record.lease ? Math.min(...waits.map((wait) => wait.until ?? Infinity)) : record.wakeAt;
+    earliest = Math.min(earliest, own ?? Infinity);
+  }
+  return earliest === Infinity ? Math.min(...records.map((record) => record.wakeAt ?? Infinity)) : earliest;
 }
 
 function fingerprint(records: readonly ExecutionRecord[]): string {
