@@ -45,7 +45,7 @@ export { consoleLogger, silentLogger } from "./engine/log.js";
 export type { LogFields, Logger } from "./engine/log.js";
 export { MemoryStore } from "./store/memory-store.js";
 export type { MemoryStoreOptions } from "./store/memory-store.js";
-export { CLOSED_STATUSES, copyRecord, leaseConflict, leaseHeldByOther, newExecution, recordAfter, recordLeased } from "./store/history-store.js";
+export { CLOSED_STATUSES, copyRecord, leaseConflict, leaseHeldByOther, leaseRefused, newExecution, recordAfter, recordLeased } from "./store/history-store.js";
 export type {
   AppendRequest,
   CreateResult,
@@ -54,6 +54,7 @@ export type {
   HistoryStore,
   InboxWriteResult,
   Lease,
+  LeaseRequest,
   LeaseResult,
   ListPage,
   ListQuery,

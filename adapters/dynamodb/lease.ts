@@ -2,8 +2,8 @@
 // with one conditional write of that item, pinned by its `rev` like an append. Taking a lease also moves the due time
 // to the lease's end, so the due index does not hand the execution out while its turn runs, and a turn that dies is
 // picked up once its lease runs out.
-import type { LeaseResult } from "spindle";
-import { CLOSED_STATUSES, leaseHeldByOther, recordLeased } from "spindle";
+import type { LeaseRequest, LeaseResult } from "spindle";
+import { leaseRefused, recordLeased } from "spindle";
 import type { Placement, RecordState } from "./codec.js";
 import { copyRecord, decodeRecord, recordItems } from "./codec.js";
 import type { Io, RecordCache } from "./io.js";
@@ -25,15 +25,13 @@ export interface LeaseDeps {
 export async function acquireLease(
   deps: LeaseDeps,
   id: string,
-  request: { owner: string; until: number; now: number },
+  request: LeaseRequest,
 ): Promise<LeaseResult> {
   let prior = deps.cache.get(id) ?? (await deps.readRecord(id));
   const writer = newToken();
   for (let rebase = 0; ; rebase++) {
     if (!prior) throw notFound(id);
-    if (CLOSED_STATUSES.has(prior.record.status) || leaseHeldByOther(prior.record, request.owner, request.now)) {
-      return { acquired: false, record: copyRecord(prior.record) };
-    }
+    if (leaseRefused(prior.record, request)) return { acquired: false, record: copyRecord(prior.record) };
     const next: RecordState = { ...prior, record: recordLeased(prior.record, request), rev: prior.rev + 1, writer };
     const { item } = recordItems(next, prior, deps.placement);
     try {

@@ -11,6 +11,7 @@ import type {
   HistoryStore,
   InboxItem,
   InboxWriteResult,
+  LeaseRequest,
   LeaseResult,
   ListPage,
   ListQuery,
@@ -217,7 +218,7 @@ export class DynamoDBStore implements HistoryStore {
   }
 
   /** One conditional write of the record item (see lease.ts). */
-  acquireLease(id: string, request: { owner: string; until: number; now: number }): Promise<LeaseResult> {
+  acquireLease(id: string, request: LeaseRequest): Promise<LeaseResult> {
     if (!validId(id)) return Promise.reject(notFound(id));
     return acquireLease({ io: this.io, cache: this.cache, placement: this.placement, readRecord: (key) => this.readRecord(key) }, id, request);
   }

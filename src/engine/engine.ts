@@ -159,6 +159,8 @@ interface ActiveTurns {
 type Watcher = { resolve: (record: ExecutionRecord) => void; reject: (error: unknown) => void };
 
 const RETRIES_ON_CONFLICT = 8;
+/** Fresh turns tried after a turn lost a race, before the ConcurrencyError reaches the caller. */
+const TURN_RETRIES_ON_CONFLICT = 2;
 
 /**
  * The engine. Create one per process with `createEngine`.
@@ -833,7 +835,7 @@ export class Engine {
     return active.done;
   }
 
-  private async turnOnce(id: string, options: TurnOptions): Promise<TurnResult> {
+  private async turnOnce(id: string, options: TurnOptions, conflicts = 0): Promise<TurnResult> {
     let result: TurnResult;
     const startedAt = performance.now();
     try {
@@ -841,6 +843,9 @@ export class Engine {
     } catch (error) {
       this.report(id, startedAt, undefined, error);
       this.cache.drop(id);
+      // Another writer moved the execution on under this turn: a fresh turn continues from what is stored (it finds
+      // the other turn's lease, or the work done).
+      if (error instanceof ConcurrencyError && conflicts < TURN_RETRIES_ON_CONFLICT) return this.turnOnce(id, options, conflicts + 1);
       if (isPermanent(error)) {
         // Retrying cannot help: waiters learn of it, and the execution waits for a fix (a deploy, a terminate).
         this.failures.set(id, error);

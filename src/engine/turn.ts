@@ -758,11 +758,29 @@ class Turn {
     await this.renewLease();
   }
 
-  /** Takes or extends the lease. @throws Busy when another owner took it (this turn stalled past its lease). */
+  /**
+   * Takes or extends the lease, at the version this turn holds.
+   * @throws Busy when another owner holds it; ConcurrencyError when the execution moved on (another turn wrote, or
+   * ended it): this turn's history is stale and it must not run steps.
+   */
   private async renewLease(): Promise<void> {
     const now = this.deps.clock.now();
-    const outcome = await this.deps.store.acquireLease!(this.id, { owner: this.deps.leaseOwner!, until: now + this.deps.staleTurnMs, now });
-    if (!outcome.acquired) throw new Busy(outcome.record);
+    const outcome = await this.deps.store.acquireLease!(this.id, {
+      owner: this.deps.leaseOwner!,
+      until: now + this.deps.staleTurnMs,
+      now,
+      expect: { runId: this.session.runId, version: this.version },
+    });
+    if (!outcome.acquired) {
+      const record = outcome.record;
+      if (leaseHeldByOther(record, this.deps.leaseOwner!, now)) throw new Busy(record);
+      throw new ConcurrencyError(
+        `Execution '${this.id}' moved on to ${record.status === this.record.status ? "" : `${record.status} at `}version ` +
+          `${record.version} while this turn was at ${this.version}; this turn stops before running a step and a new ` +
+          `one continues from the stored history.`,
+        { executionId: this.id },
+      );
+    }
     this.leaseUntil = outcome.record.lease!.until;
     this.record = outcome.record;
   }

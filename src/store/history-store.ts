@@ -61,6 +61,17 @@ export interface Lease {
   until: number;
 }
 
+/** A claim on an execution: see `HistoryStore.acquireLease`. */
+export interface LeaseRequest {
+  owner: string;
+  /** Epoch ms the lease lasts until. */
+  until: number;
+  /** The current time (epoch ms): leases that ended by then are free. */
+  now: number;
+  /** Refuse unless the execution is still at this run and version. */
+  expect?: { runId: string; version: number };
+}
+
 /** What `acquireLease` did: the lease is now `owner`'s, or someone else holds one that has not expired. */
 export type LeaseResult = { acquired: true; record: ExecutionRecord } | { acquired: false; record: ExecutionRecord };
 
@@ -244,13 +255,14 @@ export interface HistoryStore {
   list(query: ListQuery): Promise<ListPage>;
   /**
    * Optional. Claims the execution for `owner` until `until` unless another owner holds a lease unexpired at `now`
-   * (the owner itself may renew), in one conditional write; a closed execution is never leased. The claim also moves
-   * `wakeAt` to `until` so a claimant that dies is resumed once its lease runs out, and `listDue` does not hand the
-   * execution out meanwhile. A turn takes the lease before it runs a step, so two processes never run one step at
-   * once.
+   * (the owner itself may renew), in one conditional write; a closed execution is never leased, nor one that moved
+   * past `expect` (the run and version the claimant loaded: a turn with a stale history must not run its steps). The
+   * claim also moves `wakeAt` to `until` so a claimant that dies is resumed once its lease runs out, and `listDue`
+   * does not hand the execution out meanwhile. A turn takes the lease before it runs a step, so two processes never
+   * run one step at once.
    * @throws ExecutionNotFoundError
    */
-  acquireLease?(id: string, request: { owner: string; until: number; now: number }): Promise<LeaseResult>;
+  acquireLease?(id: string, request: LeaseRequest): Promise<LeaseResult>;
 }
 
 /**
@@ -265,6 +277,21 @@ export interface HistoryStore {
 export function leaseHeldByOther(record: ExecutionRecord, owner: string, now: number): boolean {
   const lease = record.lease;
   return lease !== undefined && lease.owner !== owner && lease.until > now;
+}
+
+/**
+ * Why `acquireLease` must refuse `request` on `record`, or undefined when it may grant it: the checks every store makes.
+ *
+ * @example
+ * ```ts
+ * if (leaseRefused(record, request)) return { acquired: false, record: copyRecord(record) };
+ * ```
+ */
+export function leaseRefused(record: ExecutionRecord, request: LeaseRequest): "closed" | "moved" | "held" | undefined {
+  if (CLOSED_STATUSES.has(record.status)) return "closed";
+  const expect = request.expect;
+  if (expect && (record.runId !== expect.runId || record.version !== expect.version)) return "moved";
+  return leaseHeldByOther(record, request.owner, request.now) ? "held" : undefined;
 }
 
 /**

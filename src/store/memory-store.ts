@@ -10,6 +10,7 @@ import type {
   ExecutionRecord,
   HistoryStore,
   InboxWriteResult,
+  LeaseRequest,
   LeaseResult,
   ListPage,
   ListQuery,
@@ -18,7 +19,7 @@ import type {
   NewExecution,
   StoreLimits,
 } from "./history-store.js";
-import { CLOSED_STATUSES, copyRecord, leaseConflict, leaseHeldByOther, recordAfter, recordLeased } from "./history-store.js";
+import { CLOSED_STATUSES, copyRecord, leaseConflict, leaseHeldByOther, leaseRefused, recordAfter, recordLeased } from "./history-store.js";
 
 /** Options of `MemoryStore`. */
 export interface MemoryStoreOptions {
@@ -123,14 +124,12 @@ export class MemoryStore implements HistoryStore {
     return copyRecord(entry.record);
   }
 
-  async acquireLease(id: string, request: { owner: string; until: number; now: number }): Promise<LeaseResult> {
+  async acquireLease(id: string, request: LeaseRequest): Promise<LeaseResult> {
     const entry = this.executions.get(id);
     if (!entry) {
       throw new ExecutionNotFoundError(`Execution '${id}' does not exist; it cannot be leased.`, { executionId: id });
     }
-    if (CLOSED_STATUSES.has(entry.record.status) || leaseHeldByOther(entry.record, request.owner, request.now)) {
-      return { acquired: false, record: copyRecord(entry.record) };
-    }
+    if (leaseRefused(entry.record, request)) return { acquired: false, record: copyRecord(entry.record) };
     entry.record = recordLeased(entry.record, request);
     return { acquired: true, record: copyRecord(entry.record) };
   }

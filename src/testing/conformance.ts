@@ -353,6 +353,23 @@ export function runStoreConformance(
       expect((await store.get(id))!.lease).toEqual({ owner: "b", until: at + 200_000 });
     });
 
+    it("refuses a lease to a claimant that loaded an older version, and never leases a closed execution", async (ctx?: { skip?: () => void }) => {
+      const store = await makeStore();
+      if (!store.acquireLease) return ctx?.skip?.();
+      const at = 1_800_000_000_000 + counter * 1_000_000;
+      const id = freshId("lease-stale");
+      await store.create(sampleExecution(id, { at }));
+      await store.append(id, appendRequest(`run-${id}`, 1, sampleSteps(2, 1), { update: update({ updatedAt: at + 1, status: "suspended" }) }));
+      const stale = await store.acquireLease(id, { owner: "a", until: at + 60_000, now: at + 2, expect: { runId: `run-${id}`, version: 1 } });
+      expect(stale.acquired).toBe(false);
+      expect(stale.record.version).toBe(2);
+      expect((await store.get(id))!.lease).toBeUndefined();
+      const current = await store.acquireLease(id, { owner: "a", until: at + 60_000, now: at + 2, expect: { runId: `run-${id}`, version: 2 } });
+      expect(current.acquired).toBe(true);
+      await store.append(id, appendRequest(`run-${id}`, 2, [], { update: update({ updatedAt: at + 3, status: "completed" }), lease: { owner: "a", until: null } }));
+      expect((await store.acquireLease(id, { owner: "b", until: at + 60_000, now: at + 4 })).acquired).toBe(false);
+    });
+
     it(`lets exactly one of ${racers} racing owners take a lease`, async (ctx?: { skip?: () => void }) => {
       const store = await makeStore();
       if (!store.acquireLease) return ctx?.skip?.();
