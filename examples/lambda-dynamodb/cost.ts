@@ -108,8 +108,8 @@ export async function measureCost(options: { client: DynamoDBClient; tableName: 
     steps,
     perStep: figure("a step (marginal, in a running turn)", difference(long, empty), steps),
     startAndEnd: figure("start and end of an execution (no steps)", empty, 1),
-    perEvent: figure("an event over HTTP, warm container (inbox write + turn)", sum(warmEvents), warmEvents.length),
-    perEventCold: figure("an event over HTTP, cold container", coldEvent, 1),
+    perEvent: figure("an event over HTTP + the turn it wakes (one step), warm", sum(warmEvents), warmEvents.length),
+    perEventCold: figure("the same, cold container (nothing cached)", coldEvent, 1),
     wakeUpTick: figure("a tick that wakes one timer (its turn runs a step and ends)", wakeUp, 1),
     emptyTick: figure("a tick that finds nothing due", quiet, 1),
   };
