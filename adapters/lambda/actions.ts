@@ -3,18 +3,29 @@
 // workflow moves on at once instead of at the next schedule tick; the turn stops at the invocation's budget.
 import type { Engine, ExecutionDescription, ExecutionStatus, ResumeOptions, TurnResult } from "spindle";
 import type { DirectInvocation } from "./events.js";
+import type { ErrorBody } from "./outcomes.js";
+import { errorBody } from "./outcomes.js";
 
 /** How long a turn may run in this invocation, and whether it may wait out a timer due soon. */
 export type Budget = ResumeOptions;
 
 /** The answer to a direct invocation (and the body of an HTTP response). */
 export type ActionResult =
-  | { executionId: string; created: boolean; status: ExecutionStatus }
-  | { executionId: string; duplicate: boolean; status?: ExecutionStatus }
-  | { executionId: string; status?: ExecutionStatus }
+  | ({ executionId: string; created: boolean } & TurnAfterWrite)
+  | ({ executionId: string; duplicate: boolean } & TurnAfterWrite)
+  | ({ executionId: string } & TurnAfterWrite)
   | { turn: TurnResult }
   | { execution: ExecutionDescription }
   | { resumed: number; busy: number; left: number; failed: number };
+
+/**
+ * What the turn after a write did: the execution's status after it, or why it failed (the write stands either way, and
+ * the execution is due for the schedule). Neither when the handler does not run turns.
+ */
+export interface TurnAfterWrite {
+  status?: ExecutionStatus;
+  turnFailed?: ErrorBody;
+}
 
 /** Runs the actions against one engine. */
 export class Actions {
@@ -50,9 +61,8 @@ export class Actions {
 
   async start(workflow: string, input: unknown, id: string | undefined, budget: Budget): Promise<ActionResult> {
     const run = await this.engine.start(workflow, input as never, id === undefined ? {} : { id });
-    const turn = run.created ? await this.turn(run.id, budget) : undefined;
-    const status = turn?.status ?? (await this.engine.describe(run.id)).status;
-    return { executionId: run.id, created: run.created, status };
+    const turn = run.created ? await this.turn(run.id, budget) : { status: (await this.engine.describe(run.id)).status };
+    return { executionId: run.id, created: run.created, ...turn };
   }
 
   async sendEvent(
@@ -63,8 +73,8 @@ export class Actions {
     budget: Budget,
   ): Promise<ActionResult> {
     const sent = await this.engine.sendEvent(executionId, name, payload, idempotencyKey === undefined ? {} : { idempotencyKey });
-    const turn = sent.duplicate ? undefined : await this.turn(executionId, budget);
-    return { executionId, duplicate: sent.duplicate, ...(turn ? { status: turn.status } : {}) };
+    const turn = sent.duplicate ? {} : await this.turn(executionId, budget);
+    return { executionId, duplicate: sent.duplicate, ...turn };
   }
 
   /** A scheduled tick: every due execution, oldest first, until the limit or the deadline. */
@@ -76,20 +86,19 @@ export class Actions {
 
   /** After a write: a turn of the execution, when this handler runs turns. */
   private async afterWrite(executionId: string, budget: Budget): Promise<ActionResult> {
-    const turn = await this.turn(executionId, budget);
-    return { executionId, ...(turn ? { status: turn.status } : {}) };
+    return { executionId, ...(await this.turn(executionId, budget)) };
   }
 
   /**
-   * The write before it is stored whatever the turn does: a failed turn (logged by the turn log) is not the caller's
-   * failure, or a retry would repeat the write. The execution is left due, so the schedule picks it up.
+   * The write before it is stored whatever the turn does: a failed turn (logged by the turn log) is reported, not
+   * thrown, or a retry would repeat the write. The execution is left due, so the schedule picks it up.
    */
-  private async turn(executionId: string, budget: Budget): Promise<TurnResult | undefined> {
-    if (!this.runTurns) return undefined;
+  private async turn(executionId: string, budget: Budget): Promise<TurnAfterWrite> {
+    if (!this.runTurns) return {};
     try {
-      return await this.engine.resume(executionId, budget);
-    } catch {
-      return undefined;
+      return { status: (await this.engine.resume(executionId, budget)).status };
+    } catch (error) {
+      return { turnFailed: errorBody(error, undefined) };
     }
   }
 }

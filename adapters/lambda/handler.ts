@@ -3,6 +3,7 @@
 // parses it with zod, runs it against an engine in external mode, and keeps each turn inside the invocation's
 // remaining time. The engine lives at module scope, so a warm container keeps suspended workflows in its cache and
 // the next invocation for them continues without replaying.
+import { AsyncLocalStorage } from "node:async_hooks";
 import type { Duration, Engine, TurnReport } from "spindle";
 import { toMillis, ValidationError } from "spindle";
 import { z } from "zod";
@@ -82,12 +83,22 @@ export function createLambdaHandler(engine: Engine, options: LambdaHandlerOption
   }
   const settings = readOptions(options);
   const actions = new Actions(engine, settings.runTurns, settings.resumeDueLimit, settings.resumeDueConcurrency);
-  let requestId: string | undefined;
+  // Each invocation's turns are logged by its own handler with its own request id, even when invocations overlap (in
+  // tests) or several handlers share an engine; a turn runs in the async context of the invocation that asked for it.
+  const invocations = new AsyncLocalStorage<{ handler: object; requestId: string | undefined }>();
+  const self = {};
   const log = settings.log;
-  if (log) engine.onTurn((turn) => log(turnLine(turn, requestId)));
+  if (log) {
+    engine.onTurn((turn) => {
+      const invocation = invocations.getStore();
+      if (invocation?.handler === self) log(turnLine(turn, invocation.requestId));
+    });
+  }
 
-  return async (event, context) => {
-    requestId = context?.awsRequestId;
+  return (event, context) => invocations.run({ handler: self, requestId: context?.awsRequestId }, () => handle(event, context));
+
+  async function handle(event: unknown, context: LambdaContext | undefined): Promise<DirectResponse | HttpResponse | SqsBatchResponse> {
+    const requestId = context?.awsRequestId;
     const remaining = context?.getRemainingTimeInMillis?.();
     const deadline = remaining === undefined ? undefined : engine.clock.now() + Math.max(0, remaining - settings.safetyMarginMs);
     const budget = (maxWait: number): Budget => ({ ...(deadline === undefined ? {} : { deadline }), maxWait });
@@ -116,7 +127,7 @@ export function createLambdaHandler(engine: Engine, options: LambdaHandlerOption
           );
         }, actions, budget(0), requestId, fail);
     }
-  };
+  }
 }
 
 /** Runs the action `parse` reads from the event; a request a retry cannot fix is answered, not thrown. */
@@ -158,10 +169,11 @@ async function answerHttp(
 }
 
 /**
- * Each message is a resume request (`{ executionId }`) or a direct invocation. Messages to deliver again: those that
- * failed in a way a retry can fix, malformed ones (so they reach the dead-letter queue), and those the deadline left
- * unstarted. A request refused for good (an event for a finished execution) is logged and not retried. A FIFO queue's
- * messages run one at a time, in order, and everything after a failure is delivered again, keeping the order.
+ * Each message is a resume request (`{ executionId }`) or a direct invocation. Every message that did not succeed is
+ * delivered again: one a retry can fix gets its retry, and one refused for good (malformed, or refused by the engine:
+ * an input that fails its schema, an event for a finished execution) ends in the dead-letter queue, where nothing is
+ * lost and an operator sees it; each failure is logged. Messages the deadline left unstarted go back too. A FIFO
+ * queue's messages run one at a time, in order, and everything after a failure is delivered again, keeping the order.
  */
 async function handleSqs(
   batch: SqsEvent,
@@ -184,8 +196,8 @@ async function handleSqs(
       else await actions.perform({ action: "resume", executionId: body.executionId }, budget);
       return true;
     } catch (error) {
-      fail(error, `SQS message ${record.messageId} failed`);
-      return error instanceof BadRequest ? false : statusOf(error) < 500;
+      fail(error, `SQS message ${record.messageId} failed; it is delivered again (or dead-lettered)`);
+      return false;
     }
   };
   const worker = async () => {

@@ -5,7 +5,7 @@ import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import type { HistoryEvent } from "spindle";
-import { callback, createEngine, sleep, step, workflow } from "spindle";
+import { callback, createEngine, silentLogger, sleep, step, StoreUnavailableError, workflow } from "spindle";
 import type { Logger } from "spindle";
 import { DynamoDBStore } from "spindle/dynamodb";
 import { createLambdaHandler } from "spindle/lambda";
@@ -242,8 +242,8 @@ describe("SQS batches", () => {
       ]),
       lambdaContext(clock),
     )) as SqsBatchResponse;
-    // The malformed messages go back (and on to the dead-letter queue); an unknown execution is refused for good.
-    expect(response.batchItemFailures.map((failure) => failure.itemIdentifier).sort()).toEqual(["msg-1", "msg-4"]);
+    // Every refused message goes back, and on to the dead-letter queue: malformed ones, and the unknown execution.
+    expect(response.batchItemFailures.map((failure) => failure.itemIdentifier).sort()).toEqual(["msg-1", "msg-2", "msg-4"]);
     const execution = await engine.describe("ship-q-1");
     expect(execution.waitingFor).toMatchObject([{ kind: "callback", name: "approve" }]);
   });
@@ -309,6 +309,30 @@ describe("malformed and refused requests", () => {
     expect(refused.statusCode).toBe(400);
     const accepted = (await handler(httpEvent("POST", `/callbacks/${tokens[0]}/complete`, { ok: false }), lambdaContext(clock))) as HttpResponse;
     expect(json(accepted)).toMatchObject({ status: "completed" });
+  });
+
+  it("reports a turn that failed after its write without failing the write", async () => {
+    const clock = new VirtualClock();
+    const { store, engine } = container(clock);
+    const failing = Object.create(store) as DynamoDBStore;
+    failing.acquireLease = () => Promise.reject(new StoreUnavailableError("DynamoDB is throttling (simulated)."));
+    const broken = createEngine({ store: failing, workflows: [slow], clock, mode: "external", logger: silentLogger });
+    const handler = createLambdaHandler(broken, { log: false });
+    const answer = await handler({ action: "start", workflow: "slow", id: "slow-turn-failed" }, lambdaContext(clock));
+    expect(answer).toMatchObject({ ok: true, created: true, turnFailed: { name: "StoreUnavailableError" } });
+    expect((await engine.describe("slow-turn-failed")).status).toBe("running"); // stored, and due for the schedule
+  });
+
+  it("labels each turn line with its own invocation's request id, even when invocations overlap", async () => {
+    const clock = new VirtualClock();
+    const lines: Record<string, unknown>[] = [];
+    const { handler } = container(clock, lines);
+    const start = (id: string, requestId: string) =>
+      handler({ action: "start", workflow: "slow", id }, { awsRequestId: requestId, getRemainingTimeInMillis: () => 60_000 });
+    await Promise.all([start("overlap-a", "A"), start("overlap-b", "B")]);
+    const turns = lines.filter((line) => line.msg === "turn");
+    expect(turns.filter((line) => line.executionId === "overlap-a").map((line) => line.requestId)).toEqual(["A"]);
+    expect(turns.filter((line) => line.executionId === "overlap-b").map((line) => line.requestId)).toEqual(["B"]);
   });
 
   it("refuses an engine in in-process mode", () => {
