@@ -7,10 +7,24 @@ import { z } from "zod";
 const text = z.string().min(1);
 const executionId = text.max(1024);
 
-/** The error a callback fails with: a message, or `{ message, name?, code? }`. */
+/**
+ * The error a callback fails with: a message, or `{ message, name?, code? }`.
+ *
+ * @example
+ * ```ts
+ * callbackErrorSchema.parse({ name: "Rejected", message: "not this quarter" });
+ * ```
+ */
 export const callbackErrorSchema = z.union([text, z.strictObject({ name: text.optional(), message: z.string(), code: text.optional() })]);
 
-/** One direct invocation: `{ action, ... }`. */
+/**
+ * One direct invocation: `{ action, ... }`. Unknown fields are refused.
+ *
+ * @example
+ * ```ts
+ * const action = directInvocationSchema.parse({ action: "sendEvent", executionId: "o-1", name: "paid", payload: { ref: "r" } });
+ * ```
+ */
 export const directInvocationSchema = z.discriminatedUnion("action", [
   z.strictObject({ action: z.literal("start"), workflow: text, input: z.unknown().optional(), id: executionId.optional() }),
   z.strictObject({
@@ -35,7 +49,14 @@ export const directInvocationSchema = z.discriminatedUnion("action", [
 /** A direct invocation, as parsed. */
 export type DirectInvocation = z.infer<typeof directInvocationSchema>;
 
-/** An API Gateway HTTP API request, payload format 2.0 (the fields Spindle reads). */
+/**
+ * An API Gateway HTTP API request, payload format 2.0 (the fields Spindle reads).
+ *
+ * @example
+ * ```ts
+ * const ok = httpRequestSchema.safeParse(event).success; // false for a REST API (payload 1.0) event
+ * ```
+ */
 export const httpRequestSchema = z.looseObject({
   version: z.literal("2.0"),
   rawPath: z.string(),
@@ -61,14 +82,28 @@ export interface HttpResponse {
   body: string;
 }
 
-/** An EventBridge (CloudWatch Events) scheduled event: a tick of the wake-up schedule. */
+/**
+ * An EventBridge (CloudWatch Events) scheduled event: a tick of the wake-up schedule.
+ *
+ * @example
+ * ```ts
+ * scheduleEventSchema.parse({ source: "aws.events", "detail-type": "Scheduled Event", time: "2026-11-21T10:00:00Z" });
+ * ```
+ */
 export const scheduleEventSchema = z.looseObject({
   source: z.literal("aws.events"),
   "detail-type": z.literal("Scheduled Event"),
   time: z.string().optional(),
 });
 
-/** An SQS batch (the fields Spindle reads). */
+/**
+ * An SQS batch (the fields Spindle reads).
+ *
+ * @example
+ * ```ts
+ * const { Records } = sqsEventSchema.parse(event);
+ * ```
+ */
 export const sqsEventSchema = z.looseObject({
   Records: z
     .array(z.looseObject({ messageId: text, body: z.string(), eventSource: z.literal("aws:sqs") }))
@@ -78,7 +113,15 @@ export const sqsEventSchema = z.looseObject({
 /** An SQS batch, as parsed. */
 export type SqsEvent = z.infer<typeof sqsEventSchema>;
 
-/** The body of an SQS message: a resume request, or any direct invocation. */
+/**
+ * The body of an SQS message: a resume request, or any direct invocation.
+ *
+ * @example
+ * ```ts
+ * await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: JSON.stringify({ executionId: "o-1" }) }));
+ * sqsBodySchema.parse({ executionId: "o-1" });
+ * ```
+ */
 export const sqsBodySchema = z.union([z.strictObject({ executionId }), directInvocationSchema]);
 
 /** What an SQS-triggered function returns: the messages to deliver again (ReportBatchItemFailures). */
@@ -86,7 +129,14 @@ export interface SqsBatchResponse {
   batchItemFailures: { itemIdentifier: string }[];
 }
 
-/** Which of the four shapes an event has, judged by the fields that mark each; `unknown` for none. */
+/**
+ * Which of the four shapes an event has, judged by the fields that mark each; `unknown` for none.
+ *
+ * @example
+ * ```ts
+ * kindOf({ action: "resume", executionId: "o-1" }); // "direct"
+ * ```
+ */
 export function kindOf(event: unknown): "http" | "sqs" | "schedule" | "direct" | "unknown" {
   if (typeof event !== "object" || event === null) return "unknown";
   const fields = event as Record<string, unknown>;
