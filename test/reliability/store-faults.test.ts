@@ -1,6 +1,5 @@
 // CI sample of the fault scenarios: random crash storms, ambiguous writes, throttling and server errors, and outages,
-// on MemoryStore and DynamoDBStore (DynamoDB Local). Concurrent resumers are in racers.failing.ts until the engine
-// bugs it reproduces are fixed.
+// on MemoryStore and DynamoDBStore (DynamoDB Local).
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { crashStorms } from "./scenarios/crash-storms.js";
 import { ambiguousWrites, outage, throttling } from "./scenarios/store-faults.js";

@@ -7,6 +7,10 @@ import {
   all, callback, continueAsNew, map, now, saga, setStatus, sleep, step, TerminalError, TimeoutError, workflow,
 } from "spindle";
 import { order, payments, warehouse } from "../../examples/order/order.workflow.js";
+import { etlWorkflows } from "../../examples/daily-etl/daily-etl.workflow.js";
+import { createWarehouse } from "../../examples/daily-etl/warehouse.js";
+import { createCommerce, orderSagaWorkflow } from "../../examples/order-saga/order-saga.workflow.js";
+import { accessRequestWorkflow, createAccessServices } from "../../examples/security-approval/security-approval.workflow.js";
 import { coffeeOrderWorkflow, createShop } from "../../examples/serverlesspresso/serverlesspresso.workflow.js";
 import { approval } from "../golden/approval.workflow.js";
 import { booking, invoice } from "../golden/booking.workflow.js";
@@ -76,6 +80,35 @@ const exampleServerlesspresso: Subject = {
   },
   events: { submitted: [{ drink: "latte" }] },
   callbacks: { "barista-accepts": { barista: "bo" }, "drink-made": {} },
+};
+
+const exampleSecurityApproval: Subject = {
+  name: "examples/security-approval",
+  setup: () => {
+    const access = accessRequestWorkflow(createAccessServices(() => new Date(0)));
+    const input = { requestId: "rq-9", user: "lee", resource: "payroll:export", reason: "audit", contractor: true, manager: "maria" };
+    return { workflows: [access], root: access, input };
+  },
+  // The security team lets its token time out; the manager decides.
+  callbacks: { "manager-review": { approved: true, reviewer: "maria" } },
+};
+
+const exampleOrderSaga: Subject = {
+  name: "examples/order-saga",
+  setup: () => {
+    const saga = orderSagaWorkflow(createCommerce());
+    // Shipping to Antarctica fails after retries: the saga refunds and releases the stock.
+    const input = { orderId: "o-9", items: [{ sku: "grinder", quantity: 1 }], amount: 129, card: "4242 4242 4242 4242", country: "AQ" };
+    return { workflows: [saga], root: saga, input };
+  },
+};
+
+const exampleDailyEtl: Subject = {
+  name: "examples/daily-etl",
+  setup: () => {
+    const { dailyEtl } = etlWorkflows(createWarehouse({ flaky: { "2026-03-01/us-west": 2 } }));
+    return { workflows: [dailyEtl], root: dailyEtl, input: { date: "2026-03-01" } };
+  },
 };
 
 /** Function chaining with a flaky step retried on durable backoff. */
@@ -195,6 +228,9 @@ export const SUBJECTS: readonly Subject[] = [
   goldenBooking,
   exampleOrder,
   exampleServerlesspresso,
+  exampleSecurityApproval,
+  exampleOrderSaga,
+  exampleDailyEtl,
   pattern(chaining, { orderId: "o-7", amount: 25 }),
   pattern(fanOut, { files: ["a", "bb", "ccc", "dddd", "eeeee", "ffffff"] }),
   pattern(polling, { report: "q3" }),
