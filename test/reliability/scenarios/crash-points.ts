@@ -30,6 +30,8 @@ export async function crashPoints(target: StoreTarget, options: CrashPointOption
           result,
         );
         bump(result, "crash points");
+        // Parents and children resumed in one round may call the store in another order than the fault-free run did.
+        if (run.faults.stats.trace.length > 0) bump(result, "crash points where the crash fell on a call");
         if (run.interrupted) bump(result, "at-most-once steps interrupted (run failed, step not rerun)");
         bump(result, "step attempts cut off by a crash", Math.max(0, run.drive.ledger.total() - baseline.drive.ledger.total()));
       }
