@@ -56,7 +56,7 @@ export function renderReport(input: ReportInput): string {
   }
   lines.push(`Property-based runs use fast-check seed ${input.propertySeed}.`, "");
   if (input.replays.length > 0) {
-    lines.push("## Replay growth", "", "A cold replay (new process, no warm cache) of a history of N events; one run each.", "");
+    lines.push("## Replay growth", "", "A cold replay (new process, no warm cache) of a history of N events: the median of three replays, after one warm-up.", "");
     lines.push("| store | events | replay ms | µs per event | heap growth MB |", "|---|---:|---:|---:|---:|");
     for (const { store, figures } of input.replays) {
       for (const f of figures) {

@@ -18,7 +18,7 @@ export interface CrashPointOptions {
 
 /** Crashes each subject before and after each of its store calls. */
 export async function crashPoints(target: StoreTarget, options: CrashPointOptions): Promise<ScenarioResult> {
-  const result = newResult("crash at every store call", target.name, options.stride === 1 ? "every call" : `every ${options.stride}th call`);
+  const result = newResult("crash at every store call", target.name, options.stride === 1 ? "every call" : `one call in ${options.stride}`);
   for (const subject of options.subjects) {
     const baseline = await checkedRun({ target, subject, where: "fault-free" }, result);
     const calls = baseline.faults.stats.calls;
@@ -32,7 +32,7 @@ export async function crashPoints(target: StoreTarget, options: CrashPointOption
         bump(result, "crash points");
         // Parents and children resumed in one round may call the store in another order than the fault-free run did.
         if (run.faults.stats.trace.length > 0) bump(result, "crash points where the crash fell on a call");
-        if (run.interrupted) bump(result, "at-most-once steps interrupted (run failed, step not rerun)");
+        if (run.interrupted) bump(result, "at-most-once steps cut off by a crash (StepInterruptedError, never rerun)");
         bump(result, "step attempts cut off by a crash", Math.max(0, run.drive.ledger.total() - baseline.drive.ledger.total()));
       }
     }

@@ -23,7 +23,7 @@ export async function crashStorms(
     const expected = await baseline(target, subject, result);
     const run = await checkedRun({ target, subject, seed, plan: randomFaults(STORM), expected, where: `seed ${seed}` }, result);
     bump(result, "turns abandoned by a fault", run.drive.faultedTurns);
-    if (run.interrupted) bump(result, "at-most-once steps interrupted (run failed, step not rerun)");
+    if (run.interrupted) bump(result, "at-most-once steps cut off by a crash (StepInterruptedError, never rerun)");
   }
   result.figures["fault rates per call"] = Object.entries(STORM).map(([kind, rate]) => `${kind} ${rate * 100}%`).join(", ");
   return result;
