@@ -19,6 +19,7 @@ import type {
   StoreLimits,
 } from "../store/history-store.js";
 import type { InboxItem } from "../core/replayer.js";
+import { seededRandom } from "./seeded.js";
 
 /**
  * Thrown by a FaultStore when the process it stands for dies: at the scheduled call, and at every later call of that
@@ -370,14 +371,3 @@ export function faultAt(index: number, fault: Fault): FaultPlan {
   return (call) => (call.index === index ? fault : undefined);
 }
 
-/** mulberry32: a small, fast, seedable generator of numbers in [0, 1). */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

@@ -23,6 +23,7 @@ import { MemoryStore } from "../store/memory-store.js";
 import type { AnyWorkflow, WorkflowOutput, WorkflowStartInput } from "../workflow.js";
 import { formatTimeline } from "./format.js";
 import { VirtualClock } from "./virtual-clock.js";
+import { seededRandom } from "./seeded.js";
 
 /** Options of `createTestEngine`. */
 export interface TestEngineOptions {
@@ -73,7 +74,7 @@ export class TestEngine {
     this.clock = new VirtualClock(startAt);
     this.store = options.store ?? new MemoryStore();
     const mocks = options.mocks ?? {};
-    const random = seeded(options.seed ?? 1);
+    const random = seededRandom(options.seed ?? 1);
     this.engine = new Engine(
       {
         store: this.store,
@@ -263,18 +264,6 @@ function idleOrTick(engine: Engine): Promise<void> {
       resolve();
     });
   });
-}
-
-/** mulberry32: a small seeded generator, so recorded random values are the same on every test run. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function uuidFrom(random: () => number): string {
