@@ -3,12 +3,12 @@
 // to the lease's end, so the due index does not hand the execution out while its turn runs, and a turn that dies is
 // picked up once its lease runs out.
 import type { LeaseRequest, LeaseResult } from "spindle";
-import { leaseRefused, recordLeased } from "spindle";
+import { ExecutionNotFoundError, leaseRefused, recordLeased } from "spindle";
 import type { Placement, RecordState } from "./codec.js";
 import { copyRecord, decodeRecord, recordItems } from "./codec.js";
 import type { Io, RecordCache } from "./io.js";
 import { ConditionFailed, newToken } from "./io.js";
-import { MAX_REBASES, notFound } from "./next-state.js";
+import { MAX_REBASES } from "./next-state.js";
 
 /** What taking a lease needs from the store. */
 export interface LeaseDeps {
@@ -22,6 +22,10 @@ export interface LeaseDeps {
  * Leases the execution to `owner` until `until` unless another owner holds a lease unexpired at `now`.
  * @throws ExecutionNotFoundError, StoreUnavailableError.
  */
+function notFound(id: string): ExecutionNotFoundError {
+  return new ExecutionNotFoundError(`Execution '${id}' does not exist; it cannot be leased. Start it first.`, { executionId: id });
+}
+
 export async function acquireLease(
   deps: LeaseDeps,
   id: string,
@@ -37,7 +41,7 @@ export async function acquireLease(
     try {
       await deps.io.transact("lease", id, [
         deps.io.put(item, { expression: "#rev = :rev", names: { "#rev": "rev" }, values: { ":rev": prior.rev } }),
-      ], writer);
+      ], `${writer}-${rebase}`); // each rebase sends another item, so another request token
       deps.cache.set(next);
       return { acquired: true, record: copyRecord(next.record) };
     } catch (error) {

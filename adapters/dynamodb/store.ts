@@ -21,11 +21,10 @@ import type {
   NewExecution,
   StoreLimits,
 } from "spindle";
-import { consoleLogger, ValidationError } from "spindle";
+import { consoleLogger, ExecutionNotFoundError, ValidationError } from "spindle";
 import type { AppendDeps } from "./append.js";
 import { appendEvents } from "./append.js";
 import { acquireLease } from "./lease.js";
-import { notFound } from "./next-state.js";
 import type { Placement, RecordState } from "./codec.js";
 import {
   bytes,
@@ -219,7 +218,7 @@ export class DynamoDBStore implements HistoryStore {
 
   /** One conditional write of the record item (see lease.ts). */
   acquireLease(id: string, request: LeaseRequest): Promise<LeaseResult> {
-    if (!validId(id)) return Promise.reject(notFound(id));
+    if (!validId(id)) return Promise.reject(new ExecutionNotFoundError(`Execution '${id.slice(0, 80)}' does not exist; it cannot be leased.`, { executionId: id }));
     return acquireLease({ io: this.io, cache: this.cache, placement: this.placement, readRecord: (key) => this.readRecord(key) }, id, request);
   }
 

@@ -44,7 +44,8 @@ const STATUSES: [new (...args: never[]) => Error, number][] = [
   [CallbackNotFoundError, 404],
   [ExecutionClosedError, 409],
   [IdempotencyConflictError, 409],
-  [ConcurrencyError, 409],
+  // A lost race: trying again continues from the stored state, so it is answered as "try again".
+  [ConcurrencyError, 503],
   [StoreUnavailableError, 503],
 ];
 

@@ -132,6 +132,7 @@ export interface ResumeDueOptions {
 
 /** One turn as `onTurn` listeners see it: one per turn, never for replayed work. */
 export interface TurnReport {
+  /** The execution the turn ran. */
   executionId: string;
   /** Undefined when the turn failed before it read the execution. */
   workflow?: string;
@@ -143,6 +144,7 @@ export interface TurnReport {
   replayed: boolean;
   /** True when the turn stopped at its deadline with work left. */
   outOfTime: boolean;
+  /** Wall time of the turn, in milliseconds. */
   durationMs: number;
   /** The error of a failed turn. */
   error?: unknown;
@@ -841,11 +843,11 @@ export class Engine {
     try {
       result = await runTurn(this.deps, id, options);
     } catch (error) {
-      this.report(id, startedAt, undefined, error);
       this.cache.drop(id);
       // Another writer moved the execution on under this turn: a fresh turn continues from what is stored (it finds
       // the other turn's lease, or the work done).
       if (error instanceof ConcurrencyError && conflicts < TURN_RETRIES_ON_CONFLICT) return this.turnOnce(id, options, conflicts + 1);
+      this.report(id, startedAt, undefined, error);
       if (isPermanent(error)) {
         // Retrying cannot help: waiters learn of it, and the execution waits for a fix (a deploy, a terminate).
         this.failures.set(id, error);

@@ -237,10 +237,7 @@ class Turn {
         this.deps.cache.take(this.id); // the session goes on in this turn
       }
     } catch (error) {
-      if (error instanceof OutOfTime) return await this.stopAtDeadline();
-      if (!(error instanceof Busy)) throw error;
-      this.deps.cache.drop(this.id);
-      return busyResult(error.record);
+      return await this.stopped(error);
     } finally {
       this.session.replayer.endTurn();
     }
@@ -322,7 +319,9 @@ class Turn {
   // --- steps ------------------------------------------------------------------------------------------------------
 
   private async startStep(fiber: Fiber, position: Position, attempt: number, flushFirst: boolean): Promise<void> {
-    if (this.pastDeadline()) throw new OutOfTime();
+    // A step whose start is already recorded (at-most-once, a callback's send) runs even past the deadline: stopping
+    // now would leave it recorded as interrupted without ever having run.
+    if (!flushFirst && this.pastDeadline()) throw new OutOfTime();
     if (flushFirst || this.completionsPending) await this.flush("running", [], this.staleAt());
     else await this.claim();
     const command = position.command as StepCommand;
@@ -702,6 +701,21 @@ class Turn {
     return this.deps.clock.now() + this.deps.staleTurnMs;
   }
 
+  /** The turn stopped early: at its deadline, or because another owner holds the execution. Other errors go on. */
+  private async stopped(error: unknown): Promise<TurnResult> {
+    let reason = error;
+    if (reason instanceof OutOfTime) {
+      try {
+        return await this.stopAtDeadline();
+      } catch (failure) {
+        reason = failure;
+      }
+    }
+    if (!(reason instanceof Busy)) throw reason;
+    this.deps.cache.drop(this.id);
+    return busyResult(reason.record);
+  }
+
   // --- the turn's time -------------------------------------------------------------------------------------------
 
   private pastDeadline(): boolean {
@@ -729,10 +743,12 @@ class Turn {
   }
 
   /**
-   * The deadline came with work left: steps still running are abandoned (their results are not recorded; they run
-   * again in a later turn, as after a crash), what is recorded is written, and the execution is left due at once.
+   * The deadline came with work left: outcomes already in hand are recorded, steps still running are abandoned (not
+   * recorded; they run again in a later turn, as after a crash), what is recorded is written, and the execution is
+   * left due at once.
    */
   private async stopAtDeadline(): Promise<TurnResult> {
+    for (const step of this.settledSteps.splice(0)) if (this.retire(step)) this.recordStep(step);
     for (const step of [...this.inFlight]) {
       this.retire(step);
       step.context.abortIfWatched(new CancelledError(`Execution '${this.id}': the turn ran out of time; the step runs again later.`));
@@ -774,10 +790,13 @@ class Turn {
     if (!outcome.acquired) {
       const record = outcome.record;
       if (leaseHeldByOther(record, this.deps.leaseOwner!, now)) throw new Busy(record);
+      const moved = record.version !== this.version || record.runId !== this.session.runId || CLOSED_STATUSES.has(record.status);
       throw new ConcurrencyError(
-        `Execution '${this.id}' moved on to ${record.status === this.record.status ? "" : `${record.status} at `}version ` +
-          `${record.version} while this turn was at ${this.version}; this turn stops before running a step and a new ` +
-          `one continues from the stored history.`,
+        moved
+          ? `Execution '${this.id}' moved on to ${record.status} at version ${record.version} while this turn was at ` +
+              `${this.version}; this turn stops before running a step and a new one continues from the stored history.`
+          : `Execution '${this.id}': its record kept changing while this turn asked for its lease; this turn stops ` +
+              `before running a step and a new one continues from the stored history.`,
         { executionId: this.id },
       );
     }

@@ -63,6 +63,7 @@ export interface Lease {
 
 /** A claim on an execution: see `HistoryStore.acquireLease`. */
 export interface LeaseRequest {
+  /** Who claims it: a name unique to the claiming process (an engine). */
   owner: string;
   /** Epoch ms the lease lasts until. */
   until: number;

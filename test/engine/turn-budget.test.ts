@@ -3,7 +3,7 @@
 // instead of suspending.
 import { describe, expect, it } from "vitest";
 import type { HistoryEvent } from "spindle";
-import { createEngine, MemoryStore, silentLogger, sleep, step, workflow } from "spindle";
+import { all, branch, createEngine, MemoryStore, silentLogger, sleep, step, workflow } from "spindle";
 import { VirtualClock } from "spindle/testing";
 import { completionsPerStep, isGapless } from "../helpers.js";
 
@@ -65,6 +65,76 @@ describe("turn deadline", () => {
     expect((await engine.history("h-1")).some((event: HistoryEvent) => event.type === "StepCompleted")).toBe(false);
     expect((await engine.resume("h-1")).status).toBe("completed");
     expect(await engine.result("h-1")).toBe("exported");
+  });
+
+  it("runs an at-most-once step whose start is already recorded, rather than leave it interrupted", async () => {
+    const clock = new VirtualClock();
+    let charged = 0;
+    const wf = workflow("charge-after-slow", async function* () {
+      yield* step("prepare", () => {
+        clock.set(clock.now() + 10_000);
+        return 1;
+      });
+      return yield* step("charge", () => ++charged, { semantics: "at-most-once", retry: { maxAttempts: 1 } });
+    });
+    const engine = createEngine({ store: new MemoryStore(), workflows: [wf], clock, mode: "external", logger: silentLogger });
+    await engine.start(wf, undefined, { id: "amo-1" });
+    await engine.resume("amo-1", { deadline: clock.now() + 5_000 });
+    if ((await engine.describe("amo-1")).status !== "completed") await engine.resume("amo-1");
+    expect(await engine.result("amo-1")).toBe(1);
+    expect(charged).toBe(1);
+  });
+
+  it("records the outcomes it already has when the deadline comes, so no finished step runs again", async () => {
+    const clock = new VirtualClock();
+    const runs = { charge: 0, y: 0, z: 0 };
+    const wf = workflow("settled-at-deadline", async function* () {
+      return yield* all([
+        step("charge", async () => {
+          runs.charge++;
+          for (let i = 0; i < 10; i++) await Promise.resolve();
+          return "ok";
+        }, { semantics: "at-most-once", retry: { maxAttempts: 1 } }),
+        branch(async function* () {
+          yield* step("y", () => {
+            runs.y++;
+            clock.set(clock.now() + 10_000);
+            return "y";
+          });
+          return yield* step("z", () => ++runs.z);
+        }),
+      ]);
+    });
+    const engine = createEngine({ store: new MemoryStore(), workflows: [wf], clock, mode: "external", logger: silentLogger });
+    await engine.start(wf, undefined, { id: "settled-1" });
+    const first = await engine.resume("settled-1", { deadline: clock.now() + 5_000 });
+    expect(first.outOfTime).toBe(true);
+    expect((await engine.resume("settled-1")).status).toBe("completed");
+    expect(await engine.result("settled-1")).toEqual(["ok", 1]);
+    expect(runs).toEqual({ charge: 1, y: 1, z: 1 });
+  });
+
+  it("returns busyUntil when the write at the deadline meets another owner's lease", async () => {
+    const clock = new VirtualClock();
+    const store = new MemoryStore();
+    const wf = workflow("contested", async function* () {
+      yield* sleep("1m");
+      return yield* step("s", () => 1);
+    });
+    const engine = createEngine({ store, workflows: [wf], clock, mode: "external", logger: silentLogger });
+    await engine.start(wf, undefined, { id: "contested-1" });
+    await engine.resume("contested-1");
+    clock.set(clock.now() + 60_000);
+    // Another process leases it between this turn's load and its first write.
+    const load = store.load.bind(store);
+    store.load = async (id, options) => {
+      const page = await load(id, options);
+      store.load = load;
+      await store.acquireLease(id, { owner: "other", until: clock.now() + 60_000, now: clock.now() });
+      return page;
+    };
+    const turn = await engine.resume("contested-1", { deadline: clock.now() });
+    expect(turn.busyUntil).toBe(clock.now() + 60_000);
   });
 
   it("waits out a timer due within maxWait instead of suspending, and not one due later", async () => {
