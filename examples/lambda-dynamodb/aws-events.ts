@@ -1,5 +1,5 @@
-// The events AWS would hand the function, built the way AWS builds them, for the local run: API Gateway HTTP API
-// requests (payload format 2.0, $default stage), EventBridge schedule ticks, SQS batches, and a Lambda context whose
+// The events AWS would hand the function, built the way AWS builds them, for the local run and the adapter's tests:
+// API Gateway HTTP API requests (payload format 2.0), EventBridge schedule ticks, SQS batches, and a Lambda context whose
 // remaining time follows the engine's clock (a virtual one locally, so a 60 s invocation takes no real time).
 import type { LambdaContext } from "../../adapters/lambda/index.js";
 import type { Clock } from "../../src/index.js";
@@ -9,13 +9,21 @@ export const API_HOST = "a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com";
 
 let sequence = 0;
 
-/** An HTTP API request (payload format 2.0) for `method path` with a JSON body. */
-export function httpRequest(method: string, path: string, body?: unknown, headers: Record<string, string> = {}, at = Date.now()) {
+/** An HTTP API request (payload format 2.0) for `method path` with a JSON body; a named stage prefixes the path. */
+export function httpRequest(
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+  at = Date.now(),
+  stage = "$default",
+) {
   sequence += 1;
+  const rawPath = stage === "$default" ? path : `/${stage}${path}`;
   return {
     version: "2.0",
     routeKey: `${method} ${path.replace(/\/executions\/[^/]+/, "/executions/{id}").replace(/\/callbacks\/[^/]+/, "/callbacks/{token}")}`,
-    rawPath: path,
+    rawPath,
     rawQueryString: "",
     headers: { "content-type": "application/json", host: API_HOST, "user-agent": "access-desk/1.0", ...headers },
     requestContext: {
@@ -25,10 +33,10 @@ export function httpRequest(method: string, path: string, body?: unknown, header
       authorizer: { iam: { accountId: "123456789012", userArn: "arn:aws:sts::123456789012:assumed-role/desk-frontend/session" } },
       domainName: API_HOST,
       domainPrefix: "a1b2c3d4e5",
-      http: { method, path, protocol: "HTTP/1.1", sourceIp: "198.51.100.20", userAgent: "access-desk/1.0" },
+      http: { method, path: rawPath, protocol: "HTTP/1.1", sourceIp: "198.51.100.20", userAgent: "access-desk/1.0" },
       requestId: `api-${sequence}`,
       routeKey: "$default",
-      stage: "$default",
+      stage,
       time: new Date(at).toUTCString(),
       timeEpoch: at,
     },
@@ -53,8 +61,8 @@ export function scheduleTick(at: number) {
   };
 }
 
-/** An SQS batch, one record per message body, from a standard queue. */
-export function sqsBatch(bodies: readonly string[], at: number) {
+/** An SQS batch, one record per message body, from `queue` (a name ending in `.fifo` is a FIFO queue). */
+export function sqsBatch(bodies: readonly string[], at: number, queue = "access-desk-ResumeQueue") {
   return {
     Records: bodies.map((body, i) => ({
       messageId: `msg-${i}`,
@@ -69,7 +77,7 @@ export function sqsBatch(bodies: readonly string[], at: number) {
       messageAttributes: {},
       md5OfBody: "0".repeat(32),
       eventSource: "aws:sqs",
-      eventSourceARN: "arn:aws:sqs:eu-west-1:123456789012:access-desk-ResumeQueue",
+      eventSourceARN: `arn:aws:sqs:eu-west-1:123456789012:${queue}`,
       awsRegion: "eu-west-1",
     })),
   };

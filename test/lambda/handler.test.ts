@@ -13,7 +13,7 @@ import type { HttpResponse, SqsBatchResponse } from "spindle/lambda";
 import { VirtualClock } from "spindle/testing";
 import { completionsPerStep, isGapless } from "../helpers.js";
 import { freshTable, makeClient } from "../dynamodb/helpers.js";
-import { httpEvent, lambdaContext, scheduleEvent, sqsEvent } from "./fixtures.js";
+import { API_HOST, httpRequest, invocationContext, scheduleTick, sqsBatch } from "../../examples/lambda-dynamodb/aws-events.js";
 
 let tableName = "";
 const clients: DynamoDBClient[] = [];
@@ -98,36 +98,36 @@ describe("a whole workflow through handler invocations", () => {
     const { handler } = container(clock, lines);
     tokens = [];
 
-    const started = (await handler(httpEvent("POST", "/executions", { workflow: "shipment", input: { orderId: "o-1" }, id: "ship-o-1" }), lambdaContext(clock))) as HttpResponse;
+    const started = (await handler(httpRequest("POST", "/executions", { workflow: "shipment", input: { orderId: "o-1" }, id: "ship-o-1" }), invocationContext(clock))) as HttpResponse;
     expect(started.statusCode).toBe(202);
     expect(started.headers.location).toBe("/executions/ship-o-1");
     expect(json(started)).toMatchObject({
       executionId: "ship-o-1",
       created: true,
       status: "suspended",
-      statusUrl: "https://abc123.execute-api.eu-west-1.amazonaws.com/executions/ship-o-1",
+      statusUrl: `https://${API_HOST}/executions/ship-o-1`,
     });
 
-    const status = json(await handler(httpEvent("GET", "/executions/ship-o-1"), lambdaContext(clock)));
+    const status = json(await handler(httpRequest("GET", "/executions/ship-o-1"), invocationContext(clock)));
     expect(status).toMatchObject({ execution: { id: "ship-o-1", status: "suspended", waitingFor: [{ kind: "timer" }] } });
 
     // A tick before the timer is due does nothing; the one after it runs the execution on to the event wait.
-    expect(await handler(scheduleEvent(), lambdaContext(clock))).toMatchObject({ ok: true, resumed: 0 });
+    expect(await handler(scheduleTick(clock.now()), invocationContext(clock))).toMatchObject({ ok: true, resumed: 0 });
     clock.set(clock.now() + 10 * 60_000);
-    expect(await handler(scheduleEvent(), lambdaContext(clock))).toMatchObject({ ok: true, resumed: 1, failed: 0 });
+    expect(await handler(scheduleTick(clock.now()), invocationContext(clock))).toMatchObject({ ok: true, resumed: 1, failed: 0 });
 
-    const sent = await handler(httpEvent("POST", "/executions/ship-o-1/events/picked", { by: "ana" }, { "Idempotency-Key": "scan-77" }), lambdaContext(clock));
+    const sent = await handler(httpRequest("POST", "/executions/ship-o-1/events/picked", { by: "ana" }, { "Idempotency-Key": "scan-77" }), invocationContext(clock));
     expect(sent).toMatchObject({ statusCode: 202 });
     expect(json(sent)).toMatchObject({ duplicate: false, status: "suspended" });
-    const again = await handler(httpEvent("POST", "/executions/ship-o-1/events/picked", { by: "ana" }, { "idempotency-key": "scan-77" }), lambdaContext(clock));
+    const again = await handler(httpRequest("POST", "/executions/ship-o-1/events/picked", { by: "ana" }, { "idempotency-key": "scan-77" }), invocationContext(clock));
     expect(json(again)).toMatchObject({ duplicate: true });
     expect(tokens).toHaveLength(1);
 
-    const completed = await handler(httpEvent("POST", `/callbacks/${tokens[0]}/complete`, { ok: true }), lambdaContext(clock));
+    const completed = await handler(httpRequest("POST", `/callbacks/${tokens[0]}/complete`, { ok: true }), invocationContext(clock));
     expect(completed).toMatchObject({ statusCode: 200 });
     expect(json(completed)).toMatchObject({ executionId: "ship-o-1", status: "completed" });
 
-    const done = json(await handler(httpEvent("GET", "/executions/ship-o-1"), lambdaContext(clock)));
+    const done = json(await handler(httpRequest("GET", "/executions/ship-o-1"), invocationContext(clock)));
     expect(done).toMatchObject({ execution: { status: "completed", result: { orderId: "o-1", pickedBy: "ana", approved: true } } });
     expect(effects.get("reserve:o-1")).toBe(1);
     expect(effects.get("ship:o-1")).toBe(1);
@@ -151,32 +151,32 @@ describe("a whole workflow through handler invocations", () => {
     const clock = new VirtualClock();
     const { handler } = container(clock);
     tokens = [];
-    expect(await handler({ action: "start", workflow: "shipment", input: { orderId: "o-2" }, id: "ship-o-2" }, lambdaContext(clock))).toMatchObject({
+    expect(await handler({ action: "start", workflow: "shipment", input: { orderId: "o-2" }, id: "ship-o-2" }, invocationContext(clock))).toMatchObject({
       ok: true,
       executionId: "ship-o-2",
       created: true,
       status: "suspended",
     });
     clock.set(clock.now() + 10 * 60_000);
-    expect(await handler({ action: "resume", executionId: "ship-o-2" }, lambdaContext(clock))).toMatchObject({ ok: true, turn: { status: "suspended" } });
-    expect(await handler({ action: "sendEvent", executionId: "ship-o-2", name: "picked", payload: { by: "bo" } }, lambdaContext(clock))).toMatchObject({
+    expect(await handler({ action: "resume", executionId: "ship-o-2" }, invocationContext(clock))).toMatchObject({ ok: true, turn: { status: "suspended" } });
+    expect(await handler({ action: "sendEvent", executionId: "ship-o-2", name: "picked", payload: { by: "bo" } }, invocationContext(clock))).toMatchObject({
       ok: true,
       duplicate: false,
     });
-    const failed = await handler({ action: "failCallback", token: tokens[0], error: { name: "Rejected", message: "no stock" } }, lambdaContext(clock));
+    const failed = await handler({ action: "failCallback", token: tokens[0], error: { name: "Rejected", message: "no stock" } }, invocationContext(clock));
     expect(failed).toMatchObject({ ok: true, executionId: "ship-o-2", status: "failed" });
-    expect(await handler({ action: "describe", executionId: "ship-o-2" }, lambdaContext(clock))).toMatchObject({
+    expect(await handler({ action: "describe", executionId: "ship-o-2" }, invocationContext(clock))).toMatchObject({
       ok: true,
       execution: { status: "failed", error: { name: "Rejected", message: "no stock" } },
     });
-    expect(await handler({ action: "completeCallback", token: tokens[0], value: { ok: true } }, lambdaContext(clock))).toMatchObject({
+    expect(await handler({ action: "completeCallback", token: tokens[0], value: { ok: true } }, invocationContext(clock))).toMatchObject({
       ok: false,
       statusCode: 404,
       error: { name: "CallbackNotFoundError" },
     });
 
-    await handler({ action: "start", workflow: "shipment", input: { orderId: "o-3" }, id: "ship-o-3" }, lambdaContext(clock));
-    expect(await handler({ action: "cancel", executionId: "ship-o-3", reason: "customer left" }, lambdaContext(clock))).toMatchObject({
+    await handler({ action: "start", workflow: "shipment", input: { orderId: "o-3" }, id: "ship-o-3" }, invocationContext(clock));
+    expect(await handler({ action: "cancel", executionId: "ship-o-3", reason: "customer left" }, invocationContext(clock))).toMatchObject({
       ok: true,
       status: "cancelled",
     });
@@ -190,10 +190,10 @@ describe("time and crashes", () => {
     const { handler, engine } = container(clock, [], { safetyMargin: "5s" });
     effects.clear();
     // 25 s left, 5 s kept back: parts 0 and 1 (10 s each) run, part 2 would start at the deadline and does not.
-    const first = await handler({ action: "start", workflow: "slow", id: "slow-1" }, lambdaContext(clock, 25_000));
+    const first = await handler({ action: "start", workflow: "slow", id: "slow-1" }, invocationContext(clock, 25_000));
     expect(first).toMatchObject({ ok: true, status: "running" });
     expect([effects.get("part-0"), effects.get("part-1"), effects.get("part-2")]).toEqual([1, 1, undefined]);
-    expect(await handler(scheduleEvent(), lambdaContext(clock, 60_000))).toMatchObject({ ok: true, resumed: 1 });
+    expect(await handler(scheduleTick(clock.now()), invocationContext(clock, 60_000))).toMatchObject({ ok: true, resumed: 1 });
     expect(await engine.result("slow-1")).toEqual([0, 1, 2]);
     expect([effects.get("part-0"), effects.get("part-1"), effects.get("part-2")]).toEqual([1, 1, 1]);
     const history = await engine.history("slow-1");
@@ -208,14 +208,14 @@ describe("time and crashes", () => {
     const a = container(clock);
     const b = container(clock);
     // Container A's invocation dies inside part 1: its turn never returns and never writes again.
-    void a.handler({ action: "start", workflow: "slow", id: "slow-2" }, lambdaContext(clock));
+    void a.handler({ action: "start", workflow: "slow", id: "slow-2" }, invocationContext(clock));
     for (let i = 0; i < 200 && hangOnce !== undefined; i++) await new Promise((resolve) => setTimeout(resolve, 5));
     expect(hangOnce).toBeUndefined(); // part 1 started in A
     // B's tick finds A's lease: it runs nothing while the lease lasts.
-    expect(await b.handler(scheduleEvent(), lambdaContext(clock))).toMatchObject({ ok: true, resumed: 0 });
-    expect(await b.handler({ action: "resume", executionId: "slow-2" }, lambdaContext(clock))).toMatchObject({ ok: true, turn: { busyUntil: expect.any(Number) } });
+    expect(await b.handler(scheduleTick(clock.now()), invocationContext(clock))).toMatchObject({ ok: true, resumed: 0 });
+    expect(await b.handler({ action: "resume", executionId: "slow-2" }, invocationContext(clock))).toMatchObject({ ok: true, turn: { busyUntil: expect.any(Number) } });
     clock.set(clock.now() + 2 * 60_000);
-    expect(await b.handler(scheduleEvent(), lambdaContext(clock))).toMatchObject({ ok: true, resumed: 1, failed: 0 });
+    expect(await b.handler(scheduleTick(clock.now()), invocationContext(clock))).toMatchObject({ ok: true, resumed: 1, failed: 0 });
     expect(await b.engine.result("slow-2")).toEqual([0, 1, 2]);
     const history: HistoryEvent[] = await b.engine.history("slow-2");
     expect(isGapless(history)).toBe(true);
@@ -230,17 +230,17 @@ describe("SQS batches", () => {
     const clock = new VirtualClock();
     stepClock = undefined;
     const { handler, engine } = container(clock);
-    await handler({ action: "start", workflow: "shipment", input: { orderId: "q-1" }, id: "ship-q-1" }, lambdaContext(clock));
+    await handler({ action: "start", workflow: "shipment", input: { orderId: "q-1" }, id: "ship-q-1" }, invocationContext(clock));
     clock.set(clock.now() + 10 * 60_000);
     const response = (await handler(
-      sqsEvent([
+      sqsBatch([
         JSON.stringify({ executionId: "ship-q-1" }),
         "not json",
         JSON.stringify({ executionId: "no-such-execution" }),
         JSON.stringify({ action: "sendEvent", executionId: "ship-q-1", name: "picked", payload: { by: "cy" }, idempotencyKey: "q" }),
         JSON.stringify({ executionID: "ship-q-1" }),
-      ]),
-      lambdaContext(clock),
+      ], clock.now()),
+      invocationContext(clock),
     )) as SqsBatchResponse;
     // Every refused message goes back, and on to the dead-letter queue: malformed ones, and the unknown execution.
     expect(response.batchItemFailures.map((failure) => failure.itemIdentifier).sort()).toEqual(["msg-1", "msg-2", "msg-4"]);
@@ -252,9 +252,9 @@ describe("SQS batches", () => {
     const clock = new VirtualClock();
     const { handler } = container(clock, [], { safetyMargin: "5s" });
     const bodies = [1, 2, 3].map((i) => JSON.stringify({ action: "start", workflow: "shipment", input: { orderId: `f-${i}` }, id: `ship-f-${i}` }));
-    const late = (await handler(sqsEvent(bodies), lambdaContext(clock, 4_000))) as SqsBatchResponse;
+    const late = (await handler(sqsBatch(bodies, clock.now()), invocationContext(clock, 4_000))) as SqsBatchResponse;
     expect(late.batchItemFailures).toHaveLength(3);
-    const fifo = (await handler(sqsEvent([bodies[0]!, "{", bodies[1]!], "spindle-resume.fifo"), lambdaContext(clock))) as SqsBatchResponse;
+    const fifo = (await handler(sqsBatch([bodies[0]!, "{", bodies[1]!], clock.now(), "spindle-resume.fifo"), invocationContext(clock))) as SqsBatchResponse;
     expect(fifo.batchItemFailures.map((failure) => failure.itemIdentifier)).toEqual(["msg-1", "msg-2"]);
   });
 });
@@ -264,26 +264,26 @@ describe("malformed and refused requests", () => {
     const clock = new VirtualClock();
     const lines: Record<string, unknown>[] = [];
     const { handler, store } = container(clock, lines);
-    const context = () => lambdaContext(clock);
+    const context = () => invocationContext(clock);
     const http = async (event: unknown) => {
       const response = (await handler(event, context())) as HttpResponse;
       return { status: response.statusCode, error: (json(response).error ?? {}) as Record<string, string> };
     };
-    expect(await http({ ...httpEvent("POST", "/executions"), body: "{not json" })).toMatchObject({ status: 400, error: { message: expect.stringContaining("not JSON") } });
-    expect(await http(httpEvent("POST", "/executions", { workflow: "shipment", input: { orderId: 7 }, id: "bad-1" }))).toMatchObject({
+    expect(await http({ ...httpRequest("POST", "/executions"), body: "{not json" })).toMatchObject({ status: 400, error: { message: expect.stringContaining("not JSON") } });
+    expect(await http(httpRequest("POST", "/executions", { workflow: "shipment", input: { orderId: 7 }, id: "bad-1" }))).toMatchObject({
       status: 400,
       error: { name: "ValidationError" },
     });
     expect(await store.get("bad-1")).toBeUndefined();
-    expect(await http(httpEvent("POST", "/executions", { workflow: "shipment", input: {}, extra: 1 }))).toMatchObject({ status: 400, error: { message: expect.stringContaining("extra") } });
-    expect(await http(httpEvent("POST", "/executions", { workflow: "nope", id: "bad-2" }))).toMatchObject({ status: 404, error: { name: "WorkflowNotFoundError" } });
-    expect(await http(httpEvent("DELETE", "/executions/x"))).toMatchObject({ status: 405 });
-    expect(await http(httpEvent("GET", "/orders"))).toMatchObject({ status: 404, error: { message: expect.stringContaining("No route GET /orders") } });
-    expect(await http(httpEvent("GET", "/executions/missing"))).toMatchObject({ status: 404, error: { name: "ExecutionNotFoundError" } });
-    expect(await http(httpEvent("POST", "/executions/missing/events/picked", { by: "x" }))).toMatchObject({ status: 404 });
-    expect(await http(httpEvent("POST", "/callbacks/garbage/complete", { ok: true }))).toMatchObject({ status: 404, error: { name: "CallbackNotFoundError" } });
-    expect(await http(httpEvent("GET", "/executions/%E0%A4%A"))).toMatchObject({ status: 400 });
-    expect(await http({ ...httpEvent("GET", "/executions/x"), version: "1.0" })).toMatchObject({ status: 400, error: { message: expect.stringContaining("payload format 2.0") } });
+    expect(await http(httpRequest("POST", "/executions", { workflow: "shipment", input: {}, extra: 1 }))).toMatchObject({ status: 400, error: { message: expect.stringContaining("extra") } });
+    expect(await http(httpRequest("POST", "/executions", { workflow: "nope", id: "bad-2" }))).toMatchObject({ status: 404, error: { name: "WorkflowNotFoundError" } });
+    expect(await http(httpRequest("DELETE", "/executions/x"))).toMatchObject({ status: 405 });
+    expect(await http(httpRequest("GET", "/orders"))).toMatchObject({ status: 404, error: { message: expect.stringContaining("No route GET /orders") } });
+    expect(await http(httpRequest("GET", "/executions/missing"))).toMatchObject({ status: 404, error: { name: "ExecutionNotFoundError" } });
+    expect(await http(httpRequest("POST", "/executions/missing/events/picked", { by: "x" }))).toMatchObject({ status: 404 });
+    expect(await http(httpRequest("POST", "/callbacks/garbage/complete", { ok: true }))).toMatchObject({ status: 404, error: { name: "CallbackNotFoundError" } });
+    expect(await http(httpRequest("GET", "/executions/%E0%A4%A"))).toMatchObject({ status: 400 });
+    expect(await http({ ...httpRequest("GET", "/executions/x"), version: "1.0" })).toMatchObject({ status: 400, error: { message: expect.stringContaining("payload format 2.0") } });
 
     expect(await handler({ action: "resume", executionID: "x" }, context())).toMatchObject({
       ok: false,
@@ -293,21 +293,35 @@ describe("malformed and refused requests", () => {
     expect(await handler({ action: "explode" }, context())).toMatchObject({ ok: false, statusCode: 400 });
     expect(await handler({ hello: "world" }, context())).toMatchObject({ ok: false, statusCode: 400, error: { message: expect.stringContaining("none of the shapes") } });
     expect(await handler(null, context())).toMatchObject({ ok: false, statusCode: 400 });
-    expect(await handler({ ...scheduleEvent(), "detail-type": "EC2 Instance State-change Notification" }, context())).toMatchObject({ ok: false, statusCode: 400 });
+    expect(await handler({ ...scheduleTick(clock.now()), "detail-type": "EC2 Instance State-change Notification" }, context())).toMatchObject({ ok: false, statusCode: 400 });
     expect(lines.filter((line) => line.level === "warn").length).toBeGreaterThanOrEqual(10);
+  });
+
+  it("routes below a named stage and points Location and statusUrl at it", async () => {
+    const clock = new VirtualClock();
+    const { handler } = container(clock);
+    const started = (await handler(
+      httpRequest("POST", "/executions", { workflow: "slow", id: "staged-1" }, {}, clock.now(), "prod"),
+      invocationContext(clock),
+    )) as HttpResponse;
+    expect(started.statusCode).toBe(202);
+    expect(started.headers.location).toBe("/prod/executions/staged-1");
+    expect(json(started).statusUrl).toBe(`https://${API_HOST}/prod/executions/staged-1`);
+    const status = (await handler(httpRequest("GET", "/executions/staged-1", undefined, {}, clock.now(), "prod"), invocationContext(clock))) as HttpResponse;
+    expect(json(status)).toMatchObject({ execution: { id: "staged-1" } });
   });
 
   it("checks a callback value against the declared schema at the call, keeping the token valid", async () => {
     const clock = new VirtualClock();
     const { handler } = container(clock);
     tokens = [];
-    await handler({ action: "start", workflow: "shipment", input: { orderId: "c-1" }, id: "ship-c-1" }, lambdaContext(clock));
+    await handler({ action: "start", workflow: "shipment", input: { orderId: "c-1" }, id: "ship-c-1" }, invocationContext(clock));
     clock.set(clock.now() + 10 * 60_000);
-    await handler({ action: "sendEvent", executionId: "ship-c-1", name: "picked", payload: { by: "di" } }, lambdaContext(clock));
-    await handler({ action: "resume", executionId: "ship-c-1" }, lambdaContext(clock));
-    const refused = (await handler(httpEvent("POST", `/callbacks/${tokens[0]}/complete`, { ok: "yes" }), lambdaContext(clock))) as HttpResponse;
+    await handler({ action: "sendEvent", executionId: "ship-c-1", name: "picked", payload: { by: "di" } }, invocationContext(clock));
+    await handler({ action: "resume", executionId: "ship-c-1" }, invocationContext(clock));
+    const refused = (await handler(httpRequest("POST", `/callbacks/${tokens[0]}/complete`, { ok: "yes" }), invocationContext(clock))) as HttpResponse;
     expect(refused.statusCode).toBe(400);
-    const accepted = (await handler(httpEvent("POST", `/callbacks/${tokens[0]}/complete`, { ok: false }), lambdaContext(clock))) as HttpResponse;
+    const accepted = (await handler(httpRequest("POST", `/callbacks/${tokens[0]}/complete`, { ok: false }), invocationContext(clock))) as HttpResponse;
     expect(json(accepted)).toMatchObject({ status: "completed" });
   });
 
@@ -318,7 +332,7 @@ describe("malformed and refused requests", () => {
     failing.acquireLease = () => Promise.reject(new StoreUnavailableError("DynamoDB is throttling (simulated)."));
     const broken = createEngine({ store: failing, workflows: [slow], clock, mode: "external", logger: silentLogger });
     const handler = createLambdaHandler(broken, { log: false });
-    const answer = await handler({ action: "start", workflow: "slow", id: "slow-turn-failed" }, lambdaContext(clock));
+    const answer = await handler({ action: "start", workflow: "slow", id: "slow-turn-failed" }, invocationContext(clock));
     expect(answer).toMatchObject({ ok: true, created: true, turnFailed: { name: "StoreUnavailableError" } });
     expect((await engine.describe("slow-turn-failed")).status).toBe("running"); // stored, and due for the schedule
   });
