@@ -56,3 +56,12 @@ export function completionsPerStep(events: readonly HistoryEvent[]): Map<string,
 export function isGapless(events: readonly HistoryEvent[]): boolean {
   return events.every((event, i) => event.seq === i + 1);
 }
+
+/** Polls `condition` every millisecond until it holds; throws after `tries` polls (real time: for work in flight). */
+export async function until(condition: () => boolean | Promise<boolean>, tries = 200): Promise<void> {
+  for (let i = 0; i < tries; i++) {
+    if (await condition()) return;
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+  throw new Error(`condition not met after ${tries} polls`);
+}

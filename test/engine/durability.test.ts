@@ -19,7 +19,7 @@ import {
   workflow,
 } from "spindle";
 import { createTestEngine, VirtualClock } from "spindle/testing";
-import { CrashingStore, completionsPerStep, isGapless, SimulatedCrash } from "../helpers.js";
+import { CrashingStore, completionsPerStep, isGapless, SimulatedCrash, until } from "../helpers.js";
 
 /** A workflow touching every operation, with an effect ledger. */
 function makeTrip(ledger: Map<string, number>) {
@@ -343,11 +343,3 @@ describe("a corrupted history", () => {
     expect((await inner.load("c-1"))!.events).toEqual(stored);
   });
 });
-
-async function until(condition: () => boolean | Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (await condition()) return;
-    await new Promise((resolve) => setTimeout(resolve, 1));
-  }
-  throw new Error("condition not met in 200 ms");
-}

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import type { HistoryEvent } from "spindle";
 import { all, branch, createEngine, MemoryStore, silentLogger, sleep, step, workflow } from "spindle";
 import { VirtualClock } from "spindle/testing";
-import { completionsPerStep, isGapless } from "../helpers.js";
+import { completionsPerStep, isGapless, until } from "../helpers.js";
 
 describe("turn deadline", () => {
   it("starts no step after the deadline: writes what it has, leaves the execution due, and a later turn goes on", async () => {
@@ -57,7 +57,7 @@ describe("turn deadline", () => {
     const engine = createEngine({ store, workflows: [wf], clock, mode: "external", logger: silentLogger });
     await engine.start(wf, undefined, { id: "h-1" });
     const turn = engine.resume("h-1", { deadline: clock.now() + 5_000 });
-    for (let i = 0; i < 50 && attempts === 0; i++) await new Promise((resolve) => setTimeout(resolve, 1));
+    await until(() => attempts === 1);
     expect(clock.fireNext()).toBe(true); // the deadline
     const first = await turn;
     expect(first).toMatchObject({ outOfTime: true, status: "running" });

@@ -11,7 +11,7 @@ import { DynamoDBStore } from "spindle/dynamodb";
 import { createLambdaHandler } from "spindle/lambda";
 import type { HttpResponse, SqsBatchResponse } from "spindle/lambda";
 import { VirtualClock } from "spindle/testing";
-import { completionsPerStep, isGapless } from "../helpers.js";
+import { completionsPerStep, isGapless, until } from "../helpers.js";
 import { freshTable, makeClient } from "../dynamodb/helpers.js";
 import { API_HOST, httpRequest, invocationContext, scheduleTick, sqsBatch } from "../../examples/lambda-dynamodb/aws-events.js";
 
@@ -209,7 +209,7 @@ describe("time and crashes", () => {
     const b = container(clock);
     // Container A's invocation dies inside part 1: its turn never returns and never writes again.
     void a.handler({ action: "start", workflow: "slow", id: "slow-2" }, invocationContext(clock));
-    for (let i = 0; i < 200 && hangOnce !== undefined; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+    await until(() => hangOnce === undefined, 1000);
     expect(hangOnce).toBeUndefined(); // part 1 started in A
     // B's tick finds A's lease: it runs nothing while the lease lasts.
     expect(await b.handler(scheduleTick(clock.now()), invocationContext(clock))).toMatchObject({ ok: true, resumed: 0 });
