@@ -94,6 +94,8 @@ export class Replayer {
   replaying: boolean;
   /** The last value set with setStatus, as JSON text. */
   customStatus: string | undefined;
+  /** The latest recorded time in the history this replayer was opened on: where a cold replay's clock starts. */
+  readonly recordedUntil: number;
   /** The workflow body's scope. */
   readonly root = new Scope("", false);
   /** Where step results are encoded (one object, re-aimed per result; its message is built only on refusal). */
@@ -120,7 +122,6 @@ export class Replayer {
   /** Unread items by name; the shared empty map until a turn brings items (most turns bring none). */
   private inboxByName: Map<string, InboxItem[]> = NO_ITEMS;
   private cancelItem: InboxItem | undefined;
-  private lastPosition: Position | undefined;
   /** One handler per operation kind: the mapped type makes the compiler demand each. Shared by all replayers. */
   private static readonly handlers: Handlers = {
     step: (r, command, op, position) => r.step(command, op, position),
@@ -155,7 +156,12 @@ export class Replayer {
     /** Largest value the store accepts, in UTF-8 bytes. */
     private readonly valueLimit: number,
   ) {
-    for (const event of history) this.index(event, true);
+    let latest = Number.NEGATIVE_INFINITY;
+    for (const event of history) {
+      this.index(event, true);
+      if (event.at > latest) latest = event.at;
+    }
+    this.recordedUntil = latest;
     this.replaying = (this.extentPerScope.get("") ?? 0) > 0;
     this.lastSeq = history.length === 0 ? 0 : history[history.length - 1]!.seq;
     const replayer = this;
@@ -265,7 +271,6 @@ export class Replayer {
       throw this.mismatch(scope.opId(index), `${op.kind} '${op.name}'`, `${command.kind} '${command.name}'`);
     }
     const position = new Position(scope, index, command);
-    this.lastPosition = position;
     // An operation that threw at the frontier without recording anything (a refused value) leaves a hole: replaying
     // over it is still replay, so nothing is delivered there and logging stays quiet.
     this.inHole = !op && index < (this.extentPerScope.get(scope.prefix) ?? 0);
@@ -274,7 +279,6 @@ export class Replayer {
 
   /** Decides again for an operation a fiber waits at (after new inbox items, time, or its sub-step finishing). */
   redecide(position: Position): Decision {
-    this.lastPosition = position;
     this.inHole = false;
     return this.decide(position, this.opAt(position.opId));
   }
@@ -317,6 +321,16 @@ export class Replayer {
     const command = position.command as ChildCommand;
     this.record({ type: "ChildStarted", ...this.tag(position), childId, ...(command.wait ? {} : { detached: true }) });
     return this.redecide(position);
+  }
+
+  /**
+   * Records that the child could not be created (its input failed its schema, its workflow is unknown, its id is
+   * taken): the child operation fails with that error, now and on every replay.
+   */
+  childRefused(position: Position, error: unknown): Decision {
+    const event: NewEvent = { type: "ChildCompleted", ...this.tag(position), inboxId: "", status: "failed", error: toErrorRecord(error) };
+    this.record(event);
+    return this.childOutcome(position, event as EventOf<"ChildCompleted">);
   }
 
   /** Records a group's early settlement on child `index` (once). */
@@ -371,11 +385,6 @@ export class Replayer {
       },
       limit: this.valueLimit,
     };
-  }
-
-  /** Human-readable name of the operation last decided, for errors. */
-  describeCurrent(): string {
-    return this.lastPosition?.describe() ?? "the workflow body";
   }
 
   // --- handlers, one per operation kind -------------------------------------------------------------------------
@@ -521,14 +530,21 @@ export class Replayer {
   private group(command: GroupCommand | BranchCommand, op: OpRecord | undefined, position: Position): Decision {
     let started = false;
     let settled: number | undefined;
+    const size = command.kind === "branch" ? 1 : command.size;
     for (const event of op ? op.events : NO_EVENTS) {
-      if (event.type === "GroupStarted") started = true;
-      else if (event.type === "GroupSettled") settled = event.index;
+      if (event.type === "GroupStarted") {
+        started = true;
+        // The group's shape is in the history: branches added or dropped are a change of code, caught before
+        // anything new runs, even when the group completed long ago.
+        if (event.size !== size) {
+          throw this.mismatch(position.opId, `${command.kind} '${command.name}' of ${plural(event.size, "branch")}`,
+            `${command.kind} '${command.name}' of ${plural(size, "branch")}`);
+        }
+      } else if (event.type === "GroupSettled") settled = event.index;
       else throw this.unexpected(event);
     }
     if (!started) {
       this.atFrontier();
-      const size = command.kind === "branch" ? 1 : command.size;
       this.record({ type: "GroupStarted", ...this.tag(position), size });
     }
     return settled === undefined ? { type: "group", position } : { type: "group", position, settled };
@@ -692,10 +708,43 @@ export class Replayer {
     return index >= 0 ? this.rootOps[index] : this.otherOps.get(opId);
   }
 
+  /** Takes the first unread item of this name that had arrived by the current recorded time. */
   private take(name: string): InboxItem | undefined {
-    const item = this.inboxByName.get(name)?.shift();
-    if (item) this.consume(item);
-    return item;
+    const queue = this.inboxByName.get(name);
+    const head = queue?.[0];
+    if (!head || head.at > this.env.now()) return undefined;
+    queue!.shift();
+    this.consume(head);
+    return head;
+  }
+
+  /**
+   * When the operation a fiber waits at could next take an inbox item: the arrival time of the first unread item it
+   * would take (its event, its callback's completion, its child's outcome) or of a cancellation it would receive.
+   * Undefined when nothing in the inbox concerns it.
+   */
+  arrivalFor(position: Position): number | undefined {
+    let at: number | undefined;
+    const scope = position.scope;
+    const cancel = this.cancelItem;
+    if (cancel && this.cancelState === "none" && !scope.cancelled && !scope.afterCancel) at = cancel.at;
+    else if (this.cancelState === "delivering" && !scope.cancelled && !scope.afterCancel) at = this.env.now();
+    const name = this.inboxNameOf(position);
+    const head = name === undefined ? undefined : this.inboxByName.get(name)?.[0];
+    if (head && (at === undefined || head.at < at)) at = head.at;
+    return at;
+  }
+
+  /** The inbox name of the items the operation at `position` takes, if it takes any. */
+  private inboxNameOf(position: Position): string | undefined {
+    const command = position.command;
+    if (command.kind === "waitForEvent") return command.name;
+    if (command.kind !== "callback" && command.kind !== "child") return undefined;
+    for (const event of this.opAt(position.opId)?.events ?? NO_EVENTS) {
+      if (event.type === "CallbackCreated") return `callback:${event.token}`;
+      if (event.type === "ChildStarted") return `child:${event.childId}`;
+    }
+    return undefined;
   }
 
   private waitForEventOrDeadline(
@@ -770,7 +819,7 @@ export class Replayer {
     if (this.inHole || scope.cancelled || scope.afterCancel || this.cancelState === "done") return undefined;
     if (this.cancelState === "none") {
       const item = this.cancelItem;
-      if (!item) return undefined;
+      if (!item || item.at > this.env.now()) return undefined;
       this.cancelItem = undefined;
       this.consume(item);
       this.cancelState = "delivering";
@@ -881,7 +930,9 @@ export class Replayer {
     return new NonDeterminismError(
       `Execution '${this.executionId}' is not deterministic at operation #${opId}: the history holds ${recorded} ` +
         `but the code now does ${found}. Nothing new ran. Deploy the code that recorded this history, or guard ` +
-        `the change with patched().`,
+        `the change with patched(). If the code did not change, the body depends on something that is not ` +
+        `recorded: Math.random() (use random()), Date.now() or new Date() (use now()), I/O or mutable state read ` +
+        `outside a step (move it into step()), or iteration over an unordered source (sort it first).`,
       { executionId: this.executionId, operation: `#${opId}` },
     );
   }
@@ -893,6 +944,10 @@ export class Replayer {
       { executionId: this.executionId, operation: `#${event.opId}` },
     );
   }
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? "" : "es"}`;
 }
 
 function describeYielded(value: unknown): string {

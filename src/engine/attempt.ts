@@ -1,5 +1,4 @@
 // Running one step attempt: the context the step function receives, and the timeout that aborts its signal.
-import type { Replayer } from "../core/replayer.js";
 import type { StepContext } from "../core/yieldable.js";
 import { StepTimeoutError } from "../errors.js";
 import type { Clock } from "./clock.js";
@@ -42,7 +41,8 @@ export function invokeWithTimeout(
   context: AttemptContext,
   timeoutMs: number,
   deps: { clock: Clock; timedSteps: { running: number } },
-  replayer: Replayer,
+  executionId: string,
+  operation: string,
 ): Promise<unknown> {
   const { clock, timedSteps } = deps;
   timedSteps.running++;
@@ -58,11 +58,10 @@ export function invokeWithTimeout(
     };
     stopTimer = clock.setTimer(clock.now() + timeoutMs, () => {
       if (!settle()) return;
-      const operation = replayer.describeCurrent();
       const error = new StepTimeoutError(
-        `Execution '${replayer.executionId}': attempt ${context.attempt} of ${operation} ran past its timeout of ` +
+        `Execution '${executionId}': attempt ${context.attempt} of ${operation} ran past its timeout of ` +
           `${timeoutMs} ms and was aborted. Raise the timeout or make the step faster.`,
-        { executionId: replayer.executionId, operation },
+        { executionId, operation },
       );
       context.abortController.abort(error);
       reject(error);

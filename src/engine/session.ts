@@ -1,16 +1,14 @@
-// Sessions: a workflow run in memory, its replayer and its fibers, opened from a validated history. The warm cache
-// keeps suspended sessions so a resume in the same process continues without replaying.
+// Sessions: a workflow run in memory, its interpreter (replayer and fibers), opened from a validated history. The warm
+// cache keeps suspended sessions so a resume in the same process continues without replaying.
 import { decodeValue } from "../core/codec.js";
 import type { HistoryEvent } from "../core/history.js";
 import { checkHistory } from "../core/history.js";
-import type { Environment } from "../core/replayer.js";
-import { Replayer } from "../core/replayer.js";
+import { Interpreter } from "../core/interpreter.js";
 import { ExecutionNotFoundError, HistoryCorruptedError, ValidationError } from "../errors.js";
 import type { ExecutionRecord, HistoryStore, LoadedPage } from "../store/history-store.js";
 import type { AnyWorkflow } from "../workflow.js";
 import { workflowContext } from "../workflow.js";
 import type { Parked } from "./cache.js";
-import { Fiber, WaitingFibers } from "./fibers.js";
 import type { Logger } from "./log.js";
 import { scopedLogger } from "./log.js";
 
@@ -18,12 +16,10 @@ import { scopedLogger } from "./log.js";
 export interface Session extends Parked {
   executionId: string;
   workflow: AnyWorkflow;
-  replayer: Replayer;
-  /** The workflow body's fiber. */
-  root: Fiber;
-  /** Fibers waiting at an operation (the body, or branches of groups in progress). */
-  waiting: WaitingFibers;
+  interpreter: Interpreter;
   warned: boolean;
+  /** When the run next asks the children it waits for whether they ended unheard (their report lost in a crash). */
+  childCheckAt?: number;
 }
 
 /**
@@ -31,7 +27,12 @@ export interface Session extends Parked {
  * @throws WorkflowNotFoundError, ValidationError (the body is not a generator function).
  */
 export function openSession(
-  deps: { env: Environment; logger: Logger; workflow(name: string, executionId: string): AnyWorkflow; valueLimit: number },
+  deps: {
+    env: { random(): number; uuid(): string };
+    logger: Logger;
+    workflow(name: string, executionId: string): AnyWorkflow;
+    valueLimit: number;
+  },
   record: ExecutionRecord,
   events: HistoryEvent[],
 ): Session {
@@ -39,8 +40,8 @@ export function openSession(
   const workflow = deps.workflow(record.workflow, id);
   const started = events[0];
   const input = started?.type === "ExecutionStarted" ? decodeValue(started.input) : undefined;
-  const replayer = new Replayer(id, record.runId, events, deps.env, deps.valueLimit);
-  const log = scopedLogger(deps.logger, { executionId: id, workflow: workflow.name }, () => replayer.replaying);
+  let interpreter: Interpreter | undefined;
+  const log = scopedLogger(deps.logger, { executionId: id, workflow: workflow.name }, () => interpreter!.replayer.replaying);
   const context = workflowContext({ executionId: id, runId: record.runId, workflowName: workflow.name, log });
   const generator = workflow.body(input, context);
   if (typeof generator?.next !== "function" || typeof generator.throw !== "function") {
@@ -50,16 +51,18 @@ export function openSession(
       { executionId: id },
     );
   }
-  return {
+  interpreter = new Interpreter({
     executionId: id,
     runId: record.runId,
-    version: record.version,
-    workflow,
-    replayer,
-    root: new Fiber(replayer.root, generator),
-    waiting: new WaitingFibers(),
-    warned: false,
-  };
+    workflowName: workflow.name,
+    history: events,
+    body: generator,
+    ...(workflow.outputSchema ? { outputSchema: workflow.outputSchema } : {}),
+    random: deps.env.random,
+    uuid: deps.env.uuid,
+    valueLimit: deps.valueLimit,
+  });
+  return { executionId: id, runId: record.runId, version: record.version, workflow, interpreter, warned: false };
 }
 
 /**

@@ -1,32 +1,22 @@
-// One turn of one execution: load the record, history and inbox; replay (or continue a warm session); run the
-// workflow's fibers, executing what is new, until the body ends or every fiber waits; append the new events at the
-// version loaded. Steps run concurrently; each completion is appended as soon as it arrives, completions that arrive
-// together in one append. A lost race surfaces as ConcurrencyError and nothing after the last append is recorded.
-import { encodeValue } from "../core/codec.js";
-import { toErrorRecord } from "../core/error-record.js";
-import type { NewEvent } from "../core/history.js";
-import { EXECUTION_OP } from "../core/history.js";
-import type { Decision, Environment, InboxItem, Position, WaitInfo } from "../core/replayer.js";
-import type { ChildCommand, StepCommand } from "../core/yieldable.js";
-import {
-  CancelledError,
-  ConcurrencyError,
-  IdempotencyConflictError,
-  ValidationError,
-  WorkflowNotFoundError,
-} from "../errors.js";
-import type { AppendRequest, ExecutionRecord, ExecutionStatus, HistoryStore, RecordUpdate } from "../store/history-store.js";
+// One turn of one execution: load the record, history and inbox; open the interpreter (or continue a warm one); then
+// perform what it asks for — run step attempts, create children — and hand the outcomes back, until the run ends or
+// waits. The turn records nothing itself: the interpreter buffers events and the turn's writes (turn-writes.ts) append
+// them at the version loaded. A lost race surfaces as ConcurrencyError and nothing after the last append is recorded.
+import type { Advance, ChildRun, Ending, Interpreter, Settlement, StepRun } from "../core/interpreter.js";
+import type { InboxItem, WaitInfo } from "../core/replayer.js";
+import type { StepCommand } from "../core/yieldable.js";
+import { CancelledError, ConcurrencyError, IdempotencyConflictError, ValidationError, WorkflowNotFoundError } from "../errors.js";
+import type { ExecutionRecord, ExecutionStatus, HistoryStore } from "../store/history-store.js";
 import { CLOSED_STATUSES, leaseHeldByOther, newExecution } from "../store/history-store.js";
 import type { AnyWorkflow } from "../workflow.js";
 import type { StepFunction } from "./attempt.js";
 import { AttemptContext, invokeWithTimeout, isThenable } from "./attempt.js";
 import type { WarmCache } from "./cache.js";
 import type { Clock } from "./clock.js";
-import type { Settlement } from "./fibers.js";
-import { Fiber, GroupRun } from "./fibers.js";
 import type { Logger } from "./log.js";
 import type { Session } from "./session.js";
 import { loadHistory, notFound, openSession } from "./session.js";
+import { Busy, TurnWriter } from "./turn-writes.js";
 
 export type { StepFunction } from "./attempt.js";
 export type { Session } from "./session.js";
@@ -49,7 +39,7 @@ export interface ChildStart {
 export interface TurnDeps {
   store: HistoryStore;
   clock: Clock;
-  env: Environment;
+  env: { random(): number; uuid(): string };
   logger: Logger;
   cache: WarmCache<Session>;
   /** @throws WorkflowNotFoundError */
@@ -61,8 +51,7 @@ export interface TurnDeps {
   /**
    * This engine's name on leases. When set and the store has `acquireLease`, a turn leases the execution before it
    * runs a step, renews the lease while steps run, and releases it when it suspends or ends; a turn finding another
-   * owner's live lease does nothing (`busyUntil`). Turns of one engine share the name: the engine runs one turn per
-   * execution at a time, and a turn that failed leaves its lease to the next.
+   * owner's live lease does nothing (`busyUntil`). Turns of one engine share the name.
    */
   leaseOwner?: string;
   historyWarningThreshold: number;
@@ -81,9 +70,7 @@ export interface TurnDeps {
   notifyParent(record: ExecutionRecord): Promise<void>;
   /** Makes sure a closed child has told this parent (after a crash between its end and its report). */
   ensureChildReported(childId: string): Promise<void>;
-  /** Replay checks: stop with ReplayStop at the first new effect or event instead of running it. */
-  replayOnly?: boolean;
-  /** Calls `callback` when inbox items arrive for the execution while the turn waits for steps; returns an unsubscribe. */
+  /** Calls `callback` when inbox items arrive for the execution while the turn waits; returns an unsubscribe. */
   onInboxSignal?(id: string, callback: () => void): () => void;
   /** Cancels child executions no longer awaited (a dropped branch's, or those left when the run ends). */
   cancelChildren?(childIds: string[], reason: string): Promise<void>;
@@ -100,19 +87,15 @@ export interface TurnOptions {
   maxWaitMs?: number;
 }
 
-/** The turn ran out of its time: stop, write what is recorded, leave the execution due. */
-class OutOfTime {}
-
-/** How a replay-only turn stopped: at the first work the history does not hold, or at the end of the body. */
-export class ReplayStop {
-  constructor(
-    readonly outcome:
-      | { kind: "frontier"; position?: { opId: string; kind: string; name: string } }
-      | { kind: "ended"; event: NewEvent },
-  ) {}
-}
-
-/** What a turn did. */
+/**
+ * What a turn did.
+ *
+ * @example
+ * ```ts
+ * const turn: TurnResult = await engine.resume("order-o-1");
+ * if (turn.status === "suspended") console.log("wakes at", turn.wakeAt);
+ * ```
+ */
 export interface TurnResult {
   executionId: string;
   status: ExecutionStatus;
@@ -132,10 +115,8 @@ export interface TurnResult {
   busyUntil?: number;
 }
 
-/** Stops a turn that found the execution leased to another owner. */
-class Busy {
-  constructor(readonly record: ExecutionRecord) {}
-}
+/** The turn ran out of its time: stop, write what is recorded, leave the execution due. */
+class OutOfTime {}
 
 /**
  * Runs one turn of an execution.
@@ -166,38 +147,14 @@ export async function runTurn(deps: TurnDeps, id: string, options: TurnOptions =
   return new Turn(deps, session, page.record, page.inbox, options).run();
 }
 
-/** A step attempt in flight, as its fiber and the turn see it. */
-export interface RunningStep {
-  fiber: Fiber;
-  position: Position;
-  attempt: number;
-  context: AttemptContext;
-  /** Counted among the turn's running steps (false once settled or dropped). */
-  active: boolean;
-  outcome?: Settlement;
-}
-
 class Turn {
-  private version: number;
-  private inboxSeen: number;
-  private appended = 0;
-  private record: ExecutionRecord;
   private readonly replayed: boolean;
-  private readonly ready: Fiber[] = [];
-  /** Steps in flight whose outcome the turn still waits for. */
-  private readonly inFlight = new Set<RunningStep>();
-  private settledSteps: RunningStep[] = [];
+  private readonly writer: TurnWriter;
+  private readonly interpreter: Interpreter;
+  /** Wakes the turn while it waits for running steps. */
   private wake: (() => void) | undefined;
-  private result: TurnResult | undefined;
-  private childrenChecked = false;
-  /** Children no longer awaited (their branch was dropped): cancelled once the turn has written. */
+  /** Children no longer awaited (their branch was dropped, or the run ended): cancelled once the turn has written. */
   private readonly orphans: string[] = [];
-  /** Completions recorded but not yet appended: they go with the next effect, suspension or end. */
-  private completionsPending = false;
-  /** Whether this turn leases the execution before running steps (the store has leases, not a replay check). */
-  private readonly leasing: boolean;
-  /** When this turn's lease ends, while it holds one. */
-  private leaseUntil: number | undefined;
 
   constructor(
     private readonly deps: TurnDeps,
@@ -206,12 +163,10 @@ class Turn {
     inbox: InboxItem[],
     private readonly options: TurnOptions,
   ) {
-    this.record = record;
-    this.version = record.version;
-    this.inboxSeen = record.inboxSeq;
-    this.replayed = !session.root.started;
-    this.leasing = leasing(deps);
-    session.replayer.setInbox(inbox);
+    this.interpreter = session.interpreter;
+    this.replayed = !this.interpreter.started;
+    this.writer = new TurnWriter({ ...deps, leaseOwner: leasing(deps) ? deps.leaseOwner : undefined }, session, record);
+    this.interpreter.setInbox(inbox);
   }
 
   private get id(): string {
@@ -220,18 +175,20 @@ class Turn {
 
   async run(): Promise<TurnResult> {
     try {
-      if (this.session.root.started) {
-        await this.recheckChildren(this.session.waiting.due(this.deps.clock.now()));
-        await this.redecideWaiting();
-      } else this.ready.push(this.session.root);
       for (;;) {
-        await this.drain();
-        if (this.result) return this.result;
-        if (this.inFlight.size > 0) {
-          await this.collectSteps();
+        if (this.deps.takeInboxSignal(this.id)) await this.reloadInbox();
+        const advance = await this.interpreter.advance(this.deps.clock.now());
+        if (advance.ending) return await this.finish(advance.ending, advance);
+        this.letGo(advance);
+        await this.startSteps(advance.steps);
+        if (await this.startChildren(advance.children)) continue;
+        if (await this.checkChildren()) continue;
+        if (this.interpreter.runningSteps > 0) {
+          // Completions are written while other steps still run, so they are durable whatever those steps do.
+          if (this.interpreter.replayer.hasBuffered && advance.steps.length === 0) await this.writer.checkpoint();
+          await this.waitForSteps();
           continue;
         }
-        if (await this.refresh()) continue;
         const suspended = await this.suspend();
         if (!(await this.waitForTimer())) return suspended;
         this.deps.cache.take(this.id); // the session goes on in this turn
@@ -239,426 +196,192 @@ class Turn {
     } catch (error) {
       return await this.stopped(error);
     } finally {
-      this.session.replayer.endTurn();
+      this.interpreter.endTurn();
     }
   }
 
-  /** Runs ready fibers until each waits, runs a step, or ends. */
-  private async drain(): Promise<void> {
-    while (this.ready.length > 0 && !this.result) {
-      const fiber = this.ready.shift()!;
-      if (!fiber.dead) await this.advance(fiber);
+  // --- effects ----------------------------------------------------------------------------------------------------
+
+  /** Runs new step attempts: those whose start is recorded first (they run even past the deadline). */
+  private async startSteps(runs: StepRun[]): Promise<void> {
+    if (runs.length === 0) return;
+    const ordered = runs.length > 1 ? [...runs].sort((a, b) => Number(b.recordedStart) - Number(a.recordedStart)) : runs;
+    for (const run of ordered) {
+      // A step whose start is already recorded runs even past the deadline: stopping now would leave it recorded as
+      // interrupted without ever having run.
+      if (!run.recordedStart && this.pastDeadline()) throw new OutOfTime();
+      if (this.interpreter.replayer.hasBuffered) await this.writer.checkpoint();
+      else await this.writer.claim();
+      if (run.active) this.runStep(run);
     }
   }
 
-  private async advance(fiber: Fiber): Promise<void> {
-    for (;;) {
-      const input = fiber.input;
-      fiber.input = undefined;
-      let next: IteratorResult<unknown, unknown>;
-      try {
-        if (input === undefined) next = await fiber.generator.next();
-        else if (input.type === "resume") next = await fiber.generator.next(input.value);
-        else next = await fiber.generator.throw((input as { error: Error }).error);
-      } catch (error) {
-        fiber.started = true;
-        return this.fiberEnded(fiber, { ok: false, error });
-      }
-      fiber.started = true;
-      if (next.done) return this.fiberEnded(fiber, { ok: true, value: next.value });
-      if (this.deps.takeInboxSignal(this.id)) {
-        await this.wakeFor(await this.reloadInbox());
-        // What arrived (a child's end, an event) is recorded now, as a step's completion is, so the store can mark the
-        // items read: a parent with thousands of children does not re-read them all on every arrival.
-        if (this.session.replayer.hasBuffered) await this.flush("running", [], this.staleAt());
-      }
-      const { position, decision } = this.session.replayer.next(fiber.scope, next.value as never);
-      if (position) fiber.position = position;
-      // An immediate answer with no other fiber ready: go on with this fiber (the queue would hand it back next).
-      const immediate = decision.type === "resume" || decision.type === "throw";
-      if (immediate && this.ready.length === 0 && !(this.deps.replayOnly && this.session.replayer.hasBuffered)) {
-        fiber.input = decision;
-        continue;
-      }
-      return this.apply(fiber, decision);
-    }
-  }
-
-  private async apply(fiber: Fiber, decision: Decision): Promise<void> {
-    if (this.deps.replayOnly && (this.session.replayer.hasBuffered || decision.type === "run" || decision.type === "startChild" || decision.type === "continueAsNew")) {
-      throw this.frontier(fiber);
-    }
-    switch (decision.type) {
-      case "resume":
-      case "throw":
-        fiber.input = decision;
-        this.ready.push(fiber);
-        return;
-      case "wait": {
-        const wait = decision.wait;
-        // A parent re-checks a child it waits for now and then: the child's report may have been lost in a crash.
-        if (wait.kind === "child" && wait.until === undefined) wait.until = this.deps.clock.now() + this.deps.staleTurnMs;
-        this.session.waiting.add(fiber, wait);
-        return;
-      }
-      case "run":
-        return this.startStep(fiber, decision.position, decision.attempt, decision.flushFirst);
-      case "group":
-        return this.startGroup(
-          fiber,
-          new GroupRun(decision.position, decision.position.command as never, fiber, decision.settled, this.session.replayer.cancelWasDelivered),
-        );
-      case "startChild":
-        return this.startChild(fiber, decision.position, decision.childId, decision.input);
-      case "continueAsNew":
-        this.result = await this.continueAsNew(decision.input);
-        return;
-    }
-  }
-
-  // --- steps ------------------------------------------------------------------------------------------------------
-
-  private async startStep(fiber: Fiber, position: Position, attempt: number, flushFirst: boolean): Promise<void> {
-    // A step whose start is already recorded (at-most-once, a callback's send) runs even past the deadline: stopping
-    // now would leave it recorded as interrupted without ever having run.
-    if (!flushFirst && this.pastDeadline()) throw new OutOfTime();
-    if (flushFirst || this.completionsPending) await this.flush("running", [], this.staleAt());
-    else await this.claim();
-    const command = position.command as StepCommand;
+  private runStep(run: StepRun): void {
+    const command = run.position.command as StepCommand;
     const fn = this.deps.stepOverride?.(command.name) ?? command.run;
-    const context = new AttemptContext(attempt, this.id, this.session.runId, position.opId);
-    const step: RunningStep = { fiber, position, attempt, context, active: true };
-    this.inFlight.add(step);
-    fiber.running = step;
+    const context = new AttemptContext(run.attempt, this.id, this.session.runId, run.position.opId);
+    run.handle = context;
     let value: unknown;
     try {
       value =
         command.timeoutMs === undefined
           ? fn(context)
-          : invokeWithTimeout(fn, context, command.timeoutMs, this.deps, this.session.replayer);
+          : invokeWithTimeout(fn, context, command.timeoutMs, this.deps, this.id, run.position.describe());
     } catch (error) {
-      return this.settle(step, { ok: false, error });
+      return this.settle(run, { ok: false, error });
     }
-    if (!isThenable(value)) return this.settle(step, { ok: true, value });
+    if (!isThenable(value)) return this.settle(run, { ok: true, value });
     value.then(
-      (result) => this.settle(step, { ok: true, value: result }),
-      (error: unknown) => this.settle(step, { ok: false, error }),
+      (result) => this.settle(run, { ok: true, value: result }),
+      (error: unknown) => this.settle(run, { ok: false, error }),
     );
   }
 
-  private settle(step: RunningStep, outcome: Settlement): void {
-    if (step.fiber.running === step) step.fiber.running = undefined;
-    step.outcome = outcome;
-    this.settledSteps.push(step);
+  private settle(run: StepRun, outcome: Settlement): void {
+    this.interpreter.stepSettled(run, outcome, this.deps.clock.now());
     this.wake?.();
   }
 
-  /**
-   * Records the steps that have settled and appends their completions together. While none has, it also wakes for
-   * new inbox items and for the earliest deadline of a waiting fiber, so a timer or an event can win a race against a
-   * running step, and a cancellation is not held up by one.
-   */
-  private async collectSteps(): Promise<void> {
-    if (this.settledSteps.length === 0) {
-      const until = this.session.waiting.earliest();
-      const stops: (() => void)[] = [];
-      const renewAt = this.leaseUntil === undefined ? undefined : this.leaseUntil - this.deps.staleTurnMs / 2;
-      const deadline = this.options.deadline;
-      await new Promise<void>((resolve) => {
-        this.wake = resolve;
-        for (const at of [until, renewAt, deadline]) if (at !== undefined) stops.push(this.deps.clock.setTimer(at, resolve));
-        if (this.deps.onInboxSignal) stops.push(this.deps.onInboxSignal(this.id, resolve));
-      });
-      for (const stop of stops) stop();
-      this.wake = undefined;
-      if (this.settledSteps.length === 0 && this.pastDeadline()) throw new OutOfTime();
-      if (renewAt !== undefined && this.deps.clock.now() >= renewAt) await this.renewLease();
-      if (this.settledSteps.length === 0) {
-        await this.refresh();
-        return;
+  /** Creates the children the run starts; true when any was asked for (the interpreter has their answers). */
+  private async startChildren(children: ChildRun[]): Promise<boolean> {
+    for (const child of children) {
+      if (this.interpreter.replayer.hasBuffered) await this.writer.checkpoint();
+      try {
+        await this.deps.startChild({
+          parentId: this.id,
+          parentRunId: this.session.runId,
+          opId: child.position.opId,
+          workflow: child.workflow,
+          childId: child.childId,
+          wait: child.wait,
+          ...(child.input === undefined ? {} : { input: child.input }),
+        });
+      } catch (error) {
+        if (error instanceof ValidationError || error instanceof WorkflowNotFoundError || error instanceof IdempotencyConflictError) {
+          this.interpreter.childFailed(child, error);
+          continue;
+        }
+        throw error;
       }
+      this.interpreter.childStarted(child, this.deps.clock.now());
     }
-    const batch = this.settledSteps;
-    this.settledSteps = [];
-    let completed = false;
-    for (const step of batch) {
-      if (!this.retire(step)) continue; // a dropped branch's step: its result is not recorded
-      let decision = this.recordStep(step);
-      if (decision.type === "resume" || decision.type === "throw") completed = true;
-      if (step.position !== step.fiber.position) decision = this.session.replayer.redecide(step.fiber.position!);
-      await this.apply(step.fiber, decision);
-    }
-    if (!completed || !this.session.replayer.hasBuffered) return;
-    // With other steps still running, completions are appended now. Otherwise only the workflow's own code runs until
-    // its next effect, suspension or end, so they go with that write: one write saved per suspension and per run.
-    if (this.inFlight.size > 0) await this.flush("running", [], this.staleAt());
-    else this.completionsPending = true;
+    return children.length > 0;
   }
 
-  /** Takes a step off the running count; false when it was already (its branch was dropped). */
-  private retire(step: RunningStep): boolean {
-    if (!step.active) return false;
-    step.active = false;
-    this.inFlight.delete(step);
+  /** Aborts attempts whose branch was dropped and remembers children nobody awaits any more. */
+  private letGo(advance: Advance): void {
+    for (const run of advance.dropped) {
+      (run.handle as AttemptContext | undefined)?.abortIfWatched(
+        new CancelledError(`Execution '${this.id}': the branch running this step was dropped.`),
+      );
+    }
+    this.orphans.push(...advance.orphans);
+  }
+
+  /**
+   * Waits until a step settles, a waiting fiber's time comes, inbox items arrive, the lease needs renewing or the
+   * deadline passes.
+   */
+  private async waitForSteps(): Promise<void> {
+    if (this.interpreter.hasSettled) return;
+    const stops: (() => void)[] = [];
+    const renewAt = this.writer.renewAt;
+    await new Promise<void>((resolve) => {
+      this.wake = resolve;
+      for (const at of [this.interpreter.earliestWake(), renewAt, this.options.deadline]) {
+        if (at !== undefined) stops.push(this.deps.clock.setTimer(at, resolve));
+      }
+      if (this.deps.onInboxSignal) stops.push(this.deps.onInboxSignal(this.id, resolve));
+    });
+    for (const stop of stops) stop();
+    this.wake = undefined;
+    if (!this.interpreter.hasSettled && this.pastDeadline()) throw new OutOfTime();
+    if (renewAt !== undefined && this.deps.clock.now() >= renewAt) await this.writer.renewLease();
+  }
+
+  // --- children a parent waits for --------------------------------------------------------------------------------
+
+  /**
+   * A parent asks the children it waits for whether they ended unheard (a report lost in a crash): on a cold turn and
+   * whenever the check comes due. True when their reports brought something new.
+   */
+  private async checkChildren(): Promise<boolean> {
+    const session = this.session;
+    const now = this.deps.clock.now();
+    const due = (this.replayed && session.childCheckAt === undefined) || (session.childCheckAt !== undefined && now >= session.childCheckAt);
+    const waits = this.interpreter.waits().filter((wait) => wait.kind === "child");
+    if (waits.length === 0) {
+      session.childCheckAt = undefined;
+      return false;
+    }
+    if (!due) return false;
+    session.childCheckAt = now + this.deps.staleTurnMs;
+    for (const wait of waits) await this.deps.ensureChildReported(wait.name);
+    if (!this.deps.takeInboxSignal(this.id)) return false;
+    await this.reloadInbox();
     return true;
   }
 
-  private recordStep(step: RunningStep): Decision {
-    const { replayer } = this.session;
-    const command = step.position.command as StepCommand;
-    const outcome = step.outcome!;
-    if (outcome.ok) {
-      try {
-        let value = outcome.value;
-        if (command.schema) {
-          const parsed = command.schema.safeParse(value);
-          if (!parsed.success) {
-            throw new ValidationError(
-              `Execution '${this.id}': the result of ${step.position.describe()} does not match the step's schema: ` +
-                `${JSON.stringify(parsed.error.issues)}. Fix the step or its schema.`,
-              { executionId: this.id, operation: step.position.describe(), issues: parsed.error.issues },
-            );
-          }
-          value = parsed.data;
-        }
-        return replayer.stepSucceeded(step.position, step.attempt, encodeValue(value, replayer.siteOfResult(step.position)));
-      } catch (error) {
-        return replayer.stepFailed(step.position, step.attempt, toErrorRecord(error));
-      }
+  /** Re-reads the inbox after the engine signalled new items. */
+  private async reloadInbox(): Promise<void> {
+    const page = await this.deps.store.load(this.id, { afterSeq: this.writer.version, limit: 1 });
+    if (!page) throw notFound(this.id);
+    if (page.record.version !== this.writer.version || page.record.runId !== this.session.runId) {
+      throw new ConcurrencyError(
+        `Execution '${this.id}' moved on to version ${page.record.version} while this turn was at ` +
+          `${this.writer.version}; this turn stops and a new one continues from the stored history.`,
+        { executionId: this.id },
+      );
     }
-    return replayer.stepFailed(step.position, step.attempt, toErrorRecord(outcome.error));
+    this.writer.reloaded(page.record);
+    this.interpreter.setInbox(page.inbox);
   }
 
-  // --- groups and fibers ------------------------------------------------------------------------------------------
-
-  private startGroup(parent: Fiber, group: GroupRun): void {
-    parent.inGroup = group;
-    const empty = group.whenEmpty();
-    if (empty) {
-      group.done = true;
-      parent.inGroup = undefined;
-      parent.input = empty;
-      this.ready.push(parent);
-      return;
-    }
-    this.startChildren(group);
-  }
-
-  private startChildren(group: GroupRun): void {
-    for (const index of group.startable()) {
-      const scope = this.session.replayer.openScope(`${group.position.opId}.${index}`, group.parent.scope, group.afterCancel);
-      let generator;
-      try {
-        generator = group.generatorOf(index);
-      } catch (error) {
-        generator = failing(error);
-      }
-      const child = new Fiber(scope, generator, group, index);
-      group.children.set(index, child);
-      this.ready.push(child);
-    }
-  }
-
-  private async fiberEnded(fiber: Fiber, outcome: Settlement): Promise<void> {
-    if (fiber === this.session.root) {
-      this.result = await this.end(outcome);
-      return;
-    }
-    const group = fiber.group!;
-    if (group.done || fiber.dead) return;
-    this.session.replayer.checkScopeReached(fiber.scope);
-    let settled = group.childEnded(fiber.index, outcome);
-    if (!outcome.ok && outcome.error instanceof CancelledError) group.cancelled = true;
-    if (!settled && group.cancelled) {
-      // A cancelled group starts nothing new: the children it never started settle as cancelled.
-      const error = outcome.ok ? new CancelledError(`Execution '${this.id}' was cancelled.`) : outcome.error;
-      for (const index of group.unstarted()) settled ??= group.childEnded(index, { ok: false, error });
-    }
-    if (!settled) {
-      this.startChildren(group);
-      return;
-    }
-    group.done = true;
-    for (const other of group.children.values()) this.drop(other);
-    if (settled.early !== undefined) this.session.replayer.groupSettled(group.position, settled.early);
-    group.parent.inGroup = undefined;
-    group.parent.input = settled.parent;
-    this.ready.push(group.parent);
-  }
-
-  /** Drops a fiber and everything under it: its waits and timers go, its running steps are not recorded. */
-  private drop(fiber: Fiber): void {
-    fiber.dead = true;
-    if (fiber.wait?.kind === "child") this.orphans.push(fiber.wait.name);
-    this.session.waiting.delete(fiber);
-    const step = fiber.running;
-    if (step && this.retire(step)) {
-      step.context.abortIfWatched(new CancelledError(`Execution '${this.id}': the branch running this step was dropped.`));
-    }
-    fiber.running = undefined;
-    // An event this branch took in this turn, unused, goes back to the inbox for the next wait.
-    if (fiber.input?.type === "resume" && fiber.position?.command.kind === "waitForEvent") {
-      this.session.replayer.giveBack(fiber.position.opId);
-    }
-    const group = fiber.inGroup;
-    if (group && !group.done) {
-      group.done = true;
-      for (const child of group.children.values()) this.drop(child);
-    }
-  }
-
-  // --- children and continue-as-new ---------------------------------------------------------------------------------
-
-  private async startChild(fiber: Fiber, position: Position, childId: string, input: string | undefined): Promise<void> {
-    const command = position.command as ChildCommand;
-    if (this.completionsPending) await this.flush("running", [], this.staleAt());
-    try {
-      await this.deps.startChild({
-        parentId: this.id,
-        parentRunId: this.session.runId,
-        opId: position.opId,
-        workflow: command.name,
-        childId,
-        wait: command.wait,
-        ...(input === undefined ? {} : { input }),
-      });
-    } catch (error) {
-      if (error instanceof ValidationError || error instanceof WorkflowNotFoundError || error instanceof IdempotencyConflictError) {
-        fiber.input = { type: "throw", error };
-        this.ready.push(fiber);
-        return;
-      }
-      throw error;
-    }
-    await this.apply(fiber, this.session.replayer.childStarted(position, childId));
-  }
-
-  private async continueAsNew(input: string | undefined): Promise<TurnResult> {
-    const { replayer, workflow } = this.session;
-    const runId = this.deps.newRunId();
-    replayer.continuedAsNew(runId, input, workflow.name);
-    const next = newExecution({ id: this.id, workflow: workflow.name, runId, at: this.deps.clock.now(), ...(input === undefined ? {} : { input }) });
-    await this.flush("running", [], this.deps.clock.now(), {}, { runId, events: next.events, ...(input === undefined ? {} : { input }) });
-    this.deps.cache.drop(this.id);
-    return resultOf(this.record, this.appended, this.replayed);
-  }
-
-  // --- waiting, suspending, ending --------------------------------------------------------------------------------
-
-  /** Decides again for every waiting fiber (a warm session resumed). */
-  private async redecideWaiting(): Promise<void> {
-    for (const fiber of [...this.session.waiting]) await this.redecide(fiber);
-  }
-
-  /** Decides again for the fibers new inbox items may wake. */
-  private async wakeFor(items: readonly InboxItem[]): Promise<void> {
-    const fibers = new Set<Fiber>();
-    for (const item of items) for (const fiber of this.session.waiting.matching(item)) fibers.add(fiber);
-    for (const fiber of fibers) await this.redecide(fiber);
-  }
-
-  private async redecide(fiber: Fiber): Promise<void> {
-    if (fiber.dead || fiber.wait === undefined) return;
-    this.session.waiting.delete(fiber);
-    fiber.wait = undefined;
-    await this.apply(fiber, this.session.replayer.redecide(fiber.position!));
-  }
-
-  /** Asks children whose re-check time has come whether they ended unheard; their reports go to the inbox. */
-  private async recheckChildren(due: readonly Fiber[]): Promise<void> {
-    let asked = false;
-    for (const fiber of due) {
-      if (fiber.wait?.kind !== "child") continue;
-      await this.deps.ensureChildReported(fiber.wait.name);
-      asked = true;
-    }
-    if (asked && this.deps.takeInboxSignal(this.id)) await this.wakeFor(await this.reloadInbox());
-  }
-
-  /** Looks for anything that un-blocks a waiting fiber: new inbox items, due times, children that ended unheard. */
-  private async refresh(): Promise<boolean> {
-    if (this.replayed && !this.childrenChecked) {
-      // A cold turn: a child may have ended unheard while no process held this execution.
-      this.childrenChecked = true;
-      await this.recheckChildren([...this.session.waiting]);
-    }
-    if (this.deps.takeInboxSignal(this.id)) await this.wakeFor(await this.reloadInbox());
-    const due = this.session.waiting.due(this.deps.clock.now());
-    await this.recheckChildren(due);
-    for (const fiber of due) await this.redecide(fiber);
-    // Called only when nothing was ready or running: anything now is what this refresh woke.
-    return this.ready.length > 0 || this.inFlight.size > 0 || this.result !== undefined;
-  }
-
-  private frontier(fiber: Fiber | undefined): ReplayStop {
-    const position = fiber?.position;
-    return new ReplayStop({
-      kind: "frontier",
-      ...(position ? { position: { opId: position.opId, kind: position.command.kind, name: position.command.name } } : {}),
-    });
-  }
+  // --- suspending and ending --------------------------------------------------------------------------------------
 
   private async suspend(): Promise<TurnResult> {
-    if (this.deps.replayOnly) throw this.frontier([...this.session.waiting][0]);
-    const waits: WaitInfo[] = [];
-    for (const fiber of this.session.waiting) waits.push(fiber.wait!);
-    const wakeAt = this.session.waiting.earliest() ?? null;
-    const record = this.record;
+    const waits = this.interpreter.waits();
+    let wakeAt = this.interpreter.earliestWake() ?? null;
+    const checkAt = this.session.childCheckAt;
+    if (checkAt !== undefined && (wakeAt === null || checkAt < wakeAt)) wakeAt = checkAt;
+    const record = this.writer.record;
     const unchanged =
-      !this.session.replayer.hasBuffered &&
+      !this.interpreter.replayer.hasBuffered &&
       record.status === "suspended" &&
-      record.inboxSeen === this.inboxSeen &&
+      record.inboxSeen === this.writer.inboxSeen &&
       (record.wakeAt ?? null) === wakeAt &&
-      this.leaseUntil === undefined &&
+      this.writer.leaseUntil === undefined &&
       sameWaits(record.waitingFor, waits);
-    if (!unchanged) await this.flush("suspended", waits, wakeAt);
-    this.session.version = this.version;
+    if (!unchanged) await this.writer.suspend(waits, wakeAt);
+    this.session.version = this.writer.version;
     this.deps.cache.put(this.id, this.session);
     await this.cancelOrphans();
-    return resultOf(this.record, this.appended, this.replayed);
+    return this.result();
   }
 
-  private async end(outcome: Settlement): Promise<TurnResult> {
-    const { replayer, workflow } = this.session;
-    const tag = { opId: EXECUTION_OP, kind: "execution", name: workflow.name, at: this.deps.clock.now() };
-    let event: NewEvent;
-    let status: ExecutionStatus;
-    let extra: Pick<RecordUpdate, "result" | "error"> = {};
-    if (outcome.ok) {
-      let result: string | undefined;
-      try {
-        result = encodeValue(this.checkOutput(outcome.value), {
-          executionId: this.id,
-          operation: `the result of workflow '${workflow.name}'`,
-          limit: this.deps.store.limits.maxValueBytes,
-        });
-      } catch (error) {
-        return this.end({ ok: false, error });
-      }
-      event = { type: "ExecutionCompleted", ...tag, ...(result === undefined ? {} : { result }) };
-      status = "completed";
-      if (result !== undefined) extra = { result };
-    } else if (outcome.error instanceof CancelledError && replayer.cancelWasDelivered) {
-      const reason = outcome.error.reason;
-      event = { type: "ExecutionCancelled", ...tag, ...(reason === undefined ? {} : { reason }) };
-      status = "cancelled";
-    } else {
-      const error = toErrorRecord(outcome.error);
-      event = { type: "ExecutionFailed", ...tag, error };
-      status = "failed";
-      extra = { error };
+  private async finish(ending: Ending, advance: Advance): Promise<TurnResult> {
+    this.letGo(advance);
+    for (const run of this.interpreter.abandonRunning()) {
+      (run.handle as AttemptContext | undefined)?.abortIfWatched(new CancelledError(`Execution '${this.id}' ended.`));
     }
-    if (this.deps.replayOnly) {
-      replayer.checkScopeReached(replayer.root);
-      throw new ReplayStop({ kind: "ended", event });
+    if (ending.status === "continueAsNew") {
+      const { replayer } = this.interpreter;
+      const { workflow } = this.session;
+      const runId = this.deps.newRunId();
+      const input = ending.input;
+      replayer.continuedAsNew(runId, input, workflow.name);
+      const at = this.deps.clock.now();
+      const next = newExecution({ id: this.id, workflow: workflow.name, runId, at, ...(input === undefined ? {} : { input }) });
+      await this.writer.nextRun({ runId, events: next.events, ...(input === undefined ? {} : { input }) });
+      this.deps.cache.drop(this.id);
+      return this.result();
     }
-    replayer.finish(event);
-    await this.flush(status, [], null, extra);
+    const { status, ...outcome } = ending;
+    await this.writer.end(status, outcome);
     this.deps.cache.drop(this.id);
-    if (this.record.parent) await this.deps.notifyParent(this.record);
-    this.orphans.push(...replayer.openChildren());
+    if (this.writer.record.parent) await this.deps.notifyParent(this.writer.record);
     await this.cancelOrphans();
-    return resultOf(this.record, this.appended, this.replayed);
+    return this.result();
   }
 
   /** Cancels the children nobody waits for any more, after this turn's writes. */
@@ -668,37 +391,8 @@ class Turn {
     await this.deps.cancelChildren(ids, `execution '${this.id}' no longer waits for it`);
   }
 
-  private checkOutput(value: unknown): unknown {
-    const schema = this.session.workflow.outputSchema;
-    if (!schema) return value;
-    const parsed = schema.safeParse(value);
-    if (parsed.success) return parsed.data;
-    throw new ValidationError(
-      `Execution '${this.id}': the result of workflow '${this.session.workflow.name}' does not match its output ` +
-        `schema: ${JSON.stringify(parsed.error.issues)}. Return a value that matches, or change the schema.`,
-      { executionId: this.id, operation: "workflow result", issues: parsed.error.issues },
-    );
-  }
-
-  /** Re-reads the inbox after the engine signalled new items; returns the unread items. */
-  private async reloadInbox(): Promise<InboxItem[]> {
-    const page = await this.deps.store.load(this.id, { afterSeq: this.version, limit: 1 });
-    if (!page) throw notFound(this.id);
-    if (page.record.version !== this.version || page.record.runId !== this.session.runId) {
-      throw new ConcurrencyError(
-        `Execution '${this.id}' moved on to version ${page.record.version} while this turn was at ${this.version}; ` +
-          `this turn stops and a new one continues from the stored history.`,
-        { executionId: this.id },
-      );
-    }
-    this.record = page.record;
-    this.inboxSeen = page.record.inboxSeq;
-    this.session.replayer.setInbox(page.inbox);
-    return page.inbox;
-  }
-
-  private staleAt(): number {
-    return this.deps.clock.now() + this.deps.staleTurnMs;
+  private result(): TurnResult {
+    return resultOf(this.writer.record, this.writer.appended, this.replayed);
   }
 
   /** The turn stopped early: at its deadline, or because another owner holds the execution. Other errors go on. */
@@ -728,7 +422,7 @@ class Turn {
    */
   private async waitForTimer(): Promise<boolean> {
     const maxWait = this.options.maxWaitMs ?? 0;
-    const at = this.session.waiting.earliest();
+    const at = this.interpreter.earliestWake();
     const now = this.deps.clock.now();
     if (maxWait <= 0 || at === undefined || at - now > maxWait || (this.options.deadline !== undefined && at >= this.options.deadline)) {
       return false;
@@ -743,114 +437,21 @@ class Turn {
   }
 
   /**
-   * The deadline came with work left: outcomes already in hand are recorded, steps still running are abandoned (not
-   * recorded; they run again in a later turn, as after a crash), what is recorded is written, and the execution is
-   * left due at once.
+   * The deadline came with work left: outcomes already in hand are recorded, attempts still running are abandoned
+   * (not recorded; they run again in a later turn, as after a crash), what is recorded is written, and the execution
+   * is left due at once.
    */
   private async stopAtDeadline(): Promise<TurnResult> {
-    for (const step of this.settledSteps.splice(0)) if (this.retire(step)) this.recordStep(step);
-    for (const step of [...this.inFlight]) {
-      this.retire(step);
-      step.context.abortIfWatched(new CancelledError(`Execution '${this.id}': the turn ran out of time; the step runs again later.`));
+    this.interpreter.recordSettled();
+    for (const run of this.interpreter.abandonRunning()) {
+      (run.handle as AttemptContext | undefined)?.abortIfWatched(
+        new CancelledError(`Execution '${this.id}': the turn ran out of time; the step runs again later.`),
+      );
     }
-    await this.flush("running", [], this.deps.clock.now(), {}, undefined, true);
+    await this.writer.stopAtDeadline();
     this.deps.cache.drop(this.id);
-    return { ...resultOf(this.record, this.appended, this.replayed), outOfTime: true };
+    return { ...this.result(), outOfTime: true };
   }
-
-  // --- leases -----------------------------------------------------------------------------------------------------
-
-  /**
-   * Makes sure this turn holds the lease before a step runs, so no other process runs the same step meanwhile. Events
-   * waiting to be appended take it with them (one write); otherwise the lease is taken alone.
-   * @throws Busy when another owner holds a live lease.
-   */
-  private async claim(): Promise<void> {
-    if (!this.leasing || this.leaseUntil !== undefined) return;
-    if (this.session.replayer.hasBuffered) {
-      await this.flush("running", [], this.staleAt());
-      return;
-    }
-    await this.renewLease();
-  }
-
-  /**
-   * Takes or extends the lease, at the version this turn holds.
-   * @throws Busy when another owner holds it; ConcurrencyError when the execution moved on (another turn wrote, or
-   * ended it): this turn's history is stale and it must not run steps.
-   */
-  private async renewLease(): Promise<void> {
-    const now = this.deps.clock.now();
-    const outcome = await this.deps.store.acquireLease!(this.id, {
-      owner: this.deps.leaseOwner!,
-      until: now + this.deps.staleTurnMs,
-      now,
-      expect: { runId: this.session.runId, version: this.version },
-    });
-    if (!outcome.acquired) {
-      const record = outcome.record;
-      if (leaseHeldByOther(record, this.deps.leaseOwner!, now)) throw new Busy(record);
-      const moved = record.version !== this.version || record.runId !== this.session.runId || CLOSED_STATUSES.has(record.status);
-      throw new ConcurrencyError(
-        moved
-          ? `Execution '${this.id}' moved on to ${record.status} at version ${record.version} while this turn was at ` +
-              `${this.version}; this turn stops before running a step and a new one continues from the stored history.`
-          : `Execution '${this.id}': its record kept changing while this turn asked for its lease; this turn stops ` +
-              `before running a step and a new one continues from the stored history.`,
-        { executionId: this.id },
-      );
-    }
-    this.leaseUntil = outcome.record.lease!.until;
-    this.record = outcome.record;
-  }
-
-  /** An append this turn made without holding the lease failed: another owner's live lease, or a plain race. */
-  private async refusedForLease(error: unknown): Promise<never> {
-    if (error instanceof ConcurrencyError && this.leasing && this.leaseUntil === undefined) {
-      const current = await this.deps.store.get(this.id);
-      if (current && leaseHeldByOther(current, this.deps.leaseOwner!, this.deps.clock.now())) throw new Busy(current);
-    }
-    throw error;
-  }
-
-  private async flush(
-    status: ExecutionStatus,
-    waitingFor: WaitInfo[],
-    wakeAt: number | null,
-    extra: Pick<RecordUpdate, "result" | "error"> = {},
-    continueAsNew?: AppendRequest["continueAsNew"],
-    release = false,
-  ): Promise<void> {
-    const { replayer } = this.session;
-    this.completionsPending = false;
-    const { events, consumed } = replayer.takeBuffer();
-    const update: RecordUpdate = { status, waitingFor, wakeAt, inboxSeen: this.inboxSeen, updatedAt: this.deps.clock.now() };
-    if (replayer.customStatus !== undefined) update.customStatus = replayer.customStatus;
-    if (extra.result !== undefined) update.result = extra.result;
-    if (extra.error !== undefined) update.error = extra.error;
-    const request: AppendRequest = { runId: this.session.runId, expectedVersion: this.version, events, update, consumeInbox: consumed };
-    if (continueAsNew) request.continueAsNew = continueAsNew;
-    // A write in the middle of the turn renews the lease; the turn's last write (suspend, end, next run) releases it.
-    const holds = status === "running" && !continueAsNew && !release;
-    if (this.leasing) request.lease = { owner: this.deps.leaseOwner!, until: holds ? update.updatedAt + this.deps.staleTurnMs : null };
-    this.record = await this.deps.store.append(this.id, request).catch((error: unknown) => this.refusedForLease(error));
-    this.leaseUntil = this.leasing && holds ? request.lease!.until! : undefined;
-    this.version = this.record.version;
-    this.appended += events.length;
-    if (!this.session.warned && this.version >= this.deps.historyWarningThreshold) {
-      this.session.warned = true;
-      this.deps.logger.warn(
-        `Execution '${this.id}' has ${this.version} events in its history. Long histories slow replay; ` +
-          `end the run with continueAsNew to start a fresh history.`,
-        { executionId: this.id, workflow: this.session.workflow.name, events: this.version },
-      );
-    }
-  }
-}
-
-/** A generator that fails at once (a map function that threw while building its child). */
-async function* failing(error: unknown): AsyncGenerator<never, never, unknown> {
-  throw error;
 }
 
 function sameWaits(a: readonly WaitInfo[], b: readonly WaitInfo[]): boolean {
@@ -864,7 +465,7 @@ function sameWaits(a: readonly WaitInfo[], b: readonly WaitInfo[]): boolean {
 }
 
 function leasing(deps: TurnDeps): boolean {
-  return deps.leaseOwner !== undefined && !deps.replayOnly && deps.store.acquireLease !== undefined;
+  return deps.leaseOwner !== undefined && deps.store.acquireLease !== undefined;
 }
 
 function busyResult(record: ExecutionRecord): TurnResult {

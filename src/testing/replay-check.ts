@@ -1,16 +1,15 @@
 // replayHistory(): today's code against a recorded history (a production export or a golden file), with no effects.
-// It runs the engine's own turn over the history in replay-only mode: every recorded position must match, the run
-// stops at the first work the history does not hold, and if the history is finished the code must finish the same way.
+// It drives the same pure interpreter the engine's turns drive, with no store: every recorded position must match,
+// the run stops at the first work the history does not hold, and if the history is finished the code must finish the
+// same way.
+import { decodeValue } from "../core/codec.js";
 import type { HistoryEvent, NewEvent } from "../core/history.js";
 import { checkHistory, TERMINAL_EVENTS } from "../core/history.js";
-import { WarmCache } from "../engine/cache.js";
+import { Interpreter } from "../core/interpreter.js";
 import { silentLogger } from "../engine/log.js";
-import type { Session, TurnDeps } from "../engine/turn.js";
-import { ReplayStop, runTurn } from "../engine/turn.js";
-import { HistoryCorruptedError, NonDeterminismError, WorkflowNotFoundError } from "../errors.js";
-import { newExecution } from "../store/history-store.js";
-import { MemoryStore } from "../store/memory-store.js";
+import { HistoryCorruptedError, NonDeterminismError } from "../errors.js";
 import type { AnyWorkflow } from "../workflow.js";
+import { workflowContext } from "../workflow.js";
 
 /** What a replay check found. */
 export interface ReplayReport {
@@ -53,62 +52,52 @@ export async function replayHistory(workflow: AnyWorkflow, events: readonly unkn
   }
   const terminal = history.find((event) => TERMINAL_EVENTS.has(event.type));
   const recorded = terminal ? history.slice(0, history.indexOf(terminal)) : history;
-  const store = new MemoryStore({ maxValueBytes: Number.MAX_SAFE_INTEGER });
-  const execution = newExecution({ id: executionId, workflow: workflow.name, runId: started.runId, at: started.at });
-  await store.create({ record: { ...execution.record, status: "suspended" }, events: [started] });
-  if (recorded.length > 1) {
-    await store.append(executionId, {
-      runId: started.runId,
-      expectedVersion: 1,
-      events: recorded.slice(1),
-      update: { status: "suspended", waitingFor: [], wakeAt: null, inboxSeen: 0, updatedAt: started.at },
-      consumeInbox: [],
-    });
-  }
-  const frozenAt = history[history.length - 1]!.at;
-  const deps: TurnDeps = {
-    store,
-    clock: { now: () => frozenAt, setTimer: () => () => {} },
-    env: { now: () => frozenAt, random: () => 0, uuid: () => "00000000-0000-4000-8000-000000000000" },
-    logger: silentLogger,
-    cache: new WarmCache<Session>(0),
-    workflow: (name) => {
-      if (name === workflow.name) return workflow;
-      throw new WorkflowNotFoundError(`replayHistory: no workflow '${name}'.`);
-    },
-    staleTurnMs: 0,
-    historyWarningThreshold: Number.POSITIVE_INFINITY,
-    takeInboxSignal: () => false,
-    timedSteps: { running: 0 },
-    newRunId: () => "replay",
-    startChild: async () => {},
-    notifyParent: async () => {},
-    ensureChildReported: async () => {},
-    replayOnly: true,
-  };
+  const body = workflow.body(decodeValue(started.input), replayContext(executionId, started.runId, workflow.name));
+  const interpreter = new Interpreter({
+    executionId,
+    runId: started.runId,
+    workflowName: workflow.name,
+    history: recorded,
+    body,
+    ...(workflow.outputSchema ? { outputSchema: workflow.outputSchema } : {}),
+    random: () => 0,
+    uuid: () => "00000000-0000-4000-8000-000000000000",
+    valueLimit: Number.MAX_SAFE_INTEGER,
+  });
+  // The interpreter runs the body as far as the recorded history takes it, at the history's last recorded time; no
+  // step runs and no child is created: anything it asks for, or any event it records, is past the recorded history.
+  const advance = await interpreter.advance(history[history.length - 1]!.at);
   const report = { executionId, events: history.length };
-  try {
-    await runTurn(deps, executionId);
-  } catch (stop) {
-    if (!(stop instanceof ReplayStop)) throw stop;
-    const outcome = stop.outcome;
-    if (outcome.kind === "frontier") {
-      if (terminal?.type === "ContinuedAsNew" && outcome.position?.kind === "continueAsNew") {
-        return { ...report, outcome: "continuedAsNew" };
-      }
-      if (terminal && !(terminal.type === "ExecutionCancelled" && terminal.terminated)) {
-        const at = outcome.position ? `${outcome.position.kind} '${outcome.position.name}' (#${outcome.position.opId})` : "new work";
-        throw new NonDeterminismError(
-          `replayHistory: execution '${executionId}' ended (${terminal.type}) after the recorded operations, but the ` +
-            `code now goes on to ${at}.`,
-          { executionId },
-        );
-      }
-      return { ...report, outcome: "waiting", ...(outcome.position ? { frontier: outcome.position } : {}) };
-    }
-    return compare(executionId, terminal, outcome.event, report);
+  const fresh = interpreter.replayer.takeBuffer().events;
+  const ending = advance.ending;
+  const endEvent = ending && ending.status !== "continueAsNew" ? fresh[fresh.length - 1] : undefined;
+  const newWork = fresh.filter((event) => event !== endEvent);
+  const effect = advance.steps[0]?.position ?? advance.children[0]?.position;
+  const frontier =
+    newWork[0] !== undefined
+      ? { opId: newWork[0].opId, kind: newWork[0].kind, name: newWork[0].name }
+      : effect
+        ? { opId: effect.opId, kind: effect.command.kind, name: effect.command.name }
+        : undefined;
+  if (ending && ending.status !== "continueAsNew" && !frontier) return compare(executionId, terminal, endEvent as NewEvent, report);
+  if (terminal?.type === "ContinuedAsNew" && !frontier && ending?.status === "continueAsNew") {
+    return { ...report, outcome: "continuedAsNew" };
   }
-  throw new Error("Spindle internal error: a replay-only turn ended without stopping");
+  const waitingAt = frontier ?? interpreter.waitingPositions()[0];
+  if (terminal && !(terminal.type === "ExecutionCancelled" && terminal.terminated)) {
+    const at = waitingAt ? `${waitingAt.kind} '${waitingAt.name}' (#${waitingAt.opId})` : "new work";
+    throw new NonDeterminismError(
+      `replayHistory: execution '${executionId}' ended (${terminal.type}) after the recorded operations, but the ` +
+        `code now goes on to ${at}.`,
+      { executionId },
+    );
+  }
+  return { ...report, outcome: "waiting", ...(waitingAt ? { frontier: waitingAt } : {}) };
+}
+
+/** The context a replayed body receives: logs are silent. */
+function replayContext(executionId: string, runId: string, workflowName: string) {
+  return workflowContext({ executionId, runId, workflowName, log: silentLogger });
 }
 
 function compare(

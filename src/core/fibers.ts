@@ -1,11 +1,28 @@
 // Fibers and groups: the workflow body and each branch of a group run as fibers, each an async generator with its
 // own operation-id scope. A group (all, race, allSettled, map, a lone branch) starts its children under its
 // concurrency bound and decides, as each child ends, whether it has settled and what its parent fiber receives.
-import type { Decision, InboxItem, Position, Scope, WaitInfo } from "../core/replayer.js";
-import type { BranchCommand, Envelope, GroupCommand, Yieldable } from "../core/yieldable.js";
-import { commandOf } from "../core/yieldable.js";
+// Pure: the interpreter drives them; nothing here touches a store or a clock.
 import { NonDeterminismError } from "../errors.js";
-import type { RunningStep } from "./turn.js";
+import type { Position, Scope } from "./position.js";
+import type { Decision, WaitInfo } from "./replayer.js";
+import type { BranchCommand, Envelope, GroupCommand, Yieldable } from "./yieldable.js";
+import { commandOf } from "./yieldable.js";
+
+/**
+ * A step attempt the interpreter asks the engine to run. The engine runs it and hands the outcome back with
+ * `Interpreter.stepSettled`; it never records anything itself.
+ */
+export interface StepRun {
+  readonly fiber: Fiber;
+  readonly position: Position;
+  readonly attempt: number;
+  /** The attempt's start is recorded (an at-most-once step, a callback's send): write it before running. */
+  readonly recordedStart: boolean;
+  /** Still wanted: false once settled or once its branch was dropped (its outcome is then not recorded). */
+  active: boolean;
+  /** The engine's own handle on the running attempt (its context, to abort it). */
+  handle?: unknown;
+}
 
 /** How a fiber ended. */
 export type Settlement = { ok: true; value: unknown } | { ok: false; error: unknown };
@@ -20,12 +37,14 @@ export class Fiber {
   position: Position | undefined;
   /** What it receives when it next runs. */
   input: Decision | undefined;
-  /** What it waits for, while in the session's waiting set. */
+  /** What it waits for, while it waits. */
   wait: WaitInfo | undefined;
+  /** Bumped each time it starts waiting: older wake-up entries for it are stale. */
+  waitVersion = 0;
   /** The group it waits on, while its children run. */
   inGroup: GroupRun | undefined;
   /** The step attempt it is running, if any. */
-  running: RunningStep | undefined;
+  running: StepRun | undefined;
 
   constructor(
     readonly scope: Scope,
@@ -33,81 +52,6 @@ export class Fiber {
     readonly group?: GroupRun,
     readonly index = 0,
   ) {}
-}
-
-/**
- * The fibers waiting at an operation, indexed by what can wake them, so an inbox item re-checks only the fibers it
- * may concern (a parent with thousands of children stays linear).
- */
-export class WaitingFibers implements Iterable<Fiber> {
-  private readonly fibers = new Set<Fiber>();
-  private readonly byKey = new Map<string, Set<Fiber>>();
-
-  get size(): number {
-    return this.fibers.size;
-  }
-
-  [Symbol.iterator](): Iterator<Fiber> {
-    return this.fibers.values();
-  }
-
-  /** Parks a fiber at its wait. */
-  add(fiber: Fiber, wait: WaitInfo): void {
-    fiber.wait = wait;
-    this.fibers.add(fiber);
-    const key = keyOf(wait);
-    if (key === undefined) return;
-    const set = this.byKey.get(key);
-    if (set) set.add(fiber);
-    else this.byKey.set(key, new Set([fiber]));
-  }
-
-  delete(fiber: Fiber): void {
-    if (!this.fibers.delete(fiber) || !fiber.wait) return;
-    const key = keyOf(fiber.wait);
-    const set = key === undefined ? undefined : this.byKey.get(key);
-    set?.delete(fiber);
-    if (set?.size === 0) this.byKey.delete(key!);
-  }
-
-  /** The fibers an inbox item may wake: all of them for a cancellation. */
-  matching(item: InboxItem): Iterable<Fiber> {
-    if (item.type === "cancel") return [...this.fibers];
-    return [...(this.byKey.get(item.type === "callback" ? CALLBACK_KEY : item.name) ?? [])];
-  }
-
-  /** The earliest time a waiting fiber wakes by itself, if any does. */
-  earliest(): number | undefined {
-    let earliest: number | undefined;
-    for (const fiber of this.fibers) {
-      const at = fiber.wait?.until;
-      if (at !== undefined && (earliest === undefined || at < earliest)) earliest = at;
-    }
-    return earliest;
-  }
-
-  /** The fibers whose wait has a time that has come. */
-  due(now: number): Fiber[] {
-    const due: Fiber[] = [];
-    for (const fiber of this.fibers) if (fiber.wait?.until !== undefined && fiber.wait.until <= now) due.push(fiber);
-    return due;
-  }
-}
-
-const CALLBACK_KEY = "callback";
-
-/** The inbox name an inbox item for this wait carries (callbacks share one key: their names hold the token). */
-function keyOf(wait: WaitInfo): string | undefined {
-  switch (wait.kind) {
-    case "event":
-      return wait.name;
-    case "child":
-      return `child:${wait.name}`;
-    case "callback":
-      return CALLBACK_KEY;
-    default:
-      return undefined;
-  }
 }
 
 /** A running group: its children, their results so far, and which child to start next. */

@@ -1,0 +1,499 @@
+// The interpreter: pure, no I/O, no clock, no store. Given a workflow body, its recorded history (in the replayer),
+// the unread inbox with arrival times and the current time, `advance(now)` drives the body's fibers as far as they
+// go and hands back what the engine must do: step attempts to run, child executions to create, attempts and children
+// no longer wanted, or the run's end. New events wait in the replayer's buffer until the engine writes them.
+//
+// Recorded time decides. The interpreter keeps its own clock, the recorded time it has reached, which starts at the
+// history's last event. Timers and deadlines falling due, inbox items arriving and step attempts settling are taken
+// one at a time, earliest first (ties to the earlier position), until the next one lies after `now`. A turn that runs
+// late therefore resolves every wait, timeout and race as a turn on time would have.
+import { CancelledError, ValidationError } from "../errors.js";
+import { encodeValue } from "./codec.js";
+import type { ErrorRecord } from "./error-record.js";
+import { toErrorRecord } from "./error-record.js";
+import type { StepRun } from "./fibers.js";
+import { Fiber, GroupRun } from "./fibers.js";
+import type { HistoryEvent, NewEvent } from "./history.js";
+import { EXECUTION_OP } from "./history.js";
+import { OccurrenceQueue } from "./occurrences.js";
+import type { Position } from "./position.js";
+import type { Decision, InboxItem, WaitInfo } from "./replayer.js";
+import { Replayer } from "./replayer.js";
+import type { ChildCommand, Envelope, SchemaLike, StepCommand } from "./yieldable.js";
+
+export type { StepRun } from "./fibers.js";
+
+/** How a step attempt or a fiber ended. */
+export type Settlement = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+/** A child execution the interpreter asks the engine to create (idempotently). */
+export interface ChildRun {
+  readonly fiber: Fiber;
+  readonly position: Position;
+  readonly childId: string;
+  /** The child workflow's name. */
+  readonly workflow: string;
+  readonly input?: string;
+  /** False for a detached child (startChild): it does not report back. */
+  readonly wait: boolean;
+}
+
+/** How the run ends. The end event is already recorded in the buffer, except for continue-as-new. */
+export type Ending =
+  | { status: "completed"; result?: string }
+  | { status: "failed"; error: ErrorRecord }
+  | { status: "cancelled" }
+  | { status: "continueAsNew"; input?: string };
+
+/** What `advance` hands the engine. */
+export interface Advance {
+  /** New step attempts to run now. */
+  steps: StepRun[];
+  /** Child executions to create now; answer each with `childStarted` or `childFailed`. */
+  children: ChildRun[];
+  /** Running attempts whose branch was dropped: their outcome will not be recorded (abort them if they watch). */
+  dropped: StepRun[];
+  /** Child executions nobody awaits any more: cancel them once the buffered events are written. */
+  orphans: string[];
+  /** Set when the run ended. */
+  ending?: Ending;
+}
+
+/** What an interpreter is opened with. */
+export interface InterpreterOptions {
+  executionId: string;
+  runId: string;
+  workflowName: string;
+  history: readonly HistoryEvent[];
+  /** The workflow body's generator, fresh (a used generator cannot be replayed). */
+  body: AsyncGenerator<Envelope, unknown, unknown>;
+  outputSchema?: SchemaLike<unknown>;
+  random(): number;
+  uuid(): string;
+  /** Largest value the store accepts, in UTF-8 bytes. */
+  valueLimit: number;
+}
+
+type Wake = { kind: "settled"; run: StepRun; outcome: Settlement } | { kind: "wait"; fiber: Fiber; version: number };
+
+/** Drives one run of an execution. Open one per cold turn; the engine's warm cache keeps it between turns. */
+export class Interpreter {
+  readonly replayer: Replayer;
+  readonly root: Fiber;
+  /** The recorded time reached: every new event is stamped with it. */
+  private time: number;
+  private readonly ready: Fiber[] = [];
+  private readonly waiting = new Set<Fiber>();
+  private readonly wakes = new OccurrenceQueue<Wake>();
+  private readonly running = new Set<StepRun>();
+  /** Settled attempts not yet delivered, in the order they settled, with when they settled. */
+  private readonly settledQueue = new Map<Wake, number>();
+  private out: Advance = emptyAdvance();
+
+  constructor(private readonly options: InterpreterOptions) {
+    this.replayer = new Replayer(
+      options.executionId,
+      options.runId,
+      options.history,
+      { now: () => this.time, random: options.random, uuid: options.uuid },
+      options.valueLimit,
+    );
+    this.time = this.replayer.recordedUntil;
+    this.root = new Fiber(this.replayer.root, options.body);
+    this.ready.push(this.root);
+  }
+
+  /** The recorded time this run has reached. */
+  get recordedTime(): number {
+    return this.time;
+  }
+
+  /** True once the body has run (a warm session continues instead of replaying). */
+  get started(): boolean {
+    return this.root.started;
+  }
+
+  /** True when attempts settled that `advance` has not taken yet. */
+  get hasSettled(): boolean {
+    return this.settledQueue.size > 0;
+  }
+
+  /** Step attempts running now. */
+  get runningSteps(): number {
+    return this.running.size;
+  }
+
+  /** Replaces the view of unread inbox items (arrival order); every waiting fiber is looked at again. */
+  setInbox(items: readonly InboxItem[]): void {
+    this.replayer.setInbox(items);
+    this.wakes.clear();
+    for (const fiber of this.waiting) this.schedule(fiber);
+    for (const [wake, at] of this.settledQueue) if (wake.kind === "settled") this.wakes.push({ at, position: wake.run.position, item: wake });
+  }
+
+  /**
+   * Runs the body's fibers as far as they go at `now`: first what is ready, then, earliest first, every timer,
+   * deadline, arrival and settled attempt up to `now`.
+   * @throws NonDeterminismError when the code no longer matches the history (before any new effect is handed out).
+   */
+  async advance(now: number): Promise<Advance> {
+    for (;;) {
+      await this.drain();
+      if (this.out.ending) break;
+      const next = this.nextWake();
+      if (!next || next.at > now) break;
+      this.wakes.pop();
+      if (next.at > this.time) this.time = next.at;
+      this.deliver(next.item);
+    }
+    const out = this.out;
+    this.out = emptyAdvance();
+    return out;
+  }
+
+  /** Hands back the outcome of a step attempt that settled at `at` (the engine's clock); `advance` records it. */
+  stepSettled(run: StepRun, outcome: Settlement, at: number): void {
+    if (!run.active) return;
+    const wake: Wake = { kind: "settled", run, outcome };
+    this.settledQueue.set(wake, at);
+    this.wakes.push({ at, position: run.position, item: wake });
+  }
+
+  /** The child execution of `run` exists now (created at `at`). */
+  childStarted(run: ChildRun, at: number): void {
+    if (at > this.time) this.time = at;
+    if (run.fiber.dead) return;
+    this.apply(run.fiber, this.replayer.childStarted(run.position, run.childId));
+  }
+
+  /** Creating the child of `run` was refused (a bad input, an unknown workflow): the error is thrown into the body. */
+  childFailed(run: ChildRun, error: Error): void {
+    if (run.fiber.dead) return;
+    this.apply(run.fiber, this.replayer.childRefused(run.position, error));
+  }
+
+  /**
+   * Records the outcomes of attempts that settled but were not yet taken (the turn stops at its deadline): they are
+   * kept, and nothing else runs.
+   */
+  recordSettled(): void {
+    const settled = [...this.settledQueue];
+    this.settledQueue.clear();
+    for (const [wake, at] of settled) {
+      if (wake.kind !== "settled" || !wake.run.active) continue;
+      if (at > this.time) this.time = at;
+      this.retire(wake.run);
+      this.recordStep(wake.run, wake.outcome);
+    }
+  }
+
+  /** Every running attempt, given up (the turn stops at its deadline): they run again in a later turn. */
+  abandonRunning(): StepRun[] {
+    const runs = [...this.running];
+    for (const run of runs) this.retire(run);
+    return runs;
+  }
+
+  /** What the waiting fibers wait for. */
+  waits(): WaitInfo[] {
+    const waits: WaitInfo[] = [];
+    for (const fiber of this.waiting) waits.push(fiber.wait!);
+    return waits;
+  }
+
+  /** Where the waiting fibers wait: operation id, kind and name. */
+  waitingPositions(): { opId: string; kind: string; name: string }[] {
+    return [...this.waiting].map((fiber) => ({ opId: fiber.position!.opId, kind: fiber.position!.command.kind, name: fiber.position!.command.name }));
+  }
+
+  /** The earliest recorded time at which something already known happens to a waiting fiber, if any. */
+  earliestWake(): number | undefined {
+    return this.nextWake()?.at;
+  }
+
+  /** Ends a turn: a cancellation delivered in it reaches no fiber in later turns. */
+  endTurn(): void {
+    this.replayer.endTurn();
+  }
+
+  // --- driving fibers -------------------------------------------------------------------------------------------
+
+
+  private nextWake() {
+    for (let next = this.wakes.peek(); next; next = this.wakes.peek()) {
+      const wake = next.item;
+      if (wake.kind === "settled" ? wake.run.active : wake.fiber.wait !== undefined && wake.fiber.waitVersion === wake.version && !wake.fiber.dead) {
+        return next;
+      }
+      this.wakes.pop();
+    }
+    return undefined;
+  }
+
+  private deliver(wake: Wake): void {
+    if (wake.kind === "settled") {
+      this.settledQueue.delete(wake);
+      const { run, outcome } = wake;
+      this.retire(run);
+      let decision = this.recordStep(run, outcome);
+      // A callback's send step runs at <id>.0 while its fiber waits at the callback itself: decide that next.
+      if (run.position !== run.fiber.position) decision = this.replayer.redecide(run.fiber.position!);
+      this.apply(run.fiber, decision);
+      return;
+    }
+    const fiber = wake.fiber;
+    this.waiting.delete(fiber);
+    fiber.wait = undefined;
+    this.apply(fiber, this.replayer.redecide(fiber.position!));
+  }
+
+  /** Runs ready fibers until each waits, runs a step, or ends. */
+  private async drain(): Promise<void> {
+    while (this.ready.length > 0 && !this.out.ending) {
+      const fiber = this.ready.shift()!;
+      if (!fiber.dead) await this.step(fiber);
+    }
+  }
+
+  /** Runs one fiber to its next blocking operation. */
+  private async step(fiber: Fiber): Promise<void> {
+    for (;;) {
+      const input = fiber.input;
+      fiber.input = undefined;
+      let next: IteratorResult<unknown, unknown>;
+      try {
+        if (input === undefined) next = await fiber.generator.next();
+        else if (input.type === "resume") next = await fiber.generator.next(input.value);
+        else next = await fiber.generator.throw((input as { error: Error }).error);
+      } catch (error) {
+        fiber.started = true;
+        return this.fiberEnded(fiber, { ok: false, error });
+      }
+      fiber.started = true;
+      if (next.done) return this.fiberEnded(fiber, { ok: true, value: next.value });
+      const { position, decision } = this.replayer.next(fiber.scope, next.value as never);
+      if (position) fiber.position = position;
+      // An immediate answer with no other fiber ready: go on with this fiber (the queue would hand it back next).
+      if ((decision.type === "resume" || decision.type === "throw") && this.ready.length === 0) {
+        fiber.input = decision;
+        continue;
+      }
+      return this.apply(fiber, decision);
+    }
+  }
+
+  private apply(fiber: Fiber, decision: Decision): void {
+    switch (decision.type) {
+      case "resume":
+      case "throw":
+        fiber.input = decision;
+        this.ready.push(fiber);
+        return;
+      case "wait":
+        fiber.wait = decision.wait;
+        fiber.waitVersion++;
+        this.waiting.add(fiber);
+        this.schedule(fiber);
+        return;
+      case "run": {
+        const run: StepRun = { fiber, position: decision.position, attempt: decision.attempt, recordedStart: decision.flushFirst, active: true };
+        fiber.running = run;
+        this.running.add(run);
+        this.out.steps.push(run);
+        return;
+      }
+      case "group":
+        return this.startGroup(fiber, new GroupRun(decision.position, decision.position.command as never, fiber, decision.settled, this.replayer.cancelWasDelivered));
+      case "startChild": {
+        const command = decision.position.command as ChildCommand;
+        this.out.children.push({
+          fiber,
+          position: decision.position,
+          childId: decision.childId,
+          workflow: command.name,
+          wait: command.wait,
+          ...(decision.input === undefined ? {} : { input: decision.input }),
+        });
+        return;
+      }
+      case "continueAsNew":
+        this.out.ending = decision.input === undefined ? { status: "continueAsNew" } : { status: "continueAsNew", input: decision.input };
+        return;
+    }
+  }
+
+  /** Queues the next time something may happen to a waiting fiber: its own time, or an arrival it would take. */
+  private schedule(fiber: Fiber): void {
+    const position = fiber.position!;
+    const until = fiber.wait!.until;
+    const arrival = this.replayer.arrivalFor(position);
+    const at = until === undefined ? arrival : arrival === undefined ? until : Math.min(until, arrival);
+    if (at === undefined) return;
+    this.wakes.push({ at: Math.max(at, this.time), position, item: { kind: "wait", fiber, version: fiber.waitVersion } });
+  }
+
+  private retire(run: StepRun): void {
+    if (!run.active) return;
+    run.active = false;
+    this.running.delete(run);
+    if (run.fiber.running === run) run.fiber.running = undefined;
+  }
+
+  /** Records an attempt's outcome (checked against the step's schema, encoded within the store's limit). */
+  private recordStep(run: StepRun, outcome: Settlement): Decision {
+    const { replayer } = this;
+    const command = run.position.command as StepCommand;
+    if (!outcome.ok) return replayer.stepFailed(run.position, run.attempt, toErrorRecord(outcome.error));
+    try {
+      let value = outcome.value;
+      if (command.schema) {
+        const parsed = command.schema.safeParse(value);
+        if (!parsed.success) {
+          throw new ValidationError(
+            `Execution '${replayer.executionId}': the result of ${run.position.describe()} does not match the step's ` +
+              `schema: ${JSON.stringify(parsed.error.issues)}. Fix the step or its schema.`,
+            { executionId: replayer.executionId, operation: run.position.describe(), issues: parsed.error.issues },
+          );
+        }
+        value = parsed.data;
+      }
+      return replayer.stepSucceeded(run.position, run.attempt, encodeValue(value, replayer.siteOfResult(run.position)));
+    } catch (error) {
+      return replayer.stepFailed(run.position, run.attempt, toErrorRecord(error));
+    }
+  }
+
+  // --- groups -----------------------------------------------------------------------------------------------------
+
+  private startGroup(parent: Fiber, group: GroupRun): void {
+    parent.inGroup = group;
+    const empty = group.whenEmpty();
+    if (empty) {
+      group.done = true;
+      parent.inGroup = undefined;
+      parent.input = empty;
+      this.ready.push(parent);
+      return;
+    }
+    this.startChildren(group);
+  }
+
+  private startChildren(group: GroupRun): void {
+    for (const index of group.startable()) {
+      const scope = this.replayer.openScope(`${group.position.opId}.${index}`, group.parent.scope, group.afterCancel);
+      let generator;
+      try {
+        generator = group.generatorOf(index);
+      } catch (error) {
+        generator = failing(error);
+      }
+      const child = new Fiber(scope, generator, group, index);
+      group.children.set(index, child);
+      this.ready.push(child);
+    }
+  }
+
+  private fiberEnded(fiber: Fiber, outcome: Settlement): void {
+    if (fiber === this.root) {
+      this.out.ending = this.end(outcome);
+      return;
+    }
+    const group = fiber.group!;
+    if (group.done || fiber.dead) return;
+    this.replayer.checkScopeReached(fiber.scope);
+    let settled = group.childEnded(fiber.index, outcome);
+    if (!outcome.ok && outcome.error instanceof CancelledError) group.cancelled = true;
+    if (!settled && group.cancelled) {
+      // A cancelled group starts nothing new: the children it never started settle as cancelled.
+      const error = outcome.ok ? new CancelledError(`Execution '${this.options.executionId}' was cancelled.`) : outcome.error;
+      for (const index of group.unstarted()) settled ??= group.childEnded(index, { ok: false, error });
+    }
+    if (!settled) {
+      this.startChildren(group);
+      return;
+    }
+    group.done = true;
+    for (const other of group.children.values()) this.drop(other);
+    if (settled.early !== undefined) this.replayer.groupSettled(group.position, settled.early);
+    group.parent.inGroup = undefined;
+    group.parent.input = settled.parent;
+    this.ready.push(group.parent);
+  }
+
+  /** Drops a fiber and everything under it: its waits go, its running attempt is not recorded. */
+  private drop(fiber: Fiber): void {
+    fiber.dead = true;
+    if (fiber.wait?.kind === "child") this.out.orphans.push(fiber.wait.name);
+    if (this.waiting.delete(fiber)) fiber.wait = undefined;
+    const run = fiber.running;
+    if (run?.active) {
+      this.retire(run);
+      this.out.dropped.push(run);
+    }
+    // An event this branch took in this turn, unused, goes back to the inbox for the next wait.
+    if (fiber.input?.type === "resume" && fiber.position?.command.kind === "waitForEvent") {
+      this.replayer.giveBack(fiber.position.opId);
+    }
+    const group = fiber.inGroup;
+    if (group && !group.done) {
+      group.done = true;
+      for (const child of group.children.values()) this.drop(child);
+    }
+  }
+
+  // --- the end ----------------------------------------------------------------------------------------------------
+
+  /** Records how the run ended (after checking the body reached every recorded operation). */
+  private end(outcome: Settlement): Ending {
+    const { replayer, options } = this;
+    const tag = { opId: EXECUTION_OP, kind: "execution", name: options.workflowName, at: this.time };
+    let event: NewEvent;
+    let ending: Ending;
+    if (outcome.ok) {
+      let result: string | undefined;
+      try {
+        result = encodeValue(this.checkOutput(outcome.value), {
+          executionId: options.executionId,
+          operation: `the result of workflow '${options.workflowName}'`,
+          limit: options.valueLimit,
+        });
+      } catch (error) {
+        return this.end({ ok: false, error });
+      }
+      event = { type: "ExecutionCompleted", ...tag, ...(result === undefined ? {} : { result }) };
+      ending = result === undefined ? { status: "completed" } : { status: "completed", result };
+    } else if (outcome.error instanceof CancelledError && replayer.cancelWasDelivered) {
+      const reason = outcome.error.reason;
+      event = { type: "ExecutionCancelled", ...tag, ...(reason === undefined ? {} : { reason }) };
+      ending = { status: "cancelled" };
+    } else {
+      const error = toErrorRecord(outcome.error);
+      event = { type: "ExecutionFailed", ...tag, error };
+      ending = { status: "failed", error };
+    }
+    replayer.finish(event);
+    this.out.orphans.push(...replayer.openChildren());
+    return ending;
+  }
+
+  private checkOutput(value: unknown): unknown {
+    const { outputSchema, executionId, workflowName } = this.options;
+    if (!outputSchema) return value;
+    const parsed = outputSchema.safeParse(value);
+    if (parsed.success) return parsed.data;
+    throw new ValidationError(
+      `Execution '${executionId}': the result of workflow '${workflowName}' does not match its output schema: ` +
+        `${JSON.stringify(parsed.error.issues)}. Return a value that matches, or change the schema.`,
+      { executionId, operation: "workflow result", issues: parsed.error.issues },
+    );
+  }
+}
+
+function emptyAdvance(): Advance {
+  return { steps: [], children: [], dropped: [], orphans: [] };
+}
+
+/** A generator that fails at once (a map function that threw while building its child). */
+async function* failing(error: unknown): AsyncGenerator<never, never, unknown> {
+  throw error;
+}

@@ -1,0 +1,82 @@
+// What can happen next to a waiting workflow, in recorded-time order: a timer or deadline falling due, an inbox item
+// arriving, a step attempt settling. The interpreter takes them one at a time, earliest first, so a turn that runs
+// late resolves every wait and race as if it had run on time. Ties go to the earlier position in the workflow.
+import type { Position } from "./position.js";
+
+/** Something that happens at `at`, to the operation at `position`. */
+export interface Occurrence<T> {
+  at: number;
+  position: Position;
+  item: T;
+}
+
+/**
+ * A binary min-heap of occurrences, ordered by time, then by position (operation ids compared segment by segment:
+ * "2" < "10", "3.0.4" < "3.1"). Entries are not removed when they go stale; the reader skips them.
+ */
+export class OccurrenceQueue<T> {
+  private readonly heap: Occurrence<T>[] = [];
+
+  get size(): number {
+    return this.heap.length;
+  }
+
+  push(occurrence: Occurrence<T>): void {
+    const heap = this.heap;
+    heap.push(occurrence);
+    let i = heap.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!earlier(heap[i]!, heap[parent]!)) break;
+      [heap[i], heap[parent]] = [heap[parent]!, heap[i]!];
+      i = parent;
+    }
+  }
+
+  peek(): Occurrence<T> | undefined {
+    return this.heap[0];
+  }
+
+  pop(): Occurrence<T> | undefined {
+    const heap = this.heap;
+    const top = heap[0];
+    const last = heap.pop();
+    if (heap.length === 0 || last === undefined) return top;
+    heap[0] = last;
+    let i = 0;
+    for (;;) {
+      const left = 2 * i + 1;
+      const right = left + 1;
+      let least = i;
+      if (left < heap.length && earlier(heap[left]!, heap[least]!)) least = left;
+      if (right < heap.length && earlier(heap[right]!, heap[least]!)) least = right;
+      if (least === i) break;
+      [heap[i], heap[least]] = [heap[least]!, heap[i]!];
+      i = least;
+    }
+    return top;
+  }
+
+  clear(): void {
+    this.heap.length = 0;
+  }
+}
+
+/** True when `a` happens before `b`: earlier in time, or at the same time at an earlier position. */
+export function earlier(a: { at: number; position: Position }, b: { at: number; position: Position }): boolean {
+  if (a.at !== b.at) return a.at < b.at;
+  return comparePositions(a.position.opId, b.position.opId) < 0;
+}
+
+/** Orders operation ids as the workflow reaches them: numerically, segment by segment. */
+export function comparePositions(a: string, b: string): number {
+  if (a === b) return 0;
+  const x = a.split(".");
+  const y = b.split(".");
+  const n = Math.min(x.length, y.length);
+  for (let i = 0; i < n; i++) {
+    const d = Number(x[i]) - Number(y[i]);
+    if (d !== 0) return d;
+  }
+  return x.length - y.length;
+}

@@ -1,0 +1,189 @@
+// A turn's writes, each named for what it does: a checkpoint in the middle of the turn (renews the lease), a
+// suspension, the end of the run, the move to a next run (continue-as-new), a stop at the deadline. Each takes the
+// events the interpreter buffered and appends them at the version the turn holds. The lease lives here too: taken
+// before a step runs, renewed while steps run, released by the turn's last write.
+import type { ErrorRecord } from "../core/error-record.js";
+import type { Interpreter } from "../core/interpreter.js";
+import type { WaitInfo } from "../core/replayer.js";
+import { ConcurrencyError } from "../errors.js";
+import type { AppendRequest, ExecutionRecord, ExecutionStatus, HistoryStore, RecordUpdate } from "../store/history-store.js";
+import { CLOSED_STATUSES, leaseHeldByOther } from "../store/history-store.js";
+import type { Clock } from "./clock.js";
+import type { Logger } from "./log.js";
+import type { Session } from "./session.js";
+
+/** What the writer needs from the engine. */
+export interface WriterDeps {
+  store: HistoryStore;
+  clock: Clock;
+  logger: Logger;
+  staleTurnMs: number;
+  historyWarningThreshold: number;
+  /** This engine's name on leases; undefined when the turn does not lease (the store has no leases). */
+  leaseOwner: string | undefined;
+}
+
+/** Stops a turn that found the execution leased to another owner. */
+export class Busy {
+  constructor(readonly record: ExecutionRecord) {}
+}
+
+/** One write: what the record becomes, besides the events. */
+interface Write {
+  status: ExecutionStatus;
+  waitingFor?: WaitInfo[];
+  wakeAt: number | null;
+  result?: string;
+  error?: ErrorRecord;
+  continueAsNew?: AppendRequest["continueAsNew"];
+  /** The last write of the turn: it releases the lease. */
+  release: boolean;
+}
+
+/** Appends a turn's events and holds its lease. */
+export class TurnWriter {
+  version: number;
+  inboxSeen: number;
+  appended = 0;
+  /** When this turn's lease ends, while it holds one. */
+  leaseUntil: number | undefined;
+
+  constructor(
+    private readonly deps: WriterDeps,
+    private readonly session: Session,
+    public record: ExecutionRecord,
+  ) {
+    this.version = record.version;
+    this.inboxSeen = record.inboxSeq;
+  }
+
+  private get id(): string {
+    return this.session.executionId;
+  }
+
+  private get interpreter(): Interpreter {
+    return this.session.interpreter;
+  }
+
+  /** Writes what is buffered in the middle of the turn, keeping (or taking) the lease. */
+  checkpoint(): Promise<void> {
+    return this.write({ status: "running", wakeAt: this.staleAt(), release: false });
+  }
+
+  /** The run waits: the record says for what and when it wakes; the lease is released. */
+  suspend(waitingFor: WaitInfo[], wakeAt: number | null): Promise<void> {
+    return this.write({ status: "suspended", waitingFor, wakeAt, release: true });
+  }
+
+  /** The run ended (its end event is buffered). */
+  end(status: ExecutionStatus, outcome: { result?: string; error?: ErrorRecord }): Promise<void> {
+    return this.write({ status, wakeAt: null, ...outcome, release: true });
+  }
+
+  /** The run ended by continue-as-new: its last events and the next run's first go in one write. */
+  nextRun(next: NonNullable<AppendRequest["continueAsNew"]>): Promise<void> {
+    return this.write({ status: "running", wakeAt: this.deps.clock.now(), continueAsNew: next, release: true });
+  }
+
+  /** The turn ran out of time: what is recorded is written and the execution is left due at once. */
+  stopAtDeadline(): Promise<void> {
+    return this.write({ status: "running", wakeAt: this.deps.clock.now(), release: true });
+  }
+
+  /**
+   * Makes sure this turn holds the lease before a step runs, so no other process runs the same step meanwhile. Events
+   * waiting to be appended take it with them (one write); otherwise the lease is taken alone.
+   * @throws Busy when another owner holds a live lease.
+   */
+  async claim(): Promise<void> {
+    if (this.deps.leaseOwner === undefined || this.leaseUntil !== undefined) return;
+    if (this.interpreter.replayer.hasBuffered) return this.checkpoint();
+    return this.renewLease();
+  }
+
+  /** When the lease should be renewed, while steps run. */
+  get renewAt(): number | undefined {
+    return this.leaseUntil === undefined ? undefined : this.leaseUntil - this.deps.staleTurnMs / 2;
+  }
+
+  /**
+   * Takes or extends the lease, at the version this turn holds.
+   * @throws Busy when another owner holds it; ConcurrencyError when the execution moved on (another turn wrote, or
+   * ended it): this turn's history is stale and it must not run steps.
+   */
+  async renewLease(): Promise<void> {
+    const owner = this.deps.leaseOwner!;
+    const now = this.deps.clock.now();
+    const outcome = await this.deps.store.acquireLease!(this.id, {
+      owner,
+      until: now + this.deps.staleTurnMs,
+      now,
+      expect: { runId: this.session.runId, version: this.version },
+    });
+    if (!outcome.acquired) {
+      const record = outcome.record;
+      if (leaseHeldByOther(record, owner, now)) throw new Busy(record);
+      const moved = record.version !== this.version || record.runId !== this.session.runId || CLOSED_STATUSES.has(record.status);
+      throw new ConcurrencyError(
+        moved
+          ? `Execution '${this.id}' moved on to ${record.status} at version ${record.version} while this turn was at ` +
+              `${this.version}; this turn stops before running a step and a new one continues from the stored history.`
+          : `Execution '${this.id}': its record kept changing while this turn asked for its lease; this turn stops ` +
+              `before running a step and a new one continues from the stored history.`,
+        { executionId: this.id },
+      );
+    }
+    this.leaseUntil = outcome.record.lease!.until;
+    this.record = outcome.record;
+  }
+
+  /** Moves the view of the record on after a re-read of the inbox. */
+  reloaded(record: ExecutionRecord): void {
+    this.record = record;
+    this.inboxSeen = record.inboxSeq;
+  }
+
+  private staleAt(): number {
+    return this.deps.clock.now() + this.deps.staleTurnMs;
+  }
+
+  /** An append this turn made without holding the lease failed: another owner's live lease, or a plain race. */
+  private async refusedForLease(error: unknown): Promise<never> {
+    if (error instanceof ConcurrencyError && this.deps.leaseOwner !== undefined && this.leaseUntil === undefined) {
+      const current = await this.deps.store.get(this.id);
+      if (current && leaseHeldByOther(current, this.deps.leaseOwner, this.deps.clock.now())) throw new Busy(current);
+    }
+    throw error;
+  }
+
+  private async write(write: Write): Promise<void> {
+    const { replayer } = this.interpreter;
+    const { events, consumed } = replayer.takeBuffer();
+    const update: RecordUpdate = {
+      status: write.status,
+      waitingFor: write.waitingFor ?? [],
+      wakeAt: write.wakeAt,
+      inboxSeen: this.inboxSeen,
+      updatedAt: this.deps.clock.now(),
+    };
+    if (replayer.customStatus !== undefined) update.customStatus = replayer.customStatus;
+    if (write.result !== undefined) update.result = write.result;
+    if (write.error !== undefined) update.error = write.error;
+    const request: AppendRequest = { runId: this.session.runId, expectedVersion: this.version, events, update, consumeInbox: consumed };
+    if (write.continueAsNew) request.continueAsNew = write.continueAsNew;
+    const owner = this.deps.leaseOwner;
+    if (owner !== undefined) request.lease = { owner, until: write.release ? null : update.updatedAt + this.deps.staleTurnMs };
+    this.record = await this.deps.store.append(this.id, request).catch((error: unknown) => this.refusedForLease(error));
+    this.leaseUntil = owner !== undefined && !write.release ? request.lease!.until! : undefined;
+    this.version = this.record.version;
+    this.appended += events.length;
+    if (!this.session.warned && this.version >= this.deps.historyWarningThreshold) {
+      this.session.warned = true;
+      this.deps.logger.warn(
+        `Execution '${this.id}' has ${this.version} events in its history. Long histories slow replay; ` +
+          `end the run with continueAsNew to start a fresh history.`,
+        { executionId: this.id, workflow: this.session.workflow.name, events: this.version },
+      );
+    }
+  }
+}
