@@ -31,7 +31,11 @@ export async function settleCallback(
   if (target.runId !== record.runId) throw unknownToken(`belongs to an earlier run of execution '${record.id}'`, record.id);
   // The usual case costs no history read: the execution is waiting at that callback right now.
   const waiting = record.waitingFor.find((wait) => wait.kind === "callback" && wait.opId === target.opId);
-  let created: { opId: string; name: string } | undefined = waiting && { opId: waiting.opId, name: waiting.name };
+  let created: { opId: string; name: string; deadline?: number } | undefined = waiting && {
+    opId: waiting.opId,
+    name: waiting.name,
+    ...(waiting.until === undefined ? {} : { deadline: waiting.until }),
+  };
   if (!created) {
     const history = await engine.history(record.id);
     const event = history.find((item) => item.type === "CallbackCreated" && item.token === token);
@@ -45,8 +49,10 @@ export async function settleCallback(
       const why = settledBy.type === "CallbackCompleted" ? "was already used" : settledBy.type === "TimerFired" ? "has expired" : "was cancelled";
       throw unknownToken(why, record.id);
     }
-    created = { opId: event.opId, name: event.name };
+    created = { opId: event.opId, name: event.name, ...(event.deadline === undefined ? {} : { deadline: event.deadline }) };
   }
+  // Recorded time decides: a completion that arrives at or after the deadline would lose to the timeout in any turn.
+  if (created.deadline !== undefined && engine.clock.now() >= created.deadline) throw unknownToken("has expired", record.id);
   const operation = `callback '${created.name}' (#${created.opId})`;
   let payload: { value?: string; error?: ErrorRecord };
   if (outcome.error !== undefined) {
