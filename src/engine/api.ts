@@ -1,0 +1,362 @@
+// The engine's public contract: the Engine interface and the values its methods take and return. The class behind
+// it (engine.ts) and its in-process scheduler (scheduler.ts) stay internal, so none of their state is public.
+import type { Duration } from "../core/duration.js";
+import type { HistoryEvent } from "../core/history.js";
+import type { ExecutionStatus, HistoryStore, ListQuery } from "../store/history-store.js";
+import type { AnyWorkflow, WorkflowOutput, WorkflowStartInput } from "../workflow.js";
+import type { Clock } from "./clock.js";
+import type { ExecutionDescription } from "./describe.js";
+import type { TurnResult } from "./turn.js";
+
+/**
+ * Options of `start`.
+ *
+ * @example
+ * ```ts
+ * const options: StartOptions = { id: "order-o-1" };
+ * await engine.start(order, { orderId: "o-1", amount: 5 }, options);
+ * ```
+ */
+export interface StartOptions {
+  /** The execution id; starting twice with one id is idempotent. Default: a new ULID. */
+  id?: string;
+}
+
+/**
+ * Options of `sendEvent`.
+ *
+ * @example
+ * ```ts
+ * const options: SendEventOptions = { idempotencyKey: "stripe-evt-1" };
+ * await engine.sendEvent("order-o-1", "paid", { ref: "r-9" }, options);
+ * ```
+ */
+export interface SendEventOptions {
+  /** Deduplicates deliveries: the same key with the same event is accepted once; with another, a conflict. */
+  idempotencyKey?: string;
+}
+
+/**
+ * A started execution.
+ *
+ * @example
+ * ```ts
+ * const run: RunHandle<{ status: string }> = await engine.start(order, { orderId: "o-1", amount: 5 });
+ * console.log(run.id, run.created, await run.result());
+ * ```
+ */
+export interface RunHandle<O = unknown> {
+  id: string;
+  runId: string;
+  workflow: string;
+  /** True when this start created the execution, false when it already existed. */
+  created: boolean;
+  /** Waits for the execution to end: its result, or its error (CancelledError when cancelled). */
+  result(): Promise<O>;
+}
+
+/**
+ * Outcome of `resumeDue`.
+ *
+ * @example
+ * ```ts
+ * const { resumed, busy, failed, left }: ResumeDueResult = await engine.resumeDue({ limit: 50 });
+ * ```
+ */
+export interface ResumeDueResult {
+  /** Executions this call ran a turn of. */
+  resumed: number;
+  /** Executions left alone because another process's turn holds them (see TurnResult.busyUntil). */
+  busy: number;
+  failed: { id: string; error: unknown }[];
+  /** Due executions not started because the deadline came (they stay due for the next call). */
+  left: number;
+}
+
+/**
+ * Options of `resume`.
+ *
+ * @example
+ * ```ts
+ * const options: ResumeOptions = { deadline: Date.now() + context.getRemainingTimeInMillis() - 2000, maxWait: "5s" };
+ * await engine.resume("order-o-1", options);
+ * ```
+ */
+export interface ResumeOptions {
+  /**
+   * The turn starts no new step after this time (epoch ms or a Date, on the engine's clock) and stops waiting for
+   * running ones: it writes what it has and returns `outOfTime`, the execution due again at once. For a Lambda
+   * invocation: its remaining time minus a safety margin.
+   */
+  deadline?: number | Date;
+  /** Wait in the turn for a timer due this soon (and before the deadline) instead of suspending. Default: none. */
+  maxWait?: Duration;
+}
+
+/**
+ * Options of `resumeDue`.
+ *
+ * @example
+ * ```ts
+ * const options: ResumeDueOptions = { limit: 100, concurrency: 10, deadline: Date.now() + 50_000 };
+ * await engine.resumeDue(options);
+ * ```
+ */
+export interface ResumeDueOptions {
+  /** Most executions to resume in this call. Default 100. */
+  limit?: number;
+  /** Turns run at once. Default 10. */
+  concurrency?: number;
+  /** No turn starts after this time, and running turns stop at it (see `ResumeOptions.deadline`). */
+  deadline?: number | Date;
+}
+
+/**
+ * One turn as `onTurn` listeners see it: one per turn, never for replayed work.
+ *
+ * @example
+ * ```ts
+ * engine.onTurn((turn: TurnReport) => metrics.record(turn.outcome, turn.durationMs));
+ * ```
+ */
+export interface TurnReport {
+  /** The execution the turn ran. */
+  executionId: string;
+  /** Undefined when the turn failed before it read the execution. */
+  workflow?: string;
+  /** The execution's status after the turn, `busy` (another process holds it), or `failed` (the turn threw). */
+  outcome: ExecutionStatus | "busy" | "failed";
+  /** Events the turn appended. */
+  appended: number;
+  /** Whether the turn replayed the history (false: a warm session went on). */
+  replayed: boolean;
+  /** True when the turn stopped at its deadline with work left. */
+  outOfTime: boolean;
+  /** Wall time of the turn, in milliseconds. */
+  durationMs: number;
+  /** The error of a failed turn. */
+  error?: unknown;
+}
+
+/**
+ * The engine: starts executions, delivers events, callbacks and cancellations, runs turns, and answers questions about
+ * executions. Create one per process with `createEngine`.
+ *
+ * @example
+ * ```ts
+ * const engine: Engine = createEngine({ store: new MemoryStore(), workflows: [order] });
+ * const run = await engine.start(order, { orderId: "o-1", amount: 5 }, { id: "order-o-1" });
+ * ```
+ */
+export interface Engine {
+  /** The store the engine reads and writes. */
+  readonly store: HistoryStore;
+  /** The engine's time source and timers. */
+  readonly clock: Clock;
+  /** `"in-process"`: the engine runs turns and wake-ups itself; `"external"`: only `resume`/`resumeDue` run turns. */
+  readonly mode: "in-process" | "external";
+
+  /**
+   * Starts an execution, idempotently by id: starting again with the same workflow and input returns the existing
+   * execution (`created: false`).
+   *
+   * @example
+   * ```ts
+   * const run = await engine.start(order, { orderId: "o-1", amount: 5 }, { id: "order-o-1" });
+   * console.log(await run.result());
+   * ```
+   * @throws ValidationError (input fails the schema; nothing recorded), WorkflowNotFoundError,
+   * IdempotencyConflictError (the id is taken by another workflow or input).
+   */
+  start<W extends AnyWorkflow | string>(
+    workflow: W,
+    input: W extends AnyWorkflow ? WorkflowStartInput<W> : unknown,
+    options?: StartOptions,
+  ): Promise<RunHandle<W extends AnyWorkflow ? WorkflowOutput<W> : unknown>>;
+
+  /**
+   * A handle on an existing execution, to await its result.
+   *
+   * @example
+   * ```ts
+   * const result = await (await engine.handle("order-o-1")).result();
+   * ```
+   * @throws ExecutionNotFoundError
+   */
+  handle<O = unknown>(id: string): Promise<RunHandle<O>>;
+
+  /**
+   * Sends an event to an execution's inbox. Waits that are pending or come later receive events in order, each once.
+   *
+   * @example
+   * ```ts
+   * await engine.sendEvent("order-o-1", "paid", { ref: "r-9" }, { idempotencyKey: "stripe-evt-1" });
+   * ```
+   * @returns `duplicate: true` when this idempotency key was delivered before (nothing new stored).
+   * @throws ExecutionNotFoundError, ExecutionClosedError, ValidationError (payload fails the declared schema, or the
+   * workflow declares events and not this one), IdempotencyConflictError (key reused with another event).
+   */
+  sendEvent(id: string, name: string, payload?: unknown, options?: SendEventOptions): Promise<{ duplicate: boolean }>;
+
+  /**
+   * Completes a callback with a value: the workflow's `callback(...)` returns it. Resolves to the execution the
+   * token belongs to (to resume it at once in external mode).
+   *
+   * @example
+   * ```ts
+   * await engine.completeCallback(token, { approved: true });
+   * ```
+   * @throws CallbackNotFoundError (unknown, already used or expired token), ValidationError (the value fails the
+   * workflow's declared `callbacks` schema; nothing stored).
+   */
+  completeCallback(token: string, value?: unknown): Promise<{ executionId: string }>;
+
+  /**
+   * Fails a callback: the workflow's `callback(...)` throws this error (an Error, or `{ name?, message, code? }`).
+   * Resolves to the execution the token belongs to.
+   *
+   * @example
+   * ```ts
+   * await engine.failCallback(token, { name: "Rejected", message: "the manager said no" });
+   * ```
+   * @throws CallbackNotFoundError (unknown, already used or expired token).
+   */
+  failCallback(
+    token: string,
+    error: Error | { name?: string; message: string; code?: string } | string,
+  ): Promise<{ executionId: string }>;
+
+  /**
+   * Cancels an execution: a CancelledError surfaces at its current (or next) operation; `catch`/`finally` blocks may
+   * run compensation steps; rethrowing ends it as `cancelled`. Cancelling a cancelled execution does nothing.
+   *
+   * @example
+   * ```ts
+   * await engine.cancel("order-o-1", "customer changed their mind");
+   * ```
+   * @throws ExecutionNotFoundError, ExecutionClosedError (it already completed or failed).
+   */
+  cancel(id: string, reason?: string): Promise<void>;
+
+  /**
+   * Ends an execution at once, running no more workflow code (no compensation). Terminating a cancelled or
+   * terminated execution does nothing.
+   *
+   * @example
+   * ```ts
+   * await engine.terminate("order-o-1", "stuck after a bad deploy");
+   * ```
+   * @throws ExecutionNotFoundError, ExecutionClosedError (it already completed or failed).
+   */
+  terminate(id: string, reason?: string): Promise<void>;
+
+  /**
+   * Runs one turn of the execution now (waiting for a turn already running in this process first). Harmless when
+   * nothing is due: a resume before the wake-up time changes nothing.
+   *
+   * @example
+   * ```ts
+   * const turn = await engine.resume("order-o-1"); // { status: "suspended", wakeAt, ... }
+   * ```
+   * @throws ExecutionNotFoundError, NonDeterminismError, HistoryCorruptedError, WorkflowNotFoundError,
+   * ConcurrencyError (another process appended first: resume again).
+   */
+  resume(id: string, options?: ResumeOptions): Promise<TurnResult>;
+
+  /**
+   * Resumes every execution whose wake-up time has come or whose inbox has unread items (a scheduled tick).
+   *
+   * @example
+   * ```ts
+   * setInterval(() => engine.resumeDue(), 1000);
+   * ```
+   * @throws ValidationError (a `limit` or `concurrency` that is not a whole number of at least 1).
+   */
+  resumeDue(options?: ResumeDueOptions): Promise<ResumeDueResult>;
+
+  /**
+   * Describes an execution: status, result or error, custom status, what it waits for and when it wakes.
+   *
+   * @example
+   * ```ts
+   * const { status, customStatus, waitingFor } = await engine.describe("order-o-1");
+   * ```
+   * @throws ExecutionNotFoundError
+   */
+  describe(id: string): Promise<ExecutionDescription>;
+
+  /**
+   * The recorded events of the execution's current run (validated copies).
+   *
+   * @example
+   * ```ts
+   * console.log(formatTimeline(await engine.history("order-o-1")));
+   * ```
+   * @throws ExecutionNotFoundError, HistoryCorruptedError
+   */
+  history(id: string): Promise<HistoryEvent[]>;
+
+  /**
+   * Lists executions, newest first, by status and workflow.
+   *
+   * @example
+   * ```ts
+   * const { executions, cursor } = await engine.list({ status: "suspended", workflow: "order" });
+   * ```
+   */
+  list(query?: ListQuery): Promise<{ executions: ExecutionDescription[]; cursor?: string }>;
+
+  /**
+   * Waits for an execution to end and returns its result (or throws its error).
+   *
+   * @example
+   * ```ts
+   * const output = await engine.result("order-o-1");
+   * ```
+   * @throws the workflow's error; CancelledError when cancelled or terminated; ExecutionNotFoundError.
+   */
+  result(id: string): Promise<unknown>;
+
+  /**
+   * Resolves when no turn is running in this process.
+   *
+   * @example
+   * ```ts
+   * await engine.idle();
+   * ```
+   */
+  idle(): Promise<void>;
+
+  /**
+   * Stops scheduling wake-ups and waits for running turns. Executions stay in the store, ready to resume.
+   *
+   * @example
+   * ```ts
+   * process.on("SIGTERM", () => engine.close());
+   * ```
+   */
+  close(): Promise<void>;
+
+  /**
+   * Calls `listener` after every turn this engine runs (one line of a turn log, metrics). Returns an unsubscribe.
+   *
+   * @example
+   * ```ts
+   * engine.onTurn((turn) => console.log(JSON.stringify({ msg: "turn", ...turn, error: undefined })));
+   * ```
+   */
+  onTurn(listener: (report: TurnReport) => void): () => void;
+
+  /**
+   * Turns running in this process, and how many of them are inside a step attempt that has a timeout (the test
+   * engine's clock waits on them).
+   * @internal
+   */
+  readonly activity: { turns: number; timedSteps: number };
+
+  /**
+   * The error of the execution's last turn in this process, when that turn failed (not by losing a race).
+   * @internal
+   */
+  turnFailure(id: string): unknown;
+}

@@ -1,0 +1,307 @@
+// The in-process scheduler: one turn at a time per execution (a request during a turn runs one more after it), a
+// bounded number of turns at once, wake-up timers on the engine's clock, polling, retries of background turns that
+// failed (with backoff), the callers of result() waiting for an execution to end, and onTurn reports.
+// In external mode it still serialises turns and reports them, but never starts one by itself.
+import { ConcurrencyError } from "../errors.js";
+import type { ExecutionRecord } from "../store/history-store.js";
+import { CLOSED_STATUSES } from "../store/history-store.js";
+import type { TurnReport } from "./api.js";
+import { isPermanent } from "./checks.js";
+import type { Clock } from "./clock.js";
+import type { Logger } from "./log.js";
+import { TurnSlots } from "./slots.js";
+import type { TurnOptions, TurnResult } from "./turn.js";
+
+/** What the scheduler needs from the engine. */
+export interface SchedulerHost {
+  mode: "in-process" | "external";
+  clock: Clock;
+  logger: Logger;
+  maxConcurrentTurns: number;
+  /** Runs one turn. */
+  runTurn(id: string, options: TurnOptions): Promise<TurnResult>;
+  /** Forgets the execution's warm session (its turn failed). */
+  dropWarm(id: string): void;
+  /** @throws ExecutionNotFoundError */
+  getRecord(id: string): Promise<ExecutionRecord>;
+}
+
+/** The turns of one execution running in this process. */
+interface ActiveTurns {
+  again: boolean;
+  inboxChanged: boolean;
+  /** Set while the turn waits for running steps: wakes it for new inbox items. */
+  notify?: () => void;
+  done: Promise<TurnResult>;
+}
+
+type Watcher = { resolve: (record: ExecutionRecord) => void; reject: (error: unknown) => void };
+
+/** Fresh turns tried after a turn lost a race, before the ConcurrencyError reaches the caller. */
+const TURN_RETRIES_ON_CONFLICT = 2;
+
+/** Runs an engine's turns and wakes executions up when they are due. */
+export class Scheduler {
+  private readonly active = new Map<string, ActiveTurns>();
+  /** Background work other than turns (polls), awaited by idle(). */
+  private readonly background = new Set<Promise<unknown>>();
+  private readonly timers = new Map<string, { at: number; cancel: () => void }>();
+  private readonly watchers = new Map<string, Set<Watcher>>();
+  private readonly failures = new Map<string, unknown>();
+  /** Background turns that failed in a row, per execution (backoff of their retries). */
+  private readonly retries = new Map<string, number>();
+  private readonly listeners = new Set<(report: TurnReport) => void>();
+  private readonly slots: TurnSlots;
+  /** Step attempts with a timeout running now; turns count them (see TurnDeps.timedSteps). */
+  readonly timedSteps = { running: 0 };
+  private closed = false;
+  private stopPolling: (() => void) | undefined;
+
+  constructor(private readonly host: SchedulerHost) {
+    this.slots = new TurnSlots(host.maxConcurrentTurns);
+  }
+
+  /** Turns running in this process, and how many of them are inside a step attempt that has a timeout. */
+  get activity(): { turns: number; timedSteps: number } {
+    return { turns: this.active.size, timedSteps: this.timedSteps.running };
+  }
+
+  /** The error of the execution's last turn in this process, when that turn failed for good. */
+  turnFailure(id: string): unknown {
+    return this.failures.get(id);
+  }
+
+  /** Runs turns one at a time per execution; a request during a turn runs one more turn after it. */
+  turns(id: string, options: TurnOptions = {}): Promise<TurnResult> {
+    const running = this.active.get(id);
+    if (running) {
+      running.again = true;
+      return running.done;
+    }
+    const active: ActiveTurns = { again: true, inboxChanged: false, done: undefined as never };
+    this.active.set(id, active);
+    active.done = (async () => {
+      await this.slots.acquire();
+      try {
+        let last: TurnResult | undefined;
+        while (active.again) {
+          active.again = false;
+          last = await this.turnOnce(id, options);
+        }
+        return last!;
+      } finally {
+        this.slots.release();
+        this.active.delete(id);
+      }
+    })();
+    return active.done;
+  }
+
+  /** In-process mode: run turns for this execution in the background. */
+  kick(id: string): void {
+    if (this.host.mode !== "in-process" || this.closed) return;
+    this.turns(id).catch((error: unknown) => this.backgroundFailure(id, error));
+  }
+
+  /** New inbox items for an execution: signal its running turn and run one (in-process mode). */
+  inboxChanged(id: string): void {
+    const active = this.active.get(id);
+    if (active) {
+      active.inboxChanged = true;
+      active.notify?.();
+    }
+    this.kick(id);
+  }
+
+  /** True (once) when inbox items arrived for this execution while its turn ran. */
+  takeInboxSignal(id: string): boolean {
+    const active = this.active.get(id);
+    if (!active?.inboxChanged) return false;
+    active.inboxChanged = false;
+    return true;
+  }
+
+  /** Calls `callback` when inbox items arrive while the execution's turn waits for steps; returns an unsubscribe. */
+  onInboxSignal(id: string, callback: () => void): () => void {
+    const active = this.active.get(id);
+    if (!active) return () => {};
+    active.notify = callback;
+    return () => {
+      if (active.notify === callback) active.notify = undefined;
+    };
+  }
+
+  /** Adds an onTurn listener; returns an unsubscribe. */
+  onTurn(listener: (report: TurnReport) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** In-process mode: calls `resumeDue` every `intervalMs` until close, reporting the turns it could not run. */
+  poll(intervalMs: number, resumeDue: () => Promise<{ failed: { id: string; error: unknown }[] }>): void {
+    const tick = () => {
+      if (this.closed) return;
+      const polled = resumeDue()
+        .then((result) => {
+          for (const { id, error } of result.failed) this.backgroundFailure(id, error);
+        })
+        .catch((error: unknown) => this.host.logger.error(`resumeDue failed: ${(error as Error)?.message ?? error}`))
+        .finally(() => {
+          this.background.delete(polled);
+          if (!this.closed) this.stopPolling = this.host.clock.setTimer(this.host.clock.now() + intervalMs, tick);
+        });
+      this.background.add(polled);
+    };
+    this.stopPolling = this.host.clock.setTimer(this.host.clock.now() + intervalMs, tick);
+  }
+
+  /** Resolves with the execution's record once it has ended (registering first, then checking it once more). */
+  waitForEnd(id: string): Promise<ExecutionRecord> {
+    return new Promise<ExecutionRecord>((resolve, reject) => {
+      let watchers = this.watchers.get(id);
+      if (!watchers) this.watchers.set(id, (watchers = new Set()));
+      watchers.add({ resolve, reject });
+      // It may have closed between the caller's read and registering.
+      this.host.getRecord(id).then((fresh) => CLOSED_STATUSES.has(fresh.status) && this.settled(fresh), reject);
+    });
+  }
+
+  /** The execution ended (its record says so): no more wake-ups, and its waiting callers get the record. */
+  settled(record: ExecutionRecord): void {
+    if (!CLOSED_STATUSES.has(record.status)) return;
+    this.cancelTimer(record.id);
+    const watchers = this.watchers.get(record.id);
+    if (!watchers) return;
+    this.watchers.delete(record.id);
+    for (const watcher of watchers) watcher.resolve(record);
+  }
+
+  /** Resolves when no turn (and no poll) is running in this process. */
+  async idle(): Promise<void> {
+    while (this.active.size > 0 || this.background.size > 0) {
+      await Promise.allSettled([...[...this.active.values()].map((active) => active.done), ...this.background]);
+    }
+  }
+
+  /** Stops polling and wake-ups, then waits for running turns. */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.stopPolling?.();
+    for (const timer of this.timers.values()) timer.cancel();
+    this.timers.clear();
+    await this.idle();
+  }
+
+  private async turnOnce(id: string, options: TurnOptions, conflicts = 0): Promise<TurnResult> {
+    let result: TurnResult;
+    const startedAt = performance.now();
+    try {
+      result = await this.host.runTurn(id, options);
+    } catch (error) {
+      this.host.dropWarm(id);
+      // Another writer moved the execution on under this turn: a fresh turn continues from what is stored (it finds
+      // the other turn's lease, or the work done).
+      if (error instanceof ConcurrencyError && conflicts < TURN_RETRIES_ON_CONFLICT) return this.turnOnce(id, options, conflicts + 1);
+      this.report(id, startedAt, undefined, error);
+      if (isPermanent(error)) {
+        // Retrying cannot help: waiters learn of it, and the execution waits for a fix (a deploy, a terminate).
+        this.failures.set(id, error);
+        this.rejectWatchers(id, error);
+      }
+      throw error;
+    }
+    this.report(id, startedAt, result);
+    if (result.busyUntil !== undefined) {
+      // Another process runs it now; look again when its lease runs out, in case that process dies.
+      this.scheduleWake(id, result.busyUntil);
+      return result;
+    }
+    this.failures.delete(id);
+    this.retries.delete(id);
+    if (CLOSED_STATUSES.has(result.status)) {
+      this.cancelTimer(id);
+      this.settledById(id);
+    } else if (result.status === "running") {
+      this.kick(id); // more to do now (a continueAsNew started the next run)
+    } else if (result.wakeAt !== undefined) {
+      this.scheduleWake(id, result.wakeAt);
+    } else {
+      this.cancelTimer(id);
+    }
+    return result;
+  }
+
+  private report(id: string, startedAt: number, result: TurnResult | undefined, error?: unknown): void {
+    if (this.listeners.size === 0) return;
+    const report: TurnReport = {
+      executionId: id,
+      outcome: result === undefined ? "failed" : result.busyUntil !== undefined ? "busy" : result.status,
+      appended: result?.appended ?? 0,
+      replayed: result?.replayed ?? false,
+      outOfTime: result?.outOfTime ?? false,
+      durationMs: Math.round((performance.now() - startedAt) * 10) / 10,
+    };
+    if (result) report.workflow = result.workflow;
+    if (error !== undefined) report.error = error;
+    for (const listener of this.listeners) {
+      try {
+        listener(report);
+      } catch (failure) {
+        this.host.logger.error(`An onTurn listener threw: ${(failure as Error)?.message ?? failure}`, { executionId: id });
+      }
+    }
+  }
+
+  private backgroundFailure(id: string, error: unknown): void {
+    if (error instanceof ConcurrencyError) {
+      // Another writer (a terminate, another process) moved the execution on: look again from the stored state.
+      this.kick(id);
+      return;
+    }
+    const permanent = isPermanent(error);
+    this.host.logger.error(`Turn of execution '${id}' failed: ${(error as Error)?.message ?? String(error)}`, {
+      executionId: id,
+      code: (error as { code?: string })?.code,
+      retrying: !permanent,
+    });
+    if (permanent) return;
+    // A store hiccup or an engine bug: try again later, backing off, so the execution is not left behind.
+    const attempt = (this.retries.get(id) ?? 0) + 1;
+    this.retries.set(id, attempt);
+    this.scheduleWake(id, this.host.clock.now() + Math.min(1000 * 2 ** (attempt - 1), 60_000));
+  }
+
+  private scheduleWake(id: string, at: number): void {
+    if (this.host.mode !== "in-process" || this.closed) return;
+    const existing = this.timers.get(id);
+    if (existing?.at === at) return;
+    existing?.cancel();
+    // The entry exists before the timer is armed, whatever the clock does.
+    const entry = { at, cancel: () => {} };
+    this.timers.set(id, entry);
+    entry.cancel = this.host.clock.setTimer(at, () => {
+      if (this.timers.get(id) === entry) this.timers.delete(id);
+      this.kick(id);
+    });
+  }
+
+  private cancelTimer(id: string): void {
+    this.timers.get(id)?.cancel();
+    this.timers.delete(id);
+  }
+
+  private settledById(id: string): void {
+    if (!this.watchers.has(id)) return;
+    this.host.getRecord(id).then(
+      (record) => this.settled(record),
+      (error: unknown) => this.rejectWatchers(id, error),
+    );
+  }
+
+  private rejectWatchers(id: string, error: unknown): void {
+    const watchers = this.watchers.get(id);
+    if (!watchers) return;
+    this.watchers.delete(id);
+    for (const watcher of watchers) watcher.reject(error);
+  }
+}
