@@ -3,6 +3,7 @@
 import { encodeValue } from "../core/codec.js";
 import type { ErrorRecord } from "../core/error-record.js";
 import { toErrorRecord } from "../core/error-record.js";
+import type { EventOf } from "../core/history.js";
 import { decodeToken } from "../core/replayer.js";
 import { CallbackNotFoundError, ValidationError } from "../errors.js";
 import { CLOSED_STATUSES } from "../store/history-store.js";
@@ -38,7 +39,9 @@ export async function settleCallback(
   };
   if (!created) {
     const history = await engine.history(record.id);
-    const event = history.find((item) => item.type === "CallbackCreated" && item.token === token);
+    const event = history.find(
+      (item): item is EventOf<"CallbackCreated"> => item.type === "CallbackCreated" && item.token === token,
+    );
     if (!event) throw unknownToken(`is unknown to execution '${record.id}' (its current run)`, record.id);
     const settledBy = history.find(
       (item) =>

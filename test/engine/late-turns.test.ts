@@ -3,7 +3,7 @@
 // time, so the same scenario gives the same outcome whether its turn runs on time, one period late or many periods
 // late — on MemoryStore and on DynamoDBStore (DynamoDB Local).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { HistoryStore } from "spindle";
+import type { HistoryStore } from "spindle/store";
 import {
   allSettled,
   callback,
