@@ -4,12 +4,14 @@ import { defineConfig } from "tsup";
 export default defineConfig({
   entry: {
     index: "src/index.ts",
+    "store/index": "src/store/index.ts",
     "testing/index": "src/testing/index.ts",
     "dynamodb/index": "adapters/dynamodb/index.ts",
     "lambda/index": "adapters/lambda/index.ts",
   },
   format: ["esm", "cjs"],
-  dts: true,
+  // Declarations leave out what is marked @internal: the engine's test hooks, the workflow body's engine-side type.
+  dts: { compilerOptions: { stripInternal: true } },
   sourcemap: true,
   clean: true,
   target: "node20",

@@ -1,4 +1,4 @@
-// Tests import the package by its public names ("spindle", "spindle/testing", "spindle/dynamodb"), resolved to the
+// Tests import the package by its public names ("spindle", "spindle/store", "spindle/testing", ...), resolved to the
 // sources. The global setup starts DynamoDB Local (Java) for the tests in test/dynamodb.
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
@@ -8,6 +8,7 @@ const from = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 export default defineConfig({
   resolve: {
     alias: [
+      { find: /^spindle\/store$/, replacement: from("./src/store/index.ts") },
       { find: /^spindle\/testing$/, replacement: from("./src/testing/index.ts") },
       { find: /^spindle\/dynamodb$/, replacement: from("./adapters/dynamodb/index.ts") },
       { find: /^spindle\/lambda$/, replacement: from("./adapters/lambda/index.ts") },

@@ -102,6 +102,7 @@ async function bundle(dir: string, name: string, source: string, external: strin
     // The package's public names, resolved to the sources as tsconfig's paths do.
     alias: {
       spindle: join(ROOT, "src/index.ts"),
+      "spindle/store": join(ROOT, "src/store/index.ts"),
       "spindle/dynamodb": join(ROOT, "adapters/dynamodb/index.ts"),
       "spindle/lambda": join(ROOT, "adapters/lambda/index.ts"),
     },

@@ -8,7 +8,7 @@ import { createTable, DynamoDBStore } from "../adapters/dynamodb/index.js";
 import { localClient, startDynamoDBLocal } from "../examples/dynamodb-local/local-server.js";
 import type { LocalServer } from "../examples/dynamodb-local/local-server.js";
 import { createEngine, silentLogger, sleep, step, workflow } from "../src/index.js";
-import type { HistoryStore } from "../src/index.js";
+import type { HistoryStore } from "../src/store/index.js";
 import type { BenchReport, Verdict } from "./table.js";
 import { atMost, combine, num } from "./table.js";
 import { expectEqual, median, now } from "./util.js";

@@ -5,7 +5,8 @@
 import { localClient } from "../examples/dynamodb-local/local-server.js";
 import { eventItem, itemSize } from "../adapters/dynamodb/codec.js";
 import { DynamoDBStore } from "../adapters/dynamodb/index.js";
-import { createEngine, MemoryStore, newExecution, silentLogger, step, workflow } from "../src/index.js";
+import { createEngine, MemoryStore, silentLogger, step, workflow } from "../src/index.js";
+import { newExecution } from "../src/store/index.js";
 import type { HistoryEvent } from "../src/index.js";
 import { localTable, RequestCounter } from "./b8-dynamodb-steps.js";
 import type { BenchReport, Verdict } from "./table.js";

@@ -1,4 +1,6 @@
-// The `spindle` entry point: explicit named exports only.
+// The `spindle` entry point, for workflow authors and operators: workflows and their operations, the engine, the
+// in-memory store, errors, and the types their code handles. Explicit named exports only. What store authors need
+// (the HistoryStore port, records, their helpers, history validation) is in `spindle/store`.
 export { workflow } from "./workflow.js";
 export type {
   AnyWorkflow,
@@ -26,10 +28,14 @@ export type { CallbackOptions } from "./operations/callback.js";
 export { continueAsNew, patched } from "./operations/versioning.js";
 export { saga } from "./operations/saga.js";
 export type { Compensation, Saga } from "./operations/saga.js";
-export { createEngine, Engine } from "./engine/engine.js";
+export type { Envelope, Yieldable } from "./operations/yieldable.js";
+export type { SchemaLike, StepContext } from "./core/yieldable.js";
+export type { RetryPolicy } from "./core/retry.js";
+export type { Duration, DurationObject } from "./core/duration.js";
+export { toMillis } from "./core/duration.js";
+export { createEngine } from "./engine/engine.js";
 export type {
-  EngineOptions,
-  ExecutionDescription,
+  Engine,
   ResumeDueOptions,
   ResumeDueResult,
   ResumeOptions,
@@ -37,7 +43,9 @@ export type {
   SendEventOptions,
   StartOptions,
   TurnReport,
-} from "./engine/engine.js";
+} from "./engine/api.js";
+export type { EngineOptions } from "./engine/options.js";
+export type { ExecutionDescription } from "./engine/describe.js";
 export type { TurnResult } from "./engine/turn.js";
 export { systemClock } from "./engine/clock.js";
 export type { Clock } from "./engine/clock.js";
@@ -45,32 +53,8 @@ export { consoleLogger, silentLogger } from "./engine/log.js";
 export type { LogFields, Logger } from "./engine/log.js";
 export { MemoryStore } from "./store/memory-store.js";
 export type { MemoryStoreOptions } from "./store/memory-store.js";
-export { CLOSED_STATUSES, copyRecord, leaseConflict, leaseHeldByOther, leaseRefused, newExecution, recordAfter, recordLeased } from "./store/history-store.js";
-export type {
-  AppendRequest,
-  CreateResult,
-  ExecutionRecord,
-  ExecutionStatus,
-  HistoryStore,
-  InboxWriteResult,
-  Lease,
-  LeaseRequest,
-  LeaseResult,
-  ListPage,
-  ListQuery,
-  LoadedPage,
-  LoadOptions,
-  NewExecution,
-  RecordUpdate,
-  StoreLimits,
-} from "./store/history-store.js";
-export { checkHistory, historyEventSchema, historyEventSchemas, HISTORY_VERSION } from "./core/history.js";
-export type { EventOf, HistoryEvent, HistoryEventType } from "./core/history.js";
-export type { InboxItem, WaitInfo } from "./core/replayer.js";
-export type { Envelope, SchemaLike, StepContext, Yieldable } from "./core/yieldable.js";
-export type { RetryPolicy } from "./core/retry.js";
-export type { Duration, DurationObject } from "./core/duration.js";
-export { toMillis } from "./core/duration.js";
+export type { ExecutionStatus, ListQuery } from "./store/history-store.js";
+export type { HistoryEvent } from "./core/history.js";
 export type { ErrorRecord } from "./core/error-record.js";
 export {
   CallbackNotFoundError,

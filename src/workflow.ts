@@ -1,11 +1,12 @@
 // workflow(): a name, optional zod schemas for input, output and events, and an async generator body. The body is
 // called afresh from the top on every replay, so it is a factory, never a generator object.
 import type { z } from "zod";
-import type { Envelope, Yieldable } from "./core/yieldable.js";
+import type { Envelope as CoreEnvelope } from "./core/yieldable.js";
 import { ValidationError } from "./errors.js";
 import type { Logger } from "./engine/log.js";
 import type { WaitForEventOptions } from "./operations/events.js";
 import { waitForEvent } from "./operations/events.js";
+import type { Envelope, Yieldable } from "./operations/yieldable.js";
 
 /** Event schemas by event name. */
 export type EventSchemas = Record<string, z.ZodType>;
@@ -55,7 +56,11 @@ export interface Workflow<In = unknown, I = In, O = unknown, ES extends EventSch
   readonly outputSchema?: z.ZodType;
   readonly eventSchemas?: ES;
   readonly callbackSchemas?: Record<string, z.ZodType>;
-  readonly body: WorkflowBody<I, unknown, ES>;
+  /**
+   * The body as the engine calls it (its envelopes are core's commands).
+   * @internal
+   */
+  readonly body: (input: I, ctx: WorkflowContext<ES>) => AsyncGenerator<CoreEnvelope, unknown, unknown>;
   /** Type-level only. */
   readonly types?: { start: In; input: I; output: O };
 }
@@ -118,7 +123,7 @@ export function workflow(
     ...(options.output ? { outputSchema: options.output } : {}),
     ...(options.events ? { eventSchemas: options.events } : {}),
     ...(options.callbacks ? { callbackSchemas: options.callbacks } : {}),
-    body,
+    body: body as unknown as AnyWorkflow["body"],
   };
 }
 

@@ -1,6 +1,7 @@
 // Test helpers: a store wrapper that abandons a turn at a chosen store call (before or after the call takes
 // effect), and history checks shared by the engine tests.
-import type { HistoryEvent, HistoryStore } from "spindle";
+import type { HistoryEvent } from "spindle";
+import type { HistoryStore } from "spindle/store";
 
 /** Thrown by CrashingStore: stands for the process dying at that point. */
 export class SimulatedCrash extends Error {

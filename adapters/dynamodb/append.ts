@@ -14,8 +14,9 @@
 //
 // An ambiguous write (applied, the response lost, the retry failing its condition) is recognised by the writer token
 // left on the record (and on the first event) and reported as success.
-import type { AppendRequest, ExecutionRecord, HistoryEvent, Logger } from "spindle";
-import { leaseConflict, leaseHeldByOther } from "spindle";
+import type { HistoryEvent, Logger } from "spindle";
+import type { AppendRequest, ExecutionRecord } from "spindle/store";
+import { leaseConflict, leaseHeldByOther } from "spindle/store";
 import type { Item, Placement, RecordState } from "./codec.js";
 import { copyRecord, decodeRecord, eventItem, expiryOf, itemSize, RECORD_FIELDS, RECORD_GRACE_MS, recordItems } from "./codec.js";
 import type { Io, RecordCache } from "./io.js";

@@ -3,8 +3,9 @@
 // and anything else (objects, floats, null) as JSON text. Item sizes are computed the way DynamoDB counts them, so an
 // item that cannot fit is refused before any write.
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
-import type { ErrorRecord, ExecutionRecord, ExecutionStatus, HistoryEvent, InboxItem, WaitInfo } from "spindle";
-import { CLOSED_STATUSES, copyRecord } from "spindle";
+import type { ErrorRecord, ExecutionStatus, HistoryEvent } from "spindle";
+import type { ExecutionRecord, InboxItem, WaitInfo } from "spindle/store";
+import { CLOSED_STATUSES, copyRecord } from "spindle/store";
 import {
   ATTR,
   dueShardKey,

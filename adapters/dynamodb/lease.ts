@@ -2,8 +2,9 @@
 // with one conditional write of that item, pinned by its `rev` like an append. Taking a lease also moves the due time
 // to the lease's end, so the due index does not hand the execution out while its turn runs, and a turn that dies is
 // picked up once its lease runs out.
-import type { LeaseRequest, LeaseResult } from "spindle";
-import { ExecutionNotFoundError, leaseRefused, recordLeased } from "spindle";
+import type { LeaseRequest, LeaseResult } from "spindle/store";
+import { ExecutionNotFoundError } from "spindle";
+import { leaseRefused, recordLeased } from "spindle/store";
 import type { Placement, RecordState } from "./codec.js";
 import { copyRecord, decodeRecord, recordItems } from "./codec.js";
 import type { Io, RecordCache } from "./io.js";

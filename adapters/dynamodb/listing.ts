@@ -2,7 +2,8 @@
 // GSI per workflow, status and shard, merged newest first, then the records themselves read strongly consistent).
 // GSI reads are eventually consistent: a just-changed execution may show up once too often or too late, which the
 // engine tolerates (resuming an execution that is not due changes nothing).
-import type { ExecutionStatus, ListPage, ListQuery } from "spindle";
+import type { ExecutionStatus, ListQuery } from "spindle";
+import type { ListPage } from "spindle/store";
 import type { Io } from "./io.js";
 import { readRecords } from "./reads.js";
 import { ATTR, CATALOG_PK, CATALOG_PREFIX, DUE_INDEX, dueShardKey, LIST_INDEX, listPartitionKey } from "./table.js";

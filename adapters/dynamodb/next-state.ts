@@ -1,7 +1,8 @@
 // The record as an append leaves it, and the pieces every append step shares: the delete of a consumed inbox item,
 // the conflict and not-found errors, and the check that the record is still at the expected run and version.
-import type { AppendRequest, ExecutionRecord } from "spindle";
-import { ConcurrencyError, ExecutionNotFoundError, recordAfter } from "spindle";
+import type { AppendRequest, ExecutionRecord } from "spindle/store";
+import { ConcurrencyError, ExecutionNotFoundError } from "spindle";
+import { recordAfter } from "spindle/store";
 import type { Item, RecordState } from "./codec.js";
 import { RECORD_FIELDS } from "./codec.js";
 import type { Io, TransactAction } from "./io.js";

@@ -7,7 +7,7 @@
 // events at or after `splitFrom` (one of them may have been replaced since it was read). The inbox is read after the
 // record, so no item the record counts can be missed.
 import { BatchGetCommand } from "@aws-sdk/lib-dynamodb";
-import type { ExecutionRecord, InboxItem } from "spindle";
+import type { ExecutionRecord, InboxItem } from "spindle/store";
 import type { Item, RecordState } from "./codec.js";
 import { copyRecord, decodeEvent, decodeInboxItem, decodeRecord, RECORD_FIELDS } from "./codec.js";
 import type { Io } from "./io.js";

@@ -1,6 +1,6 @@
 // A turn too large for one transaction (100 items or 4 MB), written in several and still atomic; see append.ts for
 // the protocol (claim with a lock, chunks conditional on the lock, commit with the record).
-import type { AppendRequest, ExecutionRecord } from "spindle";
+import type { AppendRequest, ExecutionRecord } from "spindle/store";
 import { ConcurrencyError } from "spindle";
 import type { AppendDeps } from "./append.js";
 import type { RecordState } from "./codec.js";

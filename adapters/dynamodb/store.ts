@@ -4,6 +4,7 @@
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { BatchWriteCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import type { ListQuery, Logger } from "spindle";
 import type {
   AppendRequest,
   CreateResult,
@@ -14,13 +15,11 @@ import type {
   LeaseRequest,
   LeaseResult,
   ListPage,
-  ListQuery,
   LoadedPage,
   LoadOptions,
-  Logger,
   NewExecution,
   StoreLimits,
-} from "spindle";
+} from "spindle/store";
 import { consoleLogger, ExecutionNotFoundError, ValidationError } from "spindle";
 import type { AppendDeps } from "./append.js";
 import { appendEvents } from "./append.js";

@@ -4,10 +4,11 @@ import type { Duration } from "../core/duration.js";
 import { toMillis } from "../core/duration.js";
 import type { RetryPolicy } from "../core/retry.js";
 import { resolveRetry } from "../core/retry.js";
-import type { SchemaLike, Yieldable } from "../core/yieldable.js";
+import type { SchemaLike } from "../core/yieldable.js";
 import { operation } from "../core/yieldable.js";
 import { ValidationError } from "../errors.js";
 import { requireName } from "./names.js";
+import type { Yieldable } from "./yieldable.js";
 
 /** Options of callback. */
 export interface CallbackOptions<T> {

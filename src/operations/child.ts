@@ -1,8 +1,8 @@
 // Child workflows: another workflow started as its own execution (own history, own id), awaited or detached.
-import type { Yieldable } from "../core/yieldable.js";
 import { operation } from "../core/yieldable.js";
 import { ValidationError } from "../errors.js";
 import type { AnyWorkflow, WorkflowOutput, WorkflowStartInput } from "../workflow.js";
+import type { Yieldable } from "./yieldable.js";
 
 /** Options of child and startChild. */
 export interface ChildOptions {

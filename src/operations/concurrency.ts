@@ -1,10 +1,12 @@
 // Concurrency: all, race, allSettled over operations and branches, map over a list with a bound on branches in
 // flight, and branch() for a sub-workflow. Each child runs in its own operation-id scope (<group id>.<index>), so
 // replay is deterministic whatever order children complete in.
-import type { Envelope, Yieldable } from "../core/yieldable.js";
+import type { Envelope as CoreEnvelope } from "../core/yieldable.js";
 import { operation } from "../core/yieldable.js";
 import { ValidationError } from "../errors.js";
 import { requireName } from "./names.js";
+import type { Envelope, Yieldable } from "./yieldable.js";
+import { internal } from "./yieldable.js";
 
 /** The result type of each operation in a tuple. */
 export type Results<T extends readonly Yieldable<unknown>[]> = { -readonly [K in keyof T]: T[K] extends Yieldable<infer R> ? R : never };
@@ -39,7 +41,7 @@ function group<T>(
     kind,
     name,
     size: list.length,
-    child: (index) => list[index]!,
+    child: (index) => internal(list[index]!),
     concurrency: list.length,
     settle: kind === "allSettled",
   });
@@ -112,7 +114,7 @@ export function branch<R>(body: () => AsyncGenerator<Envelope, R, unknown>, name
     throw new ValidationError("branch(body): the body must be an async generator function (async function*).");
   }
   requireName("branch", name);
-  return operation({ kind: "branch", name, body: body as () => AsyncGenerator<Envelope, unknown, unknown> });
+  return operation({ kind: "branch", name, body: body as unknown as () => AsyncGenerator<CoreEnvelope, unknown, unknown> });
 }
 
 /**
@@ -164,5 +166,5 @@ function mapGroup<I, T>(
   }
   const name = options.name ?? "map";
   requireName("map", name);
-  return operation({ kind: "map", name, size: items.length, child: (index) => fn(items[index]!, index), concurrency, settle });
+  return operation({ kind: "map", name, size: items.length, child: (index) => internal(fn(items[index]!, index)), concurrency, settle });
 }

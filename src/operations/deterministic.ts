@@ -1,7 +1,7 @@
 // now(), random(), uuid(): values recorded the first time, so every replay sees the same ones. Use them instead of
 // Date.now(), Math.random() and crypto.randomUUID() inside a workflow body.
-import type { Yieldable } from "../core/yieldable.js";
 import { operation } from "../core/yieldable.js";
+import type { Yieldable } from "./yieldable.js";
 
 /**
  * The current time, recorded: the same Date on every replay.

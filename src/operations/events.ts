@@ -1,9 +1,10 @@
 // waitForEvent(): wait for an event sent to this execution with engine.sendEvent.
 import type { Duration } from "../core/duration.js";
 import { toMillis } from "../core/duration.js";
-import type { SchemaLike, Yieldable } from "../core/yieldable.js";
+import type { SchemaLike } from "../core/yieldable.js";
 import { operation } from "../core/yieldable.js";
 import { requireName } from "./names.js";
+import type { Yieldable } from "./yieldable.js";
 
 /** Options of `waitForEvent`. */
 export interface WaitForEventOptions<T> {

@@ -1,6 +1,6 @@
 // saga(): compensations collected as the workflow goes, run in reverse when something fails or it is cancelled.
-import type { Yieldable } from "../core/yieldable.js";
 import { ValidationError } from "../errors.js";
+import type { Yieldable } from "./yieldable.js";
 
 /** A compensation: an operation (usually a step), or a function that builds one when it is time to run. */
 export type Compensation = Yieldable<unknown> | (() => Yieldable<unknown>);

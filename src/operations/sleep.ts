@@ -1,10 +1,10 @@
 // Durable timers: sleep(duration), sleep(name, duration), sleepUntil(date).
 import type { Duration } from "../core/duration.js";
 import { toMillis } from "../core/duration.js";
-import type { Yieldable } from "../core/yieldable.js";
 import { operation } from "../core/yieldable.js";
 import { ValidationError } from "../errors.js";
 import { requireName } from "./names.js";
+import type { Yieldable } from "./yieldable.js";
 
 /**
  * Waits durably: the execution suspends and a later turn wakes it when the time has come.

@@ -1,6 +1,6 @@
 // setStatus(): a custom status for dashboards and callers, visible through engine.describe.
-import type { Yieldable } from "../core/yieldable.js";
 import { operation } from "../core/yieldable.js";
+import type { Yieldable } from "./yieldable.js";
 
 /**
  * Sets the execution's custom status (JSON data), shown by `engine.describe(id).customStatus`.

@@ -3,10 +3,11 @@ import type { Duration } from "../core/duration.js";
 import { toMillis } from "../core/duration.js";
 import type { RetryPolicy } from "../core/retry.js";
 import { resolveRetry } from "../core/retry.js";
-import type { SchemaLike, StepContext, Yieldable } from "../core/yieldable.js";
+import type { SchemaLike, StepContext } from "../core/yieldable.js";
 import { operation } from "../core/yieldable.js";
 import { ValidationError } from "../errors.js";
 import { requireName } from "./names.js";
+import type { Yieldable } from "./yieldable.js";
 
 /** Options of `step`. */
 export interface StepOptions<T> {

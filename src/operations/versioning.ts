@@ -1,7 +1,7 @@
 // patched() and continueAsNew(): changing code with executions in flight, and keeping histories bounded.
-import type { Yieldable } from "../core/yieldable.js";
 import { operation } from "../core/yieldable.js";
 import { requireName } from "./names.js";
+import type { Yieldable } from "./yieldable.js";
 
 /**
  * Versioning. True for executions that reach this point on code that has the change (a marker is recorded), false

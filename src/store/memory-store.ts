@@ -19,7 +19,8 @@ import type {
   NewExecution,
   StoreLimits,
 } from "./history-store.js";
-import { CLOSED_STATUSES, copyRecord, leaseConflict, leaseHeldByOther, leaseRefused, recordAfter, recordLeased } from "./history-store.js";
+import { CLOSED_STATUSES, leaseHeldByOther } from "./history-store.js";
+import { copyRecord, leaseConflict, leaseRefused, recordAfter, recordLeased } from "./record-rules.js";
 
 /** Options of `MemoryStore`. */
 export interface MemoryStoreOptions {

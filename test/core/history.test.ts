@@ -1,6 +1,7 @@
 // The history schema: the fast StepCompleted check agrees with zod, and checkHistory's refusals name the position.
 import { describe, expect, it } from "vitest";
-import { checkHistory, historyEventSchema, HistoryCorruptedError } from "spindle";
+import { HistoryCorruptedError } from "spindle";
+import { checkHistory, historyEventSchema } from "spindle/store";
 import { isPlainStepCompleted } from "../../src/core/history.js";
 
 const valid = { type: "StepCompleted", v: 1, seq: 2, opId: "0", kind: "step", name: "a", at: 5, attempt: 1, result: '"x"' };

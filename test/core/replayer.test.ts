@@ -1,7 +1,8 @@
 // The pure replayer against literal histories: what it answers from the history, what it decides at the frontier,
 // and how it reports a mismatch.
 import { describe, expect, it } from "vitest";
-import type { HistoryEvent, InboxItem } from "spindle";
+import type { HistoryEvent } from "spindle";
+import type { InboxItem } from "spindle/store";
 import { CancelledError, NonDeterminismError, StepFailedError, TimeoutError } from "spindle";
 import type { Decision, Position } from "../../src/core/replayer.js";
 import { Replayer } from "../../src/core/replayer.js";

@@ -3,17 +3,8 @@
 // back by a store that has never seen them.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import {
-  all,
-  checkHistory,
-  continueAsNew,
-  createEngine,
-  setStatus,
-  silentLogger,
-  sleep,
-  step,
-  workflow,
-} from "spindle";
+import { all, continueAsNew, createEngine, setStatus, silentLogger, sleep, step, workflow } from "spindle";
+import { checkHistory } from "spindle/store";
 import { createTestEngine, VirtualClock } from "spindle/testing";
 import { DynamoDBStore } from "spindle/dynamodb";
 import { freshId, loadAll } from "./fixtures.js";

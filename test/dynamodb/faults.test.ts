@@ -4,7 +4,8 @@
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { checkHistory, ConcurrencyError, StoreUnavailableError } from "spindle";
+import { ConcurrencyError, StoreUnavailableError } from "spindle";
+import { checkHistory } from "spindle/store";
 import { DynamoDBStore } from "spindle/dynamodb";
 import { execution, freshId, inboxItem, loadAll, request, steps, update } from "./fixtures.js";
 import { freshTable, makeClient } from "./helpers.js";

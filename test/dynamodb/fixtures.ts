@@ -1,6 +1,7 @@
 // Histories and requests for the DynamoDB tests, built the way the engine builds them.
-import type { AppendRequest, HistoryEvent, HistoryStore, InboxItem, RecordUpdate } from "spindle";
-import { newExecution } from "spindle";
+import type { HistoryEvent } from "spindle";
+import type { AppendRequest, HistoryStore, InboxItem, RecordUpdate } from "spindle/store";
+import { newExecution } from "spindle/store";
 import { sampleSteps } from "spindle/testing";
 
 let counter = 0;

@@ -4,7 +4,8 @@
 import { QueryCommand, DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { HistoryEvent } from "spindle";
-import { checkHistory, ConcurrencyError, HISTORY_VERSION, newExecution, PayloadTooLargeError } from "spindle";
+import { ConcurrencyError, PayloadTooLargeError } from "spindle";
+import { checkHistory, HISTORY_VERSION, newExecution } from "spindle/store";
 import { DynamoDBStore } from "spindle/dynamodb";
 import { execution, fillHistory, freshId, inboxItem, loadAll, request, steps, update } from "./fixtures.js";
 import { countRequests, freshTable, makeClient } from "./helpers.js";

@@ -3,8 +3,9 @@
 // injected fault is simply tried again by the next process. When a round of resumes changes nothing, the driver
 // plays the outside world: it sends the next scripted event or completes a callback the execution waits for, and
 // otherwise moves the virtual clock to the earliest wake-up (a timer, a retry, or a dead process's lease).
-import type { ExecutionRecord } from "spindle";
-import { CallbackNotFoundError, CLOSED_STATUSES, ConcurrencyError, StoreUnavailableError } from "spindle";
+import type { ExecutionRecord } from "spindle/store";
+import { CallbackNotFoundError, ConcurrencyError, StoreUnavailableError } from "spindle";
+import { CLOSED_STATUSES } from "spindle/store";
 import type { FaultStore } from "spindle/testing";
 import { InjectedCrash, InjectedFault, VirtualClock } from "spindle/testing";
 import { executionsOf, loadAll } from "./invariants.js";

@@ -1,7 +1,8 @@
 // The invariant checker itself: a clean run passes, and each kind of damage (an effect with no recorded attempt, a
 // different outcome, an acknowledged write that is gone, a step completed twice) is reported under its invariant.
 import { describe, expect, it } from "vitest";
-import type { HistoryEvent, HistoryStore, LoadOptions } from "spindle";
+import type { HistoryEvent } from "spindle";
+import type { HistoryStore, LoadOptions } from "spindle/store";
 import { MemoryStore } from "spindle";
 import { FaultStore } from "spindle/testing";
 import { drive } from "./driver.js";

@@ -6,8 +6,9 @@
 // I4 every execution ends in a terminal state, or waits with a typed reason;
 // I5 step effects (the ledger) never exceed the recorded attempts plus the attempts that faulted turns cut off, and
 //    an at-most-once step never runs without its recorded start.
-import type { ExecutionRecord, HistoryEvent, HistoryStore } from "spindle";
-import { CLOSED_STATUSES, checkHistory } from "spindle";
+import type { HistoryEvent } from "spindle";
+import type { ExecutionRecord, HistoryStore } from "spindle/store";
+import { checkHistory, CLOSED_STATUSES } from "spindle/store";
 import type { FaultStore } from "spindle/testing";
 import type { EffectLedger } from "./ledger.js";
 

@@ -2,9 +2,12 @@
 // virtual clock, with fixed random() and uuid() answers (so a value drawn again after a crash is the same value),
 // and counts each step attempt it starts in the ledger: the engine's step hook is called once, just before the step
 // function runs, and is given the step's name.
-import type { AnyWorkflow, HistoryStore } from "spindle";
-import { Engine, silentLogger } from "spindle";
+import type { AnyWorkflow, Engine } from "spindle";
+import { silentLogger } from "spindle";
+import type { HistoryStore } from "spindle/store";
 import type { VirtualClock } from "spindle/testing";
+// The step hook is not public: the engine's internal constructor takes it, as the test kit's does.
+import { Engine as EngineWithHooks } from "../../src/engine/engine.js";
 
 /** Step attempts started, by step name, across every engine of one run. */
 export class EffectLedger {
@@ -37,7 +40,7 @@ export interface ProcessOptions {
 /** A new process: an engine in external mode whose step attempts are counted in the ledger. */
 export function processEngine(options: ProcessOptions): Engine {
   const { store, workflows, clock, ledger } = options;
-  return new Engine(
+  return new EngineWithHooks(
     {
       store,
       workflows,

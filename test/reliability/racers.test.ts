@@ -4,7 +4,7 @@
 // its lease took the lease anyway and ran the step again; a turn whose lease request met an execution closed
 // meanwhile failed with a TypeError.
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import type { LoadOptions } from "spindle";
+import type { LoadOptions } from "spindle/store";
 import { createEngine, MemoryStore, silentLogger, sleep, step, workflow } from "spindle";
 import { VirtualClock } from "spindle/testing";
 import { racers } from "./scenarios/racers.js";

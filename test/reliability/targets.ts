@@ -1,7 +1,7 @@
 // The stores every scenario runs against: MemoryStore, and DynamoDBStore on a DynamoDB Local table of its own (one
 // table per test file or per report run). Execution ids are unique per target, so scenarios share a table safely.
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import type { HistoryStore } from "spindle";
+import type { HistoryStore } from "spindle/store";
 import { MemoryStore } from "spindle";
 import { createTable, DynamoDBStore } from "spindle/dynamodb";
 import { localClient } from "../../examples/dynamodb-local/local-server.js";

@@ -1,7 +1,8 @@
 // Scenario: corrupted or foreign history records (truncated, a sequence gap, a duplicate, an unknown type, a newer
 // schema version, another execution's events, events missing). The store hands them out as they are; the engine
 // must stop with HistoryCorruptedError and overwrite nothing.
-import type { HistoryEvent, HistoryStore, LoadOptions } from "spindle";
+import type { HistoryEvent } from "spindle";
+import type { HistoryStore, LoadOptions } from "spindle/store";
 import { createEngine, HistoryCorruptedError, silentLogger, step, waitForEvent, workflow } from "spindle";
 import { canonical, loadAll } from "../invariants.js";
 import type { ScenarioResult } from "../report.js";

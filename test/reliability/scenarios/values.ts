@@ -3,7 +3,7 @@
 // limit in bytes) fail with a non-retried PayloadTooLargeError; functions, cycles and BigInt fail with a non-retried
 // SerializationError. The store's limit is the one the engine enforces (`store.limits.maxValueBytes`).
 import { z } from "zod";
-import type { HistoryStore } from "spindle";
+import type { HistoryStore } from "spindle/store";
 import { callback, PayloadTooLargeError, SerializationError, StepFailedError, step, ValidationError, waitForEvent, workflow } from "spindle";
 import { createTestEngine } from "spindle/testing";
 import type { ScenarioResult } from "../report.js";

@@ -1,0 +1,28 @@
+// The `spindle/store` entry point, for authors of a HistoryStore: the port, the records and requests that cross it,
+// the helpers that apply its rules (leases, appends, copies), and history validation. Explicit named exports only.
+// Errors a store throws (ConcurrencyError, ExecutionNotFoundError, PayloadTooLargeError, StoreUnavailableError...)
+// come from `spindle`; the conformance suite from `spindle/testing`.
+export type {
+  AppendRequest,
+  CreateResult,
+  ExecutionRecord,
+  ExecutionStatus,
+  HistoryStore,
+  InboxWriteResult,
+  Lease,
+  LeaseRequest,
+  LeaseResult,
+  ListPage,
+  ListQuery,
+  LoadedPage,
+  LoadOptions,
+  NewExecution,
+  RecordUpdate,
+  StoreLimits,
+} from "./history-store.js";
+export { CLOSED_STATUSES, leaseHeldByOther, newExecution } from "./history-store.js";
+export { copyRecord, leaseConflict, leaseRefused, recordAfter, recordLeased } from "./record-rules.js";
+export { checkHistory, HISTORY_VERSION, historyEventSchema, historyEventSchemas } from "../core/history.js";
+export type { EventOf, HistoryEvent, HistoryEventType } from "../core/history.js";
+export type { InboxItem, WaitInfo } from "../core/replayer.js";
+export type { ErrorRecord } from "../core/error-record.js";
