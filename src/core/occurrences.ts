@@ -68,15 +68,26 @@ export function earlier(a: { at: number; position: Position }, b: { at: number; 
   return comparePositions(a.position.opId, b.position.opId) < 0;
 }
 
-/** Orders operation ids as the workflow reaches them: numerically, segment by segment. */
+/** Orders operation ids as the workflow reaches them: numerically, segment by segment ("2" < "10", "3" < "3.0"). */
 export function comparePositions(a: string, b: string): number {
   if (a === b) return 0;
-  const x = a.split(".");
-  const y = b.split(".");
-  const n = Math.min(x.length, y.length);
-  for (let i = 0; i < n; i++) {
-    const d = Number(x[i]) - Number(y[i]);
-    if (d !== 0) return d;
+  const la = a.length;
+  const lb = b.length;
+  let i = 0;
+  let j = 0;
+  for (;;) {
+    let x = 0;
+    while (i < la && a.charCodeAt(i) !== DOT) x = x * 10 + a.charCodeAt(i++) - ZERO;
+    let y = 0;
+    while (j < lb && b.charCodeAt(j) !== DOT) y = y * 10 + b.charCodeAt(j++) - ZERO;
+    if (x !== y) return x - y;
+    const aDone = i >= la;
+    const bDone = j >= lb;
+    if (aDone || bDone) return aDone === bDone ? 0 : aDone ? -1 : 1;
+    i++;
+    j++;
   }
-  return x.length - y.length;
 }
+
+const DOT = 46;
+const ZERO = 48;
