@@ -2,14 +2,29 @@
 // to which execution and operation, and what to do. Errors that cross a yield are recorded as plain data
 // (ErrorRecord, in core/error-record.ts) and revived from that record, so a failure replays identically.
 
-/** Where an error happened: the execution and, when there is one, the operation. */
+/**
+ * Where an error happened: the execution and, when there is one, the operation.
+ *
+ * @example
+ * ```ts
+ * const where: ErrorContext = { executionId: error.executionId, operation: error.operation };
+ * ```
+ */
 export interface ErrorContext {
   executionId?: string;
   /** Human-readable operation, e.g. `step 'charge' (#3)`. */
   operation?: string;
 }
 
-/** Options accepted by every Spindle error. */
+/**
+ * Options accepted by every Spindle error.
+ *
+ * @example
+ * ```ts
+ * const options: SpindleErrorOptions = { cause: error, executionId: "order-o-1" };
+ * throw new TerminalError("card declined", options);
+ * ```
+ */
 export interface SpindleErrorOptions extends ErrorContext {
   cause?: unknown;
 }

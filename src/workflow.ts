@@ -8,10 +8,24 @@ import type { WaitForEventOptions } from "./operations/events.js";
 import { waitForEvent } from "./operations/events.js";
 import type { Envelope, Yieldable } from "./operations/yieldable.js";
 
-/** Event schemas by event name. */
+/**
+ * Event schemas by event name: a workflow's `events` option.
+ *
+ * @example
+ * ```ts
+ * const events: EventSchemas = { paid: z.object({ ref: z.string() }) };
+ * ```
+ */
 export type EventSchemas = Record<string, z.ZodType>;
 
-/** Schemas a workflow may declare. */
+/**
+ * Schemas a workflow may declare: the options of `workflow(name, options, body)`.
+ *
+ * @example
+ * ```ts
+ * workflow("order", { input: z.object({ orderId: z.string() }), events: { paid: z.object({ ref: z.string() }) } }, body);
+ * ```
+ */
 export interface WorkflowOptions<IS extends z.ZodType | undefined, OS extends z.ZodType | undefined, ES extends EventSchemas> {
   /** Checked when the workflow is started; failure: ValidationError, nothing recorded. */
   input?: IS;
@@ -23,7 +37,16 @@ export interface WorkflowOptions<IS extends z.ZodType | undefined, OS extends z.
   callbacks?: Record<string, z.ZodType>;
 }
 
-/** What the body receives besides its input. */
+/**
+ * What the body receives besides its input.
+ *
+ * @example
+ * ```ts
+ * workflow("order", async function* (input: { orderId: string }, ctx: WorkflowContext) {
+ *   ctx.log.info(`order ${input.orderId} in execution ${ctx.executionId}`);
+ * });
+ * ```
+ */
 export interface WorkflowContext<ES extends EventSchemas = EventSchemas> {
   executionId: string;
   runId: string;
@@ -40,7 +63,17 @@ export interface WorkflowContext<ES extends EventSchemas = EventSchemas> {
   waitForEvent<K extends keyof ES & string>(name: K, options?: Omit<WaitForEventOptions<unknown>, "schema">): Yieldable<z.output<ES[K]>>;
 }
 
-/** The body of a workflow: an async generator that yields operations with `yield*`. */
+/**
+ * The body of a workflow: an async generator that yields operations with `yield*`.
+ *
+ * @example
+ * ```ts
+ * const body: WorkflowBody<{ name: string }, string, EventSchemas> = async function* (input) {
+ *   return yield* step("greet", () => `Hello, ${input.name}`);
+ * };
+ * const greet = workflow("greet", body);
+ * ```
+ */
 export type WorkflowBody<I, R, ES extends EventSchemas> = (
   input: I,
   ctx: WorkflowContext<ES>,
@@ -49,6 +82,13 @@ export type WorkflowBody<I, R, ES extends EventSchemas> = (
 /**
  * A workflow definition, created by `workflow()`. Register it with `createEngine({ workflows })`.
  * Type parameters: what `start` accepts, what the body receives, what `result()` gives, and the event schemas.
+ *
+ * @example
+ * ```ts
+ * const greet: Workflow<{ name: string }, { name: string }, string> = workflow("greet", async function* (input: { name: string }) {
+ *   return `Hello, ${input.name}`;
+ * });
+ * ```
  */
 export interface Workflow<In = unknown, I = In, O = unknown, ES extends EventSchemas = EventSchemas> {
   readonly name: string;
@@ -65,13 +105,36 @@ export interface Workflow<In = unknown, I = In, O = unknown, ES extends EventSch
   readonly types?: { start: In; input: I; output: O };
 }
 
-/** Any workflow, whatever its types. */
+/**
+ * Any workflow, whatever its types.
+ *
+ * @example
+ * ```ts
+ * const workflows: AnyWorkflow[] = [order, greet];
+ * createEngine({ store, workflows });
+ * ```
+ */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyWorkflow = Workflow<any, any, any, any>;
 
-/** What `engine.start` accepts for a workflow. */
+/**
+ * What `engine.start` accepts for a workflow.
+ *
+ * @example
+ * ```ts
+ * const input: WorkflowStartInput<typeof order> = { orderId: "o-1", amount: 5 };
+ * ```
+ */
 export type WorkflowStartInput<W> = W extends { readonly types?: { start: infer In } } ? In : unknown;
-/** What `run.result()` resolves to for a workflow. */
+/**
+ * What `run.result()` resolves to for a workflow.
+ *
+ * @example
+ * ```ts
+ * const run = await engine.start(order, { orderId: "o-1", amount: 5 });
+ * const output: WorkflowOutput<typeof order> = await run.result();
+ * ```
+ */
 export type WorkflowOutput<W> = W extends { readonly types?: { output: infer O } } ? O : unknown;
 
 type StartOf<IS, I = unknown> = IS extends z.ZodType ? z.input<IS> : I;

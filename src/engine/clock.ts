@@ -1,7 +1,21 @@
 // The engine's clock: the only place time comes from. The system clock uses real timers; the test kit injects a
 // virtual clock that skips ahead, so tests never touch global timers.
 
-/** Time source and timer scheduler. */
+/**
+ * Time source and timer scheduler. The engine reads time and sets its wake-up timers only through its clock.
+ *
+ * @example
+ * ```ts
+ * const clock: Clock = {
+ *   now: () => Date.now(),
+ *   setTimer(at, callback) {
+ *     const timer = setTimeout(callback, Math.max(0, at - Date.now()));
+ *     return () => clearTimeout(timer);
+ *   },
+ * };
+ * createEngine({ store, workflows, clock });
+ * ```
+ */
 export interface Clock {
   /** Epoch milliseconds. */
   now(): number;

@@ -7,7 +7,14 @@ import { CancelledError } from "../errors.js";
 import type { ExecutionRecord, ExecutionStatus } from "../store/history-store.js";
 import { CLOSED_STATUSES } from "../store/history-store.js";
 
-/** What `describe` and `list` report about an execution. */
+/**
+ * What `describe` and `list` report about an execution.
+ *
+ * @example
+ * ```ts
+ * const { status, waitingFor, wakeAt }: ExecutionDescription = await engine.describe("order-o-1");
+ * ```
+ */
 export interface ExecutionDescription {
   id: string;
   workflow: string;

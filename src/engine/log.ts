@@ -1,10 +1,26 @@
 // Logging. The engine logs through an injected Logger; the workflow's ctx.log is the same logger, silent while
 // the workflow replays so each line is written once.
 
-/** Structured fields attached to a log line. */
+/**
+ * Structured fields attached to a log line.
+ *
+ * @example
+ * ```ts
+ * const fields: LogFields = { orderId: "o-1", attempt: 2 };
+ * ctx.log.info("charging", fields);
+ * ```
+ */
 export type LogFields = Record<string, unknown>;
 
-/** A minimal structured logger; pass your own (pino, console, Powertools) through `createEngine({ logger })`. */
+/**
+ * A minimal structured logger; pass your own (pino, console, Powertools) through `createEngine({ logger })`.
+ *
+ * @example
+ * ```ts
+ * const logger: Logger = pino(); // debug, info, warn and error with (message, fields)
+ * createEngine({ store, workflows, logger });
+ * ```
+ */
 export interface Logger {
   debug(message: string, fields?: LogFields): void;
   info(message: string, fields?: LogFields): void;

@@ -10,7 +10,15 @@ import { ValidationError } from "../errors.js";
 import { requireName } from "./names.js";
 import type { Yieldable } from "./yieldable.js";
 
-/** Options of callback. */
+/**
+ * Options of callback.
+ *
+ * @example
+ * ```ts
+ * const options: CallbackOptions<{ approved: boolean }> = { timeout: "24h", schema: z.object({ approved: z.boolean() }) };
+ * const decision = yield* callback("approval", (token) => mailer.send(manager, token), options);
+ * ```
+ */
 export interface CallbackOptions<T> {
   /** Give up after this long: the callback throws TimeoutError. Default: wait forever. */
   timeout?: Duration;

@@ -4,7 +4,15 @@ import { ValidationError } from "../errors.js";
 import type { AnyWorkflow, WorkflowOutput, WorkflowStartInput } from "../workflow.js";
 import type { Yieldable } from "./yieldable.js";
 
-/** Options of child and startChild. */
+/**
+ * Options of child and startChild.
+ *
+ * @example
+ * ```ts
+ * const options: ChildOptions = { id: `payment-${orderId}` };
+ * const receipt = yield* child(payment, { orderId, amount }, options);
+ * ```
+ */
 export interface ChildOptions {
   /** The child's execution id. Default: derived from the parent's id, run and operation. */
   id?: string;

@@ -8,19 +8,51 @@ import { requireName } from "./names.js";
 import type { Envelope, Yieldable } from "./yieldable.js";
 import { internal } from "./yieldable.js";
 
-/** The result type of each operation in a tuple. */
+/**
+ * The result type of each operation in a tuple: what `all` returns.
+ *
+ * @example
+ * ```ts
+ * const ops = [step("stock", () => 3), step("price", () => "9.90")] as const;
+ * const results: Results<typeof ops> = yield* all(ops); // [number, string]
+ * ```
+ */
 export type Results<T extends readonly Yieldable<unknown>[]> = { -readonly [K in keyof T]: T[K] extends Yieldable<infer R> ? R : never };
 
-/** One child's outcome in allSettled. */
+/**
+ * One child's outcome in allSettled.
+ *
+ * @example
+ * ```ts
+ * const outcomes: Settled<number>[] = yield* mapSettled(ids, (id) => step(`count-${id}`, () => count(id)));
+ * const failed = outcomes.filter((o) => o.status === "rejected").length;
+ * ```
+ */
 export type Settled<T> = { status: "fulfilled"; value: T } | { status: "rejected"; reason: Error };
 
-/** Options of the concurrency operations. */
+/**
+ * Options of the concurrency operations.
+ *
+ * @example
+ * ```ts
+ * const options: GroupOptions = { name: "quotes" }; // the name recorded in the history
+ * const [a, b] = yield* all([step("a", quoteA), step("b", quoteB)], options);
+ * ```
+ */
 export interface GroupOptions {
   /** Name recorded in the history (default: the operation's name, e.g. "all"). */
   name?: string;
 }
 
-/** Options of map. */
+/**
+ * Options of map.
+ *
+ * @example
+ * ```ts
+ * const options: MapOptions = { concurrency: 50, name: "transform" };
+ * const sizes = yield* map(partitions, (p) => step(`transform-${p}`, () => transform(p)), options);
+ * ```
+ */
 export interface MapOptions extends GroupOptions {
   /** Most branches in flight at once. Default 10. */
   concurrency?: number;

@@ -6,7 +6,15 @@ import { operation } from "../core/yieldable.js";
 import { requireName } from "./names.js";
 import type { Yieldable } from "./yieldable.js";
 
-/** Options of `waitForEvent`. */
+/**
+ * Options of `waitForEvent`.
+ *
+ * @example
+ * ```ts
+ * const options: WaitForEventOptions<{ ref: string }> = { timeout: "24h", schema: z.object({ ref: z.string() }) };
+ * const paid = yield* waitForEvent("paid", options);
+ * ```
+ */
 export interface WaitForEventOptions<T> {
   /** Give up after this long: the wait throws TimeoutError. Default: wait forever. */
   timeout?: Duration;

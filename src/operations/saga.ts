@@ -2,10 +2,27 @@
 import { ValidationError } from "../errors.js";
 import type { Yieldable } from "./yieldable.js";
 
-/** A compensation: an operation (usually a step), or a function that builds one when it is time to run. */
+/**
+ * A compensation: an operation (usually a step), or a function that builds one when it is time to run.
+ *
+ * @example
+ * ```ts
+ * const release: Compensation = () => step("release", () => inventory.release(hold.id));
+ * s.add(release);
+ * ```
+ */
 export type Compensation = Yieldable<unknown> | (() => Yieldable<unknown>);
 
-/** Collects compensations; `compensate()` runs them in reverse order. */
+/**
+ * Collects compensations; `compensate()` runs them in reverse order.
+ *
+ * @example
+ * ```ts
+ * const s: Saga = saga();
+ * s.add(step("refund", () => payments.refund(charge.id)));
+ * yield* s.compensate();
+ * ```
+ */
 export interface Saga {
   /** Adds a compensation to run if the saga is compensated. */
   add(compensation: Compensation): void;

@@ -9,7 +9,15 @@ import { ValidationError } from "../errors.js";
 import { requireName } from "./names.js";
 import type { Yieldable } from "./yieldable.js";
 
-/** Options of `step`. */
+/**
+ * Options of `step`.
+ *
+ * @example
+ * ```ts
+ * const options: StepOptions<{ id: string }> = { retry: { maxAttempts: 5 }, timeout: "10s", schema: z.object({ id: z.string() }) };
+ * const charge = yield* step("charge", () => payments.charge(amount), options);
+ * ```
+ */
 export interface StepOptions<T> {
   /** Retries with durable backoff. Default: 3 attempts, 1 s doubling to at most 1 min (1 attempt at-most-once). */
   retry?: RetryPolicy;

@@ -6,7 +6,15 @@ import type { HistoryEvent } from "../core/history.js";
 import { EXECUTION_OP, HISTORY_VERSION } from "../core/history.js";
 import type { InboxItem, WaitInfo } from "../core/replayer.js";
 
-/** Lifecycle of an execution. `running` means it has work to do now; `suspended` that it waits. */
+/**
+ * Lifecycle of an execution. `running` means it has work to do now; `suspended` that it waits.
+ *
+ * @example
+ * ```ts
+ * const open: ExecutionStatus[] = ["running", "suspended"];
+ * const { executions } = await engine.list({ status: open });
+ * ```
+ */
 export type ExecutionStatus = "running" | "suspended" | "completed" | "failed" | "cancelled" | "terminated";
 
 /**
@@ -18,7 +26,15 @@ export type ExecutionStatus = "running" | "suspended" | "completed" | "failed" |
  */
 export const CLOSED_STATUSES: ReadonlySet<ExecutionStatus> = new Set(["completed", "failed", "cancelled", "terminated"]);
 
-/** The execution's record: one per execution, updated atomically with every append. */
+/**
+ * The execution's record: one per execution, updated atomically with every append.
+ *
+ * @example
+ * ```ts
+ * const record: ExecutionRecord | undefined = await store.get("order-o-1");
+ * if (record && record.inboxSeq > record.inboxSeen) console.log("unread inbox items");
+ * ```
+ */
 export interface ExecutionRecord {
   id: string;
   workflow: string;
@@ -53,7 +69,15 @@ export interface ExecutionRecord {
   lease?: Lease;
 }
 
-/** A turn's exclusive claim on an execution. */
+/**
+ * A turn's exclusive claim on an execution.
+ *
+ * @example
+ * ```ts
+ * const lease: Lease | undefined = record.lease;
+ * if (lease && lease.until > now) console.log(`held by ${lease.owner}`);
+ * ```
+ */
 export interface Lease {
   /** Who holds it (a turn's id). */
   owner: string;
@@ -61,7 +85,15 @@ export interface Lease {
   until: number;
 }
 
-/** A claim on an execution: see `HistoryStore.acquireLease`. */
+/**
+ * A claim on an execution: see `HistoryStore.acquireLease`.
+ *
+ * @example
+ * ```ts
+ * const request: LeaseRequest = { owner: "engine-1", until: now + 300_000, now, expect: { runId, version } };
+ * const { acquired } = await store.acquireLease!("order-o-1", request);
+ * ```
+ */
 export interface LeaseRequest {
   /** Who claims it: a name unique to the claiming process (an engine). */
   owner: string;
@@ -73,10 +105,25 @@ export interface LeaseRequest {
   expect?: { runId: string; version: number };
 }
 
-/** What `acquireLease` did: the lease is now `owner`'s, or someone else holds one that has not expired. */
+/**
+ * What `acquireLease` did: the lease is now `owner`'s, or someone else holds one that has not expired.
+ *
+ * @example
+ * ```ts
+ * const result: LeaseResult = { acquired: true, record: recordLeased(record, request) };
+ * ```
+ */
 export type LeaseResult = { acquired: true; record: ExecutionRecord } | { acquired: false; record: ExecutionRecord };
 
-/** A new execution: its record and its first event (ExecutionStarted). */
+/**
+ * A new execution: its record and its first event (ExecutionStarted).
+ *
+ * @example
+ * ```ts
+ * const execution: NewExecution = newExecution({ id: "e-1", workflow: "order", runId: "r-1", at: Date.now() });
+ * await store.create(execution);
+ * ```
+ */
 export interface NewExecution {
   record: ExecutionRecord;
   events: HistoryEvent[];
@@ -132,10 +179,24 @@ export function newExecution(fields: {
   return { record, events: [started] };
 }
 
-/** What `create` did: a new execution, or the one already there under that id. */
+/**
+ * What `create` did: a new execution, or the one already there under that id.
+ *
+ * @example
+ * ```ts
+ * const { created, record }: CreateResult = await store.create(execution);
+ * ```
+ */
 export type CreateResult = { created: true; record: ExecutionRecord } | { created: false; record: ExecutionRecord };
 
-/** Options of `load`. */
+/**
+ * Options of `load`.
+ *
+ * @example
+ * ```ts
+ * const page = await store.load("order-o-1", { afterSeq: 1000, limit: 500 } satisfies LoadOptions);
+ * ```
+ */
 export interface LoadOptions {
   /** Return events with seq greater than this. Default 0. */
   afterSeq?: number;
@@ -143,7 +204,15 @@ export interface LoadOptions {
   limit?: number;
 }
 
-/** One page of an execution: its record, events after `afterSeq`, and its unread inbox. */
+/**
+ * One page of an execution: its record, events after `afterSeq`, and its unread inbox.
+ *
+ * @example
+ * ```ts
+ * const page: LoadedPage | undefined = await store.load("order-o-1");
+ * const events = page ? checkHistory("order-o-1", page.events) : [];
+ * ```
+ */
 export interface LoadedPage {
   record: ExecutionRecord;
   /** Events of the current run, in sequence order, as stored (validated by the engine). */
@@ -154,7 +223,14 @@ export interface LoadedPage {
   more: boolean;
 }
 
-/** Changes to the record made together with an append. */
+/**
+ * Changes to the record made together with an append.
+ *
+ * @example
+ * ```ts
+ * const update: RecordUpdate = { status: "suspended", waitingFor: [], wakeAt: now + 60_000, inboxSeen: record.inboxSeq, updatedAt: now };
+ * ```
+ */
 export interface RecordUpdate {
   status: ExecutionStatus;
   waitingFor: WaitInfo[];
@@ -168,7 +244,15 @@ export interface RecordUpdate {
   updatedAt: number;
 }
 
-/** An atomic append. */
+/**
+ * An atomic append.
+ *
+ * @example
+ * ```ts
+ * const request: AppendRequest = { runId: record.runId, expectedVersion: record.version, events, update, consumeInbox: [] };
+ * const next = await store.append("order-o-1", request); // or ConcurrencyError
+ * ```
+ */
 export interface AppendRequest {
   runId: string;
   /** The version the writer loaded: the append fails with ConcurrencyError unless it is still current. */
@@ -192,14 +276,30 @@ export interface AppendRequest {
   lease?: { owner: string; until: number | null };
 }
 
-/** Outcome of an inbox write. */
+/**
+ * Outcome of an inbox write.
+ *
+ * @example
+ * ```ts
+ * const written: InboxWriteResult = await store.writeInbox("order-o-1", item);
+ * if (written.status === "duplicate") console.log(written.existing.key);
+ * ```
+ */
 export type InboxWriteResult =
   | { status: "written" }
   | { status: "duplicate"; existing: InboxItem }
   | { status: "closed"; record: ExecutionRecord }
   | { status: "not-found" };
 
-/** Filter of `list`. */
+/**
+ * Filter of `list` (the store's and the engine's).
+ *
+ * @example
+ * ```ts
+ * const query: ListQuery = { status: "suspended", workflow: "order", limit: 50 };
+ * const { executions, cursor } = await engine.list(query);
+ * ```
+ */
 export interface ListQuery {
   status?: ExecutionStatus | readonly ExecutionStatus[];
   workflow?: string;
@@ -209,13 +309,28 @@ export interface ListQuery {
   cursor?: string;
 }
 
-/** A page of `list`. */
+/**
+ * A page of `list`.
+ *
+ * @example
+ * ```ts
+ * const page: ListPage = await store.list({ limit: 100 });
+ * const next = page.cursor ? await store.list({ limit: 100, cursor: page.cursor }) : undefined;
+ * ```
+ */
 export interface ListPage {
   records: ExecutionRecord[];
   cursor?: string;
 }
 
-/** Store limits the engine honours. */
+/**
+ * Store limits the engine honours.
+ *
+ * @example
+ * ```ts
+ * readonly limits: StoreLimits = { maxValueBytes: 256 * 1024 }; // in a class implementing HistoryStore
+ * ```
+ */
 export interface StoreLimits {
   /** Largest encoded value (JSON, UTF-8 bytes) an event may carry. */
   maxValueBytes: number;

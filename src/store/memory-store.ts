@@ -22,7 +22,15 @@ import type {
 import { CLOSED_STATUSES, leaseHeldByOther } from "./history-store.js";
 import { copyRecord, leaseConflict, leaseRefused, recordAfter, recordLeased } from "./record-rules.js";
 
-/** Options of `MemoryStore`. */
+/**
+ * Options of `MemoryStore`.
+ *
+ * @example
+ * ```ts
+ * const options: MemoryStoreOptions = { maxValueBytes: 64 * 1024, pageSize: 100 };
+ * const store = new MemoryStore(options);
+ * ```
+ */
 export interface MemoryStoreOptions {
   /** Largest encoded value in bytes. Default 400 KB minus room for the event's own fields, as in DynamoDB. */
   maxValueBytes?: number;
