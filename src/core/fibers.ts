@@ -2,9 +2,9 @@
 // own operation-id scope. A group (all, race, allSettled, map, a lone branch) starts its children under its
 // concurrency bound and decides, as each child ends, whether it has settled and what its parent fiber receives.
 // Pure: the interpreter drives them; nothing here touches a store or a clock.
-import { NonDeterminismError } from "../errors.js";
+import { CancelledError, NonDeterminismError } from "../errors.js";
 import type { Position, Scope } from "./position.js";
-import type { Decision, WaitInfo } from "./replayer.js";
+import type { Decision, Replayer, WaitInfo } from "./replayer.js";
 import type { BranchCommand, Envelope, GroupCommand, Yieldable } from "./yieldable.js";
 import { commandOf } from "./yieldable.js";
 
@@ -110,6 +110,38 @@ export class GroupRun {
     return runOne(child);
   }
 
+  /** Opens the children that may start now, each a fiber in its own operation-id scope. */
+  openChildren(replayer: Replayer): Fiber[] {
+    const opened: Fiber[] = [];
+    for (const index of this.startable()) {
+      const scope = replayer.openScope(`${this.position.opId}.${index}`, this.parent.scope, this.afterCancel);
+      let generator;
+      try {
+        generator = this.generatorOf(index);
+      } catch (error) {
+        generator = failing(error);
+      }
+      const child = new Fiber(scope, generator, this, index);
+      this.children.set(index, child);
+      opened.push(child);
+    }
+    return opened;
+  }
+
+  /**
+   * Child `index` ended: `childEnded`, and once a child was cancelled, the group starts nothing new and the children
+   * it never started settle as cancelled.
+   */
+  childFinished(index: number, outcome: Settlement, executionId: string): { parent: Decision; early?: number } | undefined {
+    let settled = this.childEnded(index, outcome);
+    if (!outcome.ok && outcome.error instanceof CancelledError) this.cancelled = true;
+    if (!settled && this.cancelled) {
+      const error = outcome.ok ? new CancelledError(`Execution '${executionId}' was cancelled.`) : outcome.error;
+      for (const rest of this.unstarted()) settled ??= this.childEnded(rest, { ok: false, error });
+    }
+    return settled;
+  }
+
   /** What the parent receives when the group is empty, if it is. */
   whenEmpty(): Decision | undefined {
     if (this.size > 0) return undefined;
@@ -154,4 +186,9 @@ function thrown(error: unknown): Decision {
 /** A fiber for a single operation: yields it once and returns its answer. */
 async function* runOne(operation: Yieldable<unknown>): AsyncGenerator<Envelope, unknown, unknown> {
   return yield* operation;
+}
+
+/** A generator that fails at once (a map function that threw while building its child). */
+async function* failing(error: unknown): AsyncGenerator<never, never, unknown> {
+  throw error;
 }

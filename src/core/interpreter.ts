@@ -7,24 +7,23 @@
 // history's last event. Timers and deadlines falling due, inbox items arriving and step attempts settling are taken
 // one at a time, earliest first (ties to the earlier position), until the next one lies after `now`. A turn that runs
 // late therefore resolves every wait, timeout and race as a turn on time would have.
-import { CancelledError, ValidationError } from "../errors.js";
-import { encodeValue } from "./codec.js";
-import type { ErrorRecord } from "./error-record.js";
-import { toErrorRecord } from "./error-record.js";
-import type { StepRun } from "./fibers.js";
+import type { Ending } from "./ending.js";
+import { endRun } from "./ending.js";
+import type { Settlement, StepRun } from "./fibers.js";
 import { Fiber, GroupRun } from "./fibers.js";
-import type { HistoryEvent, NewEvent } from "./history.js";
-import { EXECUTION_OP } from "./history.js";
+import { childRefused, childStarted } from "./handlers/children.js";
+import { giveBack } from "./handlers/events.js";
+import { groupSettled } from "./handlers/groups.js";
+import { recordAttempt } from "./handlers/step.js";
+import type { HistoryEvent } from "./history.js";
 import { OccurrenceQueue } from "./occurrences.js";
 import type { Position } from "./position.js";
 import type { Decision, InboxItem, WaitInfo } from "./replayer.js";
 import { Replayer } from "./replayer.js";
-import type { ChildCommand, Envelope, SchemaLike, StepCommand } from "./yieldable.js";
+import type { ChildCommand, Envelope, SchemaLike } from "./yieldable.js";
 
-export type { StepRun } from "./fibers.js";
-
-/** How a step attempt or a fiber ended. */
-export type Settlement = { ok: true; value: unknown } | { ok: false; error: unknown };
+export type { Ending } from "./ending.js";
+export type { Settlement, StepRun } from "./fibers.js";
 
 /** A child execution the interpreter asks the engine to create (idempotently). */
 export interface ChildRun {
@@ -37,13 +36,6 @@ export interface ChildRun {
   /** False for a detached child (startChild): it does not report back. */
   readonly wait: boolean;
 }
-
-/** How the run ends. The end event is already recorded in the buffer, except for continue-as-new. */
-export type Ending =
-  | { status: "completed"; result?: string }
-  | { status: "failed"; error: ErrorRecord }
-  | { status: "cancelled" }
-  | { status: "continueAsNew"; input?: string };
 
 /** What `advance` hands the engine. */
 export interface Advance {
@@ -163,13 +155,13 @@ export class Interpreter {
   childStarted(run: ChildRun, at: number): void {
     if (at > this.time) this.time = at;
     if (run.fiber.dead) return;
-    this.apply(run.fiber, this.replayer.childStarted(run.position, run.childId));
+    this.apply(run.fiber, childStarted(this.replayer, run.position, run.childId));
   }
 
   /** Creating the child of `run` was refused (a bad input, an unknown workflow): the error is thrown into the body. */
   childFailed(run: ChildRun, error: Error): void {
     if (run.fiber.dead) return;
-    this.apply(run.fiber, this.replayer.childRefused(run.position, error));
+    this.apply(run.fiber, childRefused(this.replayer, run.position, error));
   }
 
   /**
@@ -183,7 +175,7 @@ export class Interpreter {
       if (wake.kind !== "settled" || !wake.run.active) continue;
       if (at > this.time) this.time = at;
       this.retire(wake.run);
-      this.recordStep(wake.run, wake.outcome);
+      recordAttempt(this.replayer, wake.run, wake.outcome);
     }
   }
 
@@ -235,7 +227,7 @@ export class Interpreter {
       this.settledQueue.delete(wake);
       const { run, outcome } = wake;
       this.retire(run);
-      let decision = this.recordStep(run, outcome);
+      let decision = recordAttempt(this.replayer, run, outcome);
       // A callback's send step runs at <id>.0 while its fiber waits at the callback itself: decide that next.
       if (run.position !== run.fiber.position) decision = this.replayer.redecide(run.fiber.position!);
       this.apply(run.fiber, decision);
@@ -339,30 +331,6 @@ export class Interpreter {
     if (run.fiber.running === run) run.fiber.running = undefined;
   }
 
-  /** Records an attempt's outcome (checked against the step's schema, encoded within the store's limit). */
-  private recordStep(run: StepRun, outcome: Settlement): Decision {
-    const { replayer } = this;
-    const command = run.position.command as StepCommand;
-    if (!outcome.ok) return replayer.stepFailed(run.position, run.attempt, toErrorRecord(outcome.error));
-    try {
-      let value = outcome.value;
-      if (command.schema) {
-        const parsed = command.schema.safeParse(value);
-        if (!parsed.success) {
-          throw new ValidationError(
-            `Execution '${replayer.executionId}': the result of ${run.position.describe()} does not match the step's ` +
-              `schema: ${JSON.stringify(parsed.error.issues)}. Fix the step or its schema.`,
-            { executionId: replayer.executionId, operation: run.position.describe(), issues: parsed.error.issues },
-          );
-        }
-        value = parsed.data;
-      }
-      return replayer.stepSucceeded(run.position, run.attempt, encodeValue(value, replayer.siteOfResult(run.position)));
-    } catch (error) {
-      return replayer.stepFailed(run.position, run.attempt, toErrorRecord(error));
-    }
-  }
-
   // --- groups -----------------------------------------------------------------------------------------------------
 
   private startGroup(parent: Fiber, group: GroupRun): void {
@@ -375,46 +343,26 @@ export class Interpreter {
       this.ready.push(parent);
       return;
     }
-    this.startChildren(group);
-  }
-
-  private startChildren(group: GroupRun): void {
-    for (const index of group.startable()) {
-      const scope = this.replayer.openScope(`${group.position.opId}.${index}`, group.parent.scope, group.afterCancel);
-      let generator;
-      try {
-        generator = group.generatorOf(index);
-      } catch (error) {
-        generator = failing(error);
-      }
-      const child = new Fiber(scope, generator, group, index);
-      group.children.set(index, child);
-      this.ready.push(child);
-    }
+    for (const child of group.openChildren(this.replayer)) this.ready.push(child);
   }
 
   private fiberEnded(fiber: Fiber, outcome: Settlement): void {
     if (fiber === this.root) {
-      this.out.ending = this.end(outcome);
+      this.out.ending = endRun(this.replayer, this.options, outcome);
+      this.out.orphans.push(...this.replayer.openChildren());
       return;
     }
     const group = fiber.group!;
     if (group.done || fiber.dead) return;
     this.replayer.checkScopeReached(fiber.scope);
-    let settled = group.childEnded(fiber.index, outcome);
-    if (!outcome.ok && outcome.error instanceof CancelledError) group.cancelled = true;
-    if (!settled && group.cancelled) {
-      // A cancelled group starts nothing new: the children it never started settle as cancelled.
-      const error = outcome.ok ? new CancelledError(`Execution '${this.options.executionId}' was cancelled.`) : outcome.error;
-      for (const index of group.unstarted()) settled ??= group.childEnded(index, { ok: false, error });
-    }
+    const settled = group.childFinished(fiber.index, outcome, this.options.executionId);
     if (!settled) {
-      this.startChildren(group);
+      for (const child of group.openChildren(this.replayer)) this.ready.push(child);
       return;
     }
     group.done = true;
     for (const other of group.children.values()) this.drop(other);
-    if (settled.early !== undefined) this.replayer.groupSettled(group.position, settled.early);
+    if (settled.early !== undefined) groupSettled(this.replayer, group.position, settled.early);
     group.parent.inGroup = undefined;
     group.parent.input = settled.parent;
     this.ready.push(group.parent);
@@ -432,7 +380,7 @@ export class Interpreter {
     }
     // An event this branch took in this turn, unused, goes back to the inbox for the next wait.
     if (fiber.input?.type === "resume" && fiber.position?.command.kind === "waitForEvent") {
-      this.replayer.giveBack(fiber.position.opId);
+      giveBack(this.replayer, fiber.position.opId);
     }
     const group = fiber.inGroup;
     if (group && !group.done) {
@@ -441,59 +389,9 @@ export class Interpreter {
     }
   }
 
-  // --- the end ----------------------------------------------------------------------------------------------------
-
-  /** Records how the run ended (after checking the body reached every recorded operation). */
-  private end(outcome: Settlement): Ending {
-    const { replayer, options } = this;
-    const tag = { opId: EXECUTION_OP, kind: "execution", name: options.workflowName, at: this.time };
-    let event: NewEvent;
-    let ending: Ending;
-    if (outcome.ok) {
-      let result: string | undefined;
-      try {
-        result = encodeValue(this.checkOutput(outcome.value), {
-          executionId: options.executionId,
-          operation: `the result of workflow '${options.workflowName}'`,
-          limit: options.valueLimit,
-        });
-      } catch (error) {
-        return this.end({ ok: false, error });
-      }
-      event = { type: "ExecutionCompleted", ...tag, ...(result === undefined ? {} : { result }) };
-      ending = result === undefined ? { status: "completed" } : { status: "completed", result };
-    } else if (outcome.error instanceof CancelledError && replayer.cancelWasDelivered) {
-      const reason = outcome.error.reason;
-      event = { type: "ExecutionCancelled", ...tag, ...(reason === undefined ? {} : { reason }) };
-      ending = { status: "cancelled" };
-    } else {
-      const error = toErrorRecord(outcome.error);
-      event = { type: "ExecutionFailed", ...tag, error };
-      ending = { status: "failed", error };
-    }
-    replayer.finish(event);
-    this.out.orphans.push(...replayer.openChildren());
-    return ending;
-  }
-
-  private checkOutput(value: unknown): unknown {
-    const { outputSchema, executionId, workflowName } = this.options;
-    if (!outputSchema) return value;
-    const parsed = outputSchema.safeParse(value);
-    if (parsed.success) return parsed.data;
-    throw new ValidationError(
-      `Execution '${executionId}': the result of workflow '${workflowName}' does not match its output schema: ` +
-        `${JSON.stringify(parsed.error.issues)}. Return a value that matches, or change the schema.`,
-      { executionId, operation: "workflow result", issues: parsed.error.issues },
-    );
-  }
 }
 
 function emptyAdvance(): Advance {
   return { steps: [], children: [], dropped: [], orphans: [] };
 }
 
-/** A generator that fails at once (a map function that threw while building its child). */
-async function* failing(error: unknown): AsyncGenerator<never, never, unknown> {
-  throw error;
-}

@@ -2,6 +2,7 @@
 // perform what it asks for — run step attempts, create children — and hand the outcomes back, until the run ends or
 // waits. The turn records nothing itself: the interpreter buffers events and the turn's writes (turn-writes.ts) append
 // them at the version loaded. A lost race surfaces as ConcurrencyError and nothing after the last append is recorded.
+import { continuedAsNew } from "../core/handlers/versioning.js";
 import type { Advance, ChildRun, Ending, Interpreter, Settlement, StepRun } from "../core/interpreter.js";
 import type { InboxItem, WaitInfo } from "../core/replayer.js";
 import type { StepCommand } from "../core/yieldable.js";
@@ -369,7 +370,7 @@ class Turn {
       const { workflow } = this.session;
       const runId = this.deps.newRunId();
       const input = ending.input;
-      replayer.continuedAsNew(runId, input, workflow.name);
+      continuedAsNew(replayer, runId, input, workflow.name);
       const at = this.deps.clock.now();
       const next = newExecution({ id: this.id, workflow: workflow.name, runId, at, ...(input === undefined ? {} : { input }) });
       await this.writer.nextRun({ runId, events: next.events, ...(input === undefined ? {} : { input }) });

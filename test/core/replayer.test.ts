@@ -6,6 +6,7 @@ import type { InboxItem } from "spindle/store";
 import { CancelledError, NonDeterminismError, StepFailedError, TimeoutError } from "spindle";
 import type { Decision, Position } from "../../src/core/replayer.js";
 import { Replayer } from "../../src/core/replayer.js";
+import { stepFailed } from "../../src/core/handlers/step.js";
 import type { Command } from "../../src/core/yieldable.js";
 import { resolveRetry } from "../../src/core/retry.js";
 
@@ -158,11 +159,11 @@ describe("Replayer: the frontier", () => {
   it("records a failed attempt with its durable retry time, and the final failure without one", () => {
     const r = replayer([started()]);
     next(r, stepCommand("a", { maxAttempts: 2 }));
-    const retry = r.stepFailed(last!, 1, { name: "Error", message: "x" });
+    const retry = stepFailed(r, last!, 1, { name: "Error", message: "x" });
     expect(retry).toEqual({ type: "wait", wait: { kind: "retry", opId: "0", name: "a", until: clock + 1000 } });
     clock += 1000;
     expect(r.redecide(last!)).toMatchObject({ type: "run", attempt: 2, flushFirst: false });
-    const final = r.stepFailed(last!, 2, { name: "Error", message: "y" });
+    const final = stepFailed(r, last!, 2, { name: "Error", message: "y" });
     expect(final.type).toBe("throw");
     expect(r.takeBuffer().events.map((e) => [e.type, "retryAt" in e && e.retryAt !== undefined])).toEqual([
       ["StepFailed", true],

@@ -1,0 +1,74 @@
+// The prelude every operation handler shares: the errors a wait ends with (timeout, cancellation) and the check of a
+// delivered value against its schema. Cancellation delivery itself lives in the replayer (it owns the inbox).
+import { CancelledError, NonDeterminismError, TimeoutError, ValidationError } from "../../errors.js";
+import type { Position } from "../position.js";
+import type { HistoryEvent } from "../history.js";
+import type { Decision, Replayer } from "../replayer.js";
+import type { SchemaLike } from "../yieldable.js";
+
+/** The recorded events of one operation, and its kind and name. */
+export interface OpRecord {
+  kind: string;
+  name: string;
+  events: HistoryEvent[];
+}
+
+/** No events: what an operation with nothing recorded iterates over. */
+export const NO_EVENTS: readonly HistoryEvent[] = Object.freeze([]);
+
+export function delivered(r: Replayer, position: Position, schema: SchemaLike<unknown> | undefined, value: unknown, what: string): Decision {
+  if (!schema) return { type: "resume", value };
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return { type: "resume", value: parsed.data };
+  const error = new ValidationError(
+    `Execution '${r.executionId}': ${what} at ${position.describe()} does not match its schema: ` +
+      `${JSON.stringify(parsed.error.issues)}. Send a value that matches, or widen the schema.`,
+    { executionId: r.executionId, operation: position.describe(), issues: parsed.error.issues },
+  );
+  return { type: "throw", error };
+}
+
+export function timedOut(r: Replayer, position: Position, timeoutMs: number | undefined): TimeoutError {
+  return new TimeoutError(
+    `Execution '${r.executionId}': ${position.describe()} timed out after ${timeoutMs} ms with nothing ` +
+      `received. Catch TimeoutError to handle it, or raise the timeout.`,
+    { executionId: r.executionId, operation: position.describe() },
+  );
+}
+
+export function cancelled(r: Replayer, position: Position, reason: string | undefined): CancelledError {
+  const why = reason === undefined ? "" : ` (${reason})`;
+  return new CancelledError(
+    `Execution '${r.executionId}' was cancelled${why} at ${position.describe()}. Run compensation steps in ` +
+      `catch/finally and rethrow to end as cancelled.`,
+    { executionId: r.executionId, operation: position.describe(), ...(reason === undefined ? {} : { reason }) },
+  );
+}
+
+export function mismatch(r: Replayer, opId: string, recorded: string, found: string): NonDeterminismError {
+  return new NonDeterminismError(
+    `Execution '${r.executionId}' is not deterministic at operation #${opId}: the history holds ${recorded} ` +
+      `but the code now does ${found}. Nothing new ran. Deploy the code that recorded this history, or guard ` +
+      `the change with patched(). If the code did not change, the body depends on something that is not ` +
+      `recorded: Math.random() (use random()), Date.now() or new Date() (use now()), I/O or mutable state read ` +
+      `outside a step (move it into step()), or iteration over an unordered source (sort it first).`,
+    { executionId: r.executionId, operation: `#${opId}` },
+  );
+}
+
+export function unexpected(r: Replayer, event: HistoryEvent): Error {
+  return new NonDeterminismError(
+    `Execution '${r.executionId}': event #${event.seq} (${event.type}) cannot belong to ${event.kind} ` +
+      `'${event.name}' (#${event.opId}). The history was recorded by different code or edited.`,
+    { executionId: r.executionId, operation: `#${event.opId}` },
+  );
+}
+
+/** What a body yielded instead of an operation, for the error. */
+export function describeYielded(value: unknown): string {
+  if (value === null || typeof value !== "object") return `a ${value === null ? "null" : typeof value}`;
+  if (typeof (value as { [Symbol.iterator]?: unknown })[Symbol.iterator] === "function") {
+    return "an operation object (a bare yield)";
+  }
+  return "an object";
+}

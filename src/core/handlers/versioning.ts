@@ -1,0 +1,47 @@
+// continueAsNew() and patched(): ending a run for a fresh one, and branching on code changes. patched() takes no
+// position, so adding it does not shift the ids of the operations after it; its PatchMarker is recorded once.
+import { encodeValue } from "../codec.js";
+import { EXECUTION_OP } from "../history.js";
+import type { Position, Scope } from "../position.js";
+import type { Decision, Replayer } from "../replayer.js";
+import type { ContinueAsNewCommand } from "../yieldable.js";
+import type { OpRecord } from "./prelude.js";
+
+export function continueAsNew(r: Replayer, command: ContinueAsNewCommand, _op: OpRecord | undefined, position: Position): Decision {
+  r.atFrontier();
+  let input: string | undefined;
+  try {
+    input = encodeValue(command.input, r.site(position, "input"));
+  } catch (error) {
+    return { type: "throw", error: error as Error };
+  }
+  return input === undefined ? { type: "continueAsNew" } : { type: "continueAsNew", input };
+}
+
+/**
+ * patched(changeId): true when the history has this change's marker, or when the code is past the recorded
+ * history here (new work: the marker is recorded); false while replaying a history recorded before the change.
+ * It takes no position, so adding it does not shift the ids of the operations after it.
+ */
+export function patched(r: Replayer, scope: Scope, changeId: string): Decision {
+  const known = r.patches.get(changeId);
+  if (known !== undefined) return { type: "resume", value: known };
+  // Replaying old history here: the run predates the change, and every later call for this id must agree.
+  const value = r.opAt(scope.opId(scope.counter)) === undefined;
+  r.patches.set(changeId, value);
+  if (value) r.record({ type: "PatchMarker", opId: `patch:${changeId}`, kind: "patched", name: changeId, at: r.env.now() });
+  return { type: "resume", value };
+}
+
+/** Records the end of this run by continue-as-new. */
+export function continuedAsNew(r: Replayer, nextRunId: string, input: string | undefined, workflow: string): void {
+  r.record({
+    type: "ContinuedAsNew",
+    opId: EXECUTION_OP,
+    kind: "execution",
+    name: workflow,
+    at: r.env.now(),
+    nextRunId,
+    ...(input === undefined ? {} : { input }),
+  });
+}
