@@ -1,6 +1,7 @@
 // createTestEngine(): the real engine on a MemoryStore with a virtual clock, step mocks and seeded randomness.
 // Time stands still until a test awaits a result (then it skips to each next timer) or advances it by hand, so a
-// test decides exactly when events arrive. Nothing global is faked.
+// test decides exactly when events arrive. Nothing global is faked. Every execution is also checked against a cold
+// replay of its history (cold-replay.ts), so hidden nondeterminism fails the test instead of waiting for production.
 import type { Duration } from "../core/duration.js";
 import { formatMillis, toMillis } from "../core/duration.js";
 import type { HistoryEvent } from "../core/history.js";
@@ -16,11 +17,13 @@ import { Engine } from "../engine/engine.js";
 import type { Logger } from "../engine/log.js";
 import { silentLogger } from "../engine/log.js";
 import type { TurnResult } from "../engine/turn.js";
+import type { NonDeterminismError } from "../errors.js";
 import { SpindleError } from "../errors.js";
 import type { HistoryStore, ListQuery } from "../store/history-store.js";
 import { CLOSED_STATUSES } from "../store/history-store.js";
 import { MemoryStore } from "../store/memory-store.js";
 import type { AnyWorkflow, WorkflowOutput, WorkflowStartInput } from "../workflow.js";
+import { ColdReplayCheck } from "./cold-replay.js";
 import { formatTimeline } from "./format.js";
 import { VirtualClock } from "./virtual-clock.js";
 import { seededRandom } from "./seeded.js";
@@ -40,6 +43,21 @@ export interface TestEngineOptions {
   logger?: Logger;
   /** Warm cache size. Default 1,000; 0 makes every turn replay the history (a good stress for determinism). */
   cacheSize?: number;
+  /**
+   * Checks every execution against a cold replay. Warm turns never replay, so after turns the test engine replays
+   * the history from its first event with a fresh generator and no effects (as `replayHistory` does): a body that
+   * branches on `Math.random()`, `Date.now()`, I/O or module state outside a step then fails with
+   * `NonDeterminismError` from `result()` (of it or its parents) and `advanceTime()`. A history is replayed after
+   * its first turn, whenever it has doubled since its last replay, when a run ends, and before `result()` or
+   * `advanceTime()` returns, so the replays cost about twice the events recorded. Default true; `false` skips them
+   * (faster for very long histories, blind to this bug).
+   *
+   * @example
+   * ```ts
+   * const t = createTestEngine({ workflows: [order], checkReplay: false });
+   * ```
+   */
+  checkReplay?: boolean;
 }
 
 /**
@@ -56,7 +74,7 @@ export class TestStalledError extends SpindleError {
 
 /**
  * The engine for unit tests: real turns on a MemoryStore, a virtual clock that skips ahead while a result is awaited,
- * step mocks by name, and seeded `random()`/`uuid()`.
+ * step mocks by name, seeded `random()`/`uuid()`, and a cold replay of every execution (`checkReplay`).
  *
  * @example
  * ```ts
@@ -68,6 +86,10 @@ export class TestEngine {
   readonly engine: Engine;
   readonly clock: VirtualClock;
   readonly store: HistoryStore;
+  /** The cold-replay check (`checkReplay`), unless turned off. */
+  private readonly replayCheck: ColdReplayCheck | undefined;
+  /** Cold-replay failures already thrown (by `result` or `advanceTime`). */
+  private readonly reported = new Set<NonDeterminismError>();
 
   constructor(options: TestEngineOptions) {
     const startAt = options.startAt instanceof Date ? options.startAt.getTime() : options.startAt;
@@ -75,9 +97,10 @@ export class TestEngine {
     this.store = options.store ?? new MemoryStore();
     const mocks = options.mocks ?? {};
     const random = seededRandom(options.seed ?? 1);
+    this.replayCheck = options.checkReplay === false ? undefined : new ColdReplayCheck(options.workflows);
     this.engine = new Engine(
       {
-        store: this.store,
+        store: this.replayCheck ? this.replayCheck.wrap(this.store) : this.store,
         workflows: options.workflows,
         clock: this.clock,
         logger: options.logger ?? silentLogger,
@@ -87,6 +110,7 @@ export class TestEngine {
       },
       { stepOverride: (name) => (Object.hasOwn(mocks, name) ? mocks[name] : undefined) },
     );
+    this.replayCheck?.attach(this.engine);
   }
 
   /** The virtual time. */
@@ -114,16 +138,30 @@ export class TestEngine {
 
   /**
    * Waits for the execution's result, moving the virtual clock to each next timer while every turn waits.
-   * @throws the workflow's error; TestStalledError when the execution waits for something nothing will send.
+   *
+   * @example
+   * ```ts
+   * await expect(t.result("o-1")).resolves.toEqual({ ok: true });
+   * ```
+   * @throws the workflow's error; NonDeterminismError when a cold replay of the execution or of one of its children
+   * took another path (see `checkReplay`); TestStalledError when the execution waits for something nothing will send.
    */
   async result(id: string): Promise<unknown> {
     for (;;) {
       await this.settle();
+      const early = this.replayFailure(id);
+      if (early) throw early;
       const record = await this.store.get(id);
-      if (!record || CLOSED_STATUSES.has(record.status)) return this.engine.result(id);
-      const failure = this.engine.turnFailure(id);
+      const closed = !record || CLOSED_STATUSES.has(record.status);
+      const failure = closed ? undefined : this.engine.turnFailure(id);
+      if (!closed && failure === undefined && this.clock.fireNext()) continue;
+      // Ended, failed or stalled: replay what was not replayed yet, so a divergence wins over any other answer.
+      await this.replayCheck?.flush();
+      const diverged = this.replayFailure(id);
+      if (diverged) throw diverged;
+      if (closed) return this.engine.result(id);
       if (failure !== undefined) throw failure;
-      if (!this.clock.fireNext()) throw await this.stalled(id);
+      throw await this.stalled(id);
     }
   }
 
@@ -134,6 +172,8 @@ export class TestEngine {
    * ```ts
    * await t.advanceTime("2h");
    * ```
+   * @throws NonDeterminismError when a cold replay of an execution took another path (see `checkReplay`): each such
+   * failure once, unless `result()` threw it already.
    */
   async advanceTime(duration: Duration): Promise<void> {
     const target = this.clock.now() + toMillis(duration, "advanceTime duration");
@@ -143,6 +183,13 @@ export class TestEngine {
       await this.settle();
     }
     this.clock.set(target);
+    if (!this.replayCheck) return;
+    await this.replayCheck.flush();
+    const failure = this.replayCheck.allFailures().find((found) => !this.reported.has(found));
+    if (failure) {
+      this.reported.add(failure);
+      throw failure;
+    }
   }
 
   /** See `Engine.sendEvent`. */
@@ -208,7 +255,7 @@ export class TestEngine {
    * ever: once every running turn has sat in such a step for STEP_GRACE_MS of real time, time may move on (so a
    * hanging step times out in virtual time). Steps without a timeout hold time still until they finish.
    */
-  private async settle(): Promise<void> {
+  private async waitForTurns(): Promise<void> {
     let blockedSince: number | undefined;
     for (;;) {
       const { turns, timedSteps } = this.engine.activity;
@@ -220,6 +267,19 @@ export class TestEngine {
       }
       await idleOrTick(this.engine);
     }
+  }
+
+  /** Waits until no turn is running (see `waitForTurns`) and no cold replay (`checkReplay`) is under way. */
+  private async settle(): Promise<void> {
+    await this.waitForTurns();
+    await this.replayCheck?.settled();
+  }
+
+  /** The cold-replay failure of `id` or of one of its children, marked as thrown. */
+  private replayFailure(id: string): NonDeterminismError | undefined {
+    const failure = this.replayCheck?.failureFor(id);
+    if (failure) this.reported.add(failure);
+    return failure;
   }
 
   private async stalled(id: string): Promise<TestStalledError> {

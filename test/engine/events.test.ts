@@ -27,17 +27,18 @@ const orders = workflow(
 
 describe("sleep", () => {
   it("sleeps durably for durations in every form, never waking early", async () => {
-    const woke: number[] = [];
     const wf = workflow("naps", async function* () {
+      const woke: number[] = [];
       for (const duration of ["90s", { minutes: 5 }, 250, "1h30m"] as const) {
         yield* sleep(duration);
         woke.push(yield* step(`at-${woke.length}`, () => t.clock.now()));
       }
       yield* sleep("named", "1s");
+      return woke;
     });
     const t = createTestEngine({ workflows: [wf] });
     const start = t.clock.now();
-    await (await t.start(wf, undefined)).result();
+    const woke = (await (await t.start(wf, undefined)).result()) as number[];
     expect(woke.map((at) => at - start)).toEqual([90_000, 390_000, 390_250, 5_790_250]);
   });
 
