@@ -1,0 +1,102 @@
+// What a turn needs from the engine, the limits it runs under, and what it reports.
+import type { WaitInfo } from "../core/decision.js";
+import type { ExecutionRecord, ExecutionStatus, HistoryStore } from "../store/history-store.js";
+import type { AnyWorkflow } from "../workflow.js";
+import type { StepFunction } from "./attempt.js";
+import type { WarmCache } from "./cache.js";
+import type { Clock } from "./clock.js";
+import type { Logger } from "./log.js";
+import type { Session } from "./session.js";
+
+/** A child execution to create for a parent. */
+export interface ChildStart {
+  parentId: string;
+  /** The parent's current run (reports of children that already ended are keyed by it). */
+  parentRunId: string;
+  opId: string;
+  workflow: string;
+  childId: string;
+  input?: string;
+  /** False for a detached child (startChild): it does not report back. */
+  wait: boolean;
+}
+
+/** What a turn needs from the engine. */
+export interface TurnDeps {
+  store: HistoryStore;
+  clock: Clock;
+  env: { random(): number; uuid(): string };
+  logger: Logger;
+  cache: WarmCache<Session>;
+  /** @throws WorkflowNotFoundError */
+  workflow(name: string, executionId: string): AnyWorkflow;
+  /** Replaces a step's function (the test kit's mocks). */
+  stepOverride?: (name: string) => StepFunction | undefined;
+  /** How long a running turn may go without writing before others may take the execution over (its lease). */
+  staleTurnMs: number;
+  /**
+   * This engine's name on leases. When set and the store has `acquireLease`, a turn leases the execution before it
+   * runs a step, renews the lease while steps run, and releases it when it suspends or ends; a turn finding another
+   * owner's live lease does nothing (`busyUntil`). Turns of one engine share the name.
+   */
+  leaseOwner?: string;
+  historyWarningThreshold: number;
+  /** True (once) when inbox items arrived for this execution while the turn ran. */
+  takeInboxSignal(id: string): boolean;
+  /** Counts step attempts with a timeout that are running now (the test kit lets time skip to their timeout). */
+  timedSteps: { running: number };
+  /** A new run id (continueAsNew). */
+  newRunId(): string;
+  /**
+   * Creates a child execution, idempotently.
+   * @throws ValidationError, WorkflowNotFoundError, IdempotencyConflictError: thrown into the workflow.
+   */
+  startChild(request: ChildStart): Promise<void>;
+  /** Tells a closed child's parent how it ended (idempotent). */
+  notifyParent(record: ExecutionRecord): Promise<void>;
+  /** Makes sure a closed child has told this parent (after a crash between its end and its report). */
+  ensureChildReported(childId: string): Promise<void>;
+  /** Calls `callback` when inbox items arrive for the execution while the turn waits; returns an unsubscribe. */
+  onInboxSignal?(id: string, callback: () => void): () => void;
+  /** Cancels child executions no longer awaited (a dropped branch's, or those left when the run ends). */
+  cancelChildren?(childIds: string[], reason: string): Promise<void>;
+}
+
+/** Limits on one turn: a Lambda invocation's remaining time. */
+export interface TurnOptions {
+  /**
+   * Epoch ms (the engine's clock) after which the turn starts no new step and stops waiting for running ones: it
+   * writes what it has, releases the execution, and ends with `outOfTime`, due again at once.
+   */
+  deadline?: number;
+  /** Instead of suspending, wait in the turn for a timer due within this many ms (and before `deadline`). Default 0. */
+  maxWaitMs?: number;
+}
+
+/**
+ * What a turn did.
+ *
+ * @example
+ * ```ts
+ * const turn: TurnResult = await engine.resume("order-o-1");
+ * if (turn.status === "suspended") console.log("wakes at", turn.wakeAt);
+ * ```
+ */
+export interface TurnResult {
+  executionId: string;
+  status: ExecutionStatus;
+  /** Version (sequence number of the last event) after the turn. */
+  version: number;
+  /** Events this turn appended. */
+  appended: number;
+  /** False when a warm session continued without replaying the history. */
+  replayed: boolean;
+  wakeAt?: number;
+  waitingFor: WaitInfo[];
+  /** The workflow's name. */
+  workflow: string;
+  /** True when the turn stopped at its deadline with work left: the execution is due again at once. */
+  outOfTime?: boolean;
+  /** Set when another process's turn holds the execution's lease: this turn did nothing; it is free after this time. */
+  busyUntil?: number;
+}
