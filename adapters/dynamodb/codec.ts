@@ -1,7 +1,7 @@
 // Items <-> Spindle values. Events, records and inbox items round-trip exactly: strings are stored as strings (values
 // are JSON text already, so a value of N bytes costs N bytes, never re-escaped), safe integers and booleans natively,
-// and anything else (objects, floats, null) as JSON text. Item sizes are computed the way DynamoDB counts them, so an
-// item that cannot fit is refused before any write.
+// and anything else (objects, floats, null) as JSON text. Item sizes (sizes.ts) are computed the way DynamoDB counts
+// them, so an item that cannot fit is refused before any write.
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import type { ErrorRecord, ExecutionStatus, HistoryEvent } from "spindle";
 import type { ExecutionRecord, InboxItem, WaitInfo } from "spindle/store";
@@ -17,6 +17,9 @@ import {
   recordPartKey,
   shardOf,
 } from "./table.js";
+import { bytes } from "./sizes.js";
+
+export { bytes, itemSize } from "./sizes.js";
 
 /** An item as the document client reads and writes it. */
 export type Item = Record<string, unknown>;
@@ -68,46 +71,6 @@ export function encodeNumber(value: number): number | string {
 
 export function decodeNumber(value: unknown): number {
   return typeof value === "number" ? value : Number(value);
-}
-
-/** UTF-8 byte length. */
-export function bytes(text: string): number {
-  return Buffer.byteLength(text, "utf8");
-}
-
-/** An item's size as DynamoDB counts it, rounded up (numbers: 1 byte per two significant digits, plus 2). */
-export function itemSize(item: Item): number {
-  let size = 0;
-  for (const name in item) {
-    const value = item[name];
-    if (value !== undefined) size += bytes(name) + valueSize(value);
-  }
-  return size;
-}
-
-function numberSize(value: number): number {
-  const digits = String(Math.abs(value)).replace(/e.*$/, "").replace(".", "").replace(/^0+/, "").replace(/0+$/, "").length;
-  return Math.ceil(Math.max(digits, 1) / 2) + 2;
-}
-
-function valueSize(value: unknown): number {
-  if (typeof value === "string") return bytes(value);
-  if (typeof value === "number") return numberSize(value);
-  if (typeof value === "boolean" || value === null) return 1;
-  if (value instanceof Set) {
-    let size = 0;
-    for (const element of value) size += typeof element === "string" ? bytes(element) : numberSize(Number(element));
-    return size;
-  }
-  if (Array.isArray(value)) return value.reduce((sum: number, element) => sum + 1 + valueSize(element), 3);
-  if (typeof value === "object") {
-    let size = 3;
-    for (const [name, element] of Object.entries(value as Record<string, unknown>)) {
-      if (element !== undefined) size += 1 + bytes(name) + valueSize(element);
-    }
-    return size;
-  }
-  return 0;
 }
 
 // ---- events ----------------------------------------------------------------------------------------------------

@@ -2,12 +2,13 @@
 // and any third-party store through `runStoreConformance` from `spindle/testing`. The test functions are passed in
 // (or taken from the globals), so importing `spindle/testing` never requires a test framework at run time.
 import type { describe as Describe, expect as Expect, it as It } from "vitest";
-import type { HistoryEvent } from "../core/history.js";
-import { HISTORY_VERSION } from "../core/history.js";
-import type { InboxItem } from "../core/replayer.js";
 import { ConcurrencyError } from "../errors.js";
-import type { AppendRequest, HistoryStore, RecordUpdate } from "../store/history-store.js";
+import type { HistoryEvent } from "../core/history.js";
+import type { HistoryStore } from "../store/history-store.js";
 import { newExecution } from "../store/history-store.js";
+import { appendRequest, freshId, freshTime, inboxItem, loadAll, sampleExecution, sampleSteps, update } from "./conformance-fixtures.js";
+
+export { sampleExecution, sampleSteps } from "./conformance-fixtures.js";
 
 /** The test functions the suite registers with: vitest's (jest's work too). */
 export interface TestApi {
@@ -24,73 +25,6 @@ export interface ConformanceOptions {
   longHistory?: number;
   /** Concurrent appenders racing for one version. Default 16. */
   racers?: number;
-}
-
-let counter = 0;
-/** A fresh execution id per test, so tests share one store (and table) safely. */
-function freshId(label: string): string {
-  counter += 1;
-  return `conf-${label}-${Date.now().toString(36)}-${counter}`;
-}
-
-/**
- * A record and its ExecutionStarted event, as the engine creates them: input for store tests.
- * @example
- * ```ts
- * await store.create(sampleExecution("e-1"));
- * ```
- */
-export function sampleExecution(id: string, options: { workflow?: string; at?: number; input?: string } = {}) {
-  return newExecution({
-    id,
-    workflow: options.workflow ?? "conformance",
-    runId: `run-${id}`,
-    at: options.at ?? 1_700_000_000_000,
-    input: options.input ?? '{"n":1}',
-  });
-}
-
-/**
- * `count` StepCompleted events numbered from `from`, each with `result` (JSON text): filler for store tests.
- * @example
- * ```ts
- * await store.append("e-1", { runId: "run-e-1", expectedVersion: 1, events: sampleSteps(2, 3), update, consumeInbox: [] });
- * ```
- */
-export function sampleSteps(from: number, count: number, result = '"ok"'): HistoryEvent[] {
-  return Array.from({ length: count }, (_, i) => ({
-    v: HISTORY_VERSION,
-    seq: from + i,
-    type: "StepCompleted" as const,
-    opId: String(from + i - 2),
-    kind: "step",
-    name: `s${from + i}`,
-    at: 1_700_000_000_000 + from + i,
-    attempt: 1,
-    result,
-  }));
-}
-
-function update(overrides: Partial<RecordUpdate> = {}): RecordUpdate {
-  return { status: "running", waitingFor: [], wakeAt: null, inboxSeen: 0, updatedAt: 1_700_000_001_000, ...overrides };
-}
-
-function appendRequest(runId: string, expectedVersion: number, events: HistoryEvent[], overrides: Partial<AppendRequest> = {}): AppendRequest {
-  return { runId, expectedVersion, events, update: update(), consumeInbox: [], ...overrides };
-}
-
-function inboxItem(key: string, overrides: Partial<InboxItem> = {}): InboxItem {
-  return { id: `item-${key}-${++counter}`, key, type: "event", name: "ping", payload: '{"k":1}', at: 1_700_000_000_500, ...overrides };
-}
-
-async function loadAll(store: HistoryStore, id: string): Promise<unknown[]> {
-  const events: unknown[] = [];
-  for (;;) {
-    const page = await store.load(id, { afterSeq: events.length });
-    if (!page) throw new Error(`execution ${id} vanished`);
-    events.push(...page.events);
-    if (!page.more || page.events.length === 0) return events;
-  }
 }
 
 /**
@@ -313,7 +247,7 @@ export function runStoreConformance(
 
     it("lists due executions: wake-up time reached or unread inbox, never closed or future ones", async () => {
       const store = await makeStore();
-      const base = 1_800_000_000_000 + counter * 1_000_000;
+      const base = freshTime();
       const due = freshId("due");
       const future = freshId("future");
       const inbox = freshId("inbox-due");
@@ -337,7 +271,7 @@ export function runStoreConformance(
     it("leases an execution to one owner at a time, lets the owner renew, and hands it over once expired", async (ctx?: { skip?: () => void }) => {
       const store = await makeStore();
       if (!store.acquireLease) return ctx?.skip?.(); // leases are optional
-      const at = 1_800_000_000_000 + counter * 1_000_000;
+      const at = freshTime();
       const id = freshId("lease");
       await store.create(sampleExecution(id, { at }));
       const first = await store.acquireLease(id, { owner: "a", until: at + 60_000, now: at });
@@ -356,7 +290,7 @@ export function runStoreConformance(
     it("refuses a lease to a claimant that loaded an older version, and never leases a closed execution", async (ctx?: { skip?: () => void }) => {
       const store = await makeStore();
       if (!store.acquireLease) return ctx?.skip?.();
-      const at = 1_800_000_000_000 + counter * 1_000_000;
+      const at = freshTime();
       const id = freshId("lease-stale");
       await store.create(sampleExecution(id, { at }));
       await store.append(id, appendRequest(`run-${id}`, 1, sampleSteps(2, 1), { update: update({ updatedAt: at + 1, status: "suspended" }) }));
@@ -373,7 +307,7 @@ export function runStoreConformance(
     it(`lets exactly one of ${racers} racing owners take a lease`, async (ctx?: { skip?: () => void }) => {
       const store = await makeStore();
       if (!store.acquireLease) return ctx?.skip?.();
-      const at = 1_800_000_000_000 + counter * 1_000_000;
+      const at = freshTime();
       const id = freshId("lease-race");
       await store.create(sampleExecution(id, { at }));
       const outcomes = await Promise.all(
@@ -387,7 +321,7 @@ export function runStoreConformance(
     it("refuses an append carrying another owner's lease while it is live; the owner's last append releases it", async (ctx?: { skip?: () => void }) => {
       const store = await makeStore();
       if (!store.acquireLease) return ctx?.skip?.();
-      const at = 1_800_000_000_000 + counter * 1_000_000;
+      const at = freshTime();
       const id = freshId("lease-append");
       await store.create(sampleExecution(id, { at }));
       await store.acquireLease(id, { owner: "a", until: at + 60_000, now: at });
