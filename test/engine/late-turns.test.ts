@@ -185,3 +185,21 @@ describe.each(stores)("late turns on %s", (_label, makeStore) => {
     });
   });
 });
+
+describe("the README's recorded-time snippet", () => {
+  it("approves with an approval sent at 23:59 whose turn runs at 00:01", async () => {
+    const approval = workflow("approval", async function* () {
+      const { index } = yield* race([waitForEvent("approved"), sleep("24h")]);
+      return index === 0 ? "approved" : "timed out";
+    });
+    const clock = new VirtualClock(Date.parse("2027-01-01T00:00:00Z"));
+    const engine = createEngine({ store: new MemoryStore(), workflows: [approval], clock, mode: "external", logger: silentLogger });
+    const { id } = await engine.start(approval, undefined);
+    await engine.resume(id);
+    clock.set(Date.parse("2027-01-01T23:59:00Z"));
+    await engine.sendEvent(id, "approved");
+    clock.set(Date.parse("2027-01-02T00:01:00Z"));
+    await engine.resume(id);
+    expect(await engine.result(id)).toBe("approved");
+  });
+});
