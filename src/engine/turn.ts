@@ -94,6 +94,9 @@ class Turn {
           await this.waitForSteps();
           continue;
         }
+        // A wake-up that has come while the turn ran (a short timer, a retry's backoff) goes on in this turn.
+        const wake = this.interpreter.earliestWake();
+        if (wake !== undefined && wake <= this.deps.clock.now()) continue;
         const suspended = await this.suspend();
         if (!(await this.waitForTimer())) return suspended;
         this.deps.cache.take(this.id); // the session goes on in this turn
@@ -111,12 +114,17 @@ class Turn {
   private async startSteps(runs: StepRun[]): Promise<void> {
     if (runs.length === 0) return;
     const ordered = runs.length > 1 ? [...runs].sort((a, b) => Number(b.recordedStart) - Number(a.recordedStart)) : runs;
+    // Recorded outcomes are written before the next attempt runs (one write per step); other events (a timer that
+    // fired, a group that started) ride along with the next write, or with the lease when the store has leases.
+    const { replayer } = this.interpreter;
+    let outcomes = replayer.buffer.some((event) => event.type === "StepCompleted" || event.type === "StepFailed");
     for (const run of ordered) {
       // A step whose start is already recorded runs even past the deadline: stopping now would leave it recorded as
       // interrupted without ever having run.
       if (!run.recordedStart && this.pastDeadline()) throw new OutOfTime();
-      if (this.interpreter.replayer.hasBuffered) await this.writer.checkpoint();
+      if ((run.recordedStart || outcomes) && replayer.hasBuffered) await this.writer.checkpoint();
       else await this.writer.claim();
+      outcomes = false;
       if (run.active) this.runStep(run);
     }
   }
