@@ -22,6 +22,9 @@ export interface StepRun {
   active: boolean;
   /** The engine's own handle on the running attempt (its context, to abort it). */
   handle?: unknown;
+  /** How the attempt ended, once it has, and when (the engine's clock): the interpreter takes it in time order. */
+  outcome?: Settlement;
+  at?: number;
 }
 
 /** How a fiber ended. */

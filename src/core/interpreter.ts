@@ -16,7 +16,7 @@ import { giveBack } from "./handlers/events.js";
 import { groupSettled } from "./handlers/groups.js";
 import { recordAttempt } from "./handlers/step.js";
 import type { HistoryEvent } from "./history.js";
-import { OccurrenceQueue } from "./occurrences.js";
+import { earlier, OccurrenceQueue } from "./occurrences.js";
 import type { Position } from "./position.js";
 import type { Decision, InboxItem, WaitInfo } from "./replayer.js";
 import { Replayer } from "./replayer.js";
@@ -66,7 +66,16 @@ export interface InterpreterOptions {
   valueLimit: number;
 }
 
-type Wake = { kind: "settled"; run: StepRun; outcome: Settlement } | { kind: "wait"; fiber: Fiber; version: number };
+/** A waiting fiber to look at again at `at`; stale once the fiber waits anew, is woken or is dropped. */
+interface WaitWake {
+  readonly at: number;
+  readonly position: Position;
+  readonly fiber: Fiber;
+  readonly version: number;
+}
+
+/** A settled attempt, with when it settled. */
+type Settled = StepRun & { at: number; outcome: Settlement };
 
 /** Drives one run of an execution. Open one per cold turn; the engine's warm cache keeps it between turns. */
 export class Interpreter {
@@ -76,10 +85,12 @@ export class Interpreter {
   private time: number;
   private readonly ready: Fiber[] = [];
   private readonly waiting = new Set<Fiber>();
-  private readonly wakes = new OccurrenceQueue<Wake>();
+  /** Waiting fibers' next times, earliest first. */
+  private readonly wakes = new OccurrenceQueue<WaitWake>();
+  /** Settled attempts in the order they settled (so in time order), from `settledHead` on. */
+  private settled: Settled[] = [];
+  private settledHead = 0;
   private readonly running = new Set<StepRun>();
-  /** Settled attempts not yet delivered, in the order they settled, with when they settled. */
-  private readonly settledQueue = new Map<Wake, number>();
   private out: Advance = emptyAdvance();
 
   constructor(private readonly options: InterpreterOptions) {
@@ -107,7 +118,7 @@ export class Interpreter {
 
   /** True when attempts settled that `advance` has not taken yet. */
   get hasSettled(): boolean {
-    return this.settledQueue.size > 0;
+    return this.nextSettled() !== undefined;
   }
 
   /** Step attempts running now. */
@@ -120,7 +131,6 @@ export class Interpreter {
     this.replayer.setInbox(items);
     this.wakes.clear();
     for (const fiber of this.waiting) this.schedule(fiber);
-    for (const [wake, at] of this.settledQueue) if (wake.kind === "settled") this.wakes.push({ at, position: wake.run.position, item: wake });
   }
 
   /**
@@ -132,11 +142,20 @@ export class Interpreter {
     for (;;) {
       await this.drain();
       if (this.out.ending) break;
-      const next = this.nextWake();
-      if (!next || next.at > now) break;
+      const settled = this.nextSettled();
+      const wake = this.nextWake();
+      // A settled attempt and a waiting fiber's time: the earlier goes first (the earlier position on a tie).
+      if (settled && (!wake || earlier(settled, wake))) {
+        if (settled.at > now) break;
+        this.settledHead++;
+        if (settled.at > this.time) this.time = settled.at;
+        this.deliverSettled(settled);
+        continue;
+      }
+      if (!wake || wake.at > now) break;
       this.wakes.pop();
-      if (next.at > this.time) this.time = next.at;
-      this.deliver(next.item);
+      if (wake.at > this.time) this.time = wake.at;
+      this.deliverWake(wake);
     }
     const out = this.out;
     this.out = emptyAdvance();
@@ -146,9 +165,9 @@ export class Interpreter {
   /** Hands back the outcome of a step attempt that settled at `at` (the engine's clock); `advance` records it. */
   stepSettled(run: StepRun, outcome: Settlement, at: number): void {
     if (!run.active) return;
-    const wake: Wake = { kind: "settled", run, outcome };
-    this.settledQueue.set(wake, at);
-    this.wakes.push({ at, position: run.position, item: wake });
+    run.outcome = outcome;
+    run.at = at;
+    this.settled.push(run as Settled);
   }
 
   /** The child execution of `run` exists now (created at `at`). */
@@ -169,13 +188,11 @@ export class Interpreter {
    * kept, and nothing else runs.
    */
   recordSettled(): void {
-    const settled = [...this.settledQueue];
-    this.settledQueue.clear();
-    for (const [wake, at] of settled) {
-      if (wake.kind !== "settled" || !wake.run.active) continue;
-      if (at > this.time) this.time = at;
-      this.retire(wake.run);
-      recordAttempt(this.replayer, wake.run, wake.outcome);
+    for (let run = this.nextSettled(); run; run = this.nextSettled()) {
+      this.settledHead++;
+      if (run.at > this.time) this.time = run.at;
+      this.retire(run);
+      recordAttempt(this.replayer, run, run.outcome);
     }
   }
 
@@ -200,7 +217,9 @@ export class Interpreter {
 
   /** The earliest recorded time at which something already known happens to a waiting fiber, if any. */
   earliestWake(): number | undefined {
-    return this.nextWake()?.at;
+    const settled = this.nextSettled()?.at;
+    const wake = this.nextWake()?.at;
+    return settled === undefined ? wake : wake === undefined ? settled : Math.min(settled, wake);
   }
 
   /** Ends a turn: a cancellation delivered in it reaches no fiber in later turns. */
@@ -211,28 +230,37 @@ export class Interpreter {
   // --- driving fibers -------------------------------------------------------------------------------------------
 
 
-  private nextWake() {
+  /** The earliest waiting fiber's entry that is still current. */
+  private nextWake(): WaitWake | undefined {
     for (let next = this.wakes.peek(); next; next = this.wakes.peek()) {
-      const wake = next.item;
-      if (wake.kind === "settled" ? wake.run.active : wake.fiber.wait !== undefined && wake.fiber.waitVersion === wake.version && !wake.fiber.dead) {
-        return next;
-      }
+      const fiber = next.fiber;
+      if (fiber.wait !== undefined && fiber.waitVersion === next.version && !fiber.dead) return next;
       this.wakes.pop();
     }
     return undefined;
   }
 
-  private deliver(wake: Wake): void {
-    if (wake.kind === "settled") {
-      this.settledQueue.delete(wake);
-      const { run, outcome } = wake;
-      this.retire(run);
-      let decision = recordAttempt(this.replayer, run, outcome);
-      // A callback's send step runs at <id>.0 while its fiber waits at the callback itself: decide that next.
-      if (run.position !== run.fiber.position) decision = this.replayer.redecide(run.fiber.position!);
-      this.apply(run.fiber, decision);
-      return;
+  /** The first settled attempt still wanted (a dropped branch's is skipped). */
+  private nextSettled(): Settled | undefined {
+    const queue = this.settled;
+    while (this.settledHead < queue.length && !queue[this.settledHead]!.active) this.settledHead++;
+    if (this.settledHead < queue.length) return queue[this.settledHead];
+    if (queue.length > 0) {
+      this.settled = [];
+      this.settledHead = 0;
     }
+    return undefined;
+  }
+
+  private deliverSettled(run: Settled): void {
+    this.retire(run);
+    let decision = recordAttempt(this.replayer, run, run.outcome);
+    // A callback's send step runs at <id>.0 while its fiber waits at the callback itself: decide that next.
+    if (run.position !== run.fiber.position) decision = this.replayer.redecide(run.fiber.position!);
+    this.apply(run.fiber, decision);
+  }
+
+  private deliverWake(wake: WaitWake): void {
     const fiber = wake.fiber;
     this.waiting.delete(fiber);
     fiber.wait = undefined;
@@ -321,7 +349,7 @@ export class Interpreter {
     const arrival = this.replayer.arrivalFor(position);
     const at = until === undefined ? arrival : arrival === undefined ? until : Math.min(until, arrival);
     if (at === undefined) return;
-    this.wakes.push({ at: Math.max(at, this.time), position, item: { kind: "wait", fiber, version: fiber.waitVersion } });
+    this.wakes.push({ at: Math.max(at, this.time), position, fiber, version: fiber.waitVersion });
   }
 
   private retire(run: StepRun): void {

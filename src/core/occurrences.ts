@@ -1,27 +1,27 @@
 // What can happen next to a waiting workflow, in recorded-time order: a timer or deadline falling due, an inbox item
-// arriving, a step attempt settling. The interpreter takes them one at a time, earliest first, so a turn that runs
-// late resolves every wait and race as if it had run on time. Ties go to the earlier position in the workflow.
+// arriving (this queue), a step attempt settling (the interpreter keeps those in the order they settled). The
+// interpreter takes them one at a time, earliest first, so a turn that runs late resolves every wait and race as if
+// it had run on time. Ties go to the earlier position in the workflow.
 import type { Position } from "./position.js";
 
 /** Something that happens at `at`, to the operation at `position`. */
-export interface Occurrence<T> {
-  at: number;
-  position: Position;
-  item: T;
+export interface Occurrence {
+  readonly at: number;
+  readonly position: Position;
 }
 
 /**
  * A binary min-heap of occurrences, ordered by time, then by position (operation ids compared segment by segment:
  * "2" < "10", "3.0.4" < "3.1"). Entries are not removed when they go stale; the reader skips them.
  */
-export class OccurrenceQueue<T> {
-  private readonly heap: Occurrence<T>[] = [];
+export class OccurrenceQueue<T extends Occurrence> {
+  private readonly heap: T[] = [];
 
   get size(): number {
     return this.heap.length;
   }
 
-  push(occurrence: Occurrence<T>): void {
+  push(occurrence: T): void {
     const heap = this.heap;
     heap.push(occurrence);
     let i = heap.length - 1;
@@ -33,11 +33,11 @@ export class OccurrenceQueue<T> {
     }
   }
 
-  peek(): Occurrence<T> | undefined {
+  peek(): T | undefined {
     return this.heap[0];
   }
 
-  pop(): Occurrence<T> | undefined {
+  pop(): T | undefined {
     const heap = this.heap;
     const top = heap[0];
     const last = heap.pop();
@@ -63,7 +63,7 @@ export class OccurrenceQueue<T> {
 }
 
 /** True when `a` happens before `b`: earlier in time, or at the same time at an earlier position. */
-export function earlier(a: { at: number; position: Position }, b: { at: number; position: Position }): boolean {
+export function earlier(a: Occurrence, b: Occurrence): boolean {
   if (a.at !== b.at) return a.at < b.at;
   return comparePositions(a.position.opId, b.position.opId) < 0;
 }
