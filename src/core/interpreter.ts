@@ -215,6 +215,12 @@ export class Interpreter {
     return [...this.waiting].map((fiber) => ({ opId: fiber.position!.opId, kind: fiber.position!.command.kind, name: fiber.position!.command.name }));
   }
 
+  /** True when a waiting fiber waits for a child execution. */
+  get waitsForChildren(): boolean {
+    for (const fiber of this.waiting) if (fiber.wait!.kind === "child") return true;
+    return false;
+  }
+
   /** The earliest recorded time at which something already known happens to a waiting fiber, if any. */
   earliestWake(): number | undefined {
     const settled = this.nextSettled()?.at;
@@ -319,14 +325,14 @@ export class Interpreter {
         const run: StepRun = { fiber, position: decision.position, attempt: decision.attempt, recordedStart: decision.flushFirst, active: true };
         fiber.running = run;
         this.running.add(run);
-        this.out.steps.push(run);
+        (this.out.steps === NONE ? (this.out.steps = []) : this.out.steps).push(run);
         return;
       }
       case "group":
         return this.startGroup(fiber, new GroupRun(decision.position, decision.position.command as never, fiber, decision.settled, this.replayer.cancelWasDelivered));
       case "startChild": {
         const command = decision.position.command as ChildCommand;
-        this.out.children.push({
+        (this.out.children === NONE ? (this.out.children = []) : this.out.children).push({
           fiber,
           position: decision.position,
           childId: decision.childId,
@@ -350,6 +356,11 @@ export class Interpreter {
     const at = until === undefined ? arrival : arrival === undefined ? until : Math.min(until, arrival);
     if (at === undefined) return;
     this.wakes.push({ at: Math.max(at, this.time), position, fiber, version: fiber.waitVersion });
+  }
+
+  private orphan(...childIds: string[]): void {
+    if (childIds.length === 0) return;
+    (this.out.orphans === NONE ? (this.out.orphans = []) : this.out.orphans).push(...childIds);
   }
 
   private retire(run: StepRun): void {
@@ -377,7 +388,7 @@ export class Interpreter {
   private fiberEnded(fiber: Fiber, outcome: Settlement): void {
     if (fiber === this.root) {
       this.out.ending = endRun(this.replayer, this.options, outcome);
-      this.out.orphans.push(...this.replayer.openChildren());
+      this.orphan(...this.replayer.openChildren());
       return;
     }
     const group = fiber.group!;
@@ -399,12 +410,12 @@ export class Interpreter {
   /** Drops a fiber and everything under it: its waits go, its running attempt is not recorded. */
   private drop(fiber: Fiber): void {
     fiber.dead = true;
-    if (fiber.wait?.kind === "child") this.out.orphans.push(fiber.wait.name);
+    if (fiber.wait?.kind === "child") this.orphan(fiber.wait.name);
     if (this.waiting.delete(fiber)) fiber.wait = undefined;
     const run = fiber.running;
     if (run?.active) {
       this.retire(run);
-      this.out.dropped.push(run);
+      (this.out.dropped === NONE ? (this.out.dropped = []) : this.out.dropped).push(run);
     }
     // An event this branch took in this turn, unused, goes back to the inbox for the next wait.
     if (fiber.input?.type === "resume" && fiber.position?.command.kind === "waitForEvent") {
@@ -419,7 +430,10 @@ export class Interpreter {
 
 }
 
+/** Shared by advances that hand out nothing of a kind (most hand out one step and nothing else); never written to. */
+const NONE: never[] = [];
+
 function emptyAdvance(): Advance {
-  return { steps: [], children: [], dropped: [], orphans: [] };
+  return { steps: NONE, children: NONE, dropped: NONE, orphans: NONE };
 }
 

@@ -19,8 +19,6 @@ export interface WriterDeps {
   logger: Logger;
   staleTurnMs: number;
   historyWarningThreshold: number;
-  /** This engine's name on leases; undefined when the turn does not lease (the store has no leases). */
-  leaseOwner: string | undefined;
 }
 
 /** Stops a turn that found the execution leased to another owner. */
@@ -50,6 +48,8 @@ export class TurnWriter {
 
   constructor(
     private readonly deps: WriterDeps,
+    /** This engine's name on leases; undefined when the turn does not lease (the store has no leases). */
+    private readonly leaseOwner: string | undefined,
     private readonly session: Session,
     public record: ExecutionRecord,
   ) {
@@ -96,7 +96,7 @@ export class TurnWriter {
    * @throws Busy when another owner holds a live lease.
    */
   async claim(): Promise<void> {
-    if (this.deps.leaseOwner === undefined || this.leaseUntil !== undefined) return;
+    if (this.leaseOwner === undefined || this.leaseUntil !== undefined) return;
     if (this.interpreter.replayer.hasBuffered) return this.checkpoint();
     return this.renewLease();
   }
@@ -112,7 +112,7 @@ export class TurnWriter {
    * ended it): this turn's history is stale and it must not run steps.
    */
   async renewLease(): Promise<void> {
-    const owner = this.deps.leaseOwner!;
+    const owner = this.leaseOwner!;
     const now = this.deps.clock.now();
     const outcome = await this.deps.store.acquireLease!(this.id, {
       owner,
@@ -149,9 +149,9 @@ export class TurnWriter {
 
   /** An append this turn made without holding the lease failed: another owner's live lease, or a plain race. */
   private async refusedForLease(error: unknown): Promise<never> {
-    if (error instanceof ConcurrencyError && this.deps.leaseOwner !== undefined && this.leaseUntil === undefined) {
+    if (error instanceof ConcurrencyError && this.leaseOwner !== undefined && this.leaseUntil === undefined) {
       const current = await this.deps.store.get(this.id);
-      if (current && leaseHeldByOther(current, this.deps.leaseOwner, this.deps.clock.now())) throw new Busy(current);
+      if (current && leaseHeldByOther(current, this.leaseOwner, this.deps.clock.now())) throw new Busy(current);
     }
     throw error;
   }
@@ -171,7 +171,7 @@ export class TurnWriter {
     if (write.error !== undefined) update.error = write.error;
     const request: AppendRequest = { runId: this.session.runId, expectedVersion: this.version, events, update, consumeInbox: consumed };
     if (write.continueAsNew) request.continueAsNew = write.continueAsNew;
-    const owner = this.deps.leaseOwner;
+    const owner = this.leaseOwner;
     if (owner !== undefined) request.lease = { owner, until: write.release ? null : update.updatedAt + this.deps.staleTurnMs };
     this.record = await this.deps.store.append(this.id, request).catch((error: unknown) => this.refusedForLease(error));
     this.leaseUntil = owner !== undefined && !write.release ? request.lease!.until! : undefined;

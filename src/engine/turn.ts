@@ -70,7 +70,7 @@ class Turn {
   ) {
     this.interpreter = session.interpreter;
     this.replayed = !this.interpreter.started;
-    this.writer = new TurnWriter({ ...deps, leaseOwner: leasing(deps) ? deps.leaseOwner : undefined }, session, record);
+    this.writer = new TurnWriter(deps, leasing(deps) ? deps.leaseOwner : undefined, session, record);
     this.interpreter.setInbox(inbox);
   }
 
@@ -222,12 +222,12 @@ class Turn {
     const session = this.session;
     const now = this.deps.clock.now();
     const due = (this.replayed && session.childCheckAt === undefined) || (session.childCheckAt !== undefined && now >= session.childCheckAt);
-    const waits = this.interpreter.waits().filter((wait) => wait.kind === "child");
-    if (waits.length === 0) {
+    if (!this.interpreter.waitsForChildren) {
       session.childCheckAt = undefined;
       return false;
     }
     if (!due) return false;
+    const waits = this.interpreter.waits().filter((wait) => wait.kind === "child");
     session.childCheckAt = now + this.deps.staleTurnMs;
     for (const wait of waits) await this.deps.ensureChildReported(wait.name);
     if (!this.deps.takeInboxSignal(this.id)) return false;
