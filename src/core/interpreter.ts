@@ -92,6 +92,8 @@ export class Interpreter {
   private settledHead = 0;
   private readonly running = new Set<StepRun>();
   private out: Advance = emptyAdvance();
+  /** The fiber being decided again because its time came. */
+  private woken: Fiber | undefined;
 
   constructor(private readonly options: InterpreterOptions) {
     this.replayer = new Replayer(
@@ -270,7 +272,12 @@ export class Interpreter {
     const fiber = wake.fiber;
     this.waiting.delete(fiber);
     fiber.wait = undefined;
-    this.apply(fiber, this.replayer.redecide(fiber.position!));
+    this.woken = fiber;
+    try {
+      this.apply(fiber, this.replayer.redecide(fiber.position!));
+    } finally {
+      this.woken = undefined;
+    }
   }
 
   /** Runs ready fibers until each waits, runs a step, or ends. */
@@ -352,7 +359,10 @@ export class Interpreter {
   private schedule(fiber: Fiber): void {
     const position = fiber.position!;
     const until = fiber.wait!.until;
-    const arrival = this.replayer.arrivalFor(position);
+    let arrival = this.replayer.arrivalFor(position);
+    // Woken for an arrival it could not take yet (a callback's completion while its send step waits for a retry): it
+    // takes it once something else moves it on, not again at this time.
+    if (fiber === this.woken && arrival !== undefined && arrival <= this.time) arrival = undefined;
     const at = until === undefined ? arrival : arrival === undefined ? until : Math.min(until, arrival);
     if (at === undefined) return;
     this.wakes.push({ at: Math.max(at, this.time), position, fiber, version: fiber.waitVersion });
