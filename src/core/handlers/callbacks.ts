@@ -8,10 +8,11 @@ import { Position } from "../position.js";
 import type { Decision, Replayer, WaitInfo } from "../replayer.js";
 import { encodeToken } from "../token.js";
 import type { CallbackCommand, StepCommand } from "../yieldable.js";
-import { NO_EVENTS, cancelled, delivered, timedOut, unexpected } from "./prelude.js";
+import { NO_EVENTS, cancelledOrUnexpected, delivered, timedOut } from "./prelude.js";
 import { step } from "./step.js";
 import type { OpRecord } from "./prelude.js";
 
+/** callback(): from the history, or at the frontier: create the token, send it through its step, take its completion. */
 export function callback(r: Replayer, command: CallbackCommand, op: OpRecord | undefined, position: Position): Decision {
   let token: string | undefined;
   let deadline: number | undefined;
@@ -26,10 +27,8 @@ export function callback(r: Replayer, command: CallbackCommand, op: OpRecord | u
         return delivered(r, position, command.schema, decodeValue(event.value), `callback '${command.name}'`);
       case "TimerFired":
         return { type: "throw", error: timedOut(r, position, command.timeoutMs) };
-      case "CancelRequested":
-        return { type: "throw", error: cancelled(r, position, event.reason) };
       default:
-        throw unexpected(r, event);
+        return cancelledOrUnexpected(r, position, event);
     }
   }
   const cancel = r.enterFrontier(position);

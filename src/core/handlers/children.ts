@@ -8,9 +8,10 @@ import type { EventOf, NewEvent } from "../history.js";
 import type { Position } from "../position.js";
 import type { Decision, Replayer } from "../replayer.js";
 import type { ChildCommand } from "../yieldable.js";
-import { NO_EVENTS, cancelled, unexpected } from "./prelude.js";
+import { NO_EVENTS, cancelledOrUnexpected } from "./prelude.js";
 import type { OpRecord } from "./prelude.js";
 
+/** child()/startChild(): from the history, or at the frontier: ask for the child, then take its outcome. */
 export function child(r: Replayer, command: ChildCommand, op: OpRecord | undefined, position: Position): Decision {
   let childId: string | undefined;
   for (const event of op ? op.events : NO_EVENTS) {
@@ -21,10 +22,8 @@ export function child(r: Replayer, command: ChildCommand, op: OpRecord | undefin
         break;
       case "ChildCompleted":
         return childOutcome(r, position, event);
-      case "CancelRequested":
-        return { type: "throw", error: cancelled(r, position, event.reason) };
       default:
-        throw unexpected(r, event);
+        return cancelledOrUnexpected(r, position, event);
     }
   }
   const cancel = r.enterFrontier(position);
@@ -56,6 +55,7 @@ export function child(r: Replayer, command: ChildCommand, op: OpRecord | undefin
   return { type: "wait", wait: { kind: "child", opId: position.opId, name: childId } };
 }
 
+/** What the parent receives for a child's recorded outcome. */
 export function childOutcome(r: Replayer, position: Position, event: EventOf<"ChildCompleted">): Decision {
   switch (event.status) {
     case "completed":

@@ -5,9 +5,10 @@ import { decodeValue } from "../codec.js";
 import type { Position } from "../position.js";
 import type { Decision, Replayer, WaitInfo } from "../replayer.js";
 import type { WaitForEventCommand } from "../yieldable.js";
-import { NO_EVENTS, cancelled, delivered, timedOut, unexpected } from "./prelude.js";
+import { NO_EVENTS, cancelledOrUnexpected, delivered, timedOut } from "./prelude.js";
 import type { OpRecord } from "./prelude.js";
 
+/** waitForEvent(): from the history, or at the frontier: take the next event that arrived in time, or wait. */
 export function waitForEvent(r: Replayer, command: WaitForEventCommand, op: OpRecord | undefined, position: Position): Decision {
   let started = false;
   let deadline: number | undefined;
@@ -21,10 +22,8 @@ export function waitForEvent(r: Replayer, command: WaitForEventCommand, op: OpRe
         break;
       case "TimerFired":
         return { type: "throw", error: timedOut(r, position, command.timeoutMs) };
-      case "CancelRequested":
-        return { type: "throw", error: cancelled(r, position, event.reason) };
       default:
-        throw unexpected(r, event);
+        return cancelledOrUnexpected(r, position, event);
     }
   }
   const cancel = r.enterFrontier(position);
@@ -43,6 +42,7 @@ export function waitForEvent(r: Replayer, command: WaitForEventCommand, op: OpRe
   return waitForEventOrDeadline(r, position, command, started, deadline);
 }
 
+/** Records the wait's start (with its deadline) once, and times it out when the deadline has come. */
 export function waitForEventOrDeadline(r: Replayer, 
   position: Position,
   command: WaitForEventCommand,

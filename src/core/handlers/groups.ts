@@ -6,6 +6,7 @@ import type { BranchCommand, GroupCommand } from "../yieldable.js";
 import { NO_EVENTS, mismatch, unexpected } from "./prelude.js";
 import type { OpRecord } from "./prelude.js";
 
+/** all, race, allSettled, map, branch: record the group's shape once and check it on every replay. */
 export function group(r: Replayer, command: GroupCommand | BranchCommand, op: OpRecord | undefined, position: Position): Decision {
   let started = false;
   let settled: number | undefined;

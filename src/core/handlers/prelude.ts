@@ -16,6 +16,7 @@ export interface OpRecord {
 /** No events: what an operation with nothing recorded iterates over. */
 export const NO_EVENTS: readonly HistoryEvent[] = Object.freeze([]);
 
+/** A value delivered to a wait, checked against the wait's schema. */
 export function delivered(r: Replayer, position: Position, schema: SchemaLike<unknown> | undefined, value: unknown, what: string): Decision {
   if (!schema) return { type: "resume", value };
   const parsed = schema.safeParse(value);
@@ -28,6 +29,7 @@ export function delivered(r: Replayer, position: Position, schema: SchemaLike<un
   return { type: "throw", error };
 }
 
+/** The error a wait ends with when its deadline comes first. */
 export function timedOut(r: Replayer, position: Position, timeoutMs: number | undefined): TimeoutError {
   return new TimeoutError(
     `Execution '${r.executionId}': ${position.describe()} timed out after ${timeoutMs} ms with nothing ` +
@@ -36,6 +38,7 @@ export function timedOut(r: Replayer, position: Position, timeoutMs: number | un
   );
 }
 
+/** The error a cancellation surfaces as, at the operation it reached. */
 export function cancelled(r: Replayer, position: Position, reason: string | undefined): CancelledError {
   const why = reason === undefined ? "" : ` (${reason})`;
   return new CancelledError(
@@ -45,6 +48,7 @@ export function cancelled(r: Replayer, position: Position, reason: string | unde
   );
 }
 
+/** The history holds another operation here than the code does. */
 export function mismatch(r: Replayer, opId: string, recorded: string, found: string): NonDeterminismError {
   return new NonDeterminismError(
     `Execution '${r.executionId}' is not deterministic at operation #${opId}: the history holds ${recorded} ` +
@@ -56,6 +60,7 @@ export function mismatch(r: Replayer, opId: string, recorded: string, found: str
   );
 }
 
+/** A recorded event that this kind of operation never records. */
 export function unexpected(r: Replayer, event: HistoryEvent): Error {
   return new NonDeterminismError(
     `Execution '${r.executionId}': event #${event.seq} (${event.type}) cannot belong to ${event.kind} ` +
@@ -71,4 +76,13 @@ export function describeYielded(value: unknown): string {
     return "an operation object (a bare yield)";
   }
   return "an object";
+}
+
+/**
+ * The events every operation meets the same way: a cancellation recorded at it is thrown again; any other event is
+ * not one this kind of operation records.
+ */
+export function cancelledOrUnexpected(r: Replayer, position: Position, event: HistoryEvent): Decision {
+  if (event.type === "CancelRequested") return { type: "throw", error: cancelled(r, position, event.reason) };
+  throw unexpected(r, event);
 }

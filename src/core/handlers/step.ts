@@ -13,9 +13,10 @@ import type { StepRun } from "../fibers.js";
 import type { Position } from "../position.js";
 import type { Decision, Replayer } from "../replayer.js";
 import type { StepCommand } from "../yieldable.js";
-import { NO_EVENTS, cancelled, unexpected } from "./prelude.js";
+import { NO_EVENTS, cancelledOrUnexpected } from "./prelude.js";
 import type { OpRecord } from "./prelude.js";
 
+/** step(): from the history, or at the frontier: the next attempt, a durable backoff, or the final failure. */
 export function step(r: Replayer, command: StepCommand, op: OpRecord | undefined, position: Position): Decision {
   let started = 0;
   let lastFailed: EventOf<"StepFailed"> | undefined;
@@ -30,10 +31,8 @@ export function step(r: Replayer, command: StepCommand, op: OpRecord | undefined
       case "StepStarted":
         started = event.attempt;
         break;
-      case "CancelRequested":
-        return { type: "throw", error: cancelled(r, position, event.reason) };
       default:
-        throw unexpected(r, event);
+        return cancelledOrUnexpected(r, position, event);
     }
   }
   const cancel = r.enterFrontier(position);
@@ -56,6 +55,7 @@ export function step(r: Replayer, command: StepCommand, op: OpRecord | undefined
   return startAttempt(r, position, 1);
 }
 
+/** Asks for an attempt; an at-most-once step records its start first. */
 export function startAttempt(r: Replayer, position: Position, attempt: number): Decision {
   if ((position.command as StepCommand).atMostOnce) {
     r.record({ type: "StepStarted", ...r.tag(position), attempt });
@@ -64,11 +64,13 @@ export function startAttempt(r: Replayer, position: Position, attempt: number): 
   return { type: "run", position, attempt, flushFirst: false };
 }
 
+/** The next attempt once its retry time has come; a wait until then. */
 export function nextAttempt(r: Replayer, position: Position, attempt: number, retryAt: number): Decision {
   if (r.env.now() >= retryAt) return startAttempt(r, position, attempt);
   return { type: "wait", wait: { kind: "retry", opId: position.opId, name: position.command.name, until: retryAt } };
 }
 
+/** The error a step fails with for good. */
 export function stepFailure(r: Replayer, position: Position, attempts: number, error: ErrorRecord): StepFailedError {
   const name = position.command.name;
   const plural = attempts === 1 ? "attempt" : "attempts";

@@ -3,9 +3,10 @@
 import type { Position } from "../position.js";
 import type { Decision, Replayer } from "../replayer.js";
 import type { SleepCommand } from "../yieldable.js";
-import { NO_EVENTS, cancelled, unexpected } from "./prelude.js";
+import { NO_EVENTS, cancelledOrUnexpected } from "./prelude.js";
 import type { OpRecord } from "./prelude.js";
 
+/** sleep()/sleepUntil(): schedule the timer once; it fires when the recorded time reaches its due time. */
 export function sleep(r: Replayer, command: SleepCommand, op: OpRecord | undefined, position: Position): Decision {
   let fireAt: number | undefined;
   for (const event of op ? op.events : NO_EVENTS) {
@@ -15,10 +16,8 @@ export function sleep(r: Replayer, command: SleepCommand, op: OpRecord | undefin
         break;
       case "TimerFired":
         return { type: "resume", value: undefined };
-      case "CancelRequested":
-        return { type: "throw", error: cancelled(r, position, event.reason) };
       default:
-        throw unexpected(r, event);
+        return cancelledOrUnexpected(r, position, event);
     }
   }
   const cancel = r.enterFrontier(position);

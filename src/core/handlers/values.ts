@@ -4,14 +4,14 @@ import { decodeValue, encodeValue } from "../codec.js";
 import type { Position } from "../position.js";
 import type { Decision, Replayer } from "../replayer.js";
 import type { SetStatusCommand, ValueCommand } from "../yieldable.js";
-import { cancelled, unexpected } from "./prelude.js";
+import { cancelledOrUnexpected } from "./prelude.js";
 import type { OpRecord } from "./prelude.js";
 
+/** now(), random(), uuid(): the recorded value, or a new one recorded. */
 export function value(r: Replayer, command: ValueCommand, op: OpRecord | undefined, position: Position): Decision {
   const recorded = op?.events[0];
   if (recorded) {
-    if (recorded.type === "CancelRequested") return { type: "throw", error: cancelled(r, position, recorded.reason) };
-    if (recorded.type !== "ValueRecorded") throw unexpected(r, recorded);
+    if (recorded.type !== "ValueRecorded") return cancelledOrUnexpected(r, position, recorded);
     return { type: "resume", value: decodeValue(recorded.value) };
   }
   const cancel = r.enterFrontier(position);
@@ -21,11 +21,11 @@ export function value(r: Replayer, command: ValueCommand, op: OpRecord | undefin
   return { type: "resume", value };
 }
 
+/** setStatus(): the custom status, recorded once. */
 export function setStatus(r: Replayer, command: SetStatusCommand, op: OpRecord | undefined, position: Position): Decision {
   const recorded = op?.events[0];
   if (recorded) {
-    if (recorded.type === "CancelRequested") return { type: "throw", error: cancelled(r, position, recorded.reason) };
-    if (recorded.type !== "StatusSet") throw unexpected(r, recorded);
+    if (recorded.type !== "StatusSet") return cancelledOrUnexpected(r, position, recorded);
     return { type: "resume", value: undefined };
   }
   const cancel = r.enterFrontier(position);

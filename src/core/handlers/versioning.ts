@@ -7,6 +7,7 @@ import type { Decision, Replayer } from "../replayer.js";
 import type { ContinueAsNewCommand } from "../yieldable.js";
 import type { OpRecord } from "./prelude.js";
 
+/** continueAsNew(): ends the run with the next run's input. */
 export function continueAsNew(r: Replayer, command: ContinueAsNewCommand, _op: OpRecord | undefined, position: Position): Decision {
   r.atFrontier();
   let input: string | undefined;
