@@ -7,7 +7,6 @@
 // history's last event. Timers and deadlines falling due, inbox items arriving and step attempts settling are taken
 // one at a time, earliest first (ties to the earlier position), until the next one lies after `now`. A turn that runs
 // late therefore resolves every wait, timeout and race as a turn on time would have.
-import type { Ending } from "./ending.js";
 import { endRun } from "./ending.js";
 import type { Settlement, StepRun } from "./fibers.js";
 import { Fiber, GroupRun } from "./fibers.js";
@@ -15,56 +14,16 @@ import { childRefused, childStarted } from "./handlers/children.js";
 import { giveBack } from "./handlers/events.js";
 import { groupSettled } from "./handlers/groups.js";
 import { recordAttempt } from "./handlers/step.js";
-import type { HistoryEvent } from "./history.js";
 import { earlier, OccurrenceQueue } from "./occurrences.js";
+import type { Advance, ChildRun, InterpreterOptions } from "./effects.js";
 import type { Position } from "./position.js";
 import type { Decision, InboxItem, WaitInfo } from "./replayer.js";
 import { Replayer } from "./replayer.js";
-import type { ChildCommand, Envelope, SchemaLike } from "./yieldable.js";
+import type { ChildCommand } from "./yieldable.js";
 
 export type { Ending } from "./ending.js";
 export type { Settlement, StepRun } from "./fibers.js";
-
-/** A child execution the interpreter asks the engine to create (idempotently). */
-export interface ChildRun {
-  readonly fiber: Fiber;
-  readonly position: Position;
-  readonly childId: string;
-  /** The child workflow's name. */
-  readonly workflow: string;
-  readonly input?: string;
-  /** False for a detached child (startChild): it does not report back. */
-  readonly wait: boolean;
-}
-
-/** What `advance` hands the engine. */
-export interface Advance {
-  /** New step attempts to run now. */
-  steps: StepRun[];
-  /** Child executions to create now; answer each with `childStarted` or `childFailed`. */
-  children: ChildRun[];
-  /** Running attempts whose branch was dropped: their outcome will not be recorded (abort them if they watch). */
-  dropped: StepRun[];
-  /** Child executions nobody awaits any more: cancel them once the buffered events are written. */
-  orphans: string[];
-  /** Set when the run ended. */
-  ending?: Ending;
-}
-
-/** What an interpreter is opened with. */
-export interface InterpreterOptions {
-  executionId: string;
-  runId: string;
-  workflowName: string;
-  history: readonly HistoryEvent[];
-  /** The workflow body's generator, fresh (a used generator cannot be replayed). */
-  body: AsyncGenerator<Envelope, unknown, unknown>;
-  outputSchema?: SchemaLike<unknown>;
-  random(): number;
-  uuid(): string;
-  /** Largest value the store accepts, in UTF-8 bytes. */
-  valueLimit: number;
-}
+export type { Advance, ChildRun, InterpreterOptions } from "./effects.js";
 
 /** A waiting fiber to look at again at `at`; stale once the fiber waits anew, is woken or is dropped. */
 interface WaitWake {
@@ -106,11 +65,6 @@ export class Interpreter {
     this.time = this.replayer.recordedUntil;
     this.root = new Fiber(this.replayer.root, options.body);
     this.ready.push(this.root);
-  }
-
-  /** The recorded time this run has reached. */
-  get recordedTime(): number {
-    return this.time;
   }
 
   /** True once the body has run (a warm session continues instead of replaying). */
@@ -207,9 +161,7 @@ export class Interpreter {
 
   /** What the waiting fibers wait for. */
   waits(): WaitInfo[] {
-    const waits: WaitInfo[] = [];
-    for (const fiber of this.waiting) waits.push(fiber.wait!);
-    return waits;
+    return [...this.waiting].map((fiber) => fiber.wait!);
   }
 
   /** Where the waiting fibers wait: operation id, kind and name. */
@@ -236,7 +188,6 @@ export class Interpreter {
   }
 
   // --- driving fibers -------------------------------------------------------------------------------------------
-
 
   /** The earliest waiting fiber's entry that is still current. */
   private nextWake(): WaitWake | undefined {
