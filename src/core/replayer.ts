@@ -261,8 +261,8 @@ export class Replayer {
   }
 
   /** Takes the first unread item of this name that had arrived by the current recorded time. */
-  take(name: string): InboxItem | undefined {
-    const item = this.inbox.take(name, this.env.now());
+  take(type: InboxItem["type"], name: string): InboxItem | undefined {
+    const item = this.inbox.take(type, name, this.env.now());
     if (item) this.consume(item);
     return item;
   }
@@ -278,20 +278,20 @@ export class Replayer {
     const cancel = this.inbox.cancel;
     if (cancel && this.cancelState === "none" && !scope.cancelled && !scope.afterCancel) at = cancel.at;
     else if (this.cancelState === "delivering" && !scope.cancelled && !scope.afterCancel) at = this.env.now();
-    const name = this.inboxNameOf(position);
-    const head = name === undefined ? undefined : this.inbox.head(name);
+    const taken = this.inboxNameOf(position);
+    const head = taken === undefined ? undefined : this.inbox.head(taken[0], taken[1]);
     if (head && (at === undefined || head.at < at)) at = head.at;
     return at;
   }
 
   /** The inbox name of the items the operation at `position` takes, if it takes any. */
-  private inboxNameOf(position: Position): string | undefined {
+  private inboxNameOf(position: Position): [InboxItem["type"], string] | undefined {
     const command = position.command;
-    if (command.kind === "waitForEvent") return command.name;
+    if (command.kind === "waitForEvent") return ["event", command.name];
     if (command.kind !== "callback" && command.kind !== "child") return undefined;
     for (const event of this.opAt(position.opId)?.events ?? NO_EVENTS) {
-      if (event.type === "CallbackCreated") return `callback:${event.token}`;
-      if (event.type === "ChildStarted") return `child:${event.childId}`;
+      if (event.type === "CallbackCreated") return ["callback", `callback:${event.token}`];
+      if (event.type === "ChildStarted") return ["child", `child:${event.childId}`];
     }
     return undefined;
   }

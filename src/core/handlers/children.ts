@@ -38,7 +38,7 @@ export function child(r: Replayer, command: ChildCommand, op: OpRecord | undefin
     const id = command.id ?? `${r.executionId}:${r.runId}:${position.opId}`;
     return input === undefined ? { type: "startChild", position, childId: id } : { type: "startChild", position, childId: id, input };
   }
-  const item = r.take(`child:${childId}`);
+  const item = r.take("child", `child:${childId}`);
   if (item) {
     const outcome = decodeValue(item.payload) as { status: EventOf<"ChildCompleted">["status"]; result?: string; error?: ErrorRecord };
     const event: NewEvent = {

@@ -28,7 +28,7 @@ export function waitForEvent(r: Replayer, command: WaitForEventCommand, op: OpRe
   }
   const cancel = r.enterFrontier(position);
   if (cancel) return cancel;
-  const item = r.take(command.name);
+  const item = r.take("event", command.name);
   if (item) {
     r.record({
       type: "EventReceived",
