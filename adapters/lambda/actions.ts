@@ -1,8 +1,12 @@
 // The operations a Lambda invocation performs, shared by direct invocations, HTTP routes and SQS messages. Each write
 // (start, an event, a callback, a cancel) is followed by a turn of the execution in the same invocation, so the
-// workflow moves on at once instead of at the next schedule tick; the turn stops at the invocation's budget.
+// workflow moves on at once instead of at the next schedule tick; the turn stops at the invocation's budget. A write
+// delivered twice (a retry, a redelivery) is answered as a duplicate and runs no turn.
 import type { Engine, ExecutionDescription, ExecutionStatus, ResumeOptions, TurnResult } from "spindle";
+import { CallbackNotFoundError } from "spindle";
 import type { DirectInvocation } from "./events.js";
+import type { CallbackOutcome } from "./idempotency.js";
+import { settledAlike } from "./idempotency.js";
 import type { ErrorBody } from "./outcomes.js";
 import { errorBody } from "./outcomes.js";
 
@@ -44,9 +48,9 @@ export class Actions {
       case "sendEvent":
         return this.sendEvent(action.executionId, action.name, action.payload, action.idempotencyKey, budget);
       case "completeCallback":
-        return this.afterWrite((await this.engine.completeCallback(action.token, action.value)).executionId, budget);
+        return this.settleCallback(action.token, { value: action.value }, budget);
       case "failCallback":
-        return this.afterWrite((await this.engine.failCallback(action.token, action.error)).executionId, budget);
+        return this.settleCallback(action.token, { error: action.error }, budget);
       case "resume":
         return { turn: await this.engine.resume(action.executionId, budget) };
       case "describe":
@@ -75,6 +79,25 @@ export class Actions {
     const sent = await this.engine.sendEvent(executionId, name, payload, idempotencyKey === undefined ? {} : { idempotencyKey });
     const turn = sent.duplicate ? {} : await this.turn(executionId, budget);
     return { executionId, duplicate: sent.duplicate, ...turn };
+  }
+
+  /**
+   * Completes or fails a callback. The token is one-time, so a second delivery of the same completion (a retry, an SQS
+   * redelivery) finds it used: when the history shows the token taken by this very outcome, that is answered as
+   * `duplicate: true` (nothing stored, no turn) instead of CallbackNotFoundError. A token used by another outcome,
+   * expired or unknown is still refused.
+   */
+  private async settleCallback(token: string, outcome: CallbackOutcome, budget: Budget): Promise<ActionResult> {
+    let executionId: string;
+    try {
+      const settled = "value" in outcome ? this.engine.completeCallback(token, outcome.value) : this.engine.failCallback(token, outcome.error);
+      executionId = (await settled).executionId;
+    } catch (error) {
+      const known = error instanceof CallbackNotFoundError ? error.executionId : undefined;
+      if (known !== undefined && (await settledAlike(this.engine, known, token, outcome))) return { executionId: known, duplicate: true };
+      throw error;
+    }
+    return { executionId, duplicate: false, ...(await this.turn(executionId, budget)) };
   }
 
   /** A scheduled tick: every due execution, oldest first, until the limit or the deadline. */

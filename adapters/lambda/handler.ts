@@ -12,6 +12,7 @@ import { Actions } from "./actions.js";
 import type { DirectInvocation, HttpResponse, SqsBatchResponse, SqsEvent } from "./events.js";
 import { directInvocationSchema, httpRequestSchema, kindOf, scheduleEventSchema, sqsBodySchema, sqsEventSchema } from "./events.js";
 import { handleHttp } from "./http.js";
+import { executionIdFromKey } from "./idempotency.js";
 import type { ErrorBody } from "./outcomes.js";
 import { BadRequest, errorBody, errorFields, statusOf } from "./outcomes.js";
 
@@ -169,7 +170,9 @@ async function answerHttp(
 }
 
 /**
- * Each message is a resume request (`{ executionId }`) or a direct invocation. Every message that did not succeed is
+ * Each message is a resume request (`{ executionId }`) or a direct invocation. A message delivered twice (the same
+ * messageId, in one batch or in two) writes once: its messageId keys what it writes (see `keyedByMessage`), and a copy
+ * in the same batch is not run again (the batch answers for the messageId once). Every message that did not succeed is
  * delivered again: one a retry can fix gets its retry, and one refused for good (malformed, or refused by the engine:
  * an input that fails its schema, an event for a finished execution) ends in the dead-letter queue, where nothing is
  * lost and an operator sees it; each failure is logged. Messages the deadline left unstarted go back too. A FIFO
@@ -187,12 +190,13 @@ async function handleSqs(
   const records = batch.Records;
   const fifo = String((records[0] as { eventSourceARN?: unknown }).eventSourceARN ?? "").endsWith(".fifo");
   const failures = new Set<string>();
+  const seen = new Set<string>();
   let next = 0;
   let stopped = false;
   const handle = async (record: (typeof records)[number]): Promise<boolean> => {
     try {
       const body = parseMessage(record.body);
-      if ("action" in body) await actions.perform(body, budget);
+      if ("action" in body) await actions.perform(keyedByMessage(body, record.messageId), budget);
       else await actions.perform({ action: "resume", executionId: body.executionId }, budget);
       return true;
     } catch (error) {
@@ -203,6 +207,8 @@ async function handleSqs(
   const worker = async () => {
     while (next < records.length && !stopped) {
       const record = records[next++]!;
+      if (seen.has(record.messageId)) continue;
+      seen.add(record.messageId);
       if (deadline !== undefined && engine.clock.now() >= deadline) {
         failures.add(record.messageId);
         continue;
@@ -215,6 +221,18 @@ async function handleSqs(
   await Promise.all(Array.from({ length: fifo ? 1 : concurrency }, worker));
   for (const record of records.slice(next)) failures.add(record.messageId);
   return { batchItemFailures: [...failures].map((itemIdentifier) => ({ itemIdentifier })) };
+}
+
+/**
+ * A message's writes keyed by its messageId, unless the body names its own key: a sendEvent without `idempotencyKey`
+ * takes the messageId, a start without `id` an id derived from it (`executionIdFromKey`), so a redelivery is answered
+ * as a duplicate (`created: false`, `duplicate: true`) instead of writing again. A callback's token is already its key,
+ * and a cancel is one per run.
+ */
+function keyedByMessage(action: DirectInvocation, messageId: string): DirectInvocation {
+  if (action.action === "sendEvent" && action.idempotencyKey === undefined) return { ...action, idempotencyKey: messageId };
+  if (action.action === "start" && action.id === undefined) return { ...action, id: executionIdFromKey(action.workflow, messageId) };
+  return action;
 }
 
 function parseMessage(body: string): z.infer<typeof sqsBodySchema> {

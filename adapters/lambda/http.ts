@@ -7,10 +7,14 @@
 //   POST /executions/{id}/cancel          { reason? }                      202
 //   POST /callbacks/{token}/complete      the value (JSON)                 200
 //   POST /callbacks/{token}/fail          { message, name?, code? }        200
+//
+// A retried write is no new write: a start without an id takes its id from the Idempotency-Key header (the same key
+// answers with the same execution, created: false), an event is deduplicated by that header, a callback by its token.
 import { z } from "zod";
 import type { ActionResult, Actions, Budget } from "./actions.js";
 import type { HttpRequest, HttpResponse } from "./events.js";
 import { callbackErrorSchema } from "./events.js";
+import { executionIdFromKey } from "./idempotency.js";
 import { BadRequest } from "./outcomes.js";
 
 const startBody = z.strictObject({ workflow: z.string().min(1), input: z.unknown().optional(), id: z.string().min(1).max(1024).optional() });
@@ -49,7 +53,9 @@ function match(method: string, path: string, body: () => unknown, idempotencyKey
     return allow("POST", {
       run: async (actions, budget) => {
         const { workflow, input, id: requested } = parse(startBody, body(), "the start request");
-        const started = await actions.start(workflow, input, requested, budget);
+        // An explicit id already makes the start idempotent; without one, the key decides the id.
+        const id = requested ?? (idempotencyKey === undefined ? undefined : executionIdFromKey(workflow, checkKey(idempotencyKey)));
+        const started = await actions.start(workflow, input, id, budget);
         return { status: 202, body: started, location: `/executions/${encodeURIComponent((started as { executionId: string }).executionId)}` };
       },
     });
@@ -115,6 +121,14 @@ function segment(part: string): string {
   } catch {
     throw new BadRequest(`The path segment '${part.slice(0, 80)}' is not valid percent-encoding.`);
   }
+}
+
+/** An Idempotency-Key as sendEvent takes one: 1 to 512 characters. */
+function checkKey(key: string): string {
+  if (key === "" || key.length > 512) {
+    throw new BadRequest(`The Idempotency-Key header must be 1 to 512 characters long, got ${key.length}. Nothing was stored.`);
+  }
+  return key;
 }
 
 function header(request: HttpRequest, name: string): string | undefined {

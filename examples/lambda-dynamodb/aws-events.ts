@@ -61,13 +61,18 @@ export function scheduleTick(at: number) {
   };
 }
 
-/** An SQS batch, one record per message body, from `queue` (a name ending in `.fifo` is a FIFO queue). */
-export function sqsBatch(bodies: readonly string[], at: number, queue = "access-desk-ResumeQueue") {
+/**
+ * An SQS batch, one record per message, from `queue` (a name ending in `.fifo` is a FIFO queue). A message is its
+ * body, with the id `msg-<index>`, or `{ body, messageId }`. The id is what makes a message the same message: two
+ * records with one id, in one batch or in two, are one message delivered twice (as SQS may do), and its writes happen
+ * once. So the bodies at one index of two batches are one message unless you name their ids.
+ */
+export function sqsBatch(messages: readonly (string | { body: string; messageId: string })[], at: number, queue = "access-desk-ResumeQueue") {
   return {
-    Records: bodies.map((body, i) => ({
-      messageId: `msg-${i}`,
+    Records: messages.map((message, i) => ({
+      messageId: typeof message === "string" ? `msg-${i}` : message.messageId,
       receiptHandle: `AQEB-${sequence}-${i}`,
-      body,
+      body: typeof message === "string" ? message : message.body,
       attributes: {
         ApproximateReceiveCount: "1",
         SentTimestamp: String(at),
