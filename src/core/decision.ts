@@ -24,6 +24,11 @@ export interface WaitInfo {
   name: string;
   /** When it wakes up by itself (epoch ms), if ever. */
   until?: number;
+  /**
+   * A callback's token, kept in the record so a completion is checked against it without reading the history. Never
+   * shown by `describe`, `list` or a turn's result.
+   */
+  token?: string;
 }
 
 /** What the replayer injects at the frontier: time and randomness come from outside. */

@@ -26,12 +26,16 @@ export async function settleCallback(
     );
   const target = typeof token === "string" ? decodeToken(token) : undefined;
   if (!target) throw unknownToken("is not a callback token");
+  const failure = "error" in outcome ? failureRecord(outcome.error, target.executionId) : undefined;
   const record = await engine.store.get(target.executionId);
   if (!record) throw unknownToken("names an execution that does not exist");
   if (CLOSED_STATUSES.has(record.status)) throw unknownToken(`belongs to execution '${record.id}', which is ${record.status}`, record.id);
   if (target.runId !== record.runId) throw unknownToken(`belongs to an earlier run of execution '${record.id}'`, record.id);
-  // The usual case costs no history read: the execution is waiting at that callback right now.
-  const waiting = record.waitingFor.find((wait) => wait.kind === "callback" && wait.opId === target.opId);
+  // The usual case costs no history read: the execution is waiting at that callback right now, and the record keeps
+  // its token. The whole token must match (its secret part too): a forged, truncated or padded one is unknown.
+  const waiting = record.waitingFor.find(
+    (wait) => wait.kind === "callback" && wait.opId === target.opId && (wait.token === undefined || wait.token === token),
+  );
   let created: { opId: string; name: string; deadline?: number } | undefined = waiting && {
     opId: waiting.opId,
     name: waiting.name,
@@ -58,13 +62,12 @@ export async function settleCallback(
   if (created.deadline !== undefined && engine.clock.now() >= created.deadline) throw unknownToken("has expired", record.id);
   const operation = `callback '${created.name}' (#${created.opId})`;
   let payload: { value?: string; error?: ErrorRecord };
-  if (outcome.error !== undefined) {
-    const error = outcome.error;
-    const record = typeof error === "string" ? { name: "Error", message: error } : toErrorRecord(error instanceof Error ? error : Object.assign(new Error(String((error as { message?: unknown }).message ?? "")), error));
-    payload = { error: record };
+  if (failure) {
+    payload = { error: failure };
   } else {
     let value = outcome.value;
-    const schema = engine.lookup(record.workflow, record.id).callbackSchemas?.[created.name];
+    const schemas = engine.lookup(record.workflow, record.id).callbackSchemas;
+    const schema = schemas && Object.hasOwn(schemas, created.name) ? schemas[created.name] : undefined;
     if (schema) {
       const parsed = schema.safeParse(value);
       if (!parsed.success) {
@@ -92,4 +95,21 @@ export async function settleCallback(
   if (written.status === "not-found") throw unknownToken("names an execution that does not exist");
   engine.inboxChanged(record.id);
   return { executionId: record.id };
+}
+
+/**
+ * The error a failCallback delivers: an Error, a non-empty string, or `{ name?, message, code? }`.
+ * @throws ValidationError for anything else (undefined, null, a number...): nothing is stored, the token stays valid.
+ */
+function failureRecord(error: unknown, executionId: string): ErrorRecord {
+  if (typeof error === "string" && error !== "") return { name: "Error", message: error };
+  if (error instanceof Error) return toErrorRecord(error);
+  const message = typeof error === "object" && error !== null ? (error as { message?: unknown }).message : undefined;
+  if (typeof message === "string") return toErrorRecord(Object.assign(new Error(message), error));
+  const got = error === null ? "null" : typeof error === "string" ? "an empty string" : typeof error === "object" ? "an object without a message" : typeof error;
+  throw new ValidationError(
+    `failCallback (execution '${executionId}'): the error must be an Error, a non-empty string or ` +
+      `{ name?, message, code? }, got ${got}. Nothing was stored; the token is still valid.`,
+    { executionId, operation: "failCallback" },
+  );
 }

@@ -372,7 +372,7 @@ function sameWaits(a: readonly WaitInfo[], b: readonly WaitInfo[]): boolean {
   for (let i = 0; i < a.length; i++) {
     const x = a[i]!;
     const y = b[i]!;
-    if (x.opId !== y.opId || x.kind !== y.kind || x.name !== y.name || x.until !== y.until) return false;
+    if (x.opId !== y.opId || x.kind !== y.kind || x.name !== y.name || x.until !== y.until || x.token !== y.token) return false;
   }
   return true;
 }
@@ -393,7 +393,7 @@ function resultOf(record: ExecutionRecord, appended: number, replayed: boolean):
     version: record.version,
     appended,
     replayed,
-    waitingFor: record.waitingFor,
+    waitingFor: record.waitingFor.map(({ token: _secret, ...wait }) => wait),
   };
   if (record.wakeAt !== undefined) result.wakeAt = record.wakeAt;
   return result;

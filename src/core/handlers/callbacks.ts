@@ -70,7 +70,7 @@ export function callback(r: Replayer, command: CallbackCommand, op: OpRecord | u
     r.record({ type: "TimerFired", ...r.tag(position) });
     return { type: "throw", error: timedOut(r, position, command.timeoutMs) };
   }
-  const wait: WaitInfo = { kind: "callback", opId: position.opId, name: command.name };
+  const wait: WaitInfo = { kind: "callback", opId: position.opId, name: command.name, token };
   if (deadline !== undefined) wait.until = deadline;
   return { type: "wait", wait };
 }

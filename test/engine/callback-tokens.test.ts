@@ -1,0 +1,79 @@
+// Callback tokens are verified whole: a token whose secret part does not match the waiting callback (forged,
+// truncated, padded with whitespace) gets CallbackNotFoundError and stores nothing, and failCallback refuses an error
+// that is not one with ValidationError. On MemoryStore and on DynamoDBStore (DynamoDB Local).
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { callback, CallbackNotFoundError, createEngine, MemoryStore, silentLogger, ValidationError, workflow } from "spindle";
+import type { HistoryStore } from "spindle/store";
+import { DynamoDBStore } from "spindle/dynamodb";
+import { VirtualClock } from "spindle/testing";
+import { freshTable, makeClient } from "../dynamodb/helpers.js";
+
+const approval = workflow("token-approval", async function* () {
+  try {
+    return { value: yield* callback<string>("approve", () => undefined) };
+  } catch (error) {
+    return { error: (error as Error).message };
+  }
+});
+
+let tableName = "";
+const client = makeClient();
+beforeAll(async () => {
+  tableName = await freshTable("tokens");
+});
+afterAll(() => client.destroy());
+
+const stores: [string, () => HistoryStore][] = [
+  ["MemoryStore", () => new MemoryStore()],
+  ["DynamoDBStore", () => new DynamoDBStore({ client, tableName })],
+];
+
+/** The same execution, run and operation as `token`, with another secret. */
+function forge(token: string): string {
+  const parts = JSON.parse(Buffer.from(token, "base64url").toString("utf8")) as string[];
+  parts[3] = "00000000-0000-4000-8000-000000000000";
+  return Buffer.from(JSON.stringify(parts), "utf8").toString("base64url");
+}
+
+let ids = 0;
+describe.each(stores)("callback tokens on %s", (_label, makeStore) => {
+  async function waiting() {
+    const store = makeStore();
+    const engine = createEngine({ store, workflows: [approval], clock: new VirtualClock(), mode: "external", logger: silentLogger });
+    const id = `token-${process.pid}-${Date.now().toString(36)}-${++ids}`;
+    await engine.start(approval, undefined, { id });
+    await engine.resume(id);
+    const token = ((await engine.history(id)).find((event) => event.type === "CallbackCreated") as { token: string }).token;
+    return { engine, store, id, token };
+  }
+
+  it.each([
+    ["forged (another secret)", forge],
+    ["truncated", (token: string) => token.slice(0, -4)],
+    ["padded with whitespace", (token: string) => ` ${token}\n`],
+  ])("refuses a %s token with CallbackNotFoundError and stores nothing", async (_kind, alter) => {
+    const { engine, store, id, token } = await waiting();
+    const before = await store.get(id);
+    await expect(engine.completeCallback(alter(token), "forged")).rejects.toBeInstanceOf(CallbackNotFoundError);
+    await expect(engine.failCallback(alter(token), "forged")).rejects.toBeInstanceOf(CallbackNotFoundError);
+    expect((await store.get(id))?.inboxSeq).toBe(before?.inboxSeq);
+    await engine.completeCallback(token, "genuine");
+    await engine.resume(id);
+    expect(await engine.result(id)).toEqual({ value: "genuine" });
+  });
+
+  it.each([
+    ["undefined", undefined],
+    ["null", null],
+    ["a number", 42],
+    ["an empty string", ""],
+  ])("refuses failCallback with %s as the error (ValidationError), stores nothing, and keeps the token valid", async (_kind, error) => {
+    const { engine, store, id, token } = await waiting();
+    const before = await store.get(id);
+    await expect(engine.failCallback(token, error as never)).rejects.toBeInstanceOf(ValidationError);
+    expect((await store.get(id))?.inboxSeq).toBe(before?.inboxSeq);
+    await engine.failCallback(token, { name: "Rejected", message: "not this quarter" });
+    await engine.resume(id);
+    expect(await engine.result(id)).toEqual({ error: "not this quarter" });
+  });
+});
