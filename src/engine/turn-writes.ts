@@ -96,7 +96,10 @@ export class TurnWriter {
    * @throws Busy when another owner holds a live lease.
    */
   async claim(): Promise<void> {
-    if (this.leaseOwner === undefined || this.leaseUntil !== undefined) return;
+    if (this.leaseOwner === undefined) return;
+    // A lease taken earlier in the turn may be near its end, or past it (a write that came back late): renewed first,
+    // at the version this turn holds, so no effect starts on a lease another process may have taken over.
+    if (this.leaseUntil !== undefined && this.deps.clock.now() < this.renewAt!) return;
     if (this.interpreter.replayer.hasBuffered) return this.checkpoint();
     return this.renewLease();
   }

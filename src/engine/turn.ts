@@ -114,8 +114,7 @@ class Turn {
   private async startSteps(runs: StepRun[]): Promise<void> {
     if (runs.length === 0) return;
     const ordered = runs.length > 1 ? [...runs].sort((a, b) => Number(b.recordedStart) - Number(a.recordedStart)) : runs;
-    // Recorded outcomes are written before the next attempt runs (one write per step); other events (a timer that
-    // fired, a group that started) ride along with the next write, or with the lease when the store has leases.
+    // Recorded outcomes are written before the next attempt runs (one write per step); other events ride along.
     const { replayer } = this.interpreter;
     let outcomes = replayer.buffer.some((event) => event.type === "StepCompleted" || event.type === "StepFailed");
     for (const run of ordered) {
@@ -123,7 +122,7 @@ class Turn {
       // interrupted without ever having run.
       if (!run.recordedStart && this.pastDeadline()) throw new OutOfTime();
       if ((run.recordedStart || outcomes) && replayer.hasBuffered) await this.writer.checkpoint();
-      else await this.writer.claim();
+      await this.writer.claim(); // the lease is renewed if it is near its end, however long the write took
       outcomes = false;
       if (run.active) this.runStep(run);
     }
