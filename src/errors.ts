@@ -1,6 +1,59 @@
 // The whole error tree. Every error Spindle throws is a SpindleError with a stable `code`; messages say what happened,
 // to which execution and operation, and what to do. Errors that cross a yield are recorded as plain data
 // (ErrorRecord, in core/error-record.ts) and revived from that record, so a failure replays identically.
+// Bundles are minified, so no identity here rests on a class name: each class states its `name` as a string literal,
+// and `instanceof` checks a brand (a `Symbol.for` key) that every copy of the package in the process shares, the ES
+// module copy and the CommonJS one alike.
+
+/**
+ * Every `code` a SpindleError carries; each class has exactly one (`"TEST_STALLED"` is the test kit's
+ * `TestStalledError`, from `spindle/testing`). Switch on it exhaustively.
+ *
+ * @example
+ * ```ts
+ * function status(code: SpindleErrorCode): number {
+ *   switch (code) {
+ *     case "VALIDATION": return 400;
+ *     // ... every other code ...
+ *     default: return code satisfies never;
+ *   }
+ * }
+ * ```
+ */
+export type SpindleErrorCode =
+  | "SPINDLE"
+  | "VALIDATION"
+  | "NON_DETERMINISM"
+  | "CONCURRENCY"
+  | "STEP_FAILED"
+  | "STEP_TIMEOUT"
+  | "TIMEOUT"
+  | "CANCELLED"
+  | "TERMINAL"
+  | "PAYLOAD_TOO_LARGE"
+  | "SERIALIZATION"
+  | "HISTORY_CORRUPTED"
+  | "EXECUTION_NOT_FOUND"
+  | "EXECUTION_CLOSED"
+  | "CALLBACK_NOT_FOUND"
+  | "WORKFLOW_NOT_FOUND"
+  | "IDEMPOTENCY_CONFLICT"
+  | "STORE_UNAVAILABLE"
+  | "TEST_STALLED";
+
+/** Spindle's own error classes: each one's literal name and the brand its prototype carries. */
+const identities = new WeakMap<object, { name: string; brand: symbol }>();
+
+/**
+ * Gives one of Spindle's classes its identity: its `name` as a literal, and the brand
+ * `Symbol.for("spindle.error.<name>")` on its prototype, which its instances and those of its subclasses inherit
+ * (revived errors too: they get the prototype).
+ */
+function identify(type: { prototype: object }, name: string): void {
+  const brand = Symbol.for(`spindle.error.${name}`);
+  identities.set(type, { name, brand });
+  Object.defineProperty(type.prototype, brand, { value: true });
+}
 
 /**
  * Where an error happened: the execution and, when there is one, the operation.
@@ -30,7 +83,9 @@ export interface SpindleErrorOptions extends ErrorContext {
 }
 
 /**
- * Base class of every error Spindle throws. `code` is stable across versions; match on it or on `instanceof`.
+ * Base class of every error Spindle throws. `code` is stable across versions; match on it or on `instanceof`. `name`
+ * is a literal (`"TerminalError"`), never the class's name in a minified bundle; a subclass of your own is named after
+ * its class, unless it sets `name` itself.
  *
  * @example
  * ```ts
@@ -39,8 +94,12 @@ export interface SpindleErrorOptions extends ErrorContext {
  * ```
  */
 export class SpindleError extends Error {
-  /** Stable machine-readable code, e.g. `"VALIDATION"`. */
-  readonly code: string = "SPINDLE";
+  static {
+    identify(this, "SpindleError");
+  }
+
+  /** Stable machine-readable code, e.g. `"VALIDATION"`; each subclass narrows it to its own literal. */
+  readonly code: SpindleErrorCode = "SPINDLE";
   /** The execution the error concerns, when known. */
   readonly executionId?: string;
   /** The operation the error concerns, when known. */
@@ -48,9 +107,26 @@ export class SpindleError extends Error {
 
   constructor(message: string, options: SpindleErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = new.target.name;
+    this.name = identities.get(new.target)?.name ?? new.target.name;
     if (options.executionId !== undefined) this.executionId = options.executionId;
     if (options.operation !== undefined) this.operation = options.operation;
+  }
+
+  /**
+   * `instanceof` one of Spindle's classes checks its brand, so it holds across the copies of the package loaded in one
+   * process (`import` and `require` of spindle): a `CancelledError` from either copy is an instance of the other's
+   * `CancelledError` and `SpindleError`, never of its `TimeoutError`. A subclass of your own keeps the ordinary check.
+   *
+   * @example
+   * ```ts
+   * const required = createRequire(import.meta.url)("spindle"); // the CommonJS copy, next to the imported one
+   * new required.TerminalError("card declined") instanceof TerminalError; // true
+   * ```
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    const identity = identities.get(this);
+    if (identity === undefined) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[identity.brand] === true;
   }
 }
 
@@ -63,7 +139,11 @@ export class SpindleError extends Error {
  * ```
  */
 export class ValidationError extends SpindleError {
-  override readonly code: string = "VALIDATION";
+  static {
+    identify(this, "ValidationError");
+  }
+
+  override readonly code = "VALIDATION" as const;
   /** The zod issues, when the error comes from a schema. */
   readonly issues?: readonly unknown[];
   constructor(message: string, options: SpindleErrorOptions & { issues?: readonly unknown[] } = {}) {
@@ -82,7 +162,11 @@ export class ValidationError extends SpindleError {
  * ```
  */
 export class NonDeterminismError extends SpindleError {
-  override readonly code: string = "NON_DETERMINISM";
+  static {
+    identify(this, "NonDeterminismError");
+  }
+
+  override readonly code = "NON_DETERMINISM" as const;
 }
 
 /**
@@ -95,7 +179,11 @@ export class NonDeterminismError extends SpindleError {
  * ```
  */
 export class ConcurrencyError extends SpindleError {
-  override readonly code: string = "CONCURRENCY";
+  static {
+    identify(this, "ConcurrencyError");
+  }
+
+  override readonly code = "CONCURRENCY" as const;
 }
 
 /**
@@ -109,7 +197,11 @@ export class ConcurrencyError extends SpindleError {
  * ```
  */
 export class StepFailedError extends SpindleError {
-  override readonly code: string = "STEP_FAILED";
+  static {
+    identify(this, "StepFailedError");
+  }
+
+  override readonly code = "STEP_FAILED" as const;
   /** The step's name. */
   readonly stepName: string;
   /** How many attempts ran. */
@@ -135,7 +227,11 @@ export class StepFailedError extends SpindleError {
  * ```
  */
 export class StepTimeoutError extends SpindleError {
-  override readonly code: string = "STEP_TIMEOUT";
+  static {
+    identify(this, "StepTimeoutError");
+  }
+
+  override readonly code = "STEP_TIMEOUT" as const;
 }
 
 /**
@@ -148,7 +244,11 @@ export class StepTimeoutError extends SpindleError {
  * ```
  */
 export class TimeoutError extends SpindleError {
-  override readonly code: string = "TIMEOUT";
+  static {
+    identify(this, "TimeoutError");
+  }
+
+  override readonly code = "TIMEOUT" as const;
 }
 
 /**
@@ -161,7 +261,11 @@ export class TimeoutError extends SpindleError {
  * ```
  */
 export class CancelledError extends SpindleError {
-  override readonly code: string = "CANCELLED";
+  static {
+    identify(this, "CancelledError");
+  }
+
+  override readonly code = "CANCELLED" as const;
   /** The reason given to `engine.cancel`, if any. */
   readonly reason?: string;
   constructor(message: string, options: SpindleErrorOptions & { reason?: string } = {}) {
@@ -183,7 +287,11 @@ export class CancelledError extends SpindleError {
  * ```
  */
 export class TerminalError extends SpindleError {
-  override readonly code: string = "TERMINAL";
+  static {
+    identify(this, "TerminalError");
+  }
+
+  override readonly code = "TERMINAL" as const;
 }
 
 /**
@@ -196,7 +304,11 @@ export class TerminalError extends SpindleError {
  * ```
  */
 export class PayloadTooLargeError extends SpindleError {
-  override readonly code: string = "PAYLOAD_TOO_LARGE";
+  static {
+    identify(this, "PayloadTooLargeError");
+  }
+
+  override readonly code = "PAYLOAD_TOO_LARGE" as const;
   /** Size in bytes (UTF-8 JSON). */
   readonly size: number;
   /** The limit in bytes. */
@@ -218,7 +330,11 @@ export class PayloadTooLargeError extends SpindleError {
  * ```
  */
 export class SerializationError extends SpindleError {
-  override readonly code: string = "SERIALIZATION";
+  static {
+    identify(this, "SerializationError");
+  }
+
+  override readonly code = "SERIALIZATION" as const;
 }
 
 /**
@@ -231,7 +347,11 @@ export class SerializationError extends SpindleError {
  * ```
  */
 export class HistoryCorruptedError extends SpindleError {
-  override readonly code: string = "HISTORY_CORRUPTED";
+  static {
+    identify(this, "HistoryCorruptedError");
+  }
+
+  override readonly code = "HISTORY_CORRUPTED" as const;
 }
 
 /**
@@ -243,7 +363,11 @@ export class HistoryCorruptedError extends SpindleError {
  * ```
  */
 export class ExecutionNotFoundError extends SpindleError {
-  override readonly code: string = "EXECUTION_NOT_FOUND";
+  static {
+    identify(this, "ExecutionNotFoundError");
+  }
+
+  override readonly code = "EXECUTION_NOT_FOUND" as const;
 }
 
 /**
@@ -255,7 +379,11 @@ export class ExecutionNotFoundError extends SpindleError {
  * ```
  */
 export class ExecutionClosedError extends SpindleError {
-  override readonly code: string = "EXECUTION_CLOSED";
+  static {
+    identify(this, "ExecutionClosedError");
+  }
+
+  override readonly code = "EXECUTION_CLOSED" as const;
 }
 
 /**
@@ -267,7 +395,11 @@ export class ExecutionClosedError extends SpindleError {
  * ```
  */
 export class CallbackNotFoundError extends SpindleError {
-  override readonly code: string = "CALLBACK_NOT_FOUND";
+  static {
+    identify(this, "CallbackNotFoundError");
+  }
+
+  override readonly code = "CALLBACK_NOT_FOUND" as const;
 }
 
 /**
@@ -280,7 +412,11 @@ export class CallbackNotFoundError extends SpindleError {
  * ```
  */
 export class WorkflowNotFoundError extends SpindleError {
-  override readonly code: string = "WORKFLOW_NOT_FOUND";
+  static {
+    identify(this, "WorkflowNotFoundError");
+  }
+
+  override readonly code = "WORKFLOW_NOT_FOUND" as const;
 }
 
 /**
@@ -295,7 +431,11 @@ export class WorkflowNotFoundError extends SpindleError {
  * ```
  */
 export class IdempotencyConflictError extends SpindleError {
-  override readonly code: string = "IDEMPOTENCY_CONFLICT";
+  static {
+    identify(this, "IdempotencyConflictError");
+  }
+
+  override readonly code = "IDEMPOTENCY_CONFLICT" as const;
 }
 
 /**
@@ -308,27 +448,38 @@ export class IdempotencyConflictError extends SpindleError {
  * ```
  */
 export class StoreUnavailableError extends SpindleError {
-  override readonly code: string = "STORE_UNAVAILABLE";
+  static {
+    identify(this, "StoreUnavailableError");
+  }
+
+  override readonly code = "STORE_UNAVAILABLE" as const;
 }
 
-/** Every error class by name, used to revive recorded errors with the right class. */
-export const errorClasses: Readonly<Record<string, new (message: string, options?: never) => SpindleError>> = {
-  SpindleError,
-  ValidationError,
-  NonDeterminismError,
-  ConcurrencyError,
-  StepFailedError: StepFailedError as never,
-  StepTimeoutError,
-  TimeoutError,
-  CancelledError,
-  TerminalError,
-  PayloadTooLargeError: PayloadTooLargeError as never,
-  SerializationError,
-  HistoryCorruptedError,
-  ExecutionNotFoundError,
-  ExecutionClosedError,
-  CallbackNotFoundError,
-  WorkflowNotFoundError,
-  IdempotencyConflictError,
-  StoreUnavailableError,
-};
+/** A class a recorded error is revived as: reviveError gives the error its prototype (no constructor runs). */
+type ErrorClass = new (message: string, options?: never) => SpindleError;
+
+/** Every error class by its literal name, used to revive recorded errors with the right class. */
+export const errorClasses: Readonly<Record<string, ErrorClass>> = Object.freeze(
+  Object.fromEntries(
+    [
+      SpindleError,
+      ValidationError,
+      NonDeterminismError,
+      ConcurrencyError,
+      StepFailedError as never as ErrorClass,
+      StepTimeoutError,
+      TimeoutError,
+      CancelledError,
+      TerminalError,
+      PayloadTooLargeError as never as ErrorClass,
+      SerializationError,
+      HistoryCorruptedError,
+      ExecutionNotFoundError,
+      ExecutionClosedError,
+      CallbackNotFoundError,
+      WorkflowNotFoundError,
+      IdempotencyConflictError,
+      StoreUnavailableError,
+    ].map((type) => [identities.get(type)!.name, type]),
+  ),
+);

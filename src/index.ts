@@ -76,4 +76,4 @@ export {
   ValidationError,
   WorkflowNotFoundError,
 } from "./errors.js";
-export type { ErrorContext, SpindleErrorOptions } from "./errors.js";
+export type { ErrorContext, SpindleErrorCode, SpindleErrorOptions } from "./errors.js";

@@ -55,7 +55,8 @@ export function toErrorRecord(thrown: unknown, depth = 0): ErrorRecord {
 /** Rebuilds an Error from its record: Spindle's own classes come back as themselves, others as `Error` with the name. */
 export function reviveError(record: ErrorRecord): Error & { code?: string; [field: string]: unknown } {
   const error = new Error(record.message) as Error & { code?: string; [field: string]: unknown };
-  const known = errorClasses[record.name];
+  // Own keys only: a recorded name like "constructor" or "toString" is not one of Spindle's classes.
+  const known = Object.hasOwn(errorClasses, record.name) ? errorClasses[record.name] : undefined;
   if (known) Object.setPrototypeOf(error, known.prototype);
   Object.defineProperty(error, "name", { value: record.name, writable: true, configurable: true, enumerable: false });
   if (record.code !== undefined) error.code = record.code;

@@ -69,7 +69,9 @@ export interface TestEngineOptions {
  * ```
  */
 export class TestStalledError extends SpindleError {
-  override readonly code: string = "TEST_STALLED";
+  // A literal: the class's own name does not survive a minified bundle.
+  override name = "TestStalledError";
+  override readonly code = "TEST_STALLED" as const;
 }
 
 /**
