@@ -16,7 +16,7 @@
 // left on the record (and on the first event) and reported as success.
 import type { HistoryEvent, Logger } from "spindle";
 import type { AppendRequest, ExecutionRecord } from "spindle/store";
-import { leaseConflict, leaseHeldByOther } from "spindle/store";
+import { inboxMoved, leaseConflict, leaseHeldByOther } from "spindle/store";
 import type { Item, Placement, RecordState } from "./codec.js";
 import { copyRecord, decodeRecord, eventItem, expiryOf, itemSize, RECORD_FIELDS, RECORD_GRACE_MS, recordItems } from "./codec.js";
 import type { Io, RecordCache } from "./io.js";
@@ -74,6 +74,10 @@ export async function appendEvents(deps: AppendDeps, id: string, request: Append
     // Checked against every record the append bases itself on: a lease taken since the last look fails the rev condition.
     if (request.lease && leaseHeldByOther(prior.record, request.lease.owner, request.update.updatedAt)) {
       throw leaseConflict(id, prior.record);
+    }
+    // A closing write is refused once a command arrived unseen; the rev condition catches one a stale view misses.
+    if (request.expectInboxSeq !== undefined && prior.record.inboxSeq !== request.expectInboxSeq) {
+      throw inboxMoved(id, prior.record, request);
     }
     const state = nextState(prior, request, writer);
     // Inbox items a split turn could not delete in its commit go now, when they fit.

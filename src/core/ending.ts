@@ -31,7 +31,11 @@ export function endRun(replayer: Replayer, options: EndingOptions, outcome: Sett
   const tag = { opId: EXECUTION_OP, kind: "execution", name: options.workflowName, at: replayer.env.now() };
   let event: NewEvent;
   let ending: Ending;
-  if (outcome.ok) {
+  const atEnd = cancelAtEnd(replayer, options.workflowName);
+  if (atEnd) {
+    event = { type: "ExecutionCancelled", ...tag, ...(atEnd.reason === undefined ? {} : { reason: atEnd.reason }) };
+    ending = { status: "cancelled" };
+  } else if (outcome.ok) {
     let result: string | undefined;
     try {
       result = encodeValue(checkOutput(options, outcome.value), {
@@ -55,6 +59,39 @@ export function endRun(replayer: Replayer, options: EndingOptions, outcome: Sett
   }
   replayer.finish(event);
   return ending;
+}
+
+/**
+ * The run's end was refused because commands arrived after the turn read its inbox: a cancellation among them ends
+ * the run cancelled instead (the end event is taken back and the run ends again).
+ */
+export function reconsiderEnding<E extends Ending>(
+  replayer: Replayer,
+  options: EndingOptions,
+  outcome: Settlement,
+  ending: E,
+): E | { status: "cancelled" } {
+  if (ending.status === "cancelled" || ending.status === "continueAsNew") return ending;
+  if (!replayer.inbox.cancel || replayer.cancelState !== "none") return ending;
+  replayer.dropLast();
+  return endRun(replayer, options, outcome) as { status: "cancelled" };
+}
+
+/**
+ * A cancellation that reached no operation before the body ended (it arrived while the last step ran, or after the
+ * turn read its inbox): `cancel` acknowledged it, so it is honoured at the end and recorded there. Replays find the
+ * one recorded there.
+ */
+function cancelAtEnd(replayer: Replayer, workflowName: string): { reason?: string } | undefined {
+  if (replayer.cancelledAtEnd) return replayer.cancelledAtEnd;
+  const item = replayer.inbox.cancel;
+  if (replayer.cancelState !== "none" || !item) return undefined;
+  replayer.inbox.cancel = undefined;
+  replayer.consume(item);
+  replayer.cancelState = "delivering";
+  const reason = item.payload === undefined ? {} : { reason: item.payload };
+  replayer.record({ type: "CancelRequested", opId: EXECUTION_OP, kind: "execution", name: workflowName, at: replayer.env.now(), inboxId: item.id, ...reason });
+  return replayer.cancelledAtEnd;
 }
 
 function checkOutput(options: EndingOptions, value: unknown): unknown {

@@ -57,6 +57,25 @@ export class Fiber {
   ) {}
 }
 
+/** The fibers waiting at an operation, and what they wait for. */
+export class WaitingFibers extends Set<Fiber> {
+  /** What the waiting fibers wait for. */
+  waits(): WaitInfo[] {
+    return [...this].map((fiber) => fiber.wait!);
+  }
+
+  /** Where the waiting fibers wait: operation id, kind and name. */
+  positions(): { opId: string; kind: string; name: string }[] {
+    return [...this].map(({ position }) => ({ opId: position!.opId, kind: position!.command.kind, name: position!.command.name }));
+  }
+
+  /** True when a waiting fiber waits for a child execution. */
+  get forChildren(): boolean {
+    for (const fiber of this) if (fiber.wait!.kind === "child") return true;
+    return false;
+  }
+}
+
 /** A running group: its children, their results so far, and which child to start next. */
 export class GroupRun {
   readonly children = new Map<number, Fiber>();

@@ -7,17 +7,18 @@
 // history's last event. Timers and deadlines falling due, inbox items arriving and step attempts settling are taken
 // one at a time, earliest first (ties to the earlier position), until the next one lies after `now`. A turn that runs
 // late therefore resolves every wait, timeout and race as a turn on time would have.
-import { endRun } from "./ending.js";
+import { endRun, reconsiderEnding } from "./ending.js";
 import type { Settlement, StepRun } from "./fibers.js";
-import { Fiber, GroupRun } from "./fibers.js";
+import { Fiber, GroupRun, WaitingFibers } from "./fibers.js";
 import { childRefused, childStarted } from "./handlers/children.js";
 import { giveBack } from "./handlers/events.js";
 import { groupSettled } from "./handlers/groups.js";
 import { recordAttempt } from "./handlers/step.js";
 import { earlier, OccurrenceQueue } from "./occurrences.js";
 import type { Advance, ChildRun, InterpreterOptions } from "./effects.js";
+import type { Ending } from "./ending.js";
 import type { Position } from "./position.js";
-import type { Decision, InboxItem, WaitInfo } from "./replayer.js";
+import type { Decision, InboxItem } from "./replayer.js";
 import { Replayer } from "./replayer.js";
 import type { ChildCommand } from "./yieldable.js";
 
@@ -43,7 +44,8 @@ export class Interpreter {
   /** The recorded time reached: every new event is stamped with it. */
   private time: number;
   private readonly ready: Fiber[] = [];
-  private readonly waiting = new Set<Fiber>();
+  /** The fibers waiting at an operation. */
+  readonly waiting = new WaitingFibers();
   /** Waiting fibers' next times, earliest first. */
   private readonly wakes = new OccurrenceQueue<WaitWake>();
   /** Settled attempts in the order they settled (so in time order), from `settledHead` on. */
@@ -51,6 +53,8 @@ export class Interpreter {
   private settledHead = 0;
   private readonly running = new Set<StepRun>();
   private out: Advance = emptyAdvance();
+  /** How the body ended, once it has. */
+  private rootOutcome: Settlement | undefined;
   /** The fiber being decided again because its time came. */
   private woken: Fiber | undefined;
 
@@ -139,10 +143,7 @@ export class Interpreter {
     this.apply(run.fiber, childRefused(this.replayer, run.position, error));
   }
 
-  /**
-   * Records the outcomes of attempts that settled but were not yet taken (the turn stops at its deadline): they are
-   * kept, and nothing else runs.
-   */
+  /** Records the attempts that settled and were not taken yet (the turn stops at its deadline); nothing else runs. */
   recordSettled(): void {
     for (let run = this.nextSettled(); run; run = this.nextSettled()) {
       this.settledHead++;
@@ -152,6 +153,14 @@ export class Interpreter {
     }
   }
 
+  /** Takes back an attempt not yet started (a command arrived): its fiber decides again. False if its start is recorded. */
+  recall(run: StepRun): boolean {
+    if (!run.active || run.recordedStart) return false;
+    this.retire(run);
+    this.apply(run.fiber, this.replayer.redecide(run.fiber.position!));
+    return true;
+  }
+
   /** Every running attempt, given up (the turn stops at its deadline): they run again in a later turn. */
   abandonRunning(): StepRun[] {
     const runs = [...this.running];
@@ -159,27 +168,16 @@ export class Interpreter {
     return runs;
   }
 
-  /** What the waiting fibers wait for. */
-  waits(): WaitInfo[] {
-    return [...this.waiting].map((fiber) => fiber.wait!);
-  }
-
-  /** Where the waiting fibers wait: operation id, kind and name. */
-  waitingPositions(): { opId: string; kind: string; name: string }[] {
-    return [...this.waiting].map((fiber) => ({ opId: fiber.position!.opId, kind: fiber.position!.command.kind, name: fiber.position!.command.name }));
-  }
-
-  /** True when a waiting fiber waits for a child execution. */
-  get waitsForChildren(): boolean {
-    for (const fiber of this.waiting) if (fiber.wait!.kind === "child") return true;
-    return false;
-  }
-
   /** The earliest recorded time at which something already known happens to a waiting fiber, if any. */
   earliestWake(): number | undefined {
     const settled = this.nextSettled()?.at;
     const wake = this.nextWake()?.at;
     return settled === undefined ? wake : wake === undefined ? settled : Math.min(settled, wake);
+  }
+
+  /** The run's end was refused for commands that arrived meanwhile (now in `setInbox`): a cancel among them wins. */
+  reconsiderEnding<E extends Ending>(ending: E): E | { status: "cancelled" } {
+    return this.rootOutcome ? reconsiderEnding(this.replayer, this.options, this.rootOutcome, ending) : ending;
   }
 
   /** Ends a turn: a cancellation delivered in it reaches no fiber in later turns. */
@@ -348,6 +346,7 @@ export class Interpreter {
 
   private fiberEnded(fiber: Fiber, outcome: Settlement): void {
     if (fiber === this.root) {
+      this.rootOutcome = outcome;
       this.out.ending = endRun(this.replayer, this.options, outcome);
       this.orphan(...this.replayer.openChildren());
       return;

@@ -78,11 +78,13 @@ export class Replayer {
   private consumedNow: string[] = [];
   private readonly consumed = new Set<string>();
   /** "none": no cancellation yet; "delivering": delivered this turn (to every fiber it reaches); "done". */
-  private cancelState: "none" | "delivering" | "done" = "none";
+  cancelState: "none" | "delivering" | "done" = "none";
   private cancelReason: string | undefined;
   private cancelInboxId: string | undefined;
   /** The unread inbox. */
-  private readonly inbox = new InboxView();
+  readonly inbox = new InboxView();
+  /** A cancellation recorded at the end of the run, when it reached no operation (never lost): its reason. */
+  cancelledAtEnd: { reason?: string } | undefined;
   /** Events taken from the inbox by a wait since the last flush, by operation id: they can still be given back. */
   takenNow: Map<string, { item: InboxItem; event: HistoryEvent }> | undefined;
   /** Children started (not detached) and not yet reported, by operation id. */
@@ -94,7 +96,7 @@ export class Replayer {
     history: readonly HistoryEvent[],
     readonly env: Environment,
     /** Largest value the store accepts, in UTF-8 bytes. */
-    private readonly valueLimit: number,
+    readonly valueLimit: number,
   ) {
     let latest = Number.NEGATIVE_INFINITY;
     for (const event of history) {
@@ -156,6 +158,17 @@ export class Replayer {
     this.consumed.delete(item.id);
     this.consumedNow = this.consumedNow.filter((id) => id !== item.id);
     this.inbox.putBack(item);
+  }
+
+  /** Puts back what takeBuffer took when its write was refused, ahead of anything recorded since. */
+  restoreBuffer(taken: { events: HistoryEvent[]; consumed: string[] }): void {
+    this.buffer = taken.events.concat(this.buffer);
+    this.consumedNow = taken.consumed.concat(this.consumedNow);
+  }
+
+  /** Takes back the last buffered event (a run's end that gives way to a cancellation). */
+  dropLast(): void {
+    if (this.buffer.pop()) this.lastSeq -= 1;
   }
 
   /** True when events are waiting to be flushed. */
@@ -226,17 +239,6 @@ export class Replayer {
     return this.resultSite;
   }
 
-  /** The encode site for a value produced at an operation. */
-  site(position: Position | undefined, what: string): EncodeSite {
-    return {
-      executionId: this.executionId,
-      get operation() {
-        return position ? `${position.describe()} ${what}` : what;
-      },
-      limit: this.valueLimit,
-    };
-  }
-
   // --- helpers --------------------------------------------------------------------------------------------------
 
   /** A fiber reaches work the history does not hold: logs speak from here, and a pending cancellation lands here. */
@@ -298,9 +300,6 @@ export class Replayer {
 
 
 
-
-
-
   /**
    * Delivers a pending cancellation at this frontier operation: once to every fiber the turn of delivery reaches,
    * never to scopes opened after it (compensation code) nor in later turns.
@@ -356,6 +355,7 @@ export class Replayer {
       case "CancelRequested":
         this.consumed.add(event.inboxId);
         if (loading) this.cancelState = "done";
+        if (event.opId === EXECUTION_OP) this.cancelledAtEnd = event.reason === undefined ? {} : { reason: event.reason };
         break;
       case "StatusSet":
         this.customStatus = event.value;

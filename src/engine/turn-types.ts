@@ -100,3 +100,23 @@ export interface TurnResult {
   /** Set when another process's turn holds the execution's lease: this turn did nothing; it is free after this time. */
   busyUntil?: number;
 }
+
+/** A busy turn's result: it did nothing; the execution is free after the other owner's lease. */
+export function busyResult(record: ExecutionRecord): TurnResult {
+  return { ...resultOf(record, 0, false), busyUntil: record.lease!.until };
+}
+
+/** A turn's result, from the record it left. */
+export function resultOf(record: ExecutionRecord, appended: number, replayed: boolean): TurnResult {
+  const result: TurnResult = {
+    executionId: record.id,
+    workflow: record.workflow,
+    status: record.status,
+    version: record.version,
+    appended,
+    replayed,
+    waitingFor: record.waitingFor.map(({ token: _secret, ...wait }) => wait),
+  };
+  if (record.wakeAt !== undefined) result.wakeAt = record.wakeAt;
+  return result;
+}

@@ -36,6 +36,8 @@ interface Write {
   continueAsNew?: AppendRequest["continueAsNew"];
   /** The last write of the turn: it releases the lease. */
   release: boolean;
+  /** Closes the run: refused (nothing written, the events kept) if a command arrived since the inbox was read. */
+  closing?: boolean;
 }
 
 /** Appends a turn's events and holds its lease. */
@@ -76,8 +78,17 @@ export class TurnWriter {
   }
 
   /** The run ended (its end event is buffered). */
+  /**
+   * The run ended (its end event is buffered).
+   * @throws ConcurrencyError, with the events kept in the buffer, when commands arrived since the inbox was read.
+   */
   end(status: ExecutionStatus, outcome: { result?: string; error?: ErrorRecord }): Promise<void> {
-    return this.write({ status, wakeAt: null, ...outcome, release: true });
+    return this.write({ status, wakeAt: null, ...outcome, release: true, closing: true });
+  }
+
+  /** True when the last write found inbox items this turn has not read (another process sent a command). */
+  get inboxBehind(): boolean {
+    return this.record.inboxSeq > this.inboxSeen;
   }
 
   /** The run ended by continue-as-new: its last events and the next run's first go in one write. */
@@ -176,7 +187,11 @@ export class TurnWriter {
     if (write.continueAsNew) request.continueAsNew = write.continueAsNew;
     const owner = this.leaseOwner;
     if (owner !== undefined) request.lease = { owner, until: write.release ? null : update.updatedAt + this.deps.staleTurnMs };
-    this.record = await this.deps.store.append(this.id, request).catch((error: unknown) => this.refusedForLease(error));
+    if (write.closing) request.expectInboxSeq = this.inboxSeen;
+    this.record = await this.deps.store.append(this.id, request).catch((error: unknown) => {
+      if (write.closing) replayer.restoreBuffer({ events, consumed });
+      return this.refusedForLease(error);
+    });
     this.leaseUntil = owner !== undefined && !write.release ? request.lease!.until! : undefined;
     this.version = this.record.version;
     this.appended += events.length;
@@ -189,4 +204,15 @@ export class TurnWriter {
       );
     }
   }
+}
+
+/** True when the record already says what a suspension would write. */
+export function sameWaits(a: readonly WaitInfo[], b: readonly WaitInfo[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x.opId !== y.opId || x.kind !== y.kind || x.name !== y.name || x.until !== y.until || x.token !== y.token) return false;
+  }
+  return true;
 }

@@ -4,7 +4,7 @@
 // them at the version loaded. A lost race surfaces as ConcurrencyError and nothing after the last append is recorded.
 import { continuedAsNew } from "../core/handlers/versioning.js";
 import type { Advance, ChildRun, Ending, Interpreter, Settlement, StepRun } from "../core/interpreter.js";
-import type { InboxItem, WaitInfo } from "../core/replayer.js";
+import type { InboxItem } from "../core/replayer.js";
 import type { StepCommand } from "../core/yieldable.js";
 import { CancelledError, ConcurrencyError, IdempotencyConflictError, ValidationError, WorkflowNotFoundError } from "../errors.js";
 import type { ExecutionRecord } from "../store/history-store.js";
@@ -13,7 +13,8 @@ import { AttemptContext, invokeWithTimeout, isThenable } from "./attempt.js";
 import type { Session } from "./session.js";
 import { loadHistory, notFound, openSession } from "./session.js";
 import type { TurnDeps, TurnOptions, TurnResult } from "./turn-types.js";
-import { Busy, TurnWriter } from "./turn-writes.js";
+import { busyResult, resultOf } from "./turn-types.js";
+import { Busy, sameWaits, TurnWriter } from "./turn-writes.js";
 
 export type { ChildStart, TurnDeps, TurnOptions, TurnResult } from "./turn-types.js";
 export type { StepFunction } from "./attempt.js";
@@ -81,11 +82,12 @@ class Turn {
   async run(): Promise<TurnResult> {
     try {
       for (;;) {
-        if (this.deps.takeInboxSignal(this.id)) await this.reloadInbox();
+        // New inbox items: signalled in this process, or found by the last write (another process sent them).
+        if (this.deps.takeInboxSignal(this.id) || this.writer.inboxBehind) await this.reloadInbox();
         const advance = await this.interpreter.advance(this.deps.clock.now());
         if (advance.ending) return await this.finish(advance.ending, advance);
         this.letGo(advance);
-        await this.startSteps(advance.steps);
+        if (await this.startSteps(advance.steps)) continue;
         if (await this.startChildren(advance.children)) continue;
         if (await this.checkChildren()) continue;
         if (this.interpreter.runningSteps > 0) {
@@ -98,6 +100,10 @@ class Turn {
         const wake = this.interpreter.earliestWake();
         if (wake !== undefined && wake <= this.deps.clock.now()) continue;
         const suspended = await this.suspend();
+        if (this.writer.inboxBehind) {
+          this.deps.cache.take(this.id); // a command arrived from another process while the turn wrote: go on with it
+          continue;
+        }
         if (!(await this.waitForTimer())) return suspended;
         this.deps.cache.take(this.id); // the session goes on in this turn
       }
@@ -111,8 +117,11 @@ class Turn {
   // --- effects ----------------------------------------------------------------------------------------------------
 
   /** Runs new step attempts: those whose start is recorded first (they run even past the deadline). */
-  private async startSteps(runs: StepRun[]): Promise<void> {
-    if (runs.length === 0) return;
+  /** Runs new attempts; true when some were taken back to be decided again (a command arrived as the turn wrote). */
+  private async startSteps(runs: StepRun[]): Promise<boolean> {
+    if (runs.length === 0) return false;
+    let recalled = false;
+    let reloaded = false;
     const ordered = runs.length > 1 ? [...runs].sort((a, b) => Number(b.recordedStart) - Number(a.recordedStart)) : runs;
     // Recorded outcomes are written before the next attempt runs (one write per step); other events ride along.
     const { replayer } = this.interpreter;
@@ -124,8 +133,15 @@ class Turn {
       if ((run.recordedStart || outcomes) && replayer.hasBuffered) await this.writer.checkpoint();
       await this.writer.claim(); // the lease is renewed if it is near its end, however long the write took
       outcomes = false;
-      if (run.active) this.runStep(run);
+      // A command another process sent (a cancel) is read before any attempt it should stop starts.
+      if (this.writer.inboxBehind) {
+        await this.reloadInbox();
+        reloaded = true;
+      }
+      if (reloaded && this.interpreter.recall(run)) recalled = true;
+      else if (run.active) this.runStep(run);
     }
+    return recalled;
   }
 
   private runStep(run: StepRun): void {
@@ -221,12 +237,12 @@ class Turn {
     const session = this.session;
     const now = this.deps.clock.now();
     const due = (this.replayed && session.childCheckAt === undefined) || (session.childCheckAt !== undefined && now >= session.childCheckAt);
-    if (!this.interpreter.waitsForChildren) {
+    if (!this.interpreter.waiting.forChildren) {
       session.childCheckAt = undefined;
       return false;
     }
     if (!due) return false;
-    const waits = this.interpreter.waits().filter((wait) => wait.kind === "child");
+    const waits = this.interpreter.waiting.waits().filter((wait) => wait.kind === "child");
     session.childCheckAt = now + this.deps.staleTurnMs;
     for (const wait of waits) await this.deps.ensureChildReported(wait.name);
     if (!this.deps.takeInboxSignal(this.id)) return false;
@@ -252,7 +268,7 @@ class Turn {
   // --- suspending and ending --------------------------------------------------------------------------------------
 
   private async suspend(): Promise<TurnResult> {
-    const waits = this.interpreter.waits();
+    const waits = this.interpreter.waiting.waits();
     let wakeAt = this.interpreter.earliestWake() ?? null;
     const checkAt = this.session.childCheckAt;
     if (checkAt !== undefined && (wakeAt === null || checkAt < wakeAt)) wakeAt = checkAt;
@@ -288,8 +304,19 @@ class Turn {
       this.deps.cache.drop(this.id);
       return this.result();
     }
-    const { status, ...outcome } = ending;
-    await this.writer.end(status, outcome);
+    // A command may arrive from another process until the end is written: the write is refused, the turn reads it,
+    // and a cancellation among them ends the run cancelled instead (an acknowledged cancel is never lost).
+    for (let current = ending, tries = 0; ; tries++) {
+      const { status, ...outcome } = current;
+      try {
+        await this.writer.end(status, outcome);
+        break;
+      } catch (error) {
+        if (!(error instanceof ConcurrencyError) || tries >= 3) throw error;
+        await this.reloadInbox();
+        current = this.interpreter.reconsiderEnding(current);
+      }
+    }
     this.deps.cache.drop(this.id);
     if (this.writer.record.parent) await this.deps.notifyParent(this.writer.record);
     await this.cancelOrphans();
@@ -366,34 +393,6 @@ class Turn {
   }
 }
 
-function sameWaits(a: readonly WaitInfo[], b: readonly WaitInfo[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i]!;
-    const y = b[i]!;
-    if (x.opId !== y.opId || x.kind !== y.kind || x.name !== y.name || x.until !== y.until || x.token !== y.token) return false;
-  }
-  return true;
-}
-
 function leasing(deps: TurnDeps): boolean {
   return deps.leaseOwner !== undefined && deps.store.acquireLease !== undefined;
-}
-
-function busyResult(record: ExecutionRecord): TurnResult {
-  return { ...resultOf(record, 0, false), busyUntil: record.lease!.until };
-}
-
-function resultOf(record: ExecutionRecord, appended: number, replayed: boolean): TurnResult {
-  const result: TurnResult = {
-    executionId: record.id,
-    workflow: record.workflow,
-    status: record.status,
-    version: record.version,
-    appended,
-    replayed,
-    waitingFor: record.waitingFor.map(({ token: _secret, ...wait }) => wait),
-  };
-  if (record.wakeAt !== undefined) result.wakeAt = record.wakeAt;
-  return result;
 }

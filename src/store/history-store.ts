@@ -274,6 +274,8 @@ export interface AppendRequest {
    * (`until: null`). Without this field an append leaves the lease alone (an operator's terminate).
    */
   lease?: { owner: string; until: number | null };
+  /** A closing write: refused with ConcurrencyError unless `inboxSeq` is still this (no command arrived unseen). */
+  expectInboxSeq?: number;
 }
 
 /**

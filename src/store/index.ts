@@ -21,7 +21,7 @@ export type {
   StoreLimits,
 } from "./history-store.js";
 export { CLOSED_STATUSES, leaseHeldByOther, newExecution } from "./history-store.js";
-export { copyRecord, leaseConflict, leaseRefused, recordAfter, recordLeased } from "./record-rules.js";
+export { copyRecord, inboxMoved, leaseConflict, leaseRefused, recordAfter, recordLeased } from "./record-rules.js";
 export { checkHistory, HISTORY_VERSION, historyEventSchema, historyEventSchemas } from "../core/history.js";
 export type { EventOf, HistoryEvent, HistoryEventType } from "../core/history.js";
 export type { InboxItem, WaitInfo } from "../core/replayer.js";

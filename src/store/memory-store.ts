@@ -20,7 +20,7 @@ import type {
   StoreLimits,
 } from "./history-store.js";
 import { CLOSED_STATUSES, leaseHeldByOther } from "./history-store.js";
-import { copyRecord, leaseConflict, leaseRefused, recordAfter, recordLeased } from "./record-rules.js";
+import { copyRecord, inboxMoved, leaseConflict, leaseRefused, recordAfter, recordLeased } from "./record-rules.js";
 
 /**
  * Options of `MemoryStore`.
@@ -122,6 +122,7 @@ export class MemoryStore implements HistoryStore {
     if (request.lease && leaseHeldByOther(record, request.lease.owner, request.update.updatedAt)) {
       throw leaseConflict(id, record);
     }
+    if (request.expectInboxSeq !== undefined && record.inboxSeq !== request.expectInboxSeq) throw inboxMoved(id, record, request);
     checkSequence(id, request.events, request.expectedVersion + 1);
     const next = request.continueAsNew;
     if (next) checkSequence(id, next.events, 1);

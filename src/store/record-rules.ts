@@ -53,6 +53,23 @@ export function leaseConflict(id: string, record: ExecutionRecord): ConcurrencyE
 }
 
 /**
+ * The error of a closing append refused because commands arrived in the inbox since the writer read it
+ * (`AppendRequest.expectInboxSeq`): the writer reads them and ends again.
+ *
+ * @example
+ * ```ts
+ * if (request.expectInboxSeq !== undefined && record.inboxSeq !== request.expectInboxSeq) throw inboxMoved(id, record, request);
+ * ```
+ */
+export function inboxMoved(id: string, record: ExecutionRecord, request: AppendRequest): ConcurrencyError {
+  return new ConcurrencyError(
+    `Execution '${id}': commands arrived in its inbox (now at ${record.inboxSeq}, the turn read up to ` +
+      `${request.expectInboxSeq}) while the turn ended the run; nothing was written. The turn reads them and ends again.`,
+    { executionId: id },
+  );
+}
+
+/**
  * A copy of a record with every field in one fixed order (all copies share one hidden class), nothing shared with
  * the original: what a store hands out.
  *

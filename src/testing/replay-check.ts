@@ -83,7 +83,7 @@ export async function replayHistory(workflow: AnyWorkflow, events: readonly unkn
   if (terminal?.type === "ContinuedAsNew" && !frontier && ending?.status === "continueAsNew") {
     return { ...report, outcome: "continuedAsNew" };
   }
-  const waitingAt = frontier ?? interpreter.waitingPositions()[0];
+  const waitingAt = frontier ?? interpreter.waiting.positions()[0];
   if (terminal && !(terminal.type === "ExecutionCancelled" && terminal.terminated)) {
     const at = waitingAt ? `${waitingAt.kind} '${waitingAt.name}' (#${waitingAt.opId})` : "new work";
     throw new NonDeterminismError(

@@ -97,7 +97,7 @@ describe("interpreter: steps", () => {
     const first = (await interpreter.advance(T0)).steps[0]!;
     interpreter.stepSettled(first, { ok: false, error: new Error("boom") }, T0);
     expect((await interpreter.advance(T0 + 30_000)).steps).toEqual([]);
-    expect(interpreter.waits()).toEqual([{ kind: "retry", opId: "0", name: "flaky", until: T0 + MINUTE }]);
+    expect(interpreter.waiting.waits()).toEqual([{ kind: "retry", opId: "0", name: "flaky", until: T0 + MINUTE }]);
     expect((await interpreter.advance(T0 + MINUTE)).steps.map((run) => run.attempt)).toEqual([2]);
   });
 });
@@ -178,7 +178,7 @@ describe("interpreter: children", () => {
     expect(run).toMatchObject({ childId: "e1:r1:0", workflow: "payment", wait: true, input: '{"amount":3}' });
     interpreter.childStarted(run!, T0);
     expect(await interpreter.advance(T0)).toMatchObject({ steps: [], children: [] });
-    expect(interpreter.waits()).toEqual([{ kind: "child", opId: "0", name: "e1:r1:0" }]);
+    expect(interpreter.waiting.waits()).toEqual([{ kind: "child", opId: "0", name: "e1:r1:0" }]);
     interpreter.setInbox([item("k1", "child:e1:r1:0", T0 + 1, { status: "completed", result: '"paid"' }, "child")]);
     expect(ended(await interpreter.advance(T0 + 1))).toEqual({ status: "completed", result: '"paid"' });
   });

@@ -8,7 +8,7 @@ import type { EventOf, NewEvent } from "../history.js";
 import type { Position } from "../position.js";
 import type { Decision, Replayer } from "../replayer.js";
 import type { ChildCommand } from "../yieldable.js";
-import { NO_EVENTS, cancelledOrUnexpected } from "./prelude.js";
+import { NO_EVENTS, cancelledOrUnexpected, site } from "./prelude.js";
 import type { OpRecord } from "./prelude.js";
 
 /** child()/startChild(): from the history, or at the frontier: ask for the child, then take its outcome. */
@@ -31,7 +31,7 @@ export function child(r: Replayer, command: ChildCommand, op: OpRecord | undefin
   if (childId === undefined) {
     let input: string | undefined;
     try {
-      input = encodeValue(command.input, r.site(position, "input"));
+      input = encodeValue(command.input, site(r, position, "input"));
     } catch (error) {
       return { type: "throw", error: error as Error };
     }

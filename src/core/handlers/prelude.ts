@@ -2,6 +2,7 @@
 // delivered value against its schema. Cancellation delivery itself lives in the replayer (it owns the inbox).
 import { CancelledError, NonDeterminismError, TimeoutError, ValidationError } from "../../errors.js";
 import type { Position } from "../position.js";
+import type { EncodeSite } from "../codec.js";
 import type { HistoryEvent } from "../history.js";
 import type { Decision, Replayer } from "../replayer.js";
 import type { SchemaLike } from "../yieldable.js";
@@ -85,4 +86,15 @@ export function describeYielded(value: unknown): string {
 export function cancelledOrUnexpected(r: Replayer, position: Position, event: HistoryEvent): Decision {
   if (event.type === "CancelRequested") return { type: "throw", error: cancelled(r, position, event.reason) };
   throw unexpected(r, event);
+}
+
+/** Where a value produced at an operation is encoded: names the execution and the operation when it is refused. */
+export function site(r: Replayer, position: Position | undefined, what: string): EncodeSite {
+  return {
+    executionId: r.executionId,
+    get operation() {
+      return position ? `${position.describe()} ${what}` : what;
+    },
+    limit: r.valueLimit,
+  };
 }

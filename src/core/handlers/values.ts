@@ -4,7 +4,7 @@ import { decodeValue, encodeValue } from "../codec.js";
 import type { Position } from "../position.js";
 import type { Decision, Replayer } from "../replayer.js";
 import type { SetStatusCommand, ValueCommand } from "../yieldable.js";
-import { cancelledOrUnexpected } from "./prelude.js";
+import { cancelledOrUnexpected, site } from "./prelude.js";
 import type { OpRecord } from "./prelude.js";
 
 /** now(), random(), uuid(): the recorded value, or a new one recorded. */
@@ -33,7 +33,7 @@ export function setStatus(r: Replayer, command: SetStatusCommand, op: OpRecord |
   let text: string;
   try {
     // undefined clears the status (recorded as null).
-    text = encodeValue(command.value, r.site(position, "value")) ?? "null";
+    text = encodeValue(command.value, site(r, position, "value")) ?? "null";
   } catch (error) {
     return { type: "throw", error: error as Error };
   }

@@ -6,13 +6,14 @@ import type { Position, Scope } from "../position.js";
 import type { Decision, Replayer } from "../replayer.js";
 import type { ContinueAsNewCommand } from "../yieldable.js";
 import type { OpRecord } from "./prelude.js";
+import { site } from "./prelude.js";
 
 /** continueAsNew(): ends the run with the next run's input. */
 export function continueAsNew(r: Replayer, command: ContinueAsNewCommand, _op: OpRecord | undefined, position: Position): Decision {
   r.atFrontier();
   let input: string | undefined;
   try {
-    input = encodeValue(command.input, r.site(position, "input"));
+    input = encodeValue(command.input, site(r, position, "input"));
   } catch (error) {
     return { type: "throw", error: error as Error };
   }
