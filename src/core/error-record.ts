@@ -22,8 +22,29 @@ const MAX_DATA = 16 * 1024;
 const MAX_NAME = 200;
 const MAX_CAUSE_DEPTH = 4;
 
-/** Turns anything thrown into an ErrorRecord. Never throws. */
+/**
+ * Turns anything thrown into an ErrorRecord. Never throws: a value that cannot be read (a message getter that throws,
+ * a Proxy, a revoked Proxy) is recorded as an `UnreadableError` describing what failed, so the attempt still counts and
+ * the retry policy decides.
+ */
 export function toErrorRecord(thrown: unknown, depth = 0): ErrorRecord {
+  try {
+    return readError(thrown, depth);
+  } catch (failure) {
+    return { name: "UnreadableError", message: `the thrown value could not be read (${safeText(failure)})` };
+  }
+}
+
+function safeText(value: unknown): string {
+  try {
+    const text = value instanceof Error ? `${value.name}: ${value.message}` : String(value);
+    return cap(text, 500);
+  } catch {
+    return "nothing about it could be read";
+  }
+}
+
+function readError(thrown: unknown, depth: number): ErrorRecord {
   if (!(thrown instanceof Error)) {
     const message = typeof thrown === "string" ? thrown : describeThrown(thrown);
     const record: ErrorRecord = { name: "Error", message: cap(`a non-Error value was thrown: ${message}`, MAX_MESSAGE) };
