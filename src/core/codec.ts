@@ -1,6 +1,7 @@
 // Values that cross a yield are JSON text. Encoding rejects what would not round-trip (functions, cycles, BigInt,
-// Map/Set, class instances, NaN/Infinity) and what is larger than the store takes; decoding always gives a fresh copy,
-// so the workflow sees the same value on the first run as on replay.
+// Map/Set, class instances, NaN/Infinity), what is nested deeper than MAX_VALUE_DEPTH and what is larger than the store
+// takes; decoding always gives a fresh copy, so the workflow sees the same value on the first run as on replay. Ids and
+// names have limits of their own here too (MAX_ID_BYTES, well-formed Unicode), the same for every store.
 import { PayloadTooLargeError, SerializationError } from "../errors.js";
 
 /** Where a value is being encoded, for error messages. */
@@ -10,6 +11,26 @@ export interface EncodeSite {
   operation: string;
   /** Largest accepted size in UTF-8 bytes. */
   limit: number;
+}
+
+/**
+ * Largest execution id, workflow name or event name, in UTF-8 bytes. Every store takes ids and names up to this size
+ * (DynamoDB keeps an id in a 1,024-byte index key); the engine refuses longer ones before any store call.
+ */
+export const MAX_ID_BYTES = 1000;
+
+/** Deepest nesting of arrays and objects in a value (a value `[[1]]` is 2 levels deep). */
+export const MAX_VALUE_DEPTH = 1000;
+
+const nativeIsWellFormed = (String.prototype as { isWellFormed?: (this: string) => boolean }).isWellFormed;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * True when the text is well-formed Unicode: no lone surrogate. Stores that keep text as UTF-8 (DynamoDB) would turn
+ * each lone surrogate into U+FFFD, so two different ill-formed strings could name one item.
+ */
+export function isWellFormedText(text: string): boolean {
+  return nativeIsWellFormed ? nativeIsWellFormed.call(text) : !LONE_SURROGATE.test(text);
 }
 
 class Rejected {
@@ -46,12 +67,21 @@ function strictReplacer(this: unknown, _key: string, value: unknown): unknown {
 export function encodeValue(value: unknown, site: EncodeSite): string | undefined {
   if (value === undefined) return undefined;
   let text: string | undefined;
+  let plain = false;
   try {
     // Plain data (the common case) is stringified without a replacer, which keeps V8's fast path; anything else
     // (dates, class instances, cycles, ...) goes through the strict replacer, which accepts toJSON or says what is wrong.
-    text = isPlainData(value, 0) ? JSON.stringify(value) : JSON.stringify(value, strictReplacer);
+    plain = isPlainData(value, 0);
+    text = plain ? JSON.stringify(value) : JSON.stringify(value, strictReplacer);
   } catch (error) {
-    const reason = error instanceof Rejected ? error.reason : "a circular reference";
+    // JSON.stringify overflows the stack on a value thousands of levels deep: that is depth, not a cycle.
+    if (error instanceof RangeError && /call stack/i.test(error.message)) throw tooDeep(site);
+    const reason =
+      error instanceof Rejected
+        ? error.reason
+        : error instanceof TypeError && /circular/i.test(error.message)
+          ? "a circular reference"
+          : `a part that cannot be encoded (${error instanceof Error ? error.message : String(error)})`;
     throw new SerializationError(
       `Execution '${site.executionId}': ${site.operation} is not JSON data: it contains ${reason}. ` +
         `Values that cross a yield must be plain JSON (objects, arrays, strings, finite numbers, booleans, null).`,
@@ -59,8 +89,37 @@ export function encodeValue(value: unknown, site: EncodeSite): string | undefine
     );
   }
   if (text === undefined) return undefined;
+  // Plain data no deeper than MAX_PLAIN_DEPTH took the fast path; anything else is measured on its text.
+  if (!plain && text.length > 2 * MAX_VALUE_DEPTH && jsonDepth(text) > MAX_VALUE_DEPTH) throw tooDeep(site);
   checkSize(text, site);
   return text;
+}
+
+function tooDeep(site: EncodeSite): SerializationError {
+  return new SerializationError(
+    `Execution '${site.executionId}': ${site.operation} is nested more than ${MAX_VALUE_DEPTH} levels deep (arrays ` +
+      `and objects); the limit is ${MAX_VALUE_DEPTH} levels. Flatten it (for example a list of records instead of a ` +
+      `chain), or keep it elsewhere and pass a reference.`,
+    { executionId: site.executionId, operation: site.operation },
+  );
+}
+
+/** Deepest nesting of arrays and objects in JSON text, counted without recursion. */
+function jsonDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > deepest) deepest = depth;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return deepest;
 }
 
 const MAX_PLAIN_DEPTH = 64;
