@@ -1,7 +1,9 @@
 // Items <-> Spindle values. Events, records and inbox items round-trip exactly: strings are stored as strings (values
 // are JSON text already, so a value of N bytes costs N bytes, never re-escaped), safe integers and booleans natively,
-// and anything else (objects, floats, null) as JSON text. Item sizes (sizes.ts) are computed the way DynamoDB counts
-// them, so an item that cannot fit is refused before any write.
+// and anything else (objects, floats, null, text with a lone surrogate, which DynamoDB's UTF-8 would change) as JSON
+// text. An inbox payload that is a JSON object of such texts (a callback's value, a child's result) is stored field by
+// field for the same reason (payloadAttributes). Item sizes (sizes.ts) are computed the way DynamoDB counts them, so
+// an item that cannot fit is refused before any write.
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import type { ErrorRecord, ExecutionStatus, HistoryEvent } from "spindle";
 import type { ExecutionRecord, InboxItem, WaitInfo } from "spindle/store";
@@ -81,8 +83,9 @@ export function eventItem(id: string, run: number, event: HistoryEvent, writer: 
   let rest: Record<string, unknown> | undefined;
   for (const [name, value] of Object.entries(event)) {
     if (value === undefined) continue;
-    if (typeof value === "string" || typeof value === "boolean" || Number.isSafeInteger(value)) native[name] = value;
-    else (rest ??= {})[name] = value;
+    if (typeof value === "string" ? isWellFormed(value) : typeof value === "boolean" || Number.isSafeInteger(value)) {
+      native[name] = value;
+    } else (rest ??= {})[name] = value;
   }
   const item: Item = { [ATTR.pk]: id, [ATTR.sk]: eventKey(run, event.seq), w: writer, e: native };
   if (rest) item.j = JSON.stringify(rest);
@@ -111,8 +114,49 @@ export function inboxItemAttributes(id: string, sk: string, item: InboxItem): It
     name: item.name,
     at: encodeNumber(item.at),
   };
-  if (item.payload !== undefined) stored.payload = item.payload;
+  if (item.payload !== undefined) Object.assign(stored, payloadAttributes(item.payload));
   return stored;
+}
+
+/** DynamoDB keeps text as UTF-8: a lone surrogate would come back as U+FFFD. */
+function isWellFormed(text: string): boolean {
+  return (text as unknown as { isWellFormed(): boolean }).isWellFormed();
+}
+
+/**
+ * How an inbox payload is stored. The engine's own payloads are JSON objects whose string fields hold JSON text
+ * already (a callback's `{"value":"..."}`, a child's `{"status":"completed","result":"..."}`): kept as one string,
+ * every quote and backslash of the value inside would be escaped a second time, and a value under `maxValueBytes`
+ * could double in size and no longer fit an item. Such a payload is stored as its fields instead: `pf` lists each
+ * field's name, then `s` + its text (a string) or `j` + its JSON (anything else), in order. It decodes to the same
+ * text byte for byte (checked here, else the payload is stored as it is). A payload without escapes gains nothing and
+ * is stored as it is.
+ */
+export function payloadAttributes(payload: string): Item {
+  if (payload.charCodeAt(0) !== 0x7b || !payload.includes("\\")) return { payload };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(payload);
+  } catch {
+    return { payload };
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return { payload };
+  const fields: string[] = [];
+  for (const [name, value] of Object.entries(parsed)) {
+    if (!isWellFormed(name)) return { payload };
+    fields.push(name, typeof value === "string" && isWellFormed(value) ? `s${value}` : `j${JSON.stringify(value)}`);
+  }
+  return payloadFromFields(fields) === payload ? { pf: fields } : { payload };
+}
+
+/** The payload text of `pf` fields (see payloadAttributes). */
+function payloadFromFields(fields: readonly unknown[]): string {
+  const parts: string[] = [];
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    const value = String(fields[i + 1]);
+    parts.push(`${JSON.stringify(String(fields[i]))}:${value.startsWith("s") ? JSON.stringify(value.slice(1)) : value.slice(1)}`);
+  }
+  return `{${parts.join(",")}}`;
 }
 
 export function unreadInboxItem(id: string, item: InboxItem): Item {
@@ -128,6 +172,7 @@ export function decodeInboxItem(item: Item): InboxItem {
     at: decodeNumber(item.at),
   };
   if (typeof item.payload === "string") decoded.payload = item.payload;
+  else if (Array.isArray(item.pf)) decoded.payload = payloadFromFields(item.pf);
   return decoded;
 }
 

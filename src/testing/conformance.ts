@@ -7,6 +7,7 @@ import type { HistoryEvent } from "../core/history.js";
 import type { HistoryStore } from "../store/history-store.js";
 import { newExecution } from "../store/history-store.js";
 import { appendRequest, freshId, freshTime, inboxItem, loadAll, sampleExecution, sampleSteps, update } from "./conformance-fixtures.js";
+import { registerInputConformance } from "./conformance-input.js";
 
 export { sampleExecution, sampleSteps } from "./conformance-fixtures.js";
 
@@ -364,6 +365,8 @@ export function runStoreConformance(
       const both = await store.list({ workflow, status: ["running", "completed"], limit: 100 });
       expect(both.records).toHaveLength(7);
     });
+
+    registerInputConformance({ describe, it, expect }, makeStore);
   });
 }
 
