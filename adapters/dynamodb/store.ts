@@ -136,7 +136,8 @@ export class DynamoDBStore implements HistoryStore {
     const id = execution.record.id;
     if (!validId(id)) {
       throw new ValidationError(
-        `Execution id '${id.slice(0, 80)}' cannot be stored in DynamoDB: ids must be 1 to ${MAX_ID_BYTES} bytes.`,
+        `Execution id ${JSON.stringify(id.slice(0, 80))} cannot be stored in DynamoDB: ids must be 1 to ${MAX_ID_BYTES} ` +
+          `bytes of well-formed Unicode (no lone surrogate).`,
         { executionId: id },
       );
     }
@@ -371,6 +372,12 @@ export class DynamoDBStore implements HistoryStore {
   }
 }
 
+/** 1 to MAX_ID_BYTES bytes of well-formed Unicode: DynamoDB would store a lone surrogate as U+FFFD, aliasing ids. */
 function validId(id: string): boolean {
-  return typeof id === "string" && id.length > 0 && bytes(id) <= MAX_ID_BYTES;
+  return (
+    typeof id === "string" &&
+    id.length > 0 &&
+    bytes(id) <= MAX_ID_BYTES &&
+    (id as unknown as { isWellFormed(): boolean }).isWellFormed()
+  );
 }

@@ -8,6 +8,7 @@ import { decodeToken } from "../core/replayer.js";
 import { CallbackNotFoundError, ValidationError } from "../errors.js";
 import { CLOSED_STATUSES } from "../store/history-store.js";
 import type { EngineContext } from "./context.js";
+import { checkCallbackToken } from "./validate.js";
 
 /**
  * Delivers a callback's value or error to its execution's inbox.
@@ -18,6 +19,7 @@ export async function settleCallback(
   token: string,
   outcome: { value?: unknown; error?: unknown },
 ): Promise<{ executionId: string }> {
+  checkCallbackToken(token, outcome);
   const unknownToken = (why: string, executionId?: string) =>
     new CallbackNotFoundError(
       `Callback token ${JSON.stringify(String(token).slice(0, 40))}${String(token).length > 40 ? "..." : ""} ${why}. ` +

@@ -33,6 +33,7 @@ import { engineSettings, turnOptions } from "./options.js";
 import { Scheduler } from "./scheduler.js";
 import type { Session, StepFunction, TurnDeps, TurnResult } from "./turn.js";
 import { loadHistory, notFound, runTurn } from "./turn.js";
+import { checkStart } from "./validate.js";
 
 export type {
   ResumeDueOptions,
@@ -140,6 +141,7 @@ class EngineImpl implements EngineApi {
     input: W extends AnyWorkflow ? WorkflowStartInput<W> : unknown,
     options: StartOptions = {},
   ): Promise<RunHandle<W extends AnyWorkflow ? WorkflowOutput<W> : unknown>> {
+    checkStart(workflow, options);
     const name = typeof workflow === "string" ? workflow : (workflow as AnyWorkflow)?.name;
     if (typeof name !== "string") {
       throw new ValidationError("start(workflow, input, options): pass a workflow() definition or its registered name.");

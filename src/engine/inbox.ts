@@ -13,6 +13,7 @@ import { checkReason } from "./checks.js";
 import { forChildren, notifyParent } from "./children.js";
 import type { EngineContext } from "./context.js";
 import { notFound } from "./turn.js";
+import { checkSendEvent, checkStop } from "./validate.js";
 
 /** The engine as its inbox commands see it. */
 export interface InboxHost extends EngineContext {
@@ -37,6 +38,7 @@ export async function sendEvent(
   payload: unknown,
   options: SendEventOptions,
 ): Promise<{ duplicate: boolean }> {
+  checkSendEvent(id, name, options);
   if (typeof name !== "string" || name === "") {
     throw new ValidationError(`sendEvent('${id}'): the event name must be a non-empty string.`, { executionId: id });
   }
@@ -112,6 +114,7 @@ export async function sendEvent(
  * @throws ExecutionNotFoundError, ExecutionClosedError, ValidationError (a malformed reason).
  */
 export async function cancel(engine: InboxHost, id: string, reason?: string): Promise<void> {
+  checkStop("cancel", id, reason);
   checkReason("cancel", id, reason);
   const record = await engine.getRecord(id);
   if (record.status === "cancelled" || record.status === "terminated") return;
@@ -142,6 +145,7 @@ export async function cancel(engine: InboxHost, id: string, reason?: string): Pr
  * racing other writers after several tries).
  */
 export async function terminate(engine: InboxHost, id: string, reason?: string): Promise<void> {
+  checkStop("terminate", id, reason);
   checkReason("terminate", id, reason);
   for (let attempt = 1; ; attempt++) {
     const record = await engine.getRecord(id);

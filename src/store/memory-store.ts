@@ -1,9 +1,11 @@
 // MemoryStore: the HistoryStore for examples, tests and single-process use. It keeps the same rules as a durable
-// store (atomic versioned appends, idempotent inbox, paged loads, the 400 KB value limit of DynamoDB by default) so
-// what works against it works in production.
+// store (atomic versioned appends, idempotent inbox, paged loads, the 400 KB value limit of DynamoDB by default, ids of
+// 1 to MAX_ID_BYTES bytes of well-formed Unicode as DynamoDB keys hold them) so what works against it works in
+// production.
 import type { HistoryEvent } from "../core/history.js";
 import type { InboxItem } from "../core/replayer.js";
-import { ConcurrencyError, ExecutionNotFoundError } from "../errors.js";
+import { isWellFormedText, MAX_ID_BYTES, utf8Length } from "../core/codec.js";
+import { ConcurrencyError, ExecutionNotFoundError, ValidationError } from "../errors.js";
 import type {
   AppendRequest,
   CreateResult,
@@ -73,7 +75,9 @@ export class MemoryStore implements HistoryStore {
     return this.executions.size;
   }
 
+  /** @throws ValidationError for an id that is empty, over MAX_ID_BYTES or ill-formed Unicode (as DynamoDBStore). */
   async create(execution: NewExecution): Promise<CreateResult> {
+    checkId(execution.record.id);
     const existing = this.executions.get(execution.record.id);
     if (existing) return { created: false, record: copyRecord(existing.record) };
     this.executions.set(execution.record.id, {
@@ -187,6 +191,15 @@ export class MemoryStore implements HistoryStore {
     if (start + limit < matching.length && page.length > 0) result.cursor = page[page.length - 1]!.id;
     return result;
   }
+}
+
+function checkId(id: string): void {
+  if (typeof id === "string" && id !== "" && utf8Length(id) <= MAX_ID_BYTES && isWellFormedText(id)) return;
+  throw new ValidationError(
+    `Execution id ${JSON.stringify(String(id).slice(0, 80))} cannot be stored: ids must be 1 to ${MAX_ID_BYTES} bytes ` +
+      `of well-formed Unicode (no lone surrogate).`,
+    { executionId: String(id) },
+  );
 }
 
 function checkSequence(id: string, events: readonly HistoryEvent[], first: number): void {
