@@ -12,6 +12,7 @@ import { benchChildren } from "./b7-children.js";
 import { benchDynamoSteps } from "./b8-dynamodb-steps.js";
 import { benchDynamoResume } from "./b9-dynamodb-resume.js";
 import { benchLambdaImport } from "./b10-lambda-import.js";
+import { benchBacklog } from "./b13-backlog.js";
 import type { BenchReport } from "./table.js";
 import { printReport } from "./table.js";
 import { gc, now } from "./util.js";
@@ -27,6 +28,7 @@ const BENCHMARKS: Record<string, () => Promise<BenchReport>> = {
   B8: benchDynamoSteps,
   B9: benchDynamoResume,
   B10: benchLambdaImport,
+  B13: benchBacklog,
 };
 
 async function main(): Promise<void> {

@@ -4,15 +4,21 @@
 // only once the recorded time has reached its arrival: what arrived later has not happened yet.
 import type { InboxItem } from "./decision.js";
 
+/** Unread items of one type and name, in arrival order, from `head` on (taking one is O(1), however many wait). */
+interface Queue {
+  items: InboxItem[];
+  head: number;
+}
+
 /** Shared by views whose turn brought no inbox items; never written to. */
-const NO_ITEMS: Map<string, InboxItem[]> = new Map();
+const NO_ITEMS: Map<string, Queue> = new Map();
 
 /** Unread inbox items, by name. */
 export class InboxView {
   /** The first unread cancellation, if any. */
   cancel: InboxItem | undefined;
   /** Unread items by name; the shared empty map until a turn brings items (most turns bring none). */
-  private byName: Map<string, InboxItem[]> = NO_ITEMS;
+  private byName: Map<string, Queue> = NO_ITEMS;
 
   /** Replaces the view (items in arrival order); items the history consumed are left out. */
   set(items: readonly InboxItem[], consumed: ReadonlySet<string>): void {
@@ -26,22 +32,23 @@ export class InboxView {
       }
       const key = keyOf(item.type, item.name);
       const queue = this.byName.get(key);
-      if (queue) queue.push(item);
-      else this.byName.set(key, [item]);
+      if (queue) queue.items.push(item);
+      else this.byName.set(key, { items: [item], head: 0 });
     }
   }
 
   /** The first unread item of this type and name. */
   head(type: InboxItem["type"], name: string): InboxItem | undefined {
-    return this.byName.get(keyOf(type, name))?.[0];
+    const queue = this.byName.get(keyOf(type, name));
+    return queue?.items[queue.head];
   }
 
-  /** Takes the first unread item of this type and name if it had arrived by `now`. */
-  take(type: InboxItem["type"], name: string, now: number): InboxItem | undefined {
+  /** Takes the first unread item of this type and name if it had arrived by `now` (and before `before`, if given). */
+  take(type: InboxItem["type"], name: string, now: number, before?: number): InboxItem | undefined {
     const queue = this.byName.get(keyOf(type, name));
-    const head = queue?.[0];
-    if (!head || head.at > now) return undefined;
-    queue!.shift();
+    const head = queue?.items[queue.head];
+    if (!head || head.at > now || (before !== undefined && head.at >= before)) return undefined;
+    queue!.head++;
     return head;
   }
 
@@ -50,8 +57,9 @@ export class InboxView {
     if (this.byName === NO_ITEMS) this.byName = new Map();
     const key = keyOf(item.type, item.name);
     const queue = this.byName.get(key);
-    if (queue) queue.unshift(item);
-    else this.byName.set(key, [item]);
+    if (!queue) this.byName.set(key, { items: [item], head: 0 });
+    else if (queue.head > 0) queue.items[--queue.head] = item;
+    else queue.items.unshift(item);
   }
 }
 

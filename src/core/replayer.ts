@@ -262,9 +262,9 @@ export class Replayer {
     return index >= 0 ? this.rootOps[index] : this.otherOps.get(opId);
   }
 
-  /** Takes the first unread item of this name that had arrived by the current recorded time. */
-  take(type: InboxItem["type"], name: string): InboxItem | undefined {
-    const item = this.inbox.take(type, name, this.env.now());
+  /** Takes the first unread item of this type and name that arrived by the recorded time (and before a deadline). */
+  take(type: InboxItem["type"], name: string, deadline?: number): InboxItem | undefined {
+    const item = this.inbox.take(type, name, this.env.now(), deadline);
     if (item) this.consume(item);
     return item;
   }

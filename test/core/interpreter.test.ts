@@ -141,6 +141,20 @@ describe("interpreter: events", () => {
     expect(interpreter.replayer.takeBuffer().consumed).toEqual([]);
   });
 
+  it("does not take an event that arrived after a recorded deadline, even when the replay starts later than both", async () => {
+    const settledBody = async function* () {
+      const [wait] = yield* allSettled([waitForEvent("x", { timeout: "1h" }), step("s", () => 1)]);
+      return wait!.status as never;
+    };
+    const recorded = history(
+      () => ev("GroupStarted", "0", "allSettled", "allSettled", { size: 2 }),
+      () => ev("WaitStarted", "0.0.0", "waitForEvent", "x", { deadline: T0 + 60 * MINUTE }),
+      () => ev("StepCompleted", "0.1.0", "step", "s", { attempt: 1, result: "1" }, T0 + 120 * MINUTE),
+    );
+    const interpreter = open(settledBody as Body, recorded, [item("i1", "x", T0 + 90 * MINUTE, "late")]);
+    expect(ended(await interpreter.advance(T0 + 180 * MINUTE))).toEqual({ status: "completed", result: '"rejected"' });
+  });
+
   it("replays a recorded event without reading the inbox", async () => {
     const recorded = history(
       () => ev("WaitStarted", "0", "waitForEvent", "x", { deadline: T0 + 60 * MINUTE }),

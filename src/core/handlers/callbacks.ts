@@ -53,7 +53,7 @@ export function callback(r: Replayer, command: CallbackCommand, op: OpRecord | u
   // A new token is saved before it goes out: a completion may arrive at once, and a crash must not mint another.
   if (sent.type === "run" && created) return { ...sent, flushFirst: true };
   if (sent.type !== "resume") return sent;
-  const item = r.take("callback", `callback:${token}`);
+  const item = r.take("callback", `callback:${token}`, deadline);
   if (item) {
     const outcome = (decodeValue(item.payload) ?? {}) as { value?: string; error?: ErrorRecord };
     r.record({

@@ -28,7 +28,8 @@ export function waitForEvent(r: Replayer, command: WaitForEventCommand, op: OpRe
   }
   const cancel = r.enterFrontier(position);
   if (cancel) return cancel;
-  const item = r.take("event", command.name);
+  // An event that arrived at or after the wait's deadline does not satisfy it, whenever the turn runs.
+  const item = r.take("event", command.name, deadline);
   if (item) {
     r.record({
       type: "EventReceived",
@@ -36,7 +37,8 @@ export function waitForEvent(r: Replayer, command: WaitForEventCommand, op: OpRe
       inboxId: item.id,
       ...(item.payload === undefined ? {} : { payload: item.payload }),
     });
-    (r.takenNow ??= new Map()).set(position.opId, { item, event: r.buffer[r.buffer.length - 1]! });
+    // Only a branch of a group can be dropped after taking it (the body's own waits keep what they take).
+    if (position.scope.prefix !== "") (r.takenNow ??= new Map()).set(position.opId, { item, event: r.buffer[r.buffer.length - 1]! });
     return delivered(r, position, command.schema, decodeValue(item.payload), `event '${command.name}'`);
   }
   return waitForEventOrDeadline(r, position, command, started, deadline);
