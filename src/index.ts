@@ -4,10 +4,15 @@
 export { workflow } from "./workflow.js";
 export type {
   AnyWorkflow,
+  CallbackSchemas,
   EventSchemas,
   Workflow,
   WorkflowBody,
+  WorkflowCallbackName,
+  WorkflowCallbackValue,
   WorkflowContext,
+  WorkflowEventName,
+  WorkflowEventPayload,
   WorkflowOptions,
   WorkflowOutput,
   WorkflowStartInput,
@@ -29,6 +34,7 @@ export { continueAsNew, patched } from "./operations/versioning.js";
 export { saga } from "./operations/saga.js";
 export type { Compensation, Saga } from "./operations/saga.js";
 export type { Envelope, Yieldable } from "./operations/yieldable.js";
+export type { Jsonify } from "./operations/json.js";
 export type { SchemaLike, StepContext } from "./core/yieldable.js";
 export type { RetryPolicy } from "./core/retry.js";
 export type { Duration, DurationObject } from "./core/duration.js";

@@ -7,6 +7,7 @@ import { resolveRetry } from "../core/retry.js";
 import type { SchemaLike } from "../core/yieldable.js";
 import { operation } from "../core/yieldable.js";
 import { ValidationError } from "../errors.js";
+import type { JsonCheck } from "./json.js";
 import { requireName } from "./names.js";
 import type { Yieldable } from "./yieldable.js";
 
@@ -31,6 +32,8 @@ export interface CallbackOptions<T> {
 /**
  * Creates a one-time token, runs `send(token)` as a step (email it to an approver, put it on a queue, call a
  * service), then waits for `engine.completeCallback(token, value)` or `engine.failCallback(token, error)`.
+ * `send`'s result is recorded like a step's, so it must be JSON data. The value is typed by the `schema` option
+ * (checked on delivery); for a value typed from the workflow's `callbacks` declaration, use `ctx.callback`.
  *
  * @example
  * ```ts
@@ -38,9 +41,9 @@ export interface CallbackOptions<T> {
  * ```
  * @throws TimeoutError (in the workflow) when the timeout passes first; the error given to failCallback.
  */
-export function callback<T = unknown>(
+export function callback<T = unknown, S = unknown>(
   name: string,
-  send: (token: string) => unknown,
+  send: ((token: string) => S) & JsonCheck<Awaited<S>>,
   options: CallbackOptions<T> = {},
 ): Yieldable<T> {
   requireName("callback", name);

@@ -6,6 +6,7 @@ import { resolveRetry } from "../core/retry.js";
 import type { SchemaLike, StepContext } from "../core/yieldable.js";
 import { operation } from "../core/yieldable.js";
 import { ValidationError } from "../errors.js";
+import type { JsonCheck, Jsonify } from "./json.js";
 import { requireName } from "./names.js";
 import type { Yieldable } from "./yieldable.js";
 
@@ -36,19 +37,27 @@ export interface StepOptions<T> {
 /**
  * Runs `fn` as a durable step: once per execution, its result recorded and replayed afterwards.
  * `fn` receives `{ attempt, idempotencyKey, signal }`. With a `schema`, the result is validated (and typed) by it.
+ * The result is stored as JSON, and the workflow receives the decoded copy on the first run as on replays, so it is
+ * typed as that copy (`Jsonify`): a `Date` comes back as its ISO string. A function whose result the codec would
+ * refuse (a Map, a Set, a BigInt, a function) does not compile.
  *
  * @example
  * ```ts
  * const quote = yield* step("quote", () => pricing.quote(orderId), { retry: { maxAttempts: 5 }, timeout: "10s" });
+ * const placedAt = yield* step("placed", () => new Date()); // string: the Date's JSON
  * ```
  * @throws StepFailedError (in the workflow) when the step fails for good.
  */
 export function step<R>(
   name: string,
-  fn: (context: StepContext) => R,
+  fn: ((context: StepContext) => R) & JsonCheck<Awaited<R>>,
   options?: Omit<StepOptions<unknown>, "schema">,
-): Yieldable<Awaited<R>>;
-export function step<R, T>(name: string, fn: (context: StepContext) => R, options: StepOptions<T> & { schema: SchemaLike<T> }): Yieldable<T>;
+): Yieldable<Jsonify<Awaited<R>>>;
+export function step<R, T>(
+  name: string,
+  fn: (context: StepContext) => R,
+  options: StepOptions<T> & { schema: SchemaLike<T> },
+): Yieldable<Jsonify<T>>;
 export function step(name: string, fn: (context: StepContext) => unknown, options: StepOptions<unknown> = {}): Yieldable<unknown> {
   requireName("step", name);
   if (typeof fn !== "function") throw new ValidationError(`step('${name}'): the second argument must be a function.`);
