@@ -3,7 +3,15 @@
 import type { Duration } from "../core/duration.js";
 import type { HistoryEvent } from "../core/history.js";
 import type { ExecutionStatus, HistoryStore, ListQuery } from "../store/history-store.js";
-import type { AnyWorkflow, WorkflowOutput, WorkflowStartInput } from "../workflow.js";
+import type {
+  AnyWorkflow,
+  WorkflowCallbackName,
+  WorkflowCallbackValue,
+  WorkflowEventName,
+  WorkflowEventPayload,
+  WorkflowOutput,
+  WorkflowStartInput,
+} from "../workflow.js";
 import type { Clock } from "./clock.js";
 import type { ExecutionDescription } from "./describe.js";
 import type { TurnResult } from "./turn.js";
@@ -35,6 +43,46 @@ export interface SendEventOptions {
   /** Deduplicates deliveries: the same key with the same event is accepted once; with another, a conflict. */
   idempotencyKey?: string;
 }
+
+/**
+ * The payload and options of the typed `sendEvent`: the payload may be left out when its schema accepts `undefined`.
+ *
+ * @example
+ * ```ts
+ * const args: PayloadArgs<{ ref: string }> = [{ ref: "r-9" }, { idempotencyKey: "stripe-evt-1" }];
+ * ```
+ */
+export type PayloadArgs<P> = undefined extends P ? [payload?: P, options?: SendEventOptions] : [payload: P, options?: SendEventOptions];
+
+/**
+ * The value of the typed `completeCallback`: it may be left out when its schema accepts `undefined`.
+ *
+ * @example
+ * ```ts
+ * const args: ValueArg<{ approved: boolean }> = [{ approved: true }];
+ * ```
+ */
+export type ValueArg<V> = undefined extends V ? [value?: V] : [value: V];
+
+/**
+ * The arguments `sendEvent` takes, in both forms (the engine's implementation accepts either).
+ * @internal
+ */
+export type SendEventArgs =
+  | [id: string, name: string, payload?: unknown, options?: SendEventOptions]
+  | [workflow: AnyWorkflow, id: string, name: string, payload?: unknown, options?: SendEventOptions];
+
+/**
+ * The arguments `completeCallback` takes, in both forms (the engine's implementation accepts either).
+ * @internal
+ */
+export type CompleteCallbackArgs = [token: string, value?: unknown] | [workflow: AnyWorkflow, token: string, name: string, value?: unknown];
+
+/**
+ * The arguments `result` and `handle` take, in both forms (the engine's implementation accepts either).
+ * @internal
+ */
+export type ExecutionArgs = [id: string] | [workflow: AnyWorkflow, id: string];
 
 /**
  * A started execution.
@@ -175,41 +223,67 @@ export interface Engine {
   ): Promise<RunHandle<W extends AnyWorkflow ? WorkflowOutput<W> : unknown>>;
 
   /**
-   * A handle on an existing execution, to await its result.
+   * A handle on an existing execution, to await its result. Name the workflow to type the result; the handle is then
+   * refused unless the execution runs that workflow.
    *
    * @example
    * ```ts
-   * const result = await (await engine.handle("order-o-1")).result();
+   * const result = await (await engine.handle("order-o-1")).result(); // unknown
+   * const typed = await (await engine.handle(order, "order-o-1")).result(); // WorkflowOutput<typeof order>
    * ```
-   * @throws ExecutionNotFoundError
+   * @throws ExecutionNotFoundError; with a workflow: WorkflowNotFoundError (it is not the definition registered
+   * under its name), ValidationError (the execution runs another workflow).
    */
   handle<O = unknown>(id: string): Promise<RunHandle<O>>;
+  handle<W extends AnyWorkflow>(workflow: W, id: string): Promise<RunHandle<WorkflowOutput<W>>>;
 
   /**
    * Sends an event to an execution's inbox. Waits that are pending or come later receive events in order, each once.
+   * Name the workflow first to type the event's name and payload from its `events`; the event is then refused unless
+   * the execution runs that workflow.
    *
    * @example
    * ```ts
    * await engine.sendEvent("order-o-1", "paid", { ref: "r-9" }, { idempotencyKey: "stripe-evt-1" });
+   * await engine.sendEvent(order, "order-o-1", "paid", { ref: "r-9" }); // name and payload typed from order's events
    * ```
    * @returns `duplicate: true` when this idempotency key was delivered before (nothing new stored).
    * @throws ExecutionNotFoundError, ExecutionClosedError, ValidationError (payload fails the declared schema, or the
-   * workflow declares events and not this one), IdempotencyConflictError (key reused with another event).
+   * workflow declares events and not this one; with a workflow: the execution runs another one), IdempotencyConflictError
+   * (key reused with another event), WorkflowNotFoundError (a workflow that is not the definition registered under
+   * its name). Nothing is stored when it throws.
    */
   sendEvent(id: string, name: string, payload?: unknown, options?: SendEventOptions): Promise<{ duplicate: boolean }>;
+  sendEvent<W extends AnyWorkflow, K extends WorkflowEventName<W>>(
+    workflow: W,
+    id: string,
+    name: K,
+    ...payloadAndOptions: PayloadArgs<WorkflowEventPayload<W, K>>
+  ): Promise<{ duplicate: boolean }>;
 
   /**
    * Completes a callback with a value: the workflow's `callback(...)` returns it. Resolves to the execution the
-   * token belongs to (to resume it at once in external mode).
+   * token belongs to (to resume it at once in external mode). Name the workflow and the callback to type the value
+   * from its `callbacks`; the completion is then refused unless the token is that callback's in an execution of
+   * that workflow.
    *
    * @example
    * ```ts
    * await engine.completeCallback(token, { approved: true });
+   * await engine.completeCallback(approval, token, "decision", { approved: true }); // typed from approval's callbacks
    * ```
    * @throws CallbackNotFoundError (unknown, already used or expired token), ValidationError (the value fails the
-   * workflow's declared `callbacks` schema; nothing stored).
+   * workflow's declared `callbacks` schema; with a workflow: the token is another workflow's or another callback's),
+   * WorkflowNotFoundError (a workflow that is not the definition registered under its name). Nothing is stored when
+   * it throws.
    */
   completeCallback(token: string, value?: unknown): Promise<{ executionId: string }>;
+  completeCallback<W extends AnyWorkflow, K extends WorkflowCallbackName<W>>(
+    workflow: W,
+    token: string,
+    name: K,
+    ...value: ValueArg<WorkflowCallbackValue<W, K>>
+  ): Promise<{ executionId: string }>;
 
   /**
    * Fails a callback: the workflow's `callback(...)` throws this error (an Error, or `{ name?, message, code? }`).
@@ -307,15 +381,20 @@ export interface Engine {
   list(query?: ListQuery): Promise<{ executions: ExecutionDescription[]; cursor?: string }>;
 
   /**
-   * Waits for an execution to end and returns its result (or throws its error).
+   * Waits for an execution to end and returns its result (or throws its error). Name the workflow to type the result;
+   * the call is then refused unless the execution runs that workflow.
    *
    * @example
    * ```ts
-   * const output = await engine.result("order-o-1");
+   * const output = await engine.result("order-o-1"); // unknown
+   * const typed = await engine.result(order, "order-o-1"); // WorkflowOutput<typeof order>
    * ```
-   * @throws the workflow's error; CancelledError when cancelled or terminated; ExecutionNotFoundError.
+   * @throws the workflow's error; CancelledError when cancelled or terminated; ExecutionNotFoundError; with a
+   * workflow: WorkflowNotFoundError (it is not the definition registered under its name), ValidationError (the
+   * execution runs another workflow).
    */
   result(id: string): Promise<unknown>;
+  result<W extends AnyWorkflow>(workflow: W, id: string): Promise<WorkflowOutput<W>>;
 
   /**
    * Resolves when no turn is running in this process.

@@ -9,11 +9,14 @@ import type { ExecutionRecord, HistoryStore, ListQuery } from "../store/history-
 import { CLOSED_STATUSES, newExecution } from "../store/history-store.js";
 import type { AnyWorkflow, WorkflowOutput, WorkflowStartInput } from "../workflow.js";
 import type {
+  CompleteCallbackArgs,
   Engine as EngineApi,
+  ExecutionArgs,
   ResumeDueOptions,
   ResumeDueResult,
   ResumeOptions,
   RunHandle,
+  SendEventArgs,
   SendEventOptions,
   StartOptions,
   TurnReport,
@@ -33,6 +36,7 @@ import { engineSettings, turnOptions } from "./options.js";
 import { Scheduler } from "./scheduler.js";
 import type { Session, StepFunction, TurnDeps, TurnResult } from "./turn.js";
 import { loadHistory, notFound, runTurn } from "./turn.js";
+import { checkCallbackOf, namesWorkflow, recordOfWorkflow } from "./typed-calls.js";
 import { checkStart } from "./validate.js";
 
 export type {
@@ -196,16 +200,33 @@ class EngineImpl implements EngineApi {
     return this.handleFor(outcome.record, outcome.created) as RunHandle<never>;
   }
 
-  async handle<O = unknown>(id: string): Promise<RunHandle<O>> {
-    return this.handleFor(await this.getRecord(id), false) as RunHandle<O>;
+  async handle<O = unknown>(...args: ExecutionArgs): Promise<RunHandle<O>> {
+    // The typed form (workflow, id) checks the workflow first (typed-calls.ts).
+    const record = namesWorkflow(args[0])
+      ? await recordOfWorkflow(this.host, args[0], args[1] as string, "handle")
+      : await this.getRecord(args[0] as string);
+    return this.handleFor(record, false) as RunHandle<O>;
   }
 
-  sendEvent(id: string, name: string, payload?: unknown, options: SendEventOptions = {}): Promise<{ duplicate: boolean }> {
+  async sendEvent(...args: SendEventArgs): Promise<{ duplicate: boolean }> {
+    // The typed form (workflow, id, name, payload, options) checks the workflow first (typed-calls.ts).
+    if (namesWorkflow(args[0])) {
+      const [workflow, id, name, payload, options = {}] = args as [AnyWorkflow, string, string, unknown, SendEventOptions?];
+      await recordOfWorkflow(this.host, workflow, id, "sendEvent");
+      return sendEvent(this.host, id, name, payload, options);
+    }
+    const [id, name, payload, options = {}] = args as [string, string, unknown, SendEventOptions?];
     return sendEvent(this.host, id, name, payload, options);
   }
 
-  async completeCallback(token: string, value?: unknown): Promise<{ executionId: string }> {
-    return settleCallback(this.host, token, { value });
+  async completeCallback(...args: CompleteCallbackArgs): Promise<{ executionId: string }> {
+    // The typed form (workflow, token, name, value) checks the workflow and the callback's name first (typed-calls.ts).
+    if (namesWorkflow(args[0])) {
+      const [workflow, token, name, value] = args as [AnyWorkflow, string, string, unknown?];
+      await checkCallbackOf(this.host, workflow, token, name);
+      return settleCallback(this.host, token, { value });
+    }
+    return settleCallback(this.host, args[0] as string, { value: args[1] });
   }
 
   async failCallback(
@@ -274,8 +295,10 @@ class EngineImpl implements EngineApi {
     return { executions: page.records.map(describeRecord), ...(page.cursor ? { cursor: page.cursor } : {}) };
   }
 
-  async result(id: string): Promise<unknown> {
-    const record = await this.getRecord(id);
+  async result(...args: ExecutionArgs): Promise<unknown> {
+    // The typed form (workflow, id) checks the workflow first (typed-calls.ts).
+    const id = (namesWorkflow(args[0]) ? args[1] : args[0]) as string;
+    const record = namesWorkflow(args[0]) ? await recordOfWorkflow(this.host, args[0], id, "result") : await this.getRecord(id);
     if (CLOSED_STATUSES.has(record.status)) return outcomeOf(record);
     return outcomeOf(await this.scheduler.waitForEnd(id));
   }
