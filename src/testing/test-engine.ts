@@ -6,6 +6,7 @@ import type { Duration } from "../core/duration.js";
 import { formatMillis, toMillis } from "../core/duration.js";
 import type { HistoryEvent } from "../core/history.js";
 import type { StepContext } from "../core/yieldable.js";
+import type { CompleteCallbackArgs, ExecutionArgs, PayloadArgs, SendEventArgs, ValueArg } from "../engine/api.js";
 import type {
   ExecutionDescription,
   ResumeDueResult,
@@ -14,6 +15,7 @@ import type {
   StartOptions,
 } from "../engine/engine.js";
 import { Engine } from "../engine/engine.js";
+import { namesWorkflow } from "../engine/typed-calls.js";
 import type { Logger } from "../engine/log.js";
 import { silentLogger } from "../engine/log.js";
 import type { TurnResult } from "../engine/turn.js";
@@ -22,7 +24,15 @@ import { SpindleError } from "../errors.js";
 import type { HistoryStore, ListQuery } from "../store/history-store.js";
 import { CLOSED_STATUSES } from "../store/history-store.js";
 import { MemoryStore } from "../store/memory-store.js";
-import type { AnyWorkflow, WorkflowOutput, WorkflowStartInput } from "../workflow.js";
+import type {
+  AnyWorkflow,
+  WorkflowCallbackName,
+  WorkflowCallbackValue,
+  WorkflowEventName,
+  WorkflowEventPayload,
+  WorkflowOutput,
+  WorkflowStartInput,
+} from "../workflow.js";
 import { ColdReplayCheck } from "./cold-replay.js";
 import { formatTimeline } from "./format.js";
 import { VirtualClock } from "./virtual-clock.js";
@@ -139,16 +149,24 @@ export class TestEngine {
   }
 
   /**
-   * Waits for the execution's result, moving the virtual clock to each next timer while every turn waits.
+   * Waits for the execution's result, moving the virtual clock to each next timer while every turn waits. Name the
+   * workflow to type the result (see `Engine.result`).
    *
    * @example
    * ```ts
    * await expect(t.result("o-1")).resolves.toEqual({ ok: true });
+   * const output = await t.result(order, "o-1"); // WorkflowOutput<typeof order>
    * ```
    * @throws the workflow's error; NonDeterminismError when a cold replay of the execution or of one of its children
-   * took another path (see `checkReplay`); TestStalledError when the execution waits for something nothing will send.
+   * took another path (see `checkReplay`); TestStalledError when the execution waits for something nothing will send;
+   * with a workflow, what `Engine.result` throws for one the execution does not run.
    */
-  async result(id: string): Promise<unknown> {
+  async result(id: string): Promise<unknown>;
+  async result<W extends AnyWorkflow>(workflow: W, id: string): Promise<WorkflowOutput<W>>;
+  async result(...args: ExecutionArgs): Promise<unknown> {
+    // The typed form checks the workflow (as the engine's does) before time moves.
+    if (namesWorkflow(args[0])) await this.engine.handle(args[0], args[1] as string);
+    const id = (namesWorkflow(args[0]) ? args[1] : args[0]) as string;
     for (;;) {
       await this.settle();
       const early = this.replayFailure(id);
@@ -194,14 +212,42 @@ export class TestEngine {
     }
   }
 
-  /** See `Engine.sendEvent`. */
-  sendEvent(id: string, name: string, payload?: unknown, options?: SendEventOptions): Promise<{ duplicate: boolean }> {
-    return this.engine.sendEvent(id, name, payload, options);
+  /**
+   * See `Engine.sendEvent`; name the workflow first to type the event from its `events`.
+   *
+   * @example
+   * ```ts
+   * await t.sendEvent(order, "o-1", "paid", { ref: "r-1" });
+   * ```
+   */
+  sendEvent(id: string, name: string, payload?: unknown, options?: SendEventOptions): Promise<{ duplicate: boolean }>;
+  sendEvent<W extends AnyWorkflow, K extends WorkflowEventName<W>>(
+    workflow: W,
+    id: string,
+    name: K,
+    ...payloadAndOptions: PayloadArgs<WorkflowEventPayload<W, K>>
+  ): Promise<{ duplicate: boolean }>;
+  sendEvent(...args: SendEventArgs): Promise<{ duplicate: boolean }> {
+    return (this.engine.sendEvent as (...forward: SendEventArgs) => Promise<{ duplicate: boolean }>)(...args);
   }
 
-  /** See `Engine.completeCallback`. */
-  completeCallback(token: string, value?: unknown): Promise<{ executionId: string }> {
-    return this.engine.completeCallback(token, value);
+  /**
+   * See `Engine.completeCallback`; name the workflow and the callback first to type the value from its `callbacks`.
+   *
+   * @example
+   * ```ts
+   * await t.completeCallback(approval, token, "decision", { approved: true });
+   * ```
+   */
+  completeCallback(token: string, value?: unknown): Promise<{ executionId: string }>;
+  completeCallback<W extends AnyWorkflow, K extends WorkflowCallbackName<W>>(
+    workflow: W,
+    token: string,
+    name: K,
+    ...value: ValueArg<WorkflowCallbackValue<W, K>>
+  ): Promise<{ executionId: string }>;
+  completeCallback(...args: CompleteCallbackArgs): Promise<{ executionId: string }> {
+    return (this.engine.completeCallback as (...forward: CompleteCallbackArgs) => Promise<{ executionId: string }>)(...args);
   }
 
   /** See `Engine.failCallback`. */
