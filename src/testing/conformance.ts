@@ -1,22 +1,17 @@
 // The HistoryStore contract as one test suite. Every store runs it: MemoryStore here, DynamoDBStore in its adapter,
 // and any third-party store through `runStoreConformance` from `spindle/testing`. The test functions are passed in
 // (or taken from the globals), so importing `spindle/testing` never requires a test framework at run time.
-import type { describe as Describe, expect as Expect, it as It } from "vitest";
 import { ConcurrencyError } from "../errors.js";
 import type { HistoryEvent } from "../core/history.js";
 import type { HistoryStore } from "../store/history-store.js";
 import { newExecution } from "../store/history-store.js";
 import { appendRequest, freshId, freshTime, inboxItem, loadAll, sampleExecution, sampleSteps, update } from "./conformance-fixtures.js";
 import { registerInputConformance } from "./conformance-input.js";
+import type { TestApi } from "./test-api.js";
 
 export { sampleExecution, sampleSteps } from "./conformance-fixtures.js";
 
-/** The test functions the suite registers with: vitest's (jest's work too). */
-export interface TestApi {
-  describe: typeof Describe;
-  it: typeof It;
-  expect: typeof Expect;
-}
+export type { TestApi } from "./test-api.js";
 
 /** Options of `runStoreConformance`. */
 export interface ConformanceOptions {

@@ -6,5 +6,6 @@ export { replayHistory } from "./replay-check.js";
 export type { ReplayReport } from "./replay-check.js";
 export { formatTimeline } from "./format.js";
 export { runStoreConformance, sampleExecution, sampleSteps } from "./conformance.js";
-export type { ConformanceOptions, TestApi } from "./conformance.js";
+export type { ConformanceOptions } from "./conformance.js";
+export type { TestApi, TestAssertion, TestContextLike, TestRejectsAssertion } from "./test-api.js";
 export { FaultStore, InjectedCrash, InjectedFault, faultAt, randomFaults, type Fault, type FaultPlan, type FaultRates, type FaultStats, type FaultStoreOptions, type StoreCall } from "./fault-store.js";
