@@ -31,6 +31,8 @@ export class BadRequest extends ValidationError {
     readonly status = 400,
   ) {
     super(message);
+    // A literal: a minified bundle renames the class, and this name is what an answer's body carries.
+    this.name = "BadRequest";
   }
 }
 
