@@ -37,7 +37,7 @@ import { Scheduler } from "./scheduler.js";
 import type { Session, StepFunction, TurnDeps, TurnResult } from "./turn.js";
 import { loadHistory, notFound, runTurn } from "./turn.js";
 import { checkCallbackOf, namesWorkflow, recordOfWorkflow } from "./typed-calls.js";
-import { checkStart } from "./validate.js";
+import { checkSendEvent, checkStart } from "./validate.js";
 
 export type {
   ResumeDueOptions,
@@ -212,6 +212,7 @@ class EngineImpl implements EngineApi {
     // The typed form (workflow, id, name, payload, options) checks the workflow first (typed-calls.ts).
     if (namesWorkflow(args[0])) {
       const [workflow, id, name, payload, options = {}] = args as [AnyWorkflow, string, string, unknown, SendEventOptions?];
+      checkSendEvent(id, name, options);
       await recordOfWorkflow(this.host, workflow, id, "sendEvent");
       return sendEvent(this.host, id, name, payload, options);
     }

@@ -70,6 +70,7 @@ describe.each(stores)("well-formed ids, names and keys on %s", (label, makeStore
     expect(await store.get(`${base}a\ud800b`)).toBeUndefined();
     await expect(engine.describe(`${base}a\ud800b`)).rejects.toBeInstanceOf(ExecutionNotFoundError);
     await expect(engine.sendEvent(`${base}a\ud800b`, "x", "1")).rejects.toBeInstanceOf(ValidationError);
+    await expect(engine.sendEvent(collect, `${base}a\ud800b`, "x", "1")).rejects.toBeInstanceOf(ValidationError);
     await expect(engine.cancel(`${base}a\ud800b`)).rejects.toBeInstanceOf(ValidationError);
     await expect(engine.terminate(`${base}a\ud800b`)).rejects.toBeInstanceOf(ValidationError);
     expect((await store.get(`${base}a\ufffdb`))?.inboxSeq).toBe(0);
