@@ -7,5 +7,5 @@ export type { ReplayReport } from "./replay-check.js";
 export { formatTimeline } from "./format.js";
 export { runStoreConformance, sampleExecution, sampleSteps } from "./conformance.js";
 export type { ConformanceOptions } from "./conformance.js";
-export type { TestApi, TestAssertion, TestContextLike, TestRejectsAssertion } from "./test-api.js";
+export type { TestApi, TestAssertion, TestContextLike, TestMatchers, TestRejectsAssertion } from "./test-api.js";
 export { FaultStore, InjectedCrash, InjectedFault, faultAt, randomFaults, type Fault, type FaultPlan, type FaultRates, type FaultStats, type FaultStoreOptions, type StoreCall } from "./fault-store.js";

@@ -19,11 +19,11 @@ export interface TestContextLike {
  *
  * @example
  * ```ts
- * const check: TestAssertion = expect(record.version);
- * check.toBe(2);
+ * const negated: TestMatchers = expect(listed).not;
+ * negated.toContain("closed-1");
  * ```
  */
-export interface TestAssertion {
+export interface TestMatchers {
   toBe(expected: unknown): unknown;
   toEqual(expected: unknown): unknown;
   toMatchObject(expected: object): unknown;
@@ -33,7 +33,19 @@ export interface TestAssertion {
   toBeGreaterThan(value: number): unknown;
   toBeLessThanOrEqual(value: number): unknown;
   toBeInstanceOf(type: abstract new (...args: never[]) => unknown): unknown;
-  readonly not: TestAssertion;
+}
+
+/**
+ * What `expect(value)` gives: the matchers, their negation, and matchers on a promise's rejection.
+ *
+ * @example
+ * ```ts
+ * const check: TestAssertion = expect(record.version);
+ * check.toBe(2);
+ * ```
+ */
+export interface TestAssertion extends TestMatchers {
+  readonly not: TestMatchers;
   readonly rejects: TestRejectsAssertion;
 }
 
@@ -63,6 +75,6 @@ export interface TestRejectsAssertion {
  */
 export interface TestApi {
   describe(name: string, body: () => void): unknown;
-  it(name: string, body: (context?: TestContextLike) => unknown): unknown;
+  it(name: string, body: (context?: TestContextLike) => Promise<unknown> | void): unknown;
   expect(actual: unknown): TestAssertion;
 }
