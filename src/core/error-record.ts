@@ -65,7 +65,7 @@ function readError(thrown: unknown, depth: number): ErrorRecord {
     if (RESERVED.has(key)) continue;
     const value = (thrown as unknown as Record<string, unknown>)[key];
     if (value === undefined || !isJsonSafe(value)) continue;
-    (data ??= {})[key] = value;
+    defineData((data ??= {}), key, value);
   }
   if (data && (JSON.stringify(data)?.length ?? 0) <= MAX_DATA) record.data = data;
   if (typeof thrown.stack === "string") record.stack = thrown.stack.slice(0, MAX_STACK);
@@ -81,7 +81,7 @@ export function reviveError(record: ErrorRecord): Error & { code?: string; [fiel
   if (known) Object.setPrototypeOf(error, known.prototype);
   Object.defineProperty(error, "name", { value: record.name, writable: true, configurable: true, enumerable: false });
   if (record.code !== undefined) error.code = record.code;
-  if (record.data) Object.assign(error, record.data);
+  if (record.data) copyData(error, record.data);
   if (record.stack !== undefined) error.stack = record.stack;
   else delete (error as { stack?: string }).stack;
   if (record.cause) {
@@ -93,6 +93,19 @@ export function reviveError(record: ErrorRecord): Error & { code?: string; [fiel
     });
   }
   return error;
+}
+
+/**
+ * Copies own fields as data: a field named `__proto__` (from JSON, say) is copied as a field, never set as the
+ * target's prototype.
+ */
+export function copyData<T extends object>(target: T, source: object): T {
+  for (const key of Object.keys(source)) defineData(target, key, (source as Record<string, unknown>)[key]);
+  return target;
+}
+
+function defineData(target: object, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 function cap(text: string, max: number): string {

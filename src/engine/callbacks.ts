@@ -2,7 +2,7 @@
 // goes to the execution's inbox once, checked against the workflow's declared schema first.
 import { encodeValue } from "../core/codec.js";
 import type { ErrorRecord } from "../core/error-record.js";
-import { toErrorRecord } from "../core/error-record.js";
+import { copyData, toErrorRecord } from "../core/error-record.js";
 import type { EventOf } from "../core/history.js";
 import { decodeToken } from "../core/replayer.js";
 import { CallbackNotFoundError, ValidationError } from "../errors.js";
@@ -107,7 +107,7 @@ function failureRecord(error: unknown, executionId: string): ErrorRecord {
   if (typeof error === "string" && error !== "") return { name: "Error", message: error };
   if (error instanceof Error) return toErrorRecord(error);
   const message = typeof error === "object" && error !== null ? (error as { message?: unknown }).message : undefined;
-  if (typeof message === "string") return toErrorRecord(Object.assign(new Error(message), error));
+  if (typeof message === "string") return toErrorRecord(copyData(new Error(message), error as object));
   const got = error === null ? "null" : typeof error === "string" ? "an empty string" : typeof error === "object" ? "an object without a message" : typeof error;
   throw new ValidationError(
     `failCallback (execution '${executionId}'): the error must be an Error, a non-empty string or ` +

@@ -76,4 +76,15 @@ describe.each(stores)("callback tokens on %s", (_label, makeStore) => {
     await engine.resume(id);
     expect(await engine.result(id)).toEqual({ error: "not this quarter" });
   });
+
+  it("copies a failure's fields as data: a __proto__ field from JSON never becomes a prototype", async () => {
+    const { engine, id, token } = await waiting();
+    const parsed = JSON.parse('{"name":"Rejected","message":"no","__proto__":{"polluted":true}}') as { message: string };
+    await engine.failCallback(token, parsed);
+    await engine.resume(id);
+    expect(await engine.result(id)).toEqual({ error: "no" });
+    const [failed] = (await engine.history(id)).filter((event) => event.type === "CallbackCompleted") as { error?: { data?: object } }[];
+    expect(Object.getPrototypeOf(failed!.error!.data ?? {})).toBe(Object.prototype);
+    expect(({} as { polluted?: boolean }).polluted).toBeUndefined();
+  });
 });
