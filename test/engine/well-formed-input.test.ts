@@ -11,6 +11,8 @@ import {
   ExecutionNotFoundError,
   MemoryStore,
   silentLogger,
+  sleep,
+  step,
   ValidationError,
   waitForEvent,
   workflow,
@@ -163,5 +165,16 @@ describe.each(stores)("well-formed ids, names and keys on %s", (label, makeStore
     }
     const fits = unique("store-fits").padEnd(LIMIT, "s");
     expect((await store.create(newExecution({ id: fits, workflow: "w", runId: "r", at: 1 }))).created).toBe(true);
+  });
+});
+
+describe("operation names", () => {
+  it.each([
+    ["step", () => step("a\ud800b", () => 1)],
+    ["waitForEvent", () => waitForEvent("a\udbffb")],
+    ["sleep", () => sleep("a\ud800", "1s")],
+    ["a name over 1,000 bytes", () => step("é".repeat(501), () => 1)],
+  ])("refuses %s with an ill-formed or oversized name with ValidationError when the operation is made", (_what, make) => {
+    expect(make).toThrow(ValidationError);
   });
 });
