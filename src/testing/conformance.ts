@@ -241,6 +241,22 @@ export function runStoreConformance(
       expect(await store.writeInbox(freshId("nobody"), inboxItem("d"))).toEqual({ status: "not-found" });
     });
 
+    it("refuses a closing append once the inbox moved past expectInboxSeq, writing nothing, and takes it at the current count", async () => {
+      const store = await makeStore();
+      const id = freshId("close");
+      const { record, events } = sampleExecution(id);
+      await store.create({ record, events });
+      const seen = (await store.get(id))!.inboxSeq;
+      await store.writeInbox(id, inboxItem("late-cancel", { type: "cancel", name: "cancel" }));
+      const closing = appendRequest(record.runId, 1, sampleSteps(2, 1), { update: update({ status: "completed", inboxSeen: seen }) });
+      await expect(store.append(id, { ...closing, expectInboxSeq: seen })).rejects.toBeInstanceOf(ConcurrencyError);
+      expect(await loadAll(store, id)).toHaveLength(1);
+      const now = (await store.get(id))!;
+      expect(now.status).not.toBe("completed");
+      const written = await store.append(id, { ...closing, expectInboxSeq: now.inboxSeq });
+      expect(written).toMatchObject({ status: "completed", version: 2 });
+    });
+
     it("lists due executions: wake-up time reached or unread inbox, never closed or future ones", async () => {
       const store = await makeStore();
       const base = freshTime();
