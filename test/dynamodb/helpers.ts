@@ -1,8 +1,10 @@
 // Helpers of the DynamoDB tests: a client for the DynamoDB Local that the global setup started (fake credentials),
 // a fresh table per test file, and a request counter (a client middleware) for assertions on the calls made.
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { inject } from "vitest";
-import { createTable } from "spindle/dynamodb";
+import { afterAll, beforeAll, inject } from "vitest";
+import { MemoryStore } from "spindle";
+import type { HistoryStore } from "spindle/store";
+import { createTable, DynamoDBStore } from "spindle/dynamodb";
 import { localClient } from "../../examples/dynamodb-local/local-server.js";
 
 let tables = 0;
@@ -34,4 +36,21 @@ export function countRequests(client: DynamoDBClient): Map<string, number> {
     { step: "initialize", name: "spindleTestCounter" },
   );
   return counts;
+}
+
+/**
+ * The two stores a behaviour is checked on, for `describe.each`: a MemoryStore, and a DynamoDBStore on a table of this
+ * file's own (made before the file's tests run, its client closed after them).
+ */
+export function bothStores(label: string): [string, () => HistoryStore][] {
+  let tableName = "";
+  const client = makeClient();
+  beforeAll(async () => {
+    tableName = await freshTable(label);
+  });
+  afterAll(() => client.destroy());
+  return [
+    ["MemoryStore", () => new MemoryStore()],
+    ["DynamoDBStore", () => new DynamoDBStore({ client, tableName })],
+  ];
 }

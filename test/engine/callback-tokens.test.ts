@@ -1,12 +1,10 @@
 // Callback tokens are verified whole: a token whose secret part does not match the waiting callback (forged,
 // truncated, padded with whitespace) gets CallbackNotFoundError and stores nothing, and failCallback refuses an error
 // that is not one with ValidationError. On MemoryStore and on DynamoDBStore (DynamoDB Local).
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { callback, CallbackNotFoundError, createEngine, MemoryStore, silentLogger, ValidationError, workflow } from "spindle";
-import type { HistoryStore } from "spindle/store";
-import { DynamoDBStore } from "spindle/dynamodb";
+import { describe, expect, it } from "vitest";
+import { callback, CallbackNotFoundError, createEngine, silentLogger, ValidationError, workflow } from "spindle";
 import { VirtualClock } from "spindle/testing";
-import { freshTable, makeClient } from "../dynamodb/helpers.js";
+import { bothStores } from "../dynamodb/helpers.js";
 
 const approval = workflow("token-approval", async function* () {
   try {
@@ -16,17 +14,7 @@ const approval = workflow("token-approval", async function* () {
   }
 });
 
-let tableName = "";
-const client = makeClient();
-beforeAll(async () => {
-  tableName = await freshTable("tokens");
-});
-afterAll(() => client.destroy());
-
-const stores: [string, () => HistoryStore][] = [
-  ["MemoryStore", () => new MemoryStore()],
-  ["DynamoDBStore", () => new DynamoDBStore({ client, tableName })],
-];
+const stores = bothStores("tokens");
 
 /** The same execution, run and operation as `token`, with another secret. */
 function forge(token: string): string {

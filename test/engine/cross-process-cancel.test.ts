@@ -2,23 +2,11 @@
 // the cancel at its next write and delivers it at the operation the workflow is at (compensation runs, the execution
 // ends cancelled); a cancel that arrives after the body's last operation, before the end is written, still ends it
 // cancelled; once the end is written, cancel says it came too late. On MemoryStore and DynamoDBStore (DynamoDB Local).
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CancelledError, createEngine, ExecutionClosedError, MemoryStore, silentLogger, step, workflow } from "spindle";
-import type { HistoryStore } from "spindle/store";
-import { DynamoDBStore } from "spindle/dynamodb";
-import { freshTable, makeClient } from "../dynamodb/helpers.js";
+import { describe, expect, it } from "vitest";
+import { CancelledError, createEngine, ExecutionClosedError, silentLogger, step, workflow } from "spindle";
+import { bothStores } from "../dynamodb/helpers.js";
 
-let tableName = "";
-const client = makeClient();
-beforeAll(async () => {
-  tableName = await freshTable("xcancel");
-});
-afterAll(() => client.destroy());
-
-const stores: [string, () => HistoryStore][] = [
-  ["MemoryStore", () => new MemoryStore()],
-  ["DynamoDBStore", () => new DynamoDBStore({ client, tableName })],
-];
+const stores = bothStores("xcancel");
 
 let ids = 0;
 describe.each(stores)("a cancel from another process on %s", (_label, makeStore) => {

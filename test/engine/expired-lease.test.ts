@@ -2,24 +2,13 @@
 // process); meanwhile another engine took the execution over and ran the next step. The first turn must renew its
 // lease, at the version it holds, before its next step, find the execution moved on, and stop: every step runs once.
 // On MemoryStore and on DynamoDBStore (DynamoDB Local).
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createEngine, MemoryStore, silentLogger, step, workflow } from "spindle";
+import { describe, expect, it } from "vitest";
+import { createEngine, silentLogger, step, workflow } from "spindle";
 import type { AppendRequest, HistoryStore } from "spindle/store";
-import { DynamoDBStore } from "spindle/dynamodb";
 import { VirtualClock } from "spindle/testing";
-import { freshTable, makeClient } from "../dynamodb/helpers.js";
+import { bothStores } from "../dynamodb/helpers.js";
 
-let tableName = "";
-const client = makeClient();
-beforeAll(async () => {
-  tableName = await freshTable("leases");
-});
-afterAll(() => client.destroy());
-
-const stores: [string, () => HistoryStore][] = [
-  ["MemoryStore", () => new MemoryStore()],
-  ["DynamoDBStore", () => new DynamoDBStore({ client, tableName })],
-];
+const stores = bothStores("leases");
 
 let ids = 0;
 describe.each(stores)("an expired lease on %s", (_label, makeStore) => {

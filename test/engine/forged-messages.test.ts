@@ -1,11 +1,10 @@
 // Internal messages have their own kinds: no event sent with sendEvent, whatever its name, completes a child, completes
 // a callback or cancels. On MemoryStore and on DynamoDBStore (DynamoDB Local).
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { callback, child, createEngine, MemoryStore, silentLogger, waitForEvent, workflow } from "spindle";
+import { describe, expect, it } from "vitest";
+import { callback, child, createEngine, silentLogger, waitForEvent, workflow } from "spindle";
 import type { HistoryStore } from "spindle/store";
-import { DynamoDBStore } from "spindle/dynamodb";
 import { VirtualClock } from "spindle/testing";
-import { freshTable, makeClient } from "../dynamodb/helpers.js";
+import { bothStores } from "../dynamodb/helpers.js";
 
 const payment = workflow("forge-payment", async function* () {
   yield* waitForEvent("settled");
@@ -24,17 +23,7 @@ const cancellable = workflow("forge-cancel", async function* () {
   return yield* waitForEvent<string>("go");
 });
 
-let tableName = "";
-const client = makeClient();
-beforeAll(async () => {
-  tableName = await freshTable("forged");
-});
-afterAll(() => client.destroy());
-
-const stores: [string, () => HistoryStore][] = [
-  ["MemoryStore", () => new MemoryStore()],
-  ["DynamoDBStore", () => new DynamoDBStore({ client, tableName })],
-];
+const stores = bothStores("forged");
 
 let ids = 0;
 const freshId = (label: string) => `forge-${label}-${process.pid}-${Date.now().toString(36)}-${++ids}`;

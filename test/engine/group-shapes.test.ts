@@ -1,13 +1,11 @@
 // A group's shape is part of the history: on an execution suspended after a completed all([a, b]), code that drops
 // b or adds c is a NonDeterminismError before any new effect — on MemoryStore, on DynamoDBStore, and in replayHistory
 // (so the README's CI check catches it too).
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Yieldable } from "spindle";
-import { all, allSettled, createEngine, MemoryStore, NonDeterminismError, race, silentLogger, step, waitForEvent, workflow } from "spindle";
-import type { HistoryStore } from "spindle/store";
-import { DynamoDBStore } from "spindle/dynamodb";
+import { all, allSettled, createEngine, NonDeterminismError, race, silentLogger, step, waitForEvent, workflow } from "spindle";
 import { replayHistory } from "spindle/testing";
-import { freshTable, makeClient } from "../dynamodb/helpers.js";
+import { bothStores } from "../dynamodb/helpers.js";
 
 const ran: string[] = [];
 const work = (name: string) => step(name, () => void ran.push(name));
@@ -28,17 +26,7 @@ function version(name: string, group: Group, branches: string[]) {
   });
 }
 
-let tableName = "";
-const client = makeClient();
-beforeAll(async () => {
-  tableName = await freshTable("shapes");
-});
-afterAll(() => client.destroy());
-
-const stores: [string, () => HistoryStore][] = [
-  ["MemoryStore", () => new MemoryStore()],
-  ["DynamoDBStore", () => new DynamoDBStore({ client, tableName })],
-];
+const stores = bothStores("shapes");
 
 let ids = 0;
 describe.each(stores)("group shapes on %s", (_label, makeStore) => {

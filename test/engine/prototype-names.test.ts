@@ -2,13 +2,11 @@
 // `__proto__` works like any other — declared schemas are found as own properties only (an undeclared callback named
 // `constructor` met Object as its "schema": `schema.safeParse is not a function`), registries are keyed by the name
 // alone. End to end on MemoryStore and on DynamoDBStore (DynamoDB Local), and through the test engine's step mocks.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import type { HistoryStore } from "spindle/store";
 import {
   callback,
   createEngine,
-  MemoryStore,
   patched,
   silentLogger,
   step,
@@ -17,9 +15,8 @@ import {
   workflow,
   WorkflowNotFoundError,
 } from "spindle";
-import { DynamoDBStore } from "spindle/dynamodb";
 import { createTestEngine, VirtualClock } from "spindle/testing";
-import { freshTable, makeClient } from "../dynamodb/helpers.js";
+import { bothStores } from "../dynamodb/helpers.js";
 
 const NAMES = ["constructor", "toString", "__proto__", "hasOwnProperty", "valueOf"] as const;
 
@@ -47,17 +44,7 @@ function named(name: string) {
 
 const flows = NAMES.map(named);
 
-let tableName = "";
-const client = makeClient();
-beforeAll(async () => {
-  tableName = await freshTable("proto-names");
-});
-afterAll(() => client.destroy());
-
-const stores: [string, () => HistoryStore][] = [
-  ["MemoryStore", () => new MemoryStore()],
-  ["DynamoDBStore", () => new DynamoDBStore({ client, tableName })],
-];
+const stores = bothStores("proto-names");
 
 let ids = 0;
 describe.each(stores)("prototype-like names on %s", (label, makeStore) => {

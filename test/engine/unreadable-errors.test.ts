@@ -1,23 +1,11 @@
 // An unreadable error never wedges an execution: a step that throws an error whose message getter throws, a Proxy
 // whose traps throw, or a revoked Proxy has its attempt recorded as failed (UnreadableError, with what failed), and
 // the retry policy decides. The step runs once with maxAttempts 1. On MemoryStore and on DynamoDBStore.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createEngine, MemoryStore, silentLogger, step, StepFailedError, workflow } from "spindle";
-import type { HistoryStore } from "spindle/store";
-import { DynamoDBStore } from "spindle/dynamodb";
-import { freshTable, makeClient } from "../dynamodb/helpers.js";
+import { describe, expect, it } from "vitest";
+import { createEngine, silentLogger, step, StepFailedError, workflow } from "spindle";
+import { bothStores } from "../dynamodb/helpers.js";
 
-let tableName = "";
-const client = makeClient();
-beforeAll(async () => {
-  tableName = await freshTable("unreadable");
-});
-afterAll(() => client.destroy());
-
-const stores: [string, () => HistoryStore][] = [
-  ["MemoryStore", () => new MemoryStore()],
-  ["DynamoDBStore", () => new DynamoDBStore({ client, tableName })],
-];
+const stores = bothStores("unreadable");
 
 const throwingGetter = () => {
   const error = new Error("x");

@@ -2,13 +2,12 @@
 // taken whatever it is made of (quotes and backslashes are escaped once, never a second time inside an inbox item),
 // and a value nested too deep is refused as too deep, with the limit, never called circular. On MemoryStore and on
 // DynamoDBStore (DynamoDB Local).
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   callback,
   child,
   createEngine,
   IdempotencyConflictError,
-  MemoryStore,
   SerializationError,
   silentLogger,
   step,
@@ -16,9 +15,8 @@ import {
   workflow,
 } from "spindle";
 import type { HistoryStore } from "spindle/store";
-import { DynamoDBStore } from "spindle/dynamodb";
 import { VirtualClock } from "spindle/testing";
-import { freshTable, makeClient } from "../dynamodb/helpers.js";
+import { bothStores } from "../dynamodb/helpers.js";
 
 const DEPTH_LIMIT = 1000;
 
@@ -56,17 +54,7 @@ const deep = workflow("limits-deep", async function* (levels: number) {
   return yield* step("nest", () => nested(levels));
 });
 
-let tableName = "";
-const client = makeClient();
-beforeAll(async () => {
-  tableName = await freshTable("value-limits");
-});
-afterAll(() => client.destroy());
-
-const stores: [string, () => HistoryStore][] = [
-  ["MemoryStore", () => new MemoryStore()],
-  ["DynamoDBStore", () => new DynamoDBStore({ client, tableName })],
-];
+const stores = bothStores("value-limits");
 
 let ids = 0;
 describe.each(stores)("value limits on %s", (label, makeStore) => {

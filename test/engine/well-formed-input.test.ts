@@ -3,13 +3,12 @@
 // were one key there: the second start got the first execution, and a second idempotency key dropped an event. The
 // engine refuses ill-formed and oversized input with ValidationError before any store call; MemoryStore and
 // DynamoDBStore (DynamoDB Local) accept exactly the same ids.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { AnyWorkflow } from "spindle";
 import {
   callback,
   createEngine,
   ExecutionNotFoundError,
-  MemoryStore,
   silentLogger,
   sleep,
   step,
@@ -19,9 +18,8 @@ import {
 } from "spindle";
 import type { HistoryStore } from "spindle/store";
 import { newExecution } from "spindle/store";
-import { DynamoDBStore } from "spindle/dynamodb";
 import { VirtualClock } from "spindle/testing";
-import { freshTable, makeClient } from "../dynamodb/helpers.js";
+import { bothStores } from "../dynamodb/helpers.js";
 
 const LIMIT = 1000;
 
@@ -38,17 +36,7 @@ const approval = workflow("well-formed-approval", async function* () {
   return yield* callback<string>("approve", () => undefined);
 });
 
-let tableName = "";
-const client = makeClient();
-beforeAll(async () => {
-  tableName = await freshTable("well-formed");
-});
-afterAll(() => client.destroy());
-
-const stores: [string, () => HistoryStore][] = [
-  ["MemoryStore", () => new MemoryStore()],
-  ["DynamoDBStore", () => new DynamoDBStore({ client, tableName })],
-];
+const stores = bothStores("well-formed");
 
 let ids = 0;
 describe.each(stores)("well-formed ids, names and keys on %s", (label, makeStore) => {
