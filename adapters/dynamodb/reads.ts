@@ -9,7 +9,8 @@
 import { BatchGetCommand } from "@aws-sdk/lib-dynamodb";
 import type { ExecutionRecord, InboxItem } from "spindle/store";
 import type { Item, RecordState } from "./codec.js";
-import { copyRecord, decodeEvent, decodeInboxItem, decodeRecord, RECORD_FIELDS } from "./codec.js";
+import { copyRecord, decodeEvent, decodeRecord, RECORD_FIELDS } from "./codec.js";
+import { decodeInboxItem } from "./inbox-items.js";
 import type { Io } from "./io.js";
 import {
   ATTR,

@@ -25,16 +25,8 @@ import type { AppendDeps } from "./append.js";
 import { appendEvents } from "./append.js";
 import { acquireLease } from "./lease.js";
 import type { Placement, RecordState } from "./codec.js";
-import {
-  bytes,
-  copyRecord,
-  decodeInboxItem,
-  eventItem,
-  inboxItemAttributes,
-  indexNumber,
-  recordItems,
-  unreadInboxItem,
-} from "./codec.js";
+import { bytes, copyRecord, eventItem, indexNumber, recordItems } from "./codec.js";
+import { decodeInboxItem, inboxItemAttributes, unreadInboxItem } from "./inbox-items.js";
 import { ConditionFailed, documentClient, Io, newToken, RecordCache } from "./io.js";
 import { checkEventSize, checkSize } from "./limits.js";
 import { listDue, listExecutions } from "./listing.js";
