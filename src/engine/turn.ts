@@ -87,8 +87,8 @@ class Turn {
         const advance = await this.interpreter.advance(this.deps.clock.now());
         if (advance.ending) return await this.finish(advance.ending, advance);
         this.letGo(advance);
-        if (await this.startSteps(advance.steps)) continue;
-        if (await this.startChildren(advance.children)) continue;
+        const recalled = await this.startSteps(advance.steps);
+        if ((await this.startChildren(advance.children)) || recalled) continue;
         if (await this.checkChildren()) continue;
         if (this.interpreter.runningSteps > 0) {
           // Completions are written while other steps still run, so they are durable whatever those steps do.
