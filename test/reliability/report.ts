@@ -16,6 +16,25 @@ export interface ScenarioResult {
   figures: Record<string, number | string>;
   /** Each broken invariant, with where it broke. */
   violations: string[];
+  /** What the scenario checks beyond the invariants, in a sentence or two, for the report. */
+  note?: string;
+  /** One row per input tried, for scenarios that report a table (hostile input). */
+  rows?: TableRow[];
+}
+
+/** One input tried against one store: what the API answered and what the store kept. */
+export interface TableRow {
+  /** What was tried, e.g. "an execution id with a lone surrogate". */
+  input: string;
+  /** The API call, e.g. "start". */
+  call: string;
+  /** What must happen, e.g. "ValidationError, nothing stored". */
+  expected: string;
+  /** What happened: the typed error (name and code), or what the workflow did. */
+  answer: string;
+  /** What the store kept: "nothing", or what changed in the record, history and inbox. */
+  stored: string;
+  holds: boolean;
 }
 
 /** A new, empty result. */
