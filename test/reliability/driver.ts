@@ -3,7 +3,7 @@
 // injected fault is simply tried again by the next process. When a round of resumes changes nothing, the driver
 // plays the outside world: it sends the next scripted event or completes a callback the execution waits for, and
 // otherwise moves the virtual clock to the earliest wake-up (a timer, a retry, or a dead process's lease).
-import type { ExecutionRecord } from "spindle/store";
+import type { ExecutionRecord, HistoryStore } from "spindle/store";
 import { CallbackNotFoundError, ConcurrencyError, StoreUnavailableError } from "spindle";
 import { CLOSED_STATUSES } from "spindle/store";
 import type { FaultStore } from "spindle/testing";
@@ -24,6 +24,10 @@ export interface DriveOptions {
   resumers?: number;
   /** Give up after this many rounds. Default 1,000. */
   maxRounds?: number;
+  /** The subject's definitions, when the caller set it up already (a second driver on the same run). */
+  prepared?: ReturnType<Subject["setup"]>;
+  /** What each new process runs on instead of `faults.spawn()` and the run's ledger (a store that answers late). */
+  process?: (spawned: FaultStore) => { store: HistoryStore; ledger: EffectLedger };
 }
 
 /** What happened while driving. */
@@ -51,8 +55,12 @@ export async function drive(options: DriveOptions): Promise<DriveResult> {
   const { subject, faults, id } = options;
   const clock = options.clock ?? new VirtualClock();
   const ledger = options.ledger ?? new EffectLedger();
-  const { workflows, root, input } = subject.setup();
-  const engine = () => processEngine({ store: faults.spawn(), workflows, clock, ledger });
+  const { workflows, root, input } = options.prepared ?? subject.setup();
+  const engine = () => {
+    const spawned = faults.spawn();
+    const own = options.process?.(spawned);
+    return processEngine({ store: own?.store ?? spawned, workflows, clock, ledger: own?.ledger ?? ledger });
+  };
   const inner = faults.inner;
   const result: DriveResult = { id, clock, ledger, faultedTurns: 0, racedTurns: 0, unexpected: [], stalled: false };
   const absorb = (error: unknown) => {
