@@ -1,6 +1,6 @@
 // Renders docs/RELIABILITY.md from the report runner's results: a summary table, each scenario's figures and the
 // violations found (with where they happened), and the replay-growth figures. The file is regenerated, never edited.
-import type { ScenarioResult } from "./report.js";
+import type { ScenarioResult, TableRow } from "./report.js";
 import type { ReplayFigure } from "./scenarios/growth.js";
 
 /** What the report is made of. */
@@ -30,6 +30,13 @@ export function renderReport(input: ReportInput): string {
     "accepted is in the final history, in place); **I4** every execution ends terminal or waits with a typed reason;",
     "**I5** step effects never exceed the recorded attempts plus the attempts faulted turns cut off.",
     "",
+    "Beyond the invariants: **hostile input** (a table below: ill-formed Unicode, prototype-like names, forged internal",
+    "messages and tokens, oversized, deep and unreadable values, each refused with a typed error and nothing stored, or",
+    "handled correctly), **other processes** (a cancel sent during another engine's turn, a write answered after its",
+    "lease ended, the same message from several processes at once) and **real crashes** (child processes on DynamoDB",
+    "Local killed with SIGKILL, then a fresh process finishes every execution). Each says what it checks under its",
+    "figures.",
+    "",
     `Machine: ${input.machine}. Run time: ${(input.seconds / 60).toFixed(1)} min.` +
       (input.partial ? ` Partial run: ${input.partial.join(", ")}.` : ""),
     "",
@@ -42,11 +49,13 @@ export function renderReport(input: ReportInput): string {
     lines.push(`| ${cell(r.scenario)} | ${r.store} | ${cell(r.seeds)} | ${r.executions} | ${r.faults} | ${r.violations.length} |`);
   }
   lines.push("");
+  lines.push(...renderTables(input.results));
   lines.push("## Figures by scenario", "");
   for (const r of input.results) {
     const figures = Object.entries(r.figures);
     if (figures.length === 0 && r.violations.length === 0) continue;
     lines.push(`### ${r.scenario} (${r.store})`, "");
+    if (r.note) lines.push(r.note, "");
     for (const [label, value] of figures) lines.push(`- ${label}: ${value}`);
     if (r.violations.length > 0) {
       lines.push(`- **violations: ${r.violations.length}**${r.violations.length > 20 ? " (first 20)" : ""}`);
@@ -72,4 +81,52 @@ export function renderReport(input: ReportInput): string {
     lines.push("");
   }
   return lines.join("\n");
+}
+
+/**
+ * The scenarios that report a table (hostile input), one table each with a column pair per store: what the API
+ * answered and what the store kept. A row holds when every store gave the expected answer and kept nothing wrong.
+ */
+function renderTables(results: readonly ScenarioResult[]): string[] {
+  const lines: string[] = [];
+  const scenarios = [...new Set(results.filter((r) => r.rows).map((r) => r.scenario))];
+  for (const scenario of scenarios) {
+    const runs = results.filter((r) => r.scenario === scenario && r.rows);
+    const stores = runs.map((r) => r.store);
+    const keys: string[] = [];
+    const byKey = new Map<string, Map<string, TableRow>>();
+    for (const run of runs) {
+      for (const row of run.rows!) {
+        const key = `${row.input}\u0000${row.call}`;
+        if (!byKey.has(key)) {
+          keys.push(key);
+          byKey.set(key, new Map());
+        }
+        byKey.get(key)!.set(run.store, row);
+      }
+    }
+    const holding = keys.filter((key) => stores.every((store) => byKey.get(key)!.get(store)?.holds));
+    lines.push(`## ${scenario[0]!.toUpperCase()}${scenario.slice(1)}`, "");
+    lines.push(
+      `${keys.length} inputs on ${stores.join(" and ")}. For each: what the API answered (a typed Spindle error, by name and`,
+      "code, or what the workflow did once the input was accepted) and what the store kept, from a snapshot of the",
+      "executions concerned (record, history, inbox) before and after the call. A row holds when the answer is the",
+      `expected one and nothing wrong was stored, on every store. **${holding.length} of ${keys.length} rows hold.**`,
+      "",
+    );
+    lines.push(`| input | call | expected | ${stores.map((store) => `${store}: answer | stored`).join(" | ")} | holds |`);
+    lines.push(`|---|---|---|${stores.map(() => "---|---|").join("")}:---:|`);
+    for (const key of keys) {
+      const rows = byKey.get(key)!;
+      const first = [...rows.values()][0]!;
+      const cells = stores.map((store) => {
+        const row = rows.get(store);
+        return row ? `${cell(row.answer)} | ${cell(row.stored)}` : "not run | ";
+      });
+      const holds = stores.every((store) => rows.get(store)?.holds);
+      lines.push(`| ${cell(first.input)} | ${cell(first.call)} | ${cell(first.expected)} | ${cells.join(" | ")} | ${holds ? "yes" : "**no**"} |`);
+    }
+    lines.push("");
+  }
+  return lines;
 }

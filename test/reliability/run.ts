@@ -1,7 +1,8 @@
 // `npm run reliability [-- <scenario> ...]`: runs the large versions of the reliability scenarios on MemoryStore and
 // on DynamoDBStore (starting DynamoDB Local itself, as the tests' global setup does), prints each result, and writes
-// docs/RELIABILITY.md from them. Exits 1 when any invariant was violated. Scenario names: crash-points, storms,
-// racers, store-faults, code-changes, corruption, values, deliveries, clock, poison, property, growth.
+// docs/RELIABILITY.md from them. Exits 1 when any invariant was violated (or a hostile-input row does not hold).
+// Scenario names: crash-points, storms, racers, store-faults, code-changes, corruption, values, deliveries, clock,
+// poison, property, hostile, cross-process, growth, real-crash.
 import { writeFileSync } from "node:fs";
 import os from "node:os";
 import { startDynamoDBLocal } from "../../examples/dynamodb-local/local-server.js";
@@ -16,6 +17,11 @@ import type { ReplayFigure } from "./scenarios/growth.js";
 import { growth } from "./scenarios/growth.js";
 import { randomPrograms } from "./scenarios/property.js";
 import { racers } from "./scenarios/racers.js";
+import { crossCancel } from "./scenarios/cross-cancel.js";
+import { expiredLeases } from "./scenarios/expired-leases.js";
+import { hostileInput } from "./scenarios/hostile-input.js";
+import { realCrash } from "./scenarios/real-crash.js";
+import { redeliveries } from "./scenarios/redeliveries.js";
 import { ambiguousWrites, outage, throttling } from "./scenarios/store-faults.js";
 import { clockSkew, poisonSteps } from "./scenarios/time-and-poison.js";
 import { values } from "./scenarios/values.js";
@@ -26,6 +32,8 @@ import { dynamoTarget, memoryTarget } from "./targets.js";
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
 const PROPERTY_SEED = 20260101;
+const CRASH_SEED = 20261;
+const CRASH_KILLS = 120;
 
 /** Each scenario at report size; `memory` tells whether the target is MemoryStore (DynamoDB runs smaller samples). */
 const SCENARIOS: Record<string, (target: StoreTarget, memory: boolean) => Promise<ScenarioResult[]>> = {
@@ -43,12 +51,21 @@ const SCENARIOS: Record<string, (target: StoreTarget, memory: boolean) => Promis
   clock: async (t, memory) => [await clockSkew(t, { schedules: memory ? 50 : 10 })],
   poison: async (t) => [await poisonSteps(t)],
   property: async (t, memory) => [await randomPrograms(t, { runs: memory ? 1000 : 100, seed: PROPERTY_SEED })],
+  hostile: async (t) => [await hostileInput(t)],
+  "cross-process": async (t, memory) => [
+    await crossCancel(t, { trials: memory ? 300 : 60 }),
+    await expiredLeases(t, { subjects: SUBJECTS, maxWrites: memory ? 50 : 4 }),
+    await redeliveries(t, { events: 5, racers: memory ? [2, 4, 8, 16] : [2, 8], faultySeeds: memory ? 20 : 5 }),
+  ],
 };
+
+/** Scenarios run by hand below: growth measures replays per store; real-crash runs once, on DynamoDB Local. */
+const SPECIAL = ["growth", "real-crash"];
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);
-  const unknown = wanted.filter((name) => name !== "growth" && !(name in SCENARIOS));
-  if (unknown.length > 0) throw new Error(`unknown scenario(s) ${unknown.join(", ")}; known: ${[...Object.keys(SCENARIOS), "growth"].join(", ")}`);
+  const unknown = wanted.filter((name) => !SPECIAL.includes(name) && !(name in SCENARIOS));
+  if (unknown.length > 0) throw new Error(`unknown scenario(s) ${unknown.join(", ")}; known: ${[...Object.keys(SCENARIOS), ...SPECIAL].join(", ")}`);
   const selected = (name: string) => wanted.length === 0 || wanted.includes(name);
   const started = Date.now();
   const server = await startDynamoDBLocal();
@@ -76,6 +93,14 @@ async function main(): Promise<void> {
         replays.push({ store: target.name, figures: result.replays });
         console.log(`${result.scenario} on ${target.name}: ${result.replays.map((r) => `${r.events} events ${r.ms.toFixed(0)} ms`).join(", ")}`);
       }
+    }
+    if (selected("real-crash")) {
+      const begun = Date.now();
+      const result = await realCrash({ endpoint: server.endpoint, kills: CRASH_KILLS, seed: CRASH_SEED });
+      results.push(result);
+      console.log(`${result.scenario}: ${result.faults} kills, ${result.executions} executions, ${result.violations.length} violations ` +
+        `(${((Date.now() - begun) / 1000).toFixed(1)} s)`);
+      for (const violation of result.violations.slice(0, 5)) console.log(`  ${violation}`);
     }
     for (const target of targets) target.close();
   } finally {
