@@ -1,10 +1,10 @@
 // How a run ends: the body returned (checked against the output schema, encoded within the store's limit), threw,
 // or rethrew the cancellation it was given. The end event is recorded after checking the body reached every
 // recorded operation.
-import { CancelledError, ValidationError } from "../errors.js";
+import { ValidationError } from "../errors.js";
 import { encodeValue } from "./codec.js";
 import type { ErrorRecord } from "./error-record.js";
-import { toErrorRecord } from "./error-record.js";
+import { isCancellation, toErrorRecord } from "./error-record.js";
 import type { Settlement } from "./fibers.js";
 import type { NewEvent } from "./history.js";
 import { EXECUTION_OP } from "./history.js";
@@ -48,7 +48,7 @@ export function endRun(replayer: Replayer, options: EndingOptions, outcome: Sett
     }
     event = { type: "ExecutionCompleted", ...tag, ...(result === undefined ? {} : { result }) };
     ending = result === undefined ? { status: "completed" } : { status: "completed", result };
-  } else if (outcome.error instanceof CancelledError && replayer.cancelWasDelivered) {
+  } else if (isCancellation(outcome.error) && replayer.cancelWasDelivered) {
     const reason = outcome.error.reason;
     event = { type: "ExecutionCancelled", ...tag, ...(reason === undefined ? {} : { reason }) };
     ending = { status: "cancelled" };

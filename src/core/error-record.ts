@@ -1,6 +1,6 @@
 // Errors as data. A step's error is recorded as an ErrorRecord and the workflow always receives the error revived from
 // that record, so the first run and every replay see the same name, message, code and own data fields.
-import { errorClasses } from "../errors.js";
+import { CancelledError, errorClasses } from "../errors.js";
 import { isJsonSafe } from "./codec.js";
 
 /** A recorded error: what survives a trip through the history. */
@@ -33,6 +33,29 @@ export function toErrorRecord(thrown: unknown, depth = 0): ErrorRecord {
   } catch (failure) {
     return { name: "UnreadableError", message: `the thrown value could not be read (${safeText(failure)})` };
   }
+}
+
+/**
+ * `value instanceof CancelledError`, for values the workflow threw: false, instead of a TypeError, for a value that
+ * cannot be looked at (a Proxy whose traps throw, a revoked Proxy).
+ */
+export function isCancellation(value: unknown): value is CancelledError {
+  try {
+    return value instanceof CancelledError;
+  } catch {
+    return false;
+  }
+}
+
+/** The value a workflow threw, as an Error to hand on (a value that is not one, or cannot be read, is described). */
+export function asError(value: unknown): Error {
+  try {
+    if (value instanceof Error) return value;
+  } catch {
+    // unreadable: described below
+  }
+  const record = toErrorRecord(value);
+  return Object.assign(new Error(record.message), { name: record.name });
 }
 
 function safeText(value: unknown): string {

@@ -3,6 +3,7 @@
 // concurrency bound and decides, as each child ends, whether it has settled and what its parent fiber receives.
 // Pure: the interpreter drives them; nothing here touches a store or a clock.
 import { CancelledError, NonDeterminismError } from "../errors.js";
+import { asError, isCancellation } from "./error-record.js";
 import type { Position, Scope } from "./position.js";
 import type { Decision, Replayer, WaitInfo } from "./replayer.js";
 import type { BranchCommand, Envelope, GroupCommand, Yieldable } from "./yieldable.js";
@@ -156,7 +157,7 @@ export class GroupRun {
    */
   childFinished(index: number, outcome: Settlement, executionId: string): { parent: Decision; early?: number } | undefined {
     let settled = this.childEnded(index, outcome);
-    if (!outcome.ok && outcome.error instanceof CancelledError) this.cancelled = true;
+    if (!outcome.ok && isCancellation(outcome.error)) this.cancelled = true;
     if (!settled && this.cancelled) {
       const error = outcome.ok ? new CancelledError(`Execution '${executionId}' was cancelled.`) : outcome.error;
       for (const rest of this.unstarted()) settled ??= this.childEnded(rest, { ok: false, error });
@@ -202,7 +203,7 @@ export class GroupRun {
 }
 
 function thrown(error: unknown): Decision {
-  return { type: "throw", error: error instanceof Error ? error : new Error(String(error)) };
+  return { type: "throw", error: asError(error) };
 }
 
 /** A fiber for a single operation: yields it once and returns its answer. */

@@ -65,4 +65,19 @@ describe.each(stores)("unreadable errors on %s", (_label, makeStore) => {
     expect(await engine.result(id)).toMatch(/^UnreadableError: the thrown value could not be read \(.+\)$/);
     expect(attempts).toBe(1);
   });
+
+  it.each([
+    ["a Proxy whose traps throw", hostileProxy],
+    ["a revoked Proxy", revokedProxy],
+  ])("fails the execution with a recorded UnreadableError when the body itself throws %s", async (_kind, make) => {
+    const wf = workflow(`unreadable-body-${++ids}`, async function* () {
+      yield* step("before", () => 1);
+      throw make();
+    });
+    const engine = createEngine({ store: makeStore(), workflows: [wf], mode: "external", logger: silentLogger });
+    const id = `unreadable-body-${process.pid}-${Date.now().toString(36)}-${ids}`;
+    await engine.start(wf, undefined, { id });
+    await engine.resume(id);
+    expect(await engine.describe(id)).toMatchObject({ status: "failed", error: { name: "UnreadableError" } });
+  });
 });
