@@ -14,7 +14,7 @@ import { createTable, DynamoDBStore } from "spindle/dynamodb";
 import { localClient } from "../../../examples/dynamodb-local/local-server.js";
 // The test kit's seeded generator is not public; the reliability suite already reaches into src for its hooks.
 import { seededRandom } from "../../../src/testing/seeded.js";
-import { childBundle } from "../crash/bundle.js";
+import { buildChild } from "../crash/bundle.js";
 import { verifyCrashRun } from "../crash/verify.js";
 import type { CrashKind } from "../crash/workflows.js";
 import { CRASH_KINDS, CRASH_WORKFLOWS, workflowOf } from "../crash/workflows.js";
@@ -61,7 +61,7 @@ export async function realCrash(options: RealCrashOptions): Promise<ScenarioResu
     "that ran it, none started after its completion was written, the at-most-once step never ran twice; no turn failed " +
     "with anything but a lost race.";
   const began = Date.now();
-  const bundle = await childBundle();
+  const bundle = await buildChild();
   const client = localClient(options.endpoint, { maxAttempts: 3 });
   const tableName = `reliability-crash-${process.pid}-${Date.now().toString(36)}`;
   await createTable(client, tableName);
@@ -75,7 +75,7 @@ export async function realCrash(options: RealCrashOptions): Promise<ScenarioResu
   const parallel = options.parallel ?? 2;
   const [minKill, maxKill] = options.killAfterMs ?? [0, 700];
   const childEnv = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true", SPINDLE_CRASH_ENDPOINT: options.endpoint, SPINDLE_CRASH_TABLE: tableName, SPINDLE_CRASH_LOG_DIR: logDir };
-  const launch = (role: "worker" | "finisher", extra: Record<string, string> = {}) => startChild(bundle, { ...childEnv, SPINDLE_CRASH_ROLE: role, ...extra });
+  const launch = (role: "worker" | "finisher", extra: Record<string, string> = {}) => startChild(bundle.file, { ...childEnv, SPINDLE_CRASH_ROLE: role, ...extra });
 
   let numbered = 0;
   const startSome = async (count: number) => {
@@ -130,6 +130,7 @@ export async function realCrash(options: RealCrashOptions): Promise<ScenarioResu
     result.faults = killed.size;
   } finally {
     rmSync(logDir, { recursive: true, force: true });
+    bundle.remove();
     client.destroy();
   }
   result.seeds = `seed ${options.seed}, ${killed.size} kills`;
