@@ -27,14 +27,11 @@ import type {
 } from "./api-types.js";
 
 export type {
-  CompleteCallbackArgs,
-  ExecutionArgs,
   PayloadArgs,
   ResumeDueOptions,
   ResumeDueResult,
   ResumeOptions,
   RunHandle,
-  SendEventArgs,
   SendEventOptions,
   StartOptions,
   TurnReport,

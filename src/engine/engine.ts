@@ -9,18 +9,16 @@ import type { ExecutionRecord, HistoryStore, ListQuery } from "../store/history-
 import { CLOSED_STATUSES, newExecution } from "../store/history-store.js";
 import type { AnyWorkflow, WorkflowOutput, WorkflowStartInput } from "../workflow.js";
 import type {
-  CompleteCallbackArgs,
   Engine as EngineApi,
-  ExecutionArgs,
   ResumeDueOptions,
   ResumeDueResult,
   ResumeOptions,
   RunHandle,
-  SendEventArgs,
   SendEventOptions,
   StartOptions,
   TurnReport,
 } from "./api.js";
+import type { CompleteCallbackArgs, ExecutionArgs, SendEventArgs } from "./api-types.js";
 import { WarmCache } from "./cache.js";
 import { settleCallback } from "./callbacks.js";
 import { createChild, notifyParent } from "./children.js";

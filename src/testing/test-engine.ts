@@ -6,7 +6,8 @@ import type { Duration } from "../core/duration.js";
 import { formatMillis, toMillis } from "../core/duration.js";
 import type { HistoryEvent } from "../core/history.js";
 import type { StepContext } from "../core/yieldable.js";
-import type { CompleteCallbackArgs, ExecutionArgs, PayloadArgs, SendEventArgs, ValueArg } from "../engine/api.js";
+import type { PayloadArgs, ValueArg } from "../engine/api.js";
+import type { CompleteCallbackArgs, ExecutionArgs, SendEventArgs } from "../engine/api-types.js";
 import type {
   ExecutionDescription,
   ResumeDueResult,
