@@ -105,7 +105,10 @@ export interface ResumeDueResult {
   /** Executions left alone because another process's turn holds them (see TurnResult.busyUntil). */
   busy: number;
   failed: { id: string; error: unknown }[];
-  /** Due executions not started because the deadline came (they stay due for the next call). */
+  /**
+   * Due executions this call read but did not start because the deadline came (they stay due for the next call). A
+   * lower bound of what is still due: pages past the deadline are not read.
+   */
   left: number;
 }
 
@@ -139,11 +142,19 @@ export interface ResumeOptions {
  * ```
  */
 export interface ResumeDueOptions {
-  /** Most executions to resume in this call. Default 100. */
+  /**
+   * Most executions this call takes (a cap). Default: none — the call reads due executions page after page, oldest
+   * first, until none is left or the deadline comes. (0.1.0 defaulted to 100, read in one page.)
+   */
   limit?: number;
+  /** Due executions read per page from the store. Default 100, or `limit` when that is smaller. */
+  pageSize?: number;
   /** Turns run at once. Default 10. */
   concurrency?: number;
-  /** No turn starts after this time, and running turns stop at it (see `ResumeOptions.deadline`). */
+  /**
+   * No turn starts after this time, and running turns stop at it (see `ResumeOptions.deadline`); the executions read
+   * but not started are counted in `left`. Without a deadline or a limit the call drains everything due.
+   */
   deadline?: number | Date;
 }
 
@@ -172,4 +183,12 @@ export interface TurnReport {
   durationMs: number;
   /** The error of a failed turn. */
   error?: unknown;
+  /**
+   * The wake-up time (epoch ms, the engine's clock) the turn found due when it loaded the execution: a timer, a
+   * retry, a deadline. Undefined when the execution was not waiting for a time that had come (it ran for an event,
+   * a start, a callback), and for busy and failed turns. `startedAt - dueAt` is how late the wake-up was.
+   */
+  dueAt?: number;
+  /** When the turn loaded the execution (epoch ms, the engine's clock); set with `dueAt`. */
+  startedAt?: number;
 }

@@ -23,6 +23,7 @@ import { WarmCache } from "./cache.js";
 import { settleCallback } from "./callbacks.js";
 import { createChild, notifyParent } from "./children.js";
 import type { Clock } from "./clock.js";
+import { drainDue } from "./drain.js";
 import type { ExecutionDescription } from "./describe.js";
 import { describeRecord, outcomeOf } from "./describe.js";
 import { ulidFactory } from "./ids.js";
@@ -32,7 +33,7 @@ import type { Logger } from "./log.js";
 import type { EngineOptions, WorkflowRegistry } from "./options.js";
 import { engineSettings, turnOptions } from "./options.js";
 import { Scheduler } from "./scheduler.js";
-import type { Session, StepFunction, TurnDeps, TurnResult } from "./turn.js";
+import type { Session, StepFunction, TurnDeps, TurnOptions, TurnResult } from "./turn.js";
 import { loadHistory, notFound, runTurn } from "./turn.js";
 import { checkCallbackOf, namesWorkflow, recordOfWorkflow } from "./typed-calls.js";
 import { checkSendEvent, checkStart } from "./validate.js";
@@ -247,36 +248,10 @@ class EngineImpl implements EngineApi {
     return this.scheduler.turns(id, turnOptions(options));
   }
 
-  async resumeDue(options: ResumeDueOptions = {}): Promise<ResumeDueResult> {
-    const limit = options.limit ?? 100;
-    const concurrency = options.concurrency ?? 10;
-    for (const [what, value] of [["limit", limit], ["concurrency", concurrency]] as const) {
-      if (!Number.isInteger(value) || value < 1) {
-        throw new ValidationError(`resumeDue: ${what} must be a whole number of at least 1, got ${value}.`);
-      }
-    }
-    const ids = await this.store.listDue(this.clock.now(), { limit });
-    const result: ResumeDueResult = { resumed: 0, busy: 0, failed: [], left: 0 };
-    const perTurn = turnOptions({ ...options, maxWait: 0 });
-    let next = 0;
-    const worker = async () => {
-      while (next < ids.length) {
-        if (perTurn.deadline !== undefined && this.clock.now() >= perTurn.deadline) {
-          result.left = ids.length - next;
-          return;
-        }
-        const id = ids[next++]!;
-        try {
-          const turn = await this.scheduler.turns(id, perTurn);
-          if (turn.busyUntil === undefined) result.resumed++;
-          else result.busy++;
-        } catch (error) {
-          result.failed.push({ id, error });
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: concurrency }, worker));
-    return result;
+  resumeDue(options: ResumeDueOptions = {}): Promise<ResumeDueResult> {
+    const scheduler = this.scheduler;
+    const host = { store: this.store, clock: this.clock, logger: this.logger, turns: (id: string, turn: TurnOptions) => scheduler.turns(id, turn) };
+    return drainDue(host, options ?? {});
   }
 
   async describe(id: string): Promise<ExecutionDescription> {

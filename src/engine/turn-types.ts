@@ -99,6 +99,10 @@ export interface TurnResult {
   outOfTime?: boolean;
   /** Set when another process's turn holds the execution's lease: this turn did nothing; it is free after this time. */
   busyUntil?: number;
+  /** The wake-up time the turn found due when it loaded the execution (see TurnReport.dueAt). */
+  dueAt?: number;
+  /** When the turn loaded the execution; set with `dueAt`. */
+  startedAt?: number;
 }
 
 /** A busy turn's result: it did nothing; the execution is free after the other owner's lease. */

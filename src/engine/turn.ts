@@ -50,7 +50,8 @@ export async function runTurn(deps: TurnDeps, id: string, options: TurnOptions =
     const events = await loadHistory(deps.store, id, page);
     session = openSession({ ...deps, valueLimit: deps.store.limits.maxValueBytes }, page.record, events);
   }
-  return new Turn(deps, session, page.record, page.inbox, options).run();
+  const [startedAt, result] = [deps.clock.now(), await new Turn(deps, session, page.record, page.inbox, options).run()];
+  return record.wakeAt !== undefined && record.wakeAt <= startedAt ? { ...result, dueAt: record.wakeAt, startedAt } : result;
 }
 
 class Turn {
