@@ -7,7 +7,7 @@ import type { ErrorRecord } from "./error-record.js";
 import { isCancellation, toErrorRecord } from "./error-record.js";
 import type { Settlement } from "./fibers.js";
 import type { NewEvent } from "./history.js";
-import { EXECUTION_OP } from "./history.js";
+import { EXECUTION_OP } from "./history-check.js";
 import type { Replayer } from "./replayer.js";
 import type { SchemaLike } from "./yieldable.js";
 

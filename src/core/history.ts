@@ -1,21 +1,12 @@
-// The event history: a zod-validated discriminated union on `type`. Events are past tense. Every event carries its
+// The event history as zod schemas: a discriminated union on `type`. Events are past tense. Every event carries its
 // schema version `v`, its sequence number `seq` (1, 2, 3, ... per run), the operation id `opId` it belongs to, the
 // operation `kind` and `name`, and the time `at` it was recorded. Values are stored as JSON text (see codec.ts).
+// The engine checks stored histories with history-check.ts (the same shapes, no zod), so a bundle that does not use
+// these schemas leaves them, and zod, out; the event types below are inferred from them.
 import { z } from "zod";
-import { HistoryCorruptedError } from "../errors.js";
 import type { ErrorRecord } from "./error-record.js";
 
-/**
- * The schema version this code writes and the newest it reads.
- * @example
- * ```ts
- * if (event.v > HISTORY_VERSION) throw new Error("written by a newer Spindle");
- * ```
- */
-export const HISTORY_VERSION = 1;
-
-/** Operation id of events that belong to the execution itself rather than to an operation. */
-export const EXECUTION_OP = "-";
+export { checkHistory, EXECUTION_OP, HISTORY_VERSION, isPlainStepCompleted, TERMINAL_EVENTS } from "./history-check.js";
 
 const errorRecordSchema: z.ZodType<ErrorRecord> = z.object({
   name: z.string(),
@@ -146,89 +137,3 @@ export type EventOf<T extends HistoryEventType> = Extract<HistoryEvent, { type: 
 
 /** An event before the store gives it a place: everything but `v` and `seq`. */
 export type NewEvent = HistoryEvent extends infer E ? (E extends HistoryEvent ? Omit<E, "v" | "seq"> : never) : never;
-
-/** Event types that end a run. */
-export const TERMINAL_EVENTS: ReadonlySet<HistoryEventType> = new Set([
-  "ExecutionCompleted",
-  "ExecutionFailed",
-  "ExecutionCancelled",
-  "ContinuedAsNew",
-]);
-
-/**
- * Validates raw stored events for one execution: each must match the schema, be of a version this code reads,
- * follow the previous one in sequence starting at `firstSeq`, and the first of a run must be the ExecutionStarted
- * of this execution.
- * @example
- * ```ts
- * const events = checkHistory("order-1", JSON.parse(await readFile("order-1.history.json", "utf8")));
- * ```
- * @throws HistoryCorruptedError naming the execution, the position and what is wrong.
- */
-export function checkHistory(executionId: string, raw: readonly unknown[], firstSeq = 1): HistoryEvent[] {
-  const events: HistoryEvent[] = new Array(raw.length);
-  for (let i = 0; i < raw.length; i++) {
-    const expectedSeq = firstSeq + i;
-    const item = raw[i];
-    const version = (item as { v?: unknown } | null)?.v;
-    if (typeof version === "number" && version > HISTORY_VERSION) {
-      throw corrupted(executionId, expectedSeq, `it was written with history schema version ${version}, newer than ` +
-        `this Spindle reads (${HISTORY_VERSION}). Upgrade Spindle before resuming this execution.`);
-    }
-    const fast = isPlainStepCompleted(item) ? item : undefined;
-    const parsed = fast ? { success: true as const, data: fast } : historyEventSchema.safeParse(item);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const where = issue?.path.length ? ` at '${issue.path.join(".")}'` : "";
-      throw corrupted(executionId, expectedSeq, `it does not match the event schema${where}: ${issue?.message}`);
-    }
-    const event = parsed.data;
-    if (event.seq !== expectedSeq) {
-      const what = event.seq < expectedSeq ? "a duplicate or out-of-order" : "a gap before";
-      throw corrupted(executionId, expectedSeq, `found seq ${event.seq}: ${what} event`);
-    }
-    if (event.seq === 1) {
-      if (event.type !== "ExecutionStarted") {
-        throw corrupted(executionId, 1, `the first event is ${event.type}, not ExecutionStarted`);
-      }
-      if (event.executionId !== executionId) {
-        throw corrupted(executionId, 1, `it belongs to execution '${event.executionId}'`);
-      }
-    }
-    events[i] = event;
-  }
-  return events;
-}
-
-/**
- * A strict hand-written check for the most common event, StepCompleted, so long histories validate without zod's
- * per-event copy. It accepts only what the zod schema accepts; anything else goes through zod.
- */
-export function isPlainStepCompleted(item: unknown): item is EventOf<"StepCompleted"> {
-  if (typeof item !== "object" || item === null) return false;
-  const e = item as Record<string, unknown>;
-  return (
-    e.type === "StepCompleted" &&
-    isPositiveInteger(e.v) &&
-    isPositiveInteger(e.seq) &&
-    typeof e.opId === "string" &&
-    typeof e.kind === "string" &&
-    typeof e.name === "string" &&
-    typeof e.at === "number" &&
-    Number.isFinite(e.at) &&
-    isPositiveInteger(e.attempt) &&
-    (e.result === undefined || typeof e.result === "string")
-  );
-}
-
-function isPositiveInteger(value: unknown): boolean {
-  return typeof value === "number" && Number.isInteger(value) && value > 0;
-}
-
-function corrupted(executionId: string, seq: number, what: string): HistoryCorruptedError {
-  return new HistoryCorruptedError(
-    `History of execution '${executionId}' is corrupted at event #${seq}: ${what}. Nothing was overwritten; ` +
-      `inspect the stored record (engine.history) and restore it from a backup or terminate the execution.`,
-    { executionId, operation: `event #${seq}` },
-  );
-}

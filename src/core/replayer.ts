@@ -7,7 +7,7 @@
 import { ValidationError } from "../errors.js";
 import type { EncodeSite } from "./codec.js";
 import type { HistoryEvent, NewEvent } from "./history.js";
-import { EXECUTION_OP, HISTORY_VERSION } from "./history.js";
+import { EXECUTION_OP, HISTORY_VERSION } from "./history-check.js";
 import { callback } from "./handlers/callbacks.js";
 import { child } from "./handlers/children.js";
 import { waitForEvent } from "./handlers/events.js";

@@ -3,7 +3,7 @@
 // terminate then reach the children it waits for.
 import { encodeValue } from "../core/codec.js";
 import type { HistoryEvent } from "../core/history.js";
-import { EXECUTION_OP, HISTORY_VERSION } from "../core/history.js";
+import { EXECUTION_OP, HISTORY_VERSION } from "../core/history-check.js";
 import type { InboxItem } from "../core/replayer.js";
 import { ConcurrencyError, ExecutionClosedError, IdempotencyConflictError, ValidationError } from "../errors.js";
 import type { ExecutionRecord } from "../store/history-store.js";

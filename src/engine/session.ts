@@ -2,7 +2,7 @@
 // cache keeps suspended sessions so a resume in the same process continues without replaying.
 import { decodeValue } from "../core/codec.js";
 import type { HistoryEvent } from "../core/history.js";
-import { checkHistory } from "../core/history.js";
+import { checkHistory } from "../core/history-check.js";
 import { Interpreter } from "../core/interpreter.js";
 import { ExecutionNotFoundError, HistoryCorruptedError, ValidationError } from "../errors.js";
 import type { ExecutionRecord, HistoryStore, LoadedPage } from "../store/history-store.js";

@@ -6,7 +6,7 @@ import { decodeValue, encodeValue } from "../codec.js";
 import type { ErrorRecord } from "../error-record.js";
 import { reviveError, toErrorRecord } from "../error-record.js";
 import type { EventOf } from "../history.js";
-import { HISTORY_VERSION } from "../history.js";
+import { HISTORY_VERSION } from "../history-check.js";
 import { backoffMs, willRetry } from "../retry.js";
 import type { Settlement } from "../fibers.js";
 import type { StepRun } from "../fibers.js";

@@ -1,7 +1,7 @@
 // continueAsNew() and patched(): ending a run for a fresh one, and branching on code changes. patched() takes no
 // position, so adding it does not shift the ids of the operations after it; its PatchMarker is recorded once.
 import { encodeValue } from "../codec.js";
-import { EXECUTION_OP } from "../history.js";
+import { EXECUTION_OP } from "../history-check.js";
 import type { Position, Scope } from "../position.js";
 import type { Decision, Replayer } from "../replayer.js";
 import type { ContinueAsNewCommand } from "../yieldable.js";
