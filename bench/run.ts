@@ -1,6 +1,7 @@
 // `npm run bench` runs every benchmark; `npm run bench -- B1 B3` runs only those. Prints a header (Node, CPU) and one
 // table per benchmark with each figure's target and a PASS/MISS column. Exits 0 when targets are missed (they are
-// reported); exits 1 only when a benchmark could not run at all.
+// reported); exits 1 only when a benchmark could not run at all. With `--json`, stdout carries only JSON lines, one
+// object per measured row ({ id, benchmark, name, figures, target, result }); the header and tables go to stderr.
 import os from "node:os";
 import { benchSteps } from "./b1-steps.js";
 import { benchReplay } from "./b2-replay.js";
@@ -14,7 +15,7 @@ import { benchDynamoResume } from "./b9-dynamodb-resume.js";
 import { benchLambdaImport } from "./b10-lambda-import.js";
 import { benchBacklog } from "./b13-backlog.js";
 import type { BenchReport } from "./table.js";
-import { printReport } from "./table.js";
+import { printReport, toJsonRows } from "./table.js";
 import { gc, now } from "./util.js";
 
 const BENCHMARKS: Record<string, () => Promise<BenchReport>> = {
@@ -31,8 +32,24 @@ const BENCHMARKS: Record<string, () => Promise<BenchReport>> = {
   B13: benchBacklog,
 };
 
+/** Set with --json: prints a report's rows as JSON lines on stdout. */
+let emitJson: ((report: BenchReport) => void) | undefined;
+/** Set with --json: prints a benchmark that could not run as a JSON line. */
+let emitFailure: ((id: string, message: string) => void) | undefined;
+
 async function main(): Promise<void> {
-  const wanted = process.argv.slice(2).map((arg) => arg.toUpperCase());
+  const args = process.argv.slice(2);
+  const json = args.includes("--json");
+  if (json) {
+    // Nothing but JSON lines on stdout: everything printed with console.log (the tables, the header) goes to stderr.
+    const writeLine = (line: string) => process.stdout.write(line + "\n");
+    console.log = (...parts: unknown[]) => console.error(...parts);
+    emitJson = (report) => {
+      for (const row of toJsonRows(report)) writeLine(JSON.stringify(row));
+    };
+    emitFailure = (id, message) => writeLine(JSON.stringify({ id, name: "could not run", error: message, result: "MISS" }));
+  }
+  const wanted = args.filter((arg) => arg !== "--json").map((arg) => arg.toUpperCase());
   const unknown = wanted.filter((id) => !(id in BENCHMARKS));
   if (unknown.length > 0) {
     console.error(`Unknown benchmark(s): ${unknown.join(", ")}. Available: ${Object.keys(BENCHMARKS).join(", ")}.`);
@@ -54,9 +71,11 @@ async function main(): Promise<void> {
     try {
       const report = await BENCHMARKS[id]!();
       printReport(report);
+      emitJson?.(report);
       for (const verdict of report.verdicts) if (verdict !== "-") tally[verdict]++;
     } catch (error) {
       console.error(`\n${id} could not run: ${(error as Error)?.stack ?? String(error)}`);
+      emitFailure?.(id, (error as Error)?.message ?? String(error));
       process.exitCode = 1;
     }
   }
