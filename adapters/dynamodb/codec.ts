@@ -151,7 +151,7 @@ export const LEASE_GRANULARITY_MS = 30_000;
  * one turn leave the index key alone instead of rewriting the index entry each time.
  */
 export function dueAt(record: ExecutionRecord): number | undefined {
-  if (CLOSED_STATUSES.has(record.status)) return undefined;
+  if (CLOSED_STATUSES.has(record.status) || record.status === "stuck") return undefined;
   if (record.inboxSeq > record.inboxSeen) {
     return record.wakeAt === undefined ? record.updatedAt : Math.min(record.wakeAt, record.updatedAt);
   }
@@ -201,6 +201,13 @@ export function recordItems(next: RecordState, prior: RecordState | undefined, p
   if (record.lease) {
     item.leaseOwner = record.lease.owner;
     item.leaseUntil = encodeNumber(record.lease.until);
+  }
+  const failures = record.turnFailures;
+  if (failures) {
+    item.tfCount = failures.count;
+    item.tfReason = failures.reason;
+    if (failures.nextAttemptAt !== undefined) item.tfNext = encodeNumber(failures.nextAttemptAt);
+    if (failures.code !== undefined) item.tfCode = failures.code;
   }
   const parts: Item[] = [];
   const partRevs: Partial<Record<RecordField, number>> = {};
@@ -279,6 +286,11 @@ export function decodeRecord(item: Item, parts: ReadonlyMap<string, Item>): Deco
     lease: typeof item.leaseOwner === "string" ? { owner: item.leaseOwner, until: decodeNumber(item.leaseUntil) } : undefined,
   };
   if (typeof item.parentId === "string") record.parent = { executionId: item.parentId, opId: String(item.parentOp) };
+  if (item.tfCount !== undefined) {
+    record.turnFailures = { count: decodeNumber(item.tfCount), reason: String(item.tfReason ?? "") };
+    if (item.tfNext !== undefined) record.turnFailures.nextAttemptAt = decodeNumber(item.tfNext);
+    if (typeof item.tfCode === "string") record.turnFailures.code = item.tfCode;
+  }
   const missing: RecordField[] = [];
   const partRevs: Partial<Record<RecordField, number>> = {};
   for (const field of RECORD_FIELDS) {

@@ -8,7 +8,7 @@ import type { Io } from "./io.js";
 import { readRecords } from "./reads.js";
 import { ATTR, CATALOG_PK, CATALOG_PREFIX, DUE_INDEX, dueShardKey, LIST_INDEX, listPartitionKey } from "./table.js";
 
-const ALL_STATUSES: readonly ExecutionStatus[] = ["running", "suspended", "completed", "failed", "cancelled", "terminated"];
+const ALL_STATUSES: readonly ExecutionStatus[] = ["running", "suspended", "stuck", "completed", "failed", "cancelled", "terminated"];
 /** Index queries in flight at once for one call. */
 const PARALLEL_QUERIES = 16;
 

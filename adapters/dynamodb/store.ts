@@ -14,6 +14,8 @@ import type {
   InboxWriteResult,
   LeaseRequest,
   LeaseResult,
+  TurnFailuresResult,
+  TurnFailuresUpdate,
   ListPage,
   LoadedPage,
   LoadOptions,
@@ -24,6 +26,7 @@ import { consoleLogger, ExecutionNotFoundError, ValidationError } from "spindle"
 import type { AppendDeps } from "./append.js";
 import { appendEvents } from "./append.js";
 import { acquireLease } from "./lease.js";
+import { inboxOfStuck, updateTurnFailures } from "./turn-failures.js";
 import type { Placement, RecordState } from "./codec.js";
 import { bytes, copyRecord, eventItem, indexNumber, recordItems } from "./codec.js";
 import { decodeInboxItem, inboxItemAttributes, unreadInboxItem } from "./inbox-items.js";
@@ -214,11 +217,17 @@ export class DynamoDBStore implements HistoryStore {
     return acquireLease({ io: this.io, cache: this.cache, placement: this.placement, readRecord: (key) => this.readRecord(key) }, id, request);
   }
 
+  /** One conditional write of the record item (see turn-failures.ts). */
+  updateTurnFailures(id: string, update: TurnFailuresUpdate): Promise<TurnFailuresResult> {
+    if (!validId(id)) return Promise.reject(new ExecutionNotFoundError(`Execution '${id.slice(0, 80)}' does not exist.`, { executionId: id }));
+    return updateTurnFailures({ io: this.io, cache: this.cache, placement: this.placement, readRecord: (key) => this.readRecord(key) }, id, update);
+  }
+
   /**
    * One transaction: the dedupe marker (only if the key is new), the unread item, and the record's inbox counter and
    * due time (only if the execution exists and is open).
    */
-  async writeInbox(id: string, item: InboxItem): Promise<InboxWriteResult> {
+  async writeInbox(id: string, item: InboxItem, stuck = false, tries = 0): Promise<InboxWriteResult> {
     if (!validId(id)) return { status: "not-found" };
     const marker = inboxItemAttributes(id, dedupeKey(item.key), item);
     const unread = unreadInboxItem(id, item);
@@ -232,26 +241,32 @@ export class DynamoDBStore implements HistoryStore {
           Update: {
             TableName: this.tableName,
             Key: { [ATTR.pk]: id, [ATTR.sk]: RECORD_SK },
-            UpdateExpression: "SET #seq = #seq + :one, #rev = #rev + :one, #unread = #unread + :one, #shard = :shard, #due = :due",
-            ConditionExpression: "attribute_exists(pk) AND NOT (#status IN (:c0, :c1, :c2, :c3))",
-            ExpressionAttributeNames: {
-              "#seq": "inboxSeq",
-              "#rev": "rev",
-              "#unread": "unread",
-              "#shard": ATTR.dueShard,
-              "#due": ATTR.dueAt,
-              "#status": "status",
-            },
-            ExpressionAttributeValues: {
-              ":one": 1,
-              ":shard": dueShardKey(shardOf(id, this.placement.dueShards)),
-              ":due": indexNumber(item.at),
-              ":c0": CLOSED[0],
-              ":c1": CLOSED[1],
-              ":c2": CLOSED[2],
-              ":c3": CLOSED[3],
-            },
             ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+            // A stuck execution takes the item but stays out of the due index until it is redriven.
+            ...(stuck
+              ? inboxOfStuck()
+              : {
+                UpdateExpression: "SET #seq = #seq + :one, #rev = #rev + :one, #unread = #unread + :one, #shard = :shard, #due = :due",
+                ConditionExpression: "attribute_exists(pk) AND NOT (#status IN (:c0, :c1, :c2, :c3, :stuck))",
+                ExpressionAttributeNames: {
+                  "#seq": "inboxSeq",
+                  "#rev": "rev",
+                  "#unread": "unread",
+                  "#shard": ATTR.dueShard,
+                  "#due": ATTR.dueAt,
+                  "#status": "status",
+                },
+                ExpressionAttributeValues: {
+                  ":one": 1,
+                  ":shard": dueShardKey(shardOf(id, this.placement.dueShards)),
+                  ":due": indexNumber(item.at),
+                  ":c0": CLOSED[0],
+                  ":c1": CLOSED[1],
+                  ":c2": CLOSED[2],
+                  ":c3": CLOSED[3],
+                  ":stuck": "stuck",
+                },
+                }),
           },
         },
       ], newToken());
@@ -267,6 +282,7 @@ export class DynamoDBStore implements HistoryStore {
       if (error.failed(1) && !recordFailed) return { status: "written" };
       if (recordFailed) {
         const state = await this.readRecord(id);
+        if (state && (state.record.status === "stuck") !== stuck && tries < 3) return this.writeInbox(id, item, !stuck, tries + 1);
         return state ? { status: "closed", record: copyRecord(state.record) } : { status: "not-found" };
       }
       throw error;

@@ -92,6 +92,15 @@ export const historyEventSchemas = {
     /** True when ended by `terminate` (no workflow code ran). */
     terminated: z.boolean().optional(),
   }),
+  /**
+   * `engine.redrive` reopened a failed run: the events from `fromSeq` up to this one (the failure and the failed
+   * ending) are superseded, and so are all events of operation `rerun` (the step that failed), which runs again with
+   * a fresh attempt budget. See redrive.ts.
+   */
+  ExecutionRedriven: event("ExecutionRedriven", {
+    fromSeq: z.number().int().positive(),
+    rerun: z.string().optional(),
+  }),
 } as const;
 
 /**
@@ -124,6 +133,7 @@ export const historyEventSchema = z.discriminatedUnion("type", [
   historyEventSchemas.ExecutionCompleted,
   historyEventSchemas.ExecutionFailed,
   historyEventSchemas.ExecutionCancelled,
+  historyEventSchemas.ExecutionRedriven,
 ]);
 
 /** One recorded event. */

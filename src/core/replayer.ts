@@ -20,6 +20,7 @@ import { setStatus, value } from "./handlers/values.js";
 import { continueAsNew, patched } from "./handlers/versioning.js";
 import type { Decision, Environment, InboxItem } from "./decision.js";
 import { InboxView } from "./inbox-view.js";
+import { liveEvents } from "./redrive.js";
 import { Position, rootPosition, Scope } from "./position.js";
 import type { Command, OperationKind } from "./yieldable.js";
 
@@ -99,10 +100,13 @@ export class Replayer {
     readonly valueLimit: number,
   ) {
     let latest = Number.NEGATIVE_INFINITY;
-    for (const event of history) {
+    // A redriven run is read without what its redrive superseded (redrive.ts).
+    const live = liveEvents(history);
+    for (const event of live) {
       this.index(event, true);
       if (event.at > latest) latest = event.at;
     }
+    if (live !== history) for (const event of history) if (event.at > latest) latest = event.at;
     this.recordedUntil = latest;
     this.replaying = (this.extentPerScope.get("") ?? 0) > 0;
     this.lastSeq = history.length === 0 ? 0 : history[history.length - 1]!.seq;

@@ -3,11 +3,14 @@
 // store must pass. How a store applies leases and appends to a record is in record-rules.ts.
 import type { ErrorRecord } from "../core/error-record.js";
 import type { HistoryEvent } from "../core/history.js";
-import { EXECUTION_OP, HISTORY_VERSION } from "../core/history.js";
 import type { InboxItem, WaitInfo } from "../core/replayer.js";
+import type { TurnFailures, TurnFailuresResult, TurnFailuresUpdate } from "./turn-failures.js";
+
+export { newExecution } from "./new-execution.js";
 
 /**
- * Lifecycle of an execution. `running` means it has work to do now; `suspended` that it waits.
+ * Lifecycle of an execution. `running` means it has work to do now; `suspended` that it waits; `stuck` that its
+ * turns kept failing (a poison execution): it is out of the due index until `engine.redrive`, and not closed.
  *
  * @example
  * ```ts
@@ -15,7 +18,7 @@ import type { InboxItem, WaitInfo } from "../core/replayer.js";
  * const { executions } = await engine.list({ status: open });
  * ```
  */
-export type ExecutionStatus = "running" | "suspended" | "completed" | "failed" | "cancelled" | "terminated";
+export type ExecutionStatus = "running" | "suspended" | "stuck" | "completed" | "failed" | "cancelled" | "terminated";
 
 /**
  * Statuses after which an execution never changes again.
@@ -67,6 +70,8 @@ export interface ExecutionRecord {
   inboxSeen: number;
   /** The turn running the execution now, and until when its claim holds (epoch ms). See `HistoryStore.acquireLease`. */
   lease?: Lease;
+  /** Turns that failed in a row at this version (see `HistoryStore.updateTurnFailures`); any append clears it. */
+  turnFailures?: TurnFailures;
 }
 
 /**
@@ -127,56 +132,6 @@ export type LeaseResult = { acquired: true; record: ExecutionRecord } | { acquir
 export interface NewExecution {
   record: ExecutionRecord;
   events: HistoryEvent[];
-}
-
-/**
- * Builds a new execution as the engine creates it: a `running` record due at once, and its ExecutionStarted event.
- *
- * @example
- * ```ts
- * await store.create(newExecution({ id: "e-1", workflow: "order", runId: "r-1", at: Date.now(), input: '{"n":1}' }));
- * ```
- */
-export function newExecution(fields: {
-  id: string;
-  workflow: string;
-  runId: string;
-  at: number;
-  input?: string;
-  parent?: { executionId: string; opId: string };
-}): NewExecution {
-  const { id, workflow, runId, at, input, parent } = fields;
-  const record: ExecutionRecord = {
-    id,
-    workflow,
-    runId,
-    runs: 0,
-    status: "running",
-    version: 1,
-    waitingFor: [],
-    wakeAt: at,
-    createdAt: at,
-    updatedAt: at,
-    inboxSeq: 0,
-    inboxSeen: 0,
-  };
-  const started: HistoryEvent = {
-    v: HISTORY_VERSION,
-    seq: 1,
-    type: "ExecutionStarted",
-    opId: EXECUTION_OP,
-    kind: "execution",
-    name: workflow,
-    at,
-    executionId: id,
-    runId,
-  };
-  if (input !== undefined) {
-    record.input = input;
-    started.input = input;
-  }
-  if (parent !== undefined) record.parent = { ...parent };
-  return { record, events: [started] };
 }
 
 /**
@@ -344,7 +299,8 @@ export interface StoreLimits {
  * Rules every implementation keeps (the conformance suite in `spindle/testing` checks them):
  * `create` is idempotent by id; `append` is atomic and fails with `ConcurrencyError` unless `expectedVersion` is the
  * current version and `runId` the current run, so the history never forks; inbox writes are idempotent by key and
- * refused for closed executions; `listDue` returns executions whose `wakeAt` has come or whose inbox has unread items.
+ * refused for closed executions; `listDue` returns executions whose `wakeAt` has come or whose inbox has unread items,
+ * never a `stuck` one.
  *
  * @example
  * ```ts
@@ -367,7 +323,7 @@ export interface HistoryStore {
   append(id: string, request: AppendRequest): Promise<ExecutionRecord>;
   /** Adds an item to the execution's inbox unless its key is there already or the execution is closed. */
   writeInbox(id: string, item: InboxItem): Promise<InboxWriteResult>;
-  /** Ids of open executions due at `now`: `wakeAt <= now`, or unread inbox items. Oldest first. */
+  /** Ids of open executions due at `now`: `wakeAt <= now`, or unread inbox items; never `stuck`. Oldest first. */
   listDue(now: number, options?: { limit?: number }): Promise<string[]>;
   /** Executions by status and workflow, newest first. */
   list(query: ListQuery): Promise<ListPage>;
@@ -381,6 +337,13 @@ export interface HistoryStore {
    * @throws ExecutionNotFoundError
    */
   acquireLease?(id: string, request: LeaseRequest): Promise<LeaseResult>;
+  /**
+   * Optional. Records (or clears) failed turns with status and due time in one conditional write, with no event,
+   * unless the record is closed, moved past `update.expect`, or leased by another owner unexpired at `update.now`
+   * (apply it with `turnFailuresRefused`/`recordWithTurnFailures`). Without it, poison executions neither back off nor
+   * become `stuck`. @throws ExecutionNotFoundError
+   */
+  updateTurnFailures?(id: string, update: TurnFailuresUpdate): Promise<TurnFailuresResult>;
 }
 
 /**

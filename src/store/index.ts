@@ -21,6 +21,8 @@ export type {
   StoreLimits,
 } from "./history-store.js";
 export { CLOSED_STATUSES, leaseHeldByOther, newExecution } from "./history-store.js";
+export type { TurnFailures, TurnFailuresResult, TurnFailuresUpdate } from "./turn-failures.js";
+export { MAX_TURN_FAILURE_REASON, recordWithTurnFailures, turnFailuresRefused } from "./turn-failures.js";
 export { copyRecord, inboxMoved, leaseConflict, leaseRefused, recordAfter, recordLeased } from "./record-rules.js";
 export { checkHistory, HISTORY_VERSION, historyEventSchema, historyEventSchemas } from "../core/history.js";
 export type { EventOf, HistoryEvent, HistoryEventType } from "../core/history.js";

@@ -23,6 +23,8 @@ import type {
 } from "./history-store.js";
 import { CLOSED_STATUSES, leaseHeldByOther } from "./history-store.js";
 import { copyRecord, inboxMoved, leaseConflict, leaseRefused, recordAfter, recordLeased } from "./record-rules.js";
+import type { TurnFailuresResult, TurnFailuresUpdate } from "./turn-failures.js";
+import { recordWithTurnFailures, turnFailuresRefused } from "./turn-failures.js";
 
 /**
  * Options of `MemoryStore`.
@@ -148,6 +150,18 @@ export class MemoryStore implements HistoryStore {
     return { acquired: true, record: copyRecord(entry.record) };
   }
 
+  async updateTurnFailures(id: string, update: TurnFailuresUpdate): Promise<TurnFailuresResult> {
+    const entry = this.executions.get(id);
+    if (!entry) {
+      throw new ExecutionNotFoundError(`Execution '${id}' does not exist; its failed turns cannot be recorded.`, {
+        executionId: id,
+      });
+    }
+    if (turnFailuresRefused(entry.record, update)) return { updated: false, record: copyRecord(entry.record) };
+    entry.record = recordWithTurnFailures(entry.record, update);
+    return { updated: true, record: copyRecord(entry.record) };
+  }
+
   async writeInbox(id: string, item: InboxItem): Promise<InboxWriteResult> {
     const entry = this.executions.get(id);
     if (!entry) return { status: "not-found" };
@@ -164,7 +178,7 @@ export class MemoryStore implements HistoryStore {
   async listDue(now: number, options: { limit?: number } = {}): Promise<string[]> {
     const due: ExecutionRecord[] = [];
     for (const { record } of this.executions.values()) {
-      if (CLOSED_STATUSES.has(record.status)) continue;
+      if (CLOSED_STATUSES.has(record.status) || record.status === "stuck") continue;
       if ((record.wakeAt !== undefined && record.wakeAt <= now) || record.inboxSeq > record.inboxSeen) due.push(record);
     }
     due.sort((a, b) => (a.wakeAt ?? a.updatedAt) - (b.wakeAt ?? b.updatedAt));

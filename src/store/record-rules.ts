@@ -98,6 +98,7 @@ export function copyRecord(record: ExecutionRecord): ExecutionRecord {
     inboxSeq: record.inboxSeq,
     inboxSeen: record.inboxSeen,
     lease: record.lease && { ...record.lease },
+    turnFailures: record.turnFailures && { ...record.turnFailures },
   };
 }
 
@@ -129,6 +130,7 @@ export function recordAfter(record: ExecutionRecord, request: AppendRequest): Ex
   if (update.error !== undefined) next.error = update.error;
   next.inboxSeen = Math.max(next.inboxSeen, update.inboxSeen);
   next.updatedAt = update.updatedAt;
+  next.turnFailures = undefined; // an append is progress: failed turns before it no longer count
   const lease = request.lease;
   if (lease) next.lease = lease.until === null ? undefined : { owner: lease.owner, until: lease.until };
   return next;

@@ -89,6 +89,8 @@ function details(event: HistoryEvent, start: number): string {
       return event.deadline === undefined ? "" : `times out at +${formatMillis(event.deadline - start)}`;
     case "CallbackCompleted":
       return event.error ? `failed ${event.error.name}: ${shortText(event.error.message)}` : `-> ${event.value === undefined ? "(no value)" : shortText(event.value)}`;
+    case "ExecutionRedriven":
+      return `from #${event.fromSeq}${event.rerun === undefined ? "" : `, step #${event.rerun} with a fresh attempt budget`}`;
     case "ContinuedAsNew":
       return `next run ${event.nextRunId}${event.input === undefined ? "" : ` input ${shortText(event.input)}`}`;
   }

@@ -50,8 +50,10 @@ export async function replayHistory(workflow: AnyWorkflow, events: readonly unkn
       { executionId },
     );
   }
-  const terminal = history.find((event) => TERMINAL_EVENTS.has(event.type));
-  const recorded = terminal ? history.slice(0, history.indexOf(terminal)) : history;
+  // The run's ending is its last event (a redriven run holds its superseded failed ending further up).
+  const last = history[history.length - 1]!;
+  const terminal = TERMINAL_EVENTS.has(last.type) ? last : undefined;
+  const recorded = terminal ? history.slice(0, -1) : history;
   const body = workflow.body(decodeValue(started.input), replayContext(executionId, started.runId, workflow.name));
   const interpreter = new Interpreter({
     executionId,

@@ -1,0 +1,64 @@
+// Failed turns (poison executions): `updateTurnFailures` records or clears them, with the status and due time, in one
+// conditional write of the record item pinned by its `rev`, like a lease. The rules (refused when closed, moved on or
+// leased by another turn) are the store contract's own (`turnFailuresRefused`), so both stores agree.
+import type { TurnFailuresResult, TurnFailuresUpdate } from "spindle/store";
+import { ExecutionNotFoundError } from "spindle";
+import { recordWithTurnFailures, turnFailuresRefused } from "spindle/store";
+import type { RecordState } from "./codec.js";
+import { copyRecord, decodeRecord, recordItems } from "./codec.js";
+import { ConditionFailed, newToken } from "./io.js";
+import type { LeaseDeps } from "./lease.js";
+import { MAX_REBASES } from "./next-state.js";
+
+function notFound(id: string): ExecutionNotFoundError {
+  return new ExecutionNotFoundError(`Execution '${id}' does not exist; its failed turns cannot be recorded.`, { executionId: id });
+}
+
+/**
+ * Applies `update` to the execution's record unless the contract's rules refuse it; rebases when only the item's rev
+ * moved (an inbox write landed meanwhile).
+ * @throws ExecutionNotFoundError, StoreUnavailableError.
+ */
+export async function updateTurnFailures(deps: LeaseDeps, id: string, update: TurnFailuresUpdate): Promise<TurnFailuresResult> {
+  let prior: RecordState | undefined = await deps.readRecord(id);
+  const writer = newToken();
+  for (let rebase = 0; ; rebase++) {
+    if (!prior) throw notFound(id);
+    if (turnFailuresRefused(prior.record, update)) return { updated: false, record: copyRecord(prior.record) };
+    const next: RecordState = { ...prior, record: recordWithTurnFailures(prior.record, update), rev: prior.rev + 1, writer };
+    const { item } = recordItems(next, prior, deps.placement);
+    try {
+      await deps.io.transact("turn failures", id, [
+        deps.io.put(item, { expression: "#rev = :rev", names: { "#rev": "rev" }, values: { ":rev": prior.rev } }),
+      ], `${writer}-${rebase}`);
+      deps.cache.set(next);
+      return { updated: true, record: copyRecord(next.record) };
+    } catch (error) {
+      if (!(error instanceof ConditionFailed) || !error.failed(0)) throw error;
+      const old = error.reasons[0]?.item;
+      if (!old) throw notFound(id);
+      const current = decodeRecord(old, new Map());
+      if (current.state.writer === writer) {
+        deps.cache.invalidate(id); // our own write, applied before its response was lost
+        return { updated: true, record: copyRecord(current.state.record) };
+      }
+      if (rebase >= MAX_REBASES) return { updated: false, record: copyRecord(current.state.record) };
+      prior = current.missing.length === 0 ? current.state : await deps.readRecord(id);
+    }
+  }
+}
+
+/** The record update of an inbox write to a `stuck` execution: counters only, no due index entry. */
+export function inboxOfStuck(): {
+  UpdateExpression: string;
+  ConditionExpression: string;
+  ExpressionAttributeNames: Record<string, string>;
+  ExpressionAttributeValues: Record<string, unknown>;
+} {
+  return {
+    UpdateExpression: "SET #seq = #seq + :one, #rev = #rev + :one, #unread = #unread + :one",
+    ConditionExpression: "#status = :stuck",
+    ExpressionAttributeNames: { "#seq": "inboxSeq", "#rev": "rev", "#unread": "unread", "#status": "status" },
+    ExpressionAttributeValues: { ":one": 1, ":stuck": "stuck" },
+  };
+}
