@@ -191,4 +191,6 @@ export interface TurnReport {
   dueAt?: number;
   /** When the turn loaded the execution (epoch ms, the engine's clock); set with `dueAt`. */
   startedAt?: number;
+  /** When the execution wakes next (a timer, a timeout), as the turn left it; see `TurnResult.wakeAt`. */
+  wakeAt?: number;
 }

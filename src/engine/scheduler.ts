@@ -243,6 +243,7 @@ export class Scheduler {
     };
     if (result) report.workflow = result.workflow;
     if (error !== undefined) report.error = error;
+    if (result?.wakeAt !== undefined) report.wakeAt = result.wakeAt;
     if (result?.dueAt !== undefined) Object.assign(report, { dueAt: result.dueAt, startedAt: result.startedAt });
     for (const listener of this.listeners) {
       try {
