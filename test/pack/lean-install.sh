@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# The lean install, as a user gets it: `npm pack` the built package, `npm install <tarball> zod` in an empty project,
+# then check that no @aws-sdk package came along (it is an optional peer, needed only by spindle/dynamodb), that
+# the tarball ships no source map with embedded sources, and that the README's workflow runs (smoke.mjs).
+# Needs `npm run build` first. Run by .ci/run after the tests, or by hand: bash test/pack/lean-install.sh
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+fail() { echo "lean install: $*" >&2; exit 1; }
+
+[ -f "$root/dist/index.js" ] || fail "dist/ is missing: run npm run build first"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+mkdir "$work/pack" "$work/app"
+
+echo "lean install: npm pack"
+(cd "$root" && npm pack --pack-destination "$work/pack" --json --ignore-scripts) > "$work/pack.json" || fail "npm pack failed"
+tarball="$(node -e 'const [r]=JSON.parse(require("fs").readFileSync(process.argv[1],"utf8"));console.log(r.filename)' "$work/pack.json")"
+node - "$work/pack.json" "$root" <<'JS' || fail "the tarball's contents are wrong"
+process.on("uncaughtException", (error) => { console.error(`lean install: ${error.message}`); process.exit(1); });
+const fs = require("fs");
+const [report] = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
+const files = report.files.map((file) => file.path);
+for (const required of ["package.json", "README.md", "LICENSE", "dist/index.js", "dist/index.cjs", "dist/index.d.ts", "dist/dynamodb/index.js"]) {
+  if (!files.includes(required)) throw new Error(`the tarball lacks ${required}`);
+}
+const embedded = files.filter((file) => file.endsWith(".map") && fs.readFileSync(`${process.argv[3]}/${file}`, "utf8").includes('"sourcesContent"'));
+if (embedded.length > 0) throw new Error(`source maps with embedded sources: ${embedded.join(", ")} (build without SPINDLE_SOURCEMAP=1)`);
+const outside = files.filter((file) => !/^(dist\/|package\.json$|README\.md$|LICENSE$)/.test(file));
+if (outside.length > 0) throw new Error(`files outside dist/: ${outside.join(", ")}`);
+console.log(`lean install: ${report.filename}: ${files.length} files, ${(report.size / 1024).toFixed(0)} KB packed, ${(report.unpackedSize / 1024).toFixed(0)} KB unpacked, no source map`);
+JS
+
+echo "lean install: npm install $tarball zod (in an empty project)"
+cd "$work/app"
+printf '{ "name": "lean-install-check", "version": "1.0.0", "private": true, "type": "module" }\n' > package.json
+npm install "$work/pack/$tarball" zod --prefer-offline --no-audit --no-fund --ignore-scripts --loglevel=error || fail "npm install failed"
+
+[ ! -e node_modules/@aws-sdk ] || fail "node_modules/@aws-sdk exists: $(ls node_modules/@aws-sdk | tr '\n' ' ')"
+installed="$(node -e '
+const fs = require("fs");
+const names = fs.readdirSync("node_modules").filter((name) => !name.startsWith("."));
+console.log(names.flatMap((name) => (name.startsWith("@") ? fs.readdirSync(`node_modules/${name}`).map((inner) => `${name}/${inner}`) : [name])).sort().join(" "));
+')"
+[ "$installed" = "spindle ulid zod" ] || fail "expected spindle, ulid and zod only in node_modules, found: $installed"
+echo "lean install: node_modules holds $installed ($(du -sk node_modules | cut -f1) KB), no @aws-sdk"
+
+cp "$root/test/pack/smoke.mjs" .
+node smoke.mjs || fail "the README workflow failed"
+echo "lean install: passed"

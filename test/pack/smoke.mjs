@@ -1,0 +1,33 @@
+// The README's first workflow, run from an installed tarball (test/pack/lean-install.sh copies this file into an
+// empty project that ran `npm install <tarball> zod`): it imports "spindle" by its public name, defines a workflow
+// with a step and a sleep, runs it on MemoryStore and prints the result. Every entry point but spindle/dynamodb loads
+// without the AWS SDK; spindle/dynamodb says which package is missing.
+import { z } from "zod";
+import { createEngine, MemoryStore, sleep, step, workflow } from "spindle";
+
+const greet = workflow("greet", { input: z.object({ name: z.string() }) }, async function* (input) {
+  const greeting = yield* step("compose", () => `Hello, ${input.name}!`);
+  yield* sleep("50ms");
+  return yield* step("shout", () => greeting.toUpperCase());
+});
+
+const engine = createEngine({ store: new MemoryStore(), workflows: [greet] });
+const run = await engine.start(greet, { name: "Spindle" }, { id: "greet-1" });
+const result = await run.result();
+const history = await engine.history("greet-1");
+await engine.close();
+console.log(`result: ${JSON.stringify(result)} (${history.length} events: ${history.map((event) => event.type).join(", ")})`);
+if (result !== "HELLO, SPINDLE!") throw new Error(`unexpected result ${JSON.stringify(result)}`);
+if (!history.some((event) => event.type.startsWith("Timer"))) throw new Error("the sleep left no timer in the history");
+
+for (const entry of ["spindle/store", "spindle/testing", "spindle/lambda"]) {
+  const module = await import(entry);
+  console.log(`${entry}: loads without the AWS SDK (${Object.keys(module).length} exports)`);
+}
+try {
+  await import("spindle/dynamodb");
+  throw new Error("spindle/dynamodb loaded, yet no @aws-sdk package is installed");
+} catch (error) {
+  if (error?.code !== "ERR_MODULE_NOT_FOUND" || !/@aws-sdk\//.test(error.message)) throw error;
+  console.log(`spindle/dynamodb: needs the optional peers (${/'(@aws-sdk\/[^']+)'/.exec(error.message)?.[1]} is not installed)`);
+}
