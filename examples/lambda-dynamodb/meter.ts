@@ -17,9 +17,9 @@ export interface Usage {
   indexWriteUnits: number;
 }
 
-/** On-demand prices in us-east-1: $1.25 per million write request units, $0.25 per million read request units. */
-export const PRICE_PER_WRITE_UNIT = 1.25 / 1_000_000;
-export const PRICE_PER_READ_UNIT = 0.25 / 1_000_000;
+/** On-demand prices in us-east-1: $0.625 per million write request units, $0.125 per million read request units. */
+export const PRICE_PER_WRITE_UNIT = 0.625 / 1_000_000;
+export const PRICE_PER_READ_UNIT = 0.125 / 1_000_000;
 
 const READS = new Set(["Query", "Scan", "GetItem", "BatchGetItem", "TransactGetItems"]);
 const KB = 1024;
