@@ -20,7 +20,8 @@ export type ActionResult =
   | ({ executionId: string } & TurnAfterWrite)
   | { turn: TurnResult }
   | { execution: ExecutionDescription }
-  | { resumed: number; busy: number; left: number; failed: number };
+  | { resumed: number; busy: number; left: number; failed: number }
+  | { skipped: string };
 
 /**
  * What the turn after a write did: the execution's status after it, or why it failed (the write stands either way, and
@@ -36,8 +37,7 @@ export class Actions {
   constructor(
     private readonly engine: Engine,
     private readonly runTurns: boolean,
-    private readonly resumeDueLimit: number,
-    private readonly resumeDueConcurrency: number,
+    private readonly drain: { limit: number | undefined; pageSize: number; concurrency: number },
   ) {}
 
   /** Performs one direct invocation within `budget`. */
@@ -100,9 +100,10 @@ export class Actions {
     return { executionId, duplicate: false, ...(await this.turn(executionId, budget)) };
   }
 
-  /** A scheduled tick: every due execution, oldest first, until the limit or the deadline. */
-  async resumeDue(budget: Budget, limit = this.resumeDueLimit): Promise<ActionResult> {
-    const options = { limit, concurrency: this.resumeDueConcurrency, ...(budget.deadline === undefined ? {} : { deadline: budget.deadline }) };
+  /** A scheduled tick: due executions, oldest first, page after page, until none is left, the limit or the deadline. */
+  async resumeDue(budget: Budget, limit = this.drain.limit): Promise<{ resumed: number; busy: number; left: number; failed: number }> {
+    const { pageSize, concurrency } = this.drain;
+    const options = { pageSize, concurrency, ...(limit === undefined ? {} : { limit }), ...(budget.deadline === undefined ? {} : { deadline: budget.deadline }) };
     const result = await this.engine.resumeDue(options);
     return { resumed: result.resumed, busy: result.busy, left: result.left, failed: result.failed.length };
   }

@@ -130,22 +130,25 @@ export interface SqsBatchResponse {
 }
 
 /**
- * Which of the four shapes an event has, judged by the fields that mark each; `unknown` for none.
+ * Which shape an event has, judged by the fields that mark each: Spindle's own (an HTTP API request, an SQS batch, a
+ * schedule tick, a direct invocation), a batch of other records (`records`: S3, DynamoDB or Kinesis streams, SNS),
+ * any other object (`event`: an EventBridge rule event, a custom payload), or `unknown` (not an object).
  *
  * @example
  * ```ts
  * kindOf({ action: "resume", executionId: "o-1" }); // "direct"
  * ```
  */
-export function kindOf(event: unknown): "http" | "sqs" | "schedule" | "direct" | "unknown" {
-  if (typeof event !== "object" || event === null) return "unknown";
+export function kindOf(event: unknown): "http" | "sqs" | "schedule" | "direct" | "records" | "event" | "unknown" {
+  if (typeof event !== "object" || event === null || Array.isArray(event)) return "unknown";
   const fields = event as Record<string, unknown>;
   const context = fields.requestContext as Record<string, unknown> | undefined;
   if (typeof context === "object" && context !== null && "http" in context) return "http";
-  if (Array.isArray(fields.Records) && (fields.Records[0] as { eventSource?: unknown } | undefined)?.eventSource === "aws:sqs") {
-    return "sqs";
+  if (Array.isArray(fields.Records) && fields.Records.length > 0) {
+    const source = (fields.Records[0] as { eventSource?: unknown; EventSource?: unknown } | undefined) ?? {};
+    return source.eventSource === "aws:sqs" ? "sqs" : "records";
   }
-  if (fields.source === "aws.events") return "schedule";
+  if (fields.source === "aws.events" && fields["detail-type"] === "Scheduled Event") return "schedule";
   if ("action" in fields) return "direct";
-  return "unknown";
+  return "event";
 }

@@ -1,64 +1,60 @@
 // createLambdaHandler: one Lambda function serves every way Spindle is driven on AWS. It tells the event's shape
-// (direct invocation, API Gateway HTTP API, EventBridge schedule tick, SQS batch) by the fields that mark each,
-// parses it with zod, runs it against an engine in external mode, and keeps each turn inside the invocation's
-// remaining time. The engine lives at module scope, so a warm container keeps suspended workflows in its cache and
-// the next invocation for them continues without replaying.
+// (direct invocation, API Gateway HTTP API, EventBridge schedule tick, SQS batch, or any other event for `route`) by
+// the fields that mark each, parses it with zod, runs it against an engine in external mode, and keeps each turn
+// inside the invocation's remaining time. The engine lives at module scope, so a warm container keeps suspended
+// workflows in its cache and the next invocation for them continues without replaying. Each invocation's turns are
+// logged and counted (telemetry.ts) and their near wake-ups scheduled (wakeups.ts) before it returns.
 import { AsyncLocalStorage } from "node:async_hooks";
-import type { Duration, Engine, TurnReport } from "spindle";
-import { toMillis, ValidationError } from "spindle";
+import type { Engine } from "spindle";
+import { ValidationError } from "spindle";
 import { z } from "zod";
 import type { ActionResult, Budget } from "./actions.js";
 import { Actions } from "./actions.js";
-import type { DirectInvocation, HttpResponse, SqsBatchResponse, SqsEvent } from "./events.js";
-import { directInvocationSchema, httpRequestSchema, kindOf, scheduleEventSchema, sqsBodySchema, sqsEventSchema } from "./events.js";
+import type { BatchHost } from "./batches.js";
+import { handleRecords, handleSqs, routeOne } from "./batches.js";
+import type { HttpResponse, SqsBatchResponse } from "./events.js";
+import { directInvocationSchema, httpRequestSchema, kindOf, sqsEventSchema } from "./events.js";
 import { handleHttp } from "./http.js";
-import { executionIdFromKey } from "./idempotency.js";
+import type { LambdaHandlerOptions } from "./options.js";
+import { readOptions } from "./options.js";
 import type { ErrorBody } from "./outcomes.js";
 import { BadRequest, errorBody, errorFields, statusOf } from "./outcomes.js";
+import type { InvocationTelemetry } from "./telemetry.js";
+import { Telemetry } from "./telemetry.js";
+import type { PendingWakeups } from "./wakeups.js";
+import { Wakeups } from "./wakeups.js";
 
 /** The part of the Lambda context Spindle uses. */
 export interface LambdaContext {
   /** Milliseconds left before Lambda stops the invocation. */
   getRemainingTimeInMillis?(): number;
   awsRequestId?: string;
-}
-
-/** Options of `createLambdaHandler`. */
-export interface LambdaHandlerOptions {
-  /**
-   * Time kept back at the end of every invocation: no step starts, and no running step is waited for, once less than
-   * this remains; the turn writes what it has and the execution stays due. Cover your slowest store write. Default 5 s.
-   */
-  safetyMargin?: Duration;
-  /**
-   * A direct or SQS-triggered turn waits in the invocation for a timer due this soon (and before the margin) instead of
-   * suspending, saving a cold resume. HTTP requests and schedule ticks never wait. Default 10 s; 0 turns it off.
-   */
-  maxWait?: Duration;
-  /** Time an HTTP request may spend on the turn that follows its write, before it answers 202. Default 3 s. */
-  httpTurnBudget?: Duration;
-  /** After start, sendEvent, completeCallback, failCallback or cancel, run the execution's turn now. Default true. */
-  runTurns?: boolean;
-  /** Executions resumed per schedule tick (and per `resumeDue` invocation). Default 100. */
-  resumeDueLimit?: number;
-  /** Turns a schedule tick runs at once. Default 10. */
-  resumeDueConcurrency?: number;
-  /** SQS messages of a standard queue handled at once. Default 10 (FIFO queues: one at a time, in order). */
-  sqsConcurrency?: number;
-  /** A prefix of every HTTP route (a custom domain's base path), e.g. `"/orders"`. Default none. */
-  basePath?: string;
-  /** Where the JSON log lines go (one per turn, one per failed request). Default: `console.log`; `false` for none. */
-  log?: ((line: Record<string, unknown>) => void) | false;
+  functionName?: string;
+  functionVersion?: string;
 }
 
 /** What a direct invocation answers: the action's result, or the error of a request a retry cannot fix. */
 export type DirectResponse = ({ ok: true } & ActionResult) | { ok: false; statusCode: number; error: ErrorBody };
 
+/** What a routed event (not a batch) answers: the results of the actions it was mapped to, in order. */
+export interface RoutedResponse {
+  ok: true;
+  routed: unknown[];
+}
+
 /** The Lambda handler: pass it to Lambda as `export const handler = createLambdaHandler(engine)`. */
 export type SpindleLambdaHandler = (
   event: unknown,
   context?: LambdaContext,
-) => Promise<DirectResponse | HttpResponse | SqsBatchResponse | ActionResult>;
+) => Promise<DirectResponse | HttpResponse | SqsBatchResponse | RoutedResponse>;
+
+/** One invocation in flight: whose it is, and what it did. */
+interface Invocation {
+  handler: object;
+  telemetry: InvocationTelemetry;
+  wakeups: PendingWakeups;
+  dueBacklog?: number;
+}
 
 /**
  * Creates the Lambda handler for an engine in external mode.
@@ -83,64 +79,99 @@ export function createLambdaHandler(engine: Engine, options: LambdaHandlerOption
     );
   }
   const settings = readOptions(options);
-  const actions = new Actions(engine, settings.runTurns, settings.resumeDueLimit, settings.resumeDueConcurrency);
+  const actions = new Actions(engine, settings.runTurns, {
+    limit: settings.resumeDueLimit,
+    pageSize: settings.resumeDuePageSize,
+    concurrency: settings.resumeDueConcurrency,
+  });
+  const telemetry = new Telemetry(settings);
+  const wakeups = new Wakeups(settings.scheduleWakeup, settings.tickPeriodMs, settings.wakeupTimeoutMs, () => engine.clock.now(), telemetry);
   // Each invocation's turns are logged by its own handler with its own request id, even when invocations overlap (in
   // tests) or several handlers share an engine; a turn runs in the async context of the invocation that asked for it.
-  const invocations = new AsyncLocalStorage<{ handler: object; requestId: string | undefined }>();
+  const invocations = new AsyncLocalStorage<Invocation>();
   const self = {};
-  const log = settings.log;
-  if (log) {
-    engine.onTurn((turn) => {
-      const invocation = invocations.getStore();
-      if (invocation?.handler === self) log(turnLine(turn, invocation.requestId));
+  engine.onTurn((turn) => {
+    const invocation = invocations.getStore();
+    if (invocation?.handler !== self) return;
+    telemetry.turn(turn, invocation.telemetry);
+    wakeups.consider(turn, invocation.wakeups, invocation.telemetry);
+  });
+
+  return (event, context) => {
+    const invocation: Invocation = { handler: self, telemetry: telemetry.begin(context), wakeups: { asked: new Set(), calls: [] } };
+    return invocations.run(invocation, async () => {
+      try {
+        return await handle(event, context, invocation);
+      } finally {
+        await wakeups.settle(invocation.wakeups);
+        telemetry.end(invocation.telemetry, invocation.dueBacklog);
+      }
     });
-  }
+  };
 
-  return (event, context) => invocations.run({ handler: self, requestId: context?.awsRequestId }, () => handle(event, context));
-
-  async function handle(event: unknown, context: LambdaContext | undefined): Promise<DirectResponse | HttpResponse | SqsBatchResponse> {
+  async function handle(event: unknown, context: LambdaContext | undefined, invocation: Invocation): Promise<DirectResponse | HttpResponse | SqsBatchResponse | RoutedResponse> {
     const requestId = context?.awsRequestId;
     const remaining = context?.getRemainingTimeInMillis?.();
     const deadline = remaining === undefined ? undefined : engine.clock.now() + Math.max(0, remaining - settings.safetyMarginMs);
     const budget = (maxWait: number): Budget => ({ ...(deadline === undefined ? {} : { deadline }), maxWait });
     const fail = (error: unknown, what: string) => {
-      if (log) log({ level: statusOf(error) >= 500 ? "error" : "warn", msg: what, requestId, error: errorFields(error) });
+      telemetry.log(statusOf(error) >= 500 ? "error" : "warn", what, { requestId, error: errorFields(error) }, invocation.telemetry);
     };
+    const batchHost = (maxWait: number): BatchHost => ({
+      actions,
+      budget: budget(maxWait),
+      deadline,
+      now: () => engine.clock.now(),
+      route: settings.route,
+      fail,
+      skipped: (reason, what) => telemetry.log("debug", "event skipped by its route", { what, reason }, invocation.telemetry),
+      parse: parseEvent,
+    });
     switch (kindOf(event)) {
       case "http": {
         const httpDeadline = Math.min(deadline ?? Infinity, engine.clock.now() + settings.httpTurnBudgetMs);
         return answerHttp(event, actions, { deadline: httpDeadline, maxWait: 0 }, settings.basePath, requestId, fail);
       }
       case "sqs":
-        return handleSqs(parseEvent(sqsEventSchema, event, "SQS batch"), actions, budget(settings.maxWaitMs), deadline, settings.sqsConcurrency, engine, fail);
+        return handleSqs(parseEvent(sqsEventSchema, event, "SQS batch"), batchHost(settings.maxWaitMs), settings.sqsConcurrency);
       case "schedule":
-        return answerDirect(() => {
-          parseEvent(scheduleEventSchema, event, "EventBridge scheduled event");
-          return { action: "resumeDue" };
-        }, actions, budget(0), requestId, fail);
+        return answerDirect(async () => {
+          const tick = await actions.resumeDue(budget(0));
+          invocation.dueBacklog = tick.left;
+          return tick;
+        }, requestId, fail);
       case "direct":
-        return answerDirect(() => parseEvent(directInvocationSchema, event, "direct invocation"), actions, budget(settings.maxWaitMs), requestId, fail);
+        return answerDirect(() => actions.perform(parseEvent(directInvocationSchema, event, "direct invocation"), budget(settings.maxWaitMs)), requestId, fail);
+      case "records":
+        return handleRecords((event as { Records: unknown[] }).Records, batchHost(settings.maxWaitMs));
+      case "event":
       case "unknown":
-        return answerDirect(() => {
-          throw new BadRequest(
-            "The event is none of the shapes Spindle handles: a direct invocation ({ action, ... }), an API Gateway " +
-              "HTTP API request (payload format 2.0), an EventBridge scheduled event, or an SQS batch.",
-          );
-        }, actions, budget(0), requestId, fail);
+        try {
+          return { ok: true, routed: await routeOne(event, batchHost(settings.maxWaitMs), describeEvent(event)) };
+        } catch (error) {
+          // Thrown, never answered: Lambda retries an asynchronous invocation and then hands it to its failure destination.
+          fail(error, "event failed; it is retried, then sent to the failure destination");
+          throw error;
+        }
     }
   }
 }
 
-/** Runs the action `parse` reads from the event; a request a retry cannot fix is answered, not thrown. */
+/** A short name for an event in messages: its EventBridge source and detail-type, when it has them. */
+function describeEvent(event: unknown): string {
+  const fields = (typeof event === "object" && event !== null ? event : {}) as Record<string, unknown>;
+  if (typeof fields.source === "string") return `the event from ${fields.source} (${String(fields["detail-type"] ?? "no detail-type")})`;
+  return typeof event === "object" && event !== null ? "the event" : `the ${event === null ? "null" : typeof event} event`;
+}
+
+/** Runs a direct invocation's action; a request a retry cannot fix is answered, not thrown. */
 async function answerDirect(
-  parse: () => DirectInvocation,
-  actions: Actions,
-  budget: Budget,
+  perform: () => Promise<ActionResult>,
   requestId: string | undefined,
   fail: (error: unknown, what: string) => void,
 ): Promise<DirectResponse> {
   try {
-    return { ok: true, ...(await actions.perform(parse(), budget)) };
+    return { ok: true, ...(await perform()) };
   } catch (error) {
     const status = statusOf(error);
     fail(error, "direct invocation failed");
@@ -169,136 +200,9 @@ async function answerHttp(
   }
 }
 
-/**
- * Each message is a resume request (`{ executionId }`) or a direct invocation. A message delivered twice (the same
- * messageId, in one batch or in two) writes once: its messageId keys what it writes (see `keyedByMessage`), and a copy
- * in the same batch is not run again (the batch answers for the messageId once). Every message that did not succeed is
- * delivered again: one a retry can fix gets its retry, and one refused for good (malformed, or refused by the engine:
- * an input that fails its schema, an event for a finished execution) ends in the dead-letter queue, where nothing is
- * lost and an operator sees it; each failure is logged. Messages the deadline left unstarted go back too. A FIFO
- * queue's messages run one at a time, in order, and everything after a failure is delivered again, keeping the order.
- */
-async function handleSqs(
-  batch: SqsEvent,
-  actions: Actions,
-  budget: Budget,
-  deadline: number | undefined,
-  concurrency: number,
-  engine: Engine,
-  fail: (error: unknown, what: string) => void,
-): Promise<SqsBatchResponse> {
-  const records = batch.Records;
-  const fifo = String((records[0] as { eventSourceARN?: unknown }).eventSourceARN ?? "").endsWith(".fifo");
-  const failures = new Set<string>();
-  const seen = new Set<string>();
-  let next = 0;
-  let stopped = false;
-  const handle = async (record: (typeof records)[number]): Promise<boolean> => {
-    try {
-      const body = parseMessage(record.body);
-      if ("action" in body) await actions.perform(keyedByMessage(body, record.messageId), budget);
-      else await actions.perform({ action: "resume", executionId: body.executionId }, budget);
-      return true;
-    } catch (error) {
-      fail(error, `SQS message ${record.messageId} failed; it is delivered again (or dead-lettered)`);
-      return false;
-    }
-  };
-  const worker = async () => {
-    while (next < records.length && !stopped) {
-      const record = records[next++]!;
-      if (seen.has(record.messageId)) continue;
-      seen.add(record.messageId);
-      if (deadline !== undefined && engine.clock.now() >= deadline) {
-        failures.add(record.messageId);
-        continue;
-      }
-      if (await handle(record)) continue;
-      failures.add(record.messageId);
-      if (fifo) stopped = true;
-    }
-  };
-  await Promise.all(Array.from({ length: fifo ? 1 : concurrency }, worker));
-  for (const record of records.slice(next)) failures.add(record.messageId);
-  return { batchItemFailures: [...failures].map((itemIdentifier) => ({ itemIdentifier })) };
-}
-
-/**
- * A message's writes keyed by its messageId, unless the body names its own key: a sendEvent without `idempotencyKey`
- * takes the messageId, a start without `id` an id derived from it (`executionIdFromKey`), so a redelivery is answered
- * as a duplicate (`created: false`, `duplicate: true`) instead of writing again. A callback's token is already its key,
- * and a cancel is one per run.
- */
-function keyedByMessage(action: DirectInvocation, messageId: string): DirectInvocation {
-  if (action.action === "sendEvent" && action.idempotencyKey === undefined) return { ...action, idempotencyKey: messageId };
-  if (action.action === "start" && action.id === undefined) return { ...action, id: executionIdFromKey(action.workflow, messageId) };
-  return action;
-}
-
-function parseMessage(body: string): z.infer<typeof sqsBodySchema> {
-  let json: unknown;
-  try {
-    json = JSON.parse(body);
-  } catch {
-    throw new BadRequest(`The message body is not JSON: ${JSON.stringify(body.slice(0, 80))}. Send { "executionId": "..." } or a direct invocation.`);
-  }
-  return parseEvent(sqsBodySchema, json, "SQS message body");
-}
-
 function parseEvent<T>(schema: z.ZodType<T>, event: unknown, what: string): T {
   const parsed = schema.safeParse(event);
   if (parsed.success) return parsed.data;
   throw new BadRequest(`Malformed ${what}: ${z.prettifyError(parsed.error)}`);
 }
 
-function turnLine(turn: TurnReport, requestId: string | undefined): Record<string, unknown> {
-  const line: Record<string, unknown> = {
-    level: turn.outcome === "failed" ? "error" : "info",
-    msg: "turn",
-    executionId: turn.executionId,
-    workflow: turn.workflow,
-    outcome: turn.outcome,
-    appended: turn.appended,
-    replayed: turn.replayed,
-    durationMs: turn.durationMs,
-  };
-  if (turn.outOfTime) line.outOfTime = true;
-  if (requestId !== undefined) line.requestId = requestId;
-  if (turn.error !== undefined) line.error = errorFields(turn.error);
-  return line;
-}
-
-interface Settings {
-  safetyMarginMs: number;
-  maxWaitMs: number;
-  httpTurnBudgetMs: number;
-  runTurns: boolean;
-  resumeDueLimit: number;
-  resumeDueConcurrency: number;
-  sqsConcurrency: number;
-  basePath: string;
-  log: ((line: Record<string, unknown>) => void) | false;
-}
-
-function readOptions(options: LambdaHandlerOptions): Settings {
-  const count = (value: number | undefined, fallback: number, what: string) => {
-    if (value === undefined) return fallback;
-    if (!Number.isInteger(value) || value < 1) throw new ValidationError(`createLambdaHandler: ${what} must be a whole number of at least 1, got ${value}.`);
-    return value;
-  };
-  const basePath = (options.basePath ?? "").replace(/\/+$/, "");
-  if (basePath !== "" && !basePath.startsWith("/")) {
-    throw new ValidationError(`createLambdaHandler: basePath must start with "/", got '${options.basePath}'.`);
-  }
-  return {
-    safetyMarginMs: toMillis(options.safetyMargin ?? "5s", "safetyMargin"),
-    maxWaitMs: toMillis(options.maxWait ?? "10s", "maxWait"),
-    httpTurnBudgetMs: toMillis(options.httpTurnBudget ?? "3s", "httpTurnBudget"),
-    runTurns: options.runTurns ?? true,
-    resumeDueLimit: count(options.resumeDueLimit, 100, "resumeDueLimit"),
-    resumeDueConcurrency: count(options.resumeDueConcurrency, 10, "resumeDueConcurrency"),
-    sqsConcurrency: count(options.sqsConcurrency, 10, "sqsConcurrency"),
-    basePath,
-    log: options.log === false ? false : (options.log ?? ((line) => console.log(JSON.stringify(line)))),
-  };
-}

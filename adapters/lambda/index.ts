@@ -1,7 +1,15 @@
 // spindle/lambda: run Spindle in AWS Lambda. One handler takes direct invocations, API Gateway HTTP API requests,
-// EventBridge schedule ticks and SQS batches, and keeps every turn inside the invocation's remaining time.
+// EventBridge schedule ticks, SQS batches and (with `route`) any other event, keeps every turn inside the invocation's
+// remaining time, schedules near wake-ups, and logs and counts its turns in the style of Powertools for AWS Lambda.
 export { createLambdaHandler } from "./handler.js";
-export type { DirectResponse, LambdaContext, LambdaHandlerOptions, SpindleLambdaHandler } from "./handler.js";
+export type { DirectResponse, LambdaContext, RoutedResponse, SpindleLambdaHandler } from "./handler.js";
+export type { LambdaHandlerOptions, Wakeup } from "./options.js";
+export { eventKey, rule } from "./route.js";
+export type { EventSchema, Route, RouteAction, RouteResult, RouteRule } from "./route.js";
+export { emfMetrics } from "./emf.js";
+export type { EmfMetricsOptions } from "./emf.js";
+export { METRIC } from "./telemetry.js";
+export type { LambdaLogger, LambdaMetrics, LambdaTracer, LogLevel, LogLine } from "./telemetry.js";
 export type { ActionResult } from "./actions.js";
 export { directInvocationSchema, httpRequestSchema, scheduleEventSchema, sqsBodySchema, sqsEventSchema } from "./events.js";
 export type { DirectInvocation, HttpRequest, HttpResponse, SqsBatchResponse, SqsEvent } from "./events.js";

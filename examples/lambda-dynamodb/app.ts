@@ -5,7 +5,7 @@
 // Outside this repository, import from "spindle", "spindle/dynamodb" and "spindle/lambda".
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBStore } from "../../adapters/dynamodb/index.js";
-import type { LambdaHandlerOptions, SpindleLambdaHandler } from "../../adapters/lambda/index.js";
+import type { LambdaHandlerOptions, LambdaLogger, LambdaMetrics, LambdaTracer, SpindleLambdaHandler, Wakeup } from "../../adapters/lambda/index.js";
 import { createLambdaHandler } from "../../adapters/lambda/index.js";
 import type { Clock, Engine, Logger } from "../../src/index.js";
 import { createEngine } from "../../src/index.js";
@@ -29,7 +29,22 @@ export const HANDLER_OPTIONS = {
   maxWait: "10s",
   // An HTTP caller gets its 202 within about 3 s; a longer turn is finished by the next schedule tick.
   httpTurnBudget: "3s",
+  // The wake-up schedule's period (template.yaml: rate(1 minute)); sooner wake-ups go to scheduleWakeup.
+  tickPeriod: "60s",
 } as const satisfies LambdaHandlerOptions;
+
+/** The most SQS can delay a message. */
+const MAX_DELAY_SECONDS = 900;
+
+/**
+ * The SQS message that wakes an execution: the resume queue's own message shape, `{ "executionId": "..." }`, held
+ * back until `at` (whole seconds, rounded up so it never comes early; at most SQS's 900 s, beyond which the schedule
+ * tick wakes it anyway).
+ */
+export function wakeupMessage(queueUrl: string, wakeup: Wakeup): { QueueUrl: string; MessageBody: string; DelaySeconds: number } {
+  const delaySeconds = Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.ceil(wakeup.delayMs / 1000)));
+  return { QueueUrl: queueUrl, MessageBody: JSON.stringify({ executionId: wakeup.executionId }), DelaySeconds: delaySeconds };
+}
 
 /** What the desk is built from: the table, and (for local runs) a clock, the services and where logs go. */
 export interface AccessDeskOptions {
@@ -39,8 +54,18 @@ export interface AccessDeskOptions {
   clock?: Clock;
   /** The workflows' ctx.log lines. Default: the engine's JSON lines on the console. */
   logger?: Logger;
-  /** The handler's JSON lines (one per turn, one per failed request). Default: console.log. */
+  /** The handler's built-in JSON lines (one per turn, one per failed request), when there is no `handlerLogger`. */
   log?: LambdaHandlerOptions["log"];
+  /** The handler's logger (the deployed function: Powertools' Logger). */
+  handlerLogger?: LambdaLogger;
+  /** Turn metrics (the deployed function: Powertools' Metrics, namespace Spindle). */
+  metrics?: LambdaMetrics;
+  /** X-Ray annotations (the deployed function: Powertools' Tracer). */
+  tracer?: LambdaTracer;
+  /** Delivers near wake-ups (the deployed function: an SQS message with a delay, see `sqsWakeups`). */
+  scheduleWakeup?: (wakeup: Wakeup) => Promise<unknown>;
+  /** How long closed executions stay in the table (DynamoDB TTL). Default: kept. */
+  retentionMs?: number;
 }
 
 /** One "container": the engine and the handler built on it. */
@@ -54,13 +79,24 @@ export interface AccessDesk {
 export function createAccessDesk(options: AccessDeskOptions): AccessDesk {
   const requestWorkflow = accessRequestWorkflow(options.services);
   const engine = createEngine({
-    store: new DynamoDBStore({ client: options.client, tableName: options.tableName }),
+    store: new DynamoDBStore({
+      client: options.client,
+      tableName: options.tableName,
+      ...(options.retentionMs === undefined ? {} : { retentionMs: options.retentionMs }),
+    }),
     workflows: [requestWorkflow],
     mode: "external",
     staleTurnTimeout: STALE_TURN_TIMEOUT,
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
   });
-  const handler = createLambdaHandler(engine, { ...HANDLER_OPTIONS, ...(options.log === undefined ? {} : { log: options.log }) });
+  const handler = createLambdaHandler(engine, {
+    ...HANDLER_OPTIONS,
+    ...(options.log === undefined ? {} : { log: options.log }),
+    ...(options.handlerLogger === undefined ? {} : { logger: options.handlerLogger }),
+    ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
+    ...(options.tracer === undefined ? {} : { tracer: options.tracer }),
+    ...(options.scheduleWakeup === undefined ? {} : { scheduleWakeup: options.scheduleWakeup }),
+  });
   return { engine, handler, workflowName: requestWorkflow.name };
 }

@@ -69,8 +69,8 @@ describe("lambda-dynamodb: the access desk through handler invocations", async (
   });
 
   it("logs one JSON line per turn, and only each execution's first turn replays (the container stays warm)", () => {
-    const turns = outcome.logLines.filter((line) => line.msg === "turn");
-    expect(turns.every((line) => typeof line.executionId === "string" && typeof line.durationMs === "number" && typeof line.requestId === "string")).toBe(true);
+    const turns = outcome.logLines.filter((line) => line.message === "turn");
+    expect(turns.every((line) => typeof line.executionId === "string" && typeof line.durationMs === "number" && typeof line.function_request_id === "string")).toBe(true);
     const replayed = turns.filter((line) => line.replayed === true).map((line) => line.executionId);
     expect(replayed).toEqual(["access-201", "access-202", "access-203"]);
   });
@@ -82,15 +82,22 @@ describe("lambda-dynamodb: the access desk through handler invocations", async (
 });
 
 describe("lambda-dynamodb: handler.ts, the deployed entry point", () => {
-  it("builds itself from TABLE_NAME and the AWS environment, starts a request over HTTP and takes the review's answer", async () => {
+  it("builds itself from TABLE_NAME and the AWS environment, starts a request over HTTP and takes the review's answer, with Powertools' logs and metrics", async () => {
     const tableName = await freshTable("lambda-entry");
     vi.stubEnv("TABLE_NAME", tableName);
+    vi.stubEnv("RETENTION_DAYS", "30");
+    vi.stubEnv("POWERTOOLS_SERVICE_NAME", "access-desk-test");
+    vi.stubEnv("AWS_LAMBDA_FUNCTION_NAME", "access-desk-fn");
     vi.stubEnv("AWS_ENDPOINT_URL_DYNAMODB", inject("dynamodbEndpoint"));
     vi.stubEnv("AWS_REGION", "us-east-1");
     vi.stubEnv("AWS_ACCESS_KEY_ID", "local");
     vi.stubEnv("AWS_SECRET_ACCESS_KEY", "local");
+    // Powertools writes its log lines and EMF metrics to stdout, one JSON document a line.
     const printed: string[] = [];
-    vi.spyOn(console, "log").mockImplementation((...args: unknown[]) => void printed.push(args.join(" ")));
+    vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
+      printed.push(...String(chunk).split("\n").filter((line) => line.startsWith("{")));
+      return true;
+    });
     const { handler } = await import("./handler.js");
     const input = { requestId: "r-9", user: "dora", resource: "prod-db:admin", reason: "migration", contractor: false, manager: "maria" };
     const started = (await handler(httpRequest("POST", "/executions", { workflow: "security-approval", id: "r-9", input }), {
@@ -99,13 +106,18 @@ describe("lambda-dynamodb: handler.ts, the deployed entry point", () => {
     expect(started.statusCode).toBe(202);
     expect(JSON.parse(started.body)).toMatchObject({ executionId: "r-9", created: true, status: "suspended" });
 
-    const notice = printed.map((line) => JSON.parse(line) as Record<string, unknown>).find((line) => line.msg === "review requested");
+    const notice = printed.map((line) => JSON.parse(line) as Record<string, unknown>).find((line) => line.message === "review requested");
     expect(notice).toMatchObject({ queue: "security", requestId: "r-9" });
     const path = /^POST (\S+)/.exec(String(notice!.answer))![1]!;
     const answered = (await handler(httpRequest("POST", path, { approved: true, reviewer: "sam" }), { getRemainingTimeInMillis: () => 60_000 })) as HttpResponse;
     expect(answered.statusCode).toBe(200);
     expect(JSON.parse(answered.body)).toMatchObject({ executionId: "r-9", status: "completed" });
-    expect(printed.some((line) => line.includes('"msg":"turn"') && line.includes('"outcome":"completed"'))).toBe(true);
+    const lines = printed.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines.find((line) => line.message === "turn" && line.outcome === "completed")).toMatchObject({ level: "INFO", service: "access-desk-test", executionId: "r-9" });
+    // EMF: namespace Spindle, dimension service, a TurnCompleted count.
+    const emf = lines.filter((line) => line._aws !== undefined && "TurnCompleted" in line);
+    expect(emf[0]).toMatchObject({ service: "access-desk-test", TurnCompleted: 1 });
+    expect(emf[0]!._aws).toMatchObject({ CloudWatchMetrics: [{ Namespace: "Spindle", Dimensions: [["service"]] }] });
     vi.restoreAllMocks();
   });
 });
