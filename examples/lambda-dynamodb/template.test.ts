@@ -10,6 +10,7 @@ import { describe, expect, it } from "vitest";
 import type { Tags } from "yaml";
 import { parse } from "yaml";
 import { ATTR, cloudFormationTable, tableDefinition } from "../../adapters/dynamodb/table.js";
+import { METRIC } from "../../adapters/lambda/index.js";
 import { HANDLER_OPTIONS } from "./app.js";
 import { operationOf } from "./meter.js";
 
@@ -343,6 +344,11 @@ describe("template.yaml: the dashboard", () => {
     ]) {
       expect(lines).toContain(line);
     }
+  });
+
+  it("shows every metric spindle/lambda publishes", () => {
+    const shown = new Set(lines.filter((line) => line.startsWith(spindle)).map((line) => line.slice(spindle.length).split(" ")[0]!));
+    for (const name of Object.values(METRIC)) expect(shown).toContain(name);
   });
 
   it("marks the wake-up lag alarm's threshold, and names only the stack's resources and parameters", () => {
