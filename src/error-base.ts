@@ -37,6 +37,7 @@ export type SpindleErrorCode =
   | "WORKFLOW_NOT_FOUND"
   | "IDEMPOTENCY_CONFLICT"
   | "STORE_UNAVAILABLE"
+  | "REDRIVE_REFUSED"
   | "TEST_STALLED";
 
 /** Spindle's own error classes: each one's literal name and the brand its prototype carries. */

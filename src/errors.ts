@@ -336,6 +336,30 @@ export class StoreUnavailableError extends SpindleError {
   override readonly code = "STORE_UNAVAILABLE" as const;
 }
 
+/**
+ * `engine.redrive` was asked for an execution it cannot redrive: only a `stuck` or a `failed` one can be, and a failed
+ * one only when redriving it loses no delivered event. The message names the execution, its status and what to do.
+ *
+ * @example
+ * ```ts
+ * try { await engine.redrive("order-o-1"); }
+ * catch (e) { if (e instanceof RedriveRefusedError) console.log(e.status); } // e.g. "completed"
+ * ```
+ */
+export class RedriveRefusedError extends SpindleError {
+  static {
+    identify(this, "RedriveRefusedError");
+  }
+
+  override readonly code = "REDRIVE_REFUSED" as const;
+  /** The execution's status when it was refused. */
+  readonly status: string;
+  constructor(message: string, options: SpindleErrorOptions & { status: string }) {
+    super(message, options);
+    this.status = options.status;
+  }
+}
+
 /** A class a recorded error is revived as: reviveError gives the error its prototype (no constructor runs). */
 type ErrorClass = new (message: string, options?: never) => SpindleError;
 
@@ -361,6 +385,7 @@ export const errorClasses: Readonly<Record<string, ErrorClass>> = Object.freeze(
       WorkflowNotFoundError,
       IdempotencyConflictError,
       StoreUnavailableError,
+      RedriveRefusedError as never as ErrorClass,
     ].map((type) => [identities.get(type)!.name, type]),
   ),
 );

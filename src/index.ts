@@ -42,6 +42,7 @@ export { toMillis } from "./core/duration.js";
 export { createEngine } from "./engine/engine.js";
 export type {
   Engine,
+  RedriveResult,
   ResumeDueOptions,
   ResumeDueResult,
   ResumeOptions,
@@ -72,6 +73,7 @@ export {
   IdempotencyConflictError,
   NonDeterminismError,
   PayloadTooLargeError,
+  RedriveRefusedError,
   SerializationError,
   SpindleError,
   StepFailedError,

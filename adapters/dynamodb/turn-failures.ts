@@ -48,6 +48,26 @@ export async function updateTurnFailures(deps: LeaseDeps, id: string, update: Tu
   }
 }
 
+/**
+ * The SET of an inbox write's record update and a guard on `stuck`, given the status the writer read: a stuck
+ * execution takes the item but stays out of the due index until it is redriven (the due attributes are left out of
+ * `names` and `values`); an execution that became stuck, or was redriven, meanwhile fails the guard and is read again.
+ */
+export function inboxRecordUpdate(
+  stuck: boolean,
+  names: Record<string, string>,
+  values: Record<string, unknown>,
+): { update: string; guard: string } {
+  values[":stuck"] = "stuck";
+  const counters = "SET #seq = #seq + :one, #rev = #rev + :one, #unread = #unread + :one";
+  if (!stuck) return { update: `${counters}, #shard = :shard, #due = :due`, guard: " AND #status <> :stuck" };
+  delete names["#shard"];
+  delete names["#due"];
+  delete values[":shard"];
+  delete values[":due"];
+  return { update: counters, guard: " AND #status = :stuck" };
+}
+
 /** The record update of an inbox write to a `stuck` execution: counters only, no due index entry. */
 export function inboxOfStuck(): {
   UpdateExpression: string;

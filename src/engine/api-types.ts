@@ -194,3 +194,23 @@ export interface TurnReport {
   /** When the execution wakes next (a timer, a timeout), as the turn left it; see `TurnResult.wakeAt`. */
   wakeAt?: number;
 }
+
+/**
+ * What `engine.redrive` did.
+ *
+ * @example
+ * ```ts
+ * const { redriven, from, rerun }: RedriveResult = await engine.redrive("order-o-1");
+ * ```
+ */
+export interface RedriveResult {
+  executionId: string;
+  /** True when this call put the execution back; false when another redrive already had (nothing changed here). */
+  redriven: boolean;
+  /** The status it was redriven from. */
+  from: "stuck" | "failed";
+  /** Its status after the call (`running` once redriven). */
+  status: ExecutionStatus;
+  /** The failed step that runs again with a fresh attempt budget, when the failure named one. */
+  rerun?: { opId: string; name: string };
+}

@@ -16,6 +16,7 @@ import type { ExecutionDescription } from "./describe.js";
 import type { TurnResult } from "./turn.js";
 import type {
   PayloadArgs,
+  RedriveResult,
   ResumeDueOptions,
   ResumeDueResult,
   ResumeOptions,
@@ -28,6 +29,7 @@ import type {
 
 export type {
   PayloadArgs,
+  RedriveResult,
   ResumeDueOptions,
   ResumeDueResult,
   ResumeOptions,
@@ -175,6 +177,23 @@ export interface Engine {
    * @throws ExecutionNotFoundError, ExecutionClosedError (it already completed or failed).
    */
   terminate(id: string, reason?: string): Promise<void>;
+
+  /**
+   * Puts a poison execution back to work once its cause is fixed. A `stuck` execution (its turns kept failing, see
+   * createEngine's `maxTurnFailures`) goes back into the due index with its failed turns forgotten. A `failed` one is
+   * rerun from its failed step with a fresh attempt budget: everything that completed before it replays from the
+   * history and is not run again (an ExecutionRedriven event records this). Two redrives at once: one wins, the other
+   * returns `redriven: false`. Redriving a child does not reopen a parent that already received its failure.
+   *
+   * @example
+   * ```ts
+   * const { redriven, rerun } = await engine.redrive("order-o-1"); // rerun: { opId: "2", name: "charge" }
+   * await engine.resume("order-o-1"); // external mode; in-process mode runs it at once
+   * ```
+   * @throws ExecutionNotFoundError, RedriveRefusedError (any other status, or a failed run that took a delivered
+   * event after its failure, which a rerun would lose; nothing is changed).
+   */
+  redrive(id: string): Promise<RedriveResult>;
 
   /**
    * Runs one turn of the execution now (waiting for a turn already running in this process first). Harmless when

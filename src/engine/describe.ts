@@ -36,6 +36,11 @@ export interface ExecutionDescription {
   runs: number;
   /** The execution that started this one as a child. */
   parent?: { executionId: string; opId: string };
+  /**
+   * Its turns that failed in a row (a poison execution): how many, the last reason, and when the next try is (none
+   * once it is `stuck`; then `engine.redrive` puts it back).
+   */
+  turnFailures?: { count: number; reason: string; code?: string; nextAttemptAt?: Date };
 }
 
 /** The public view of a record. */
@@ -61,6 +66,12 @@ export function describeRecord(record: ExecutionRecord): ExecutionDescription {
   if (record.result !== undefined) description.result = decodeValue(record.result);
   if (record.error !== undefined) description.error = record.error;
   if (record.customStatus !== undefined) description.customStatus = decodeValue(record.customStatus);
+  const failures = record.turnFailures;
+  if (failures !== undefined) {
+    description.turnFailures = { count: failures.count, reason: failures.reason };
+    if (failures.code !== undefined) description.turnFailures.code = failures.code;
+    if (failures.nextAttemptAt !== undefined) description.turnFailures.nextAttemptAt = new Date(failures.nextAttemptAt);
+  }
   if (record.wakeAt !== undefined && !CLOSED_STATUSES.has(record.status)) description.wakeAt = new Date(record.wakeAt);
   return description;
 }

@@ -10,6 +10,7 @@ import { CLOSED_STATUSES, newExecution } from "../store/history-store.js";
 import type { AnyWorkflow, WorkflowOutput, WorkflowStartInput } from "../workflow.js";
 import type {
   Engine as EngineApi,
+  RedriveResult,
   ResumeDueOptions,
   ResumeDueResult,
   ResumeOptions,
@@ -32,13 +33,16 @@ import { cancel, sendEvent, terminate } from "./inbox.js";
 import type { Logger } from "./log.js";
 import type { EngineOptions, WorkflowRegistry } from "./options.js";
 import { engineSettings, turnOptions } from "./options.js";
+import { redrive } from "./redrive.js";
 import { Scheduler } from "./scheduler.js";
-import type { Session, StepFunction, TurnDeps, TurnOptions, TurnResult } from "./turn.js";
+import type { Session } from "./session.js";
+import type { StepFunction, TurnDeps, TurnOptions, TurnResult } from "./turn.js";
 import { loadHistory, notFound, runTurn } from "./turn.js";
 import { checkCallbackOf, namesWorkflow, recordOfWorkflow } from "./typed-calls.js";
 import { checkSendEvent, checkStart } from "./validate.js";
 
 export type {
+  RedriveResult,
   ResumeDueOptions,
   ResumeDueResult,
   ResumeOptions,
@@ -110,6 +114,7 @@ class EngineImpl implements EngineApi {
       cache: this.cache,
       workflow: (name, executionId) => this.workflows.lookup(name, executionId),
       staleTurnMs: settings.staleTurnMs,
+      maxTurnFailures: settings.maxTurnFailures,
       historyWarningThreshold: settings.historyWarningThreshold,
       takeInboxSignal: (id) => scheduler.takeInboxSignal(id),
       timedSteps: scheduler.timedSteps,
@@ -242,6 +247,10 @@ class EngineImpl implements EngineApi {
 
   terminate(id: string, reason?: string): Promise<void> {
     return terminate(this.host, id, reason);
+  }
+
+  redrive(id: string): Promise<RedriveResult> {
+    return redrive(this.host, id);
   }
 
   resume(id: string, options: ResumeOptions = {}): Promise<TurnResult> {

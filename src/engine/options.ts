@@ -10,6 +10,7 @@ import { systemClock } from "./clock.js";
 import type { Logger } from "./log.js";
 import { consoleLogger } from "./log.js";
 import type { TurnOptions } from "./turn.js";
+import { DEFAULT_MAX_TURN_FAILURES } from "./turn-failures.js";
 
 /**
  * Options of `createEngine`.
@@ -51,6 +52,13 @@ export interface EngineOptions {
    * process that stopped, wake up here. Default: off (call `resumeDue` yourself at start-up).
    */
   pollInterval?: Duration;
+  /**
+   * Turns of one execution that may fail in a row, for a reason a retry cannot fix (a NonDeterminismError, an
+   * unregistered workflow, a corrupted history), before it becomes `stuck`: out of the due index until
+   * `engine.redrive`. Between them it backs off (1 s, doubling, at most 15 min). Default 10. Needs a store with
+   * `updateTurnFailures` (MemoryStore and DynamoDBStore have it).
+   */
+  maxTurnFailures?: number;
   /** Random numbers for `random()`. Default Math.random. */
   random?: () => number;
   /** UUIDs for `uuid()`. Default crypto.randomUUID. */
@@ -68,6 +76,7 @@ export interface EngineSettings {
   cacheSize: number;
   historyWarningThreshold: number;
   staleTurnMs: number;
+  maxTurnFailures: number;
   /** Undefined: no polling (external mode, or no pollInterval). */
   pollIntervalMs?: number;
   random: () => number;
@@ -90,6 +99,10 @@ export function engineSettings(options: EngineOptions): EngineSettings {
       `createEngine: maxConcurrentTurns must be a whole number of at least 1, got ${maxConcurrentTurns}.`,
     );
   }
+  const maxTurnFailures = options.maxTurnFailures ?? DEFAULT_MAX_TURN_FAILURES;
+  if (!Number.isInteger(maxTurnFailures) || maxTurnFailures < 1) {
+    throw new ValidationError(`createEngine: maxTurnFailures must be a whole number of at least 1, got ${maxTurnFailures}.`);
+  }
   const settings: EngineSettings = {
     store: options.store,
     workflows,
@@ -100,6 +113,7 @@ export function engineSettings(options: EngineOptions): EngineSettings {
     cacheSize: options.cacheSize ?? 1000,
     historyWarningThreshold: options.historyWarningThreshold ?? 10_000,
     staleTurnMs: toMillis(options.staleTurnTimeout ?? "5m", "staleTurnTimeout"),
+    maxTurnFailures,
     random: options.random ?? Math.random,
     uuid: options.uuid ?? (() => globalThis.crypto.randomUUID()),
   };

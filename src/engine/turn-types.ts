@@ -41,6 +41,8 @@ export interface TurnDeps {
    */
   leaseOwner?: string;
   historyWarningThreshold: number;
+  /** Failed turns in a row after which an execution is `stuck` (turn-failures.ts); undefined: none are recorded. */
+  maxTurnFailures?: number;
   /** True (once) when inbox items arrived for this execution while the turn ran. */
   takeInboxSignal(id: string): boolean;
   /** Counts step attempts with a timeout that are running now (the test kit lets time skip to their timeout). */
@@ -123,4 +125,9 @@ export function resultOf(record: ExecutionRecord, appended: number, replayed: bo
   };
   if (record.wakeAt !== undefined) result.wakeAt = record.wakeAt;
   return result;
+}
+
+/** True when turns lease the execution: the engine names its turns and the store has `acquireLease`. */
+export function leasing(deps: TurnDeps): boolean {
+  return deps.leaseOwner !== undefined && deps.store.acquireLease !== undefined;
 }

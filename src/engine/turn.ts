@@ -13,12 +13,12 @@ import { AttemptContext, invokeWithTimeout, isThenable } from "./attempt.js";
 import type { Session } from "./session.js";
 import { loadHistory, notFound, openSession } from "./session.js";
 import type { TurnDeps, TurnOptions, TurnResult } from "./turn-types.js";
-import { busyResult, resultOf } from "./turn-types.js";
+import { busyResult, leasing, resultOf } from "./turn-types.js";
+import { turnFailed } from "./turn-failures.js";
 import { Busy, sameWaits, TurnWriter } from "./turn-writes.js";
 
 export type { ChildStart, TurnDeps, TurnOptions, TurnResult } from "./turn-types.js";
 export type { StepFunction } from "./attempt.js";
-export type { Session } from "./session.js";
 export { loadHistory, notFound } from "./session.js";
 
 /** The turn ran out of its time: stop, write what is recorded, leave the execution due. */
@@ -31,27 +31,32 @@ class OutOfTime {}
  */
 export async function runTurn(deps: TurnDeps, id: string, options: TurnOptions = {}): Promise<TurnResult> {
   const parked = deps.cache.take(id);
-  let page = await deps.store.load(id, parked ? { afterSeq: parked.version } : {});
+  let page = await deps.store.load(id, parked ? { afterSeq: parked.version } : {}).catch((e: unknown) => turnFailed(deps, id, e));
   if (!page) throw notFound(id);
   const record = page.record;
   if (CLOSED_STATUSES.has(record.status)) {
     if (record.parent) await deps.notifyParent(record);
     return resultOf(record, 0, false);
   }
+  if (record.status === "stuck") return resultOf(record, 0, false); // it waits for engine.redrive (turn-failures.ts)
   if (leasing(deps) && leaseHeldByOther(record, deps.leaseOwner!, deps.clock.now())) {
     if (parked) deps.cache.put(id, parked);
     return busyResult(record);
   }
   let session: Session;
-  if (parked && parked.runId === record.runId && parked.version === record.version && page.events.length === 0) {
-    session = parked;
-  } else {
-    if (parked) page = (await deps.store.load(id)) ?? page;
-    const events = await loadHistory(deps.store, id, page);
-    session = openSession({ ...deps, valueLimit: deps.store.limits.maxValueBytes }, page.record, events);
+  try {
+    if (parked && parked.runId === record.runId && parked.version === record.version && page.events.length === 0) {
+      session = parked;
+    } else {
+      if (parked) page = (await deps.store.load(id)) ?? page;
+      const events = await loadHistory(deps.store, id, page);
+      session = openSession({ ...deps, valueLimit: deps.store.limits.maxValueBytes }, page.record, events);
+    }
+    const [startedAt, result] = [deps.clock.now(), await new Turn(deps, session, page.record, page.inbox, options).run()];
+    return record.wakeAt !== undefined && record.wakeAt <= startedAt ? { ...result, dueAt: record.wakeAt, startedAt } : result;
+  } catch (error) {
+    return turnFailed(deps, id, error, record);
   }
-  const [startedAt, result] = [deps.clock.now(), await new Turn(deps, session, page.record, page.inbox, options).run()];
-  return record.wakeAt !== undefined && record.wakeAt <= startedAt ? { ...result, dueAt: record.wakeAt, startedAt } : result;
 }
 
 class Turn {
@@ -117,7 +122,6 @@ class Turn {
 
   // --- effects ----------------------------------------------------------------------------------------------------
 
-  /** Runs new step attempts: those whose start is recorded first (they run even past the deadline). */
   /** Runs new attempts; true when some were taken back to be decided again (a command arrived as the turn wrote). */
   private async startSteps(runs: StepRun[]): Promise<boolean> {
     if (runs.length === 0) return false;
@@ -279,6 +283,7 @@ class Turn {
       record.status === "suspended" &&
       record.inboxSeen === this.writer.inboxSeen &&
       (record.wakeAt ?? null) === wakeAt &&
+      record.turnFailures === undefined &&
       this.writer.leaseUntil === undefined &&
       sameWaits(record.waitingFor, waits);
     if (!unchanged) await this.writer.suspend(waits, wakeAt);
@@ -392,8 +397,4 @@ class Turn {
     this.deps.cache.drop(this.id);
     return { ...this.result(), outOfTime: true };
   }
-}
-
-function leasing(deps: TurnDeps): boolean {
-  return deps.leaseOwner !== undefined && deps.store.acquireLease !== undefined;
 }

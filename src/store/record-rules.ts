@@ -128,6 +128,11 @@ export function recordAfter(record: ExecutionRecord, request: AppendRequest): Ex
   if (update.customStatus !== undefined) next.customStatus = update.customStatus;
   if (update.result !== undefined) next.result = update.result;
   if (update.error !== undefined) next.error = update.error;
+  if (!CLOSED_STATUSES.has(update.status)) {
+    // An open run has no outcome: a redriven failure's error goes.
+    next.result = undefined;
+    next.error = undefined;
+  }
   next.inboxSeen = Math.max(next.inboxSeen, update.inboxSeen);
   next.updatedAt = update.updatedAt;
   next.turnFailures = undefined; // an append is progress: failed turns before it no longer count

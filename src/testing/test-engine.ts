@@ -7,7 +7,7 @@ import { formatMillis, toMillis } from "../core/duration.js";
 import type { HistoryEvent } from "../core/history.js";
 import type { StepContext } from "../core/yieldable.js";
 import type { PayloadArgs, ValueArg } from "../engine/api.js";
-import type { CompleteCallbackArgs, ExecutionArgs, SendEventArgs } from "../engine/api-types.js";
+import type { CompleteCallbackArgs, ExecutionArgs, RedriveResult, SendEventArgs } from "../engine/api-types.js";
 import type {
   ExecutionDescription,
   ResumeDueResult,
@@ -264,6 +264,11 @@ export class TestEngine {
   /** See `Engine.terminate`. */
   terminate(id: string, reason?: string): Promise<void> {
     return this.engine.terminate(id, reason);
+  }
+
+  /** See `Engine.redrive`. */
+  redrive(id: string): Promise<RedriveResult> {
+    return this.engine.redrive(id);
   }
 
   /** See `Engine.resume`. */

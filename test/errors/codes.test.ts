@@ -12,6 +12,7 @@ import {
   IdempotencyConflictError,
   NonDeterminismError,
   PayloadTooLargeError,
+  RedriveRefusedError,
   SerializationError,
   SpindleError,
   StepFailedError,
@@ -37,6 +38,8 @@ function advice(error: SpindleError): string {
     case "CALLBACK_NOT_FOUND":
     case "WORKFLOW_NOT_FOUND":
       return "check the id";
+    case "REDRIVE_REFUSED":
+      return "redrive only a stuck or failed execution";
     case "CONCURRENCY":
     case "STORE_UNAVAILABLE":
       return "try again";
@@ -88,6 +91,7 @@ describe("error codes", () => {
       new WorkflowNotFoundError("x"),
       new IdempotencyConflictError("x"),
       new StoreUnavailableError("x"),
+      new RedriveRefusedError("x", { status: "completed" }),
       new TestStalledError("x"),
     ];
     expect(new Set(errors.map((e) => e.code)).size).toBe(errors.length);

@@ -32,6 +32,7 @@ const ERROR_NAMES = [
   "WorkflowNotFoundError",
   "IdempotencyConflictError",
   "StoreUnavailableError",
+  "RedriveRefusedError",
 ] as const;
 
 type ErrorName = (typeof ERROR_NAMES)[number];
@@ -41,6 +42,7 @@ function make(copy: Spindle, name: ErrorName): Error {
   if (name === "StepFailedError") {
     return new copy.StepFailedError("failed", { stepName: "charge", attempts: 1, cause: new copy.TerminalError("declined") });
   }
+  if (name === "RedriveRefusedError") return new copy.RedriveRefusedError("refused", { status: "completed" });
   if (name === "PayloadTooLargeError") return new copy.PayloadTooLargeError("too large", { size: 2, limit: 1 });
   return new (copy[name] as new (message: string) => Error)("boom");
 }
