@@ -94,3 +94,74 @@ export function invocationContext(clock: Clock, timeoutMs = 60_000): LambdaConte
   const end = clock.now() + timeoutMs;
   return { awsRequestId: `lambda-${sequence}`, getRemainingTimeInMillis: () => Math.max(0, end - clock.now()) };
 }
+
+/**
+ * An event an EventBridge rule delivers (here: an order service's "Order Placed" on a custom bus), as AWS documents
+ * it; `id` is unique per event and repeated when EventBridge retries the delivery.
+ */
+export function eventBridgeEvent(detailType: string, source: string, detail: unknown, at: number, id = `eb-${++sequence}`) {
+  return {
+    version: "0",
+    id,
+    "detail-type": detailType,
+    source,
+    account: "123456789012",
+    time: new Date(at).toISOString().replace(/\.\d{3}Z$/, "Z"),
+    region: "eu-west-1",
+    resources: [],
+    detail,
+  };
+}
+
+/** An S3 event notification for `ObjectCreated:Put` of `key` in `bucket` (AWS's documented shape, event version 2.1). */
+export function s3PutNotification(bucket: string, key: string, at: number, sequencer = "0055AED6DCD90281E5") {
+  return {
+    Records: [
+      {
+        eventVersion: "2.1",
+        eventSource: "aws:s3",
+        awsRegion: "eu-west-1",
+        eventTime: new Date(at).toISOString(),
+        eventName: "ObjectCreated:Put",
+        userIdentity: { principalId: "AWS:AIDAINPONIXQXHT3IKHL2" },
+        requestParameters: { sourceIPAddress: "198.51.100.20" },
+        responseElements: { "x-amz-request-id": "C3D13FE58DE4C810", "x-amz-id-2": "FMyUVURIY8/IgAtTv8xRjskZQpcIZ9KG4V5Wp6S7S/JRWeUWerMUE5JgHvANOjpD" },
+        s3: {
+          s3SchemaVersion: "1.0",
+          configurationId: "intake-uploads",
+          bucket: { name: bucket, ownerIdentity: { principalId: "A3NL1KOZZKExample" }, arn: `arn:aws:s3:::${bucket}` },
+          object: { key, size: 1024, eTag: "d41d8cd98f00b204e9800998ecf8427e", sequencer },
+        },
+      },
+    ],
+  };
+}
+
+/**
+ * A DynamoDB stream batch (NEW_IMAGE), one record per change, in AWS's documented shape: images are attribute maps
+ * (`{ S: "..." }`), each record has a SequenceNumber that a partial batch failure names.
+ */
+export function dynamodbStreamBatch(
+  changes: readonly { eventName: "INSERT" | "MODIFY" | "REMOVE"; keys: Record<string, unknown>; image?: Record<string, unknown>; sequence: string }[],
+  at: number,
+  table = "orders",
+) {
+  return {
+    Records: changes.map((change) => ({
+      eventID: `ddb-${change.sequence}`,
+      eventName: change.eventName,
+      eventVersion: "1.1",
+      eventSource: "aws:dynamodb",
+      awsRegion: "eu-west-1",
+      dynamodb: {
+        ApproximateCreationDateTime: Math.floor(at / 1000),
+        Keys: change.keys,
+        ...(change.image === undefined ? {} : { NewImage: change.image }),
+        SequenceNumber: change.sequence,
+        SizeBytes: 59,
+        StreamViewType: "NEW_IMAGE",
+      },
+      eventSourceARN: `arn:aws:dynamodb:eu-west-1:123456789012:table/${table}/stream/2026-03-02T09:00:00.000`,
+    })),
+  };
+}
