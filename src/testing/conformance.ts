@@ -7,6 +7,7 @@ import type { HistoryStore } from "../store/history-store.js";
 import { newExecution } from "../store/history-store.js";
 import { appendRequest, freshId, freshTime, inboxItem, loadAll, sampleExecution, sampleSteps, update } from "./conformance-fixtures.js";
 import { registerInputConformance } from "./conformance-input.js";
+import { registerTurnFailureConformance } from "./conformance-turn-failures.js";
 import type { TestApi } from "./test-api.js";
 
 export { sampleExecution, sampleSteps } from "./conformance-fixtures.js";
@@ -378,6 +379,7 @@ export function runStoreConformance(
     });
 
     registerInputConformance({ describe, it, expect }, makeStore);
+    registerTurnFailureConformance({ describe, it, expect }, makeStore);
   });
 }
 
