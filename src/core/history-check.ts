@@ -67,6 +67,7 @@ export const EVENT_FIELDS: Readonly<Record<HistoryEventType, EventFields>> = {
   ExecutionFailed: { error: "error" },
   ContinuedAsNew: { nextRunId: "str", input: "str?" },
   ExecutionCancelled: { reason: "str?", terminated: "bool?" },
+  ExecutionRedriven: { fromSeq: "int+", rerun: "str?" },
 };
 
 const CHILD_STATUSES: ReadonlySet<unknown> = new Set(["completed", "failed", "cancelled", "terminated"]);
