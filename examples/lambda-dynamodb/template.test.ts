@@ -159,6 +159,19 @@ describe("template.yaml: the function and what drives it", () => {
     expect(template.Globals.Function.Architectures).toEqual(["arm64"]);
   });
 
+  it("installs the dev dependencies the handler imports before bundling (npm ci, not npm install --omit=dev)", () => {
+    const manifest = JSON.parse(read("../../package.json")) as Node;
+    /** The packages a source imports from (bare specifiers, without node: built-ins and relative paths). */
+    const bare = (source: string) =>
+      [...source.matchAll(/^import\s[^;]*?from\s+"((?:@[\w.-]+\/)?[\w.-]+)[^"]*";/gm)]
+        .map((match) => match[1]!)
+        .filter((name) => !name.startsWith("node:") && !name.startsWith("."));
+    const imported = new Set(["./handler.ts", "./app.ts"].flatMap((file) => bare(read(file))));
+    expect(imported).toContain("@aws-sdk/client-dynamodb");
+    for (const name of imported) expect({ ...manifest.dependencies, ...manifest.devDependencies }, name).toHaveProperty([name]);
+    if ([...imported].some((name) => !(name in manifest.dependencies))) expect(fn.Metadata.BuildProperties.UseNpmCi).toBe(true);
+  });
+
   it("gives the function its table, resume queue, retention and Powertools settings in the environment", () => {
     expect(fn.Properties.Environment.Variables).toMatchObject({
       TABLE_NAME: { Ref: "SpindleTable" },

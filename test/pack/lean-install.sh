@@ -20,14 +20,17 @@ process.on("uncaughtException", (error) => { console.error(`lean install: ${erro
 const fs = require("fs");
 const [report] = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
 const files = report.files.map((file) => file.path);
-for (const required of ["package.json", "README.md", "LICENSE", "dist/index.js", "dist/index.cjs", "dist/index.d.ts", "dist/dynamodb/index.js"]) {
-  if (!files.includes(required)) throw new Error(`the tarball lacks ${required}`);
+const required = ["package.json", "README.md", "LICENSE", "dist/index.js", "dist/index.cjs", "dist/index.d.ts", "dist/dynamodb/index.js"];
+for (const file of required) {
+  if (!files.includes(file)) throw new Error(`the tarball lacks ${file}`);
 }
 const embedded = files.filter((file) => file.endsWith(".map") && fs.readFileSync(`${process.argv[3]}/${file}`, "utf8").includes('"sourcesContent"'));
 if (embedded.length > 0) throw new Error(`source maps with embedded sources: ${embedded.join(", ")} (build without SPINDLE_SOURCEMAP=1)`);
 const outside = files.filter((file) => !/^(dist\/|package\.json$|README\.md$|LICENSE$)/.test(file));
 if (outside.length > 0) throw new Error(`files outside dist/: ${outside.join(", ")}`);
-console.log(`lean install: ${report.filename}: ${files.length} files, ${(report.size / 1024).toFixed(0)} KB packed, ${(report.unpackedSize / 1024).toFixed(0)} KB unpacked, no source map`);
+const maps = files.filter((file) => file.endsWith(".map")).length;
+const kb = (bytes) => `${(bytes / 1024).toFixed(0)} KB`;
+console.log(`lean install: ${report.filename}: ${files.length} files (${maps} source maps), ${kb(report.size)} packed, ${kb(report.unpackedSize)} unpacked`);
 JS
 
 echo "lean install: npm install $tarball zod (in an empty project)"
