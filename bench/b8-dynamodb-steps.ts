@@ -1,235 +1,134 @@
-// B8: a 100-step workflow on DynamoDBStore against DynamoDB Local (loopback). Figures: write requests per completed
-// step, read requests per turn, ms per step. Targets: at most 1 write request per completed step on average plus 1
-// per suspension (beyond the execution's start and its completion, one write each); at most 1 read request per turn
-// per started MB of history. Requests are counted by a client middleware, by command.
-import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { AsyncLocalStorage } from "node:async_hooks";
-import { createTable, DynamoDBStore } from "../adapters/dynamodb/index.js";
-import { localClient, startDynamoDBLocal } from "../examples/dynamodb-local/local-server.js";
-import type { LocalServer } from "../examples/dynamodb-local/local-server.js";
-import { createEngine, silentLogger, sleep, step, workflow } from "../src/index.js";
+// B8: a step inside a running turn on DynamoDBStore (DynamoDB Local, loopback), against the floor of one conditional
+// PutItem of the same event, measured in the same process and run. Rounds alternate: a workflow of STEPS steps runs
+// in one turn (its store appends timed one by one), then as many conditional PutItems of the same event items (copied
+// under a fresh partition key) are sent with the same client. Figures: the median step append and the median put,
+// their ratio, the wall time per step of the whole turn, and the write units each step append spends (from
+// ReturnConsumedCapacity). Targets (issue 14): ≤ 1.5× the put, ≤ 2 WRU per small step.
+import { PutCommand, DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { eventItem } from "../adapters/dynamodb/codec.js";
+import { DynamoDBStore } from "../adapters/dynamodb/index.js";
+import { localClient } from "../examples/dynamodb-local/local-server.js";
+import type { HistoryEvent } from "../src/index.js";
+import { createEngine, silentLogger, step, workflow } from "../src/index.js";
 import type { HistoryStore } from "../src/store/index.js";
-import type { BenchReport, Verdict } from "./table.js";
+import { localTable, RequestCounter } from "./b8-meter.js";
+import type { BenchReport } from "./table.js";
 import { atMost, combine, num } from "./table.js";
 import { expectEqual, median, now } from "./util.js";
+
+export { localTable, RequestCounter } from "./b8-meter.js";
 
 // The AWS SDK warns once that its 2027 releases need Node 22; not news in a benchmark report.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
-const STEPS = 100;
-const READS = new Set(["QueryCommand", "GetItemCommand", "BatchGetItemCommand", "ScanCommand"]);
-const WRITES = new Set([
-  "TransactWriteItemsCommand",
-  "PutItemCommand",
-  "UpdateItemCommand",
-  "DeleteItemCommand",
-  "BatchWriteItemCommand",
-]);
+const STEPS = 50;
+const ROUNDS = 7;
 
-/**
- * Read and write requests a client sends, attributed to the store method that sent them (AsyncLocalStorage), so
- * that the engine's own record reads (get, for result() and settled turns) are told apart from the turns' loads.
- */
-export class RequestCounter {
-  readonly reads = new Map<string, number>();
-  readonly writes = new Map<string, number>();
-  private readonly context = new AsyncLocalStorage<string>();
-
-  constructor(client: DynamoDBClient) {
-    client.middlewareStack.add(
-      (next, context) => (args) => {
-        const command = context.commandName ?? "";
-        const method = this.context.getStore() ?? "other";
-        const tally = READS.has(command) ? this.reads : WRITES.has(command) ? this.writes : undefined;
-        tally?.set(method, (tally.get(method) ?? 0) + 1);
-        return next(args);
-      },
-      { step: "initialize", name: "benchRequestCounter" },
-    );
-  }
-
-  /** The store, with each call's requests attributed to its method. */
-  meter(store: HistoryStore): HistoryStore {
-    const run = <T>(method: string, call: () => Promise<T>) => this.context.run(method, call);
-    return {
-      limits: store.limits,
-      create: (execution) => run("create", () => store.create(execution)),
-      get: (id) => run("get", () => store.get(id)),
-      load: (id, options) => run("load", () => store.load(id, options)),
-      append: (id, request) => run("append", () => store.append(id, request)),
-      writeInbox: (id, item) => run("writeInbox", () => store.writeInbox(id, item)),
-      listDue: (at, options) => run("listDue", () => store.listDue(at, options)),
-      list: (query) => run("list", () => store.list(query)),
-    };
-  }
-
-  total(tally: Map<string, number>, method?: string): number {
-    if (method !== undefined) return tally.get(method) ?? 0;
-    let sum = 0;
-    for (const count of tally.values()) sum += count;
-    return sum;
-  }
-
-  reset(): void {
-    this.reads.clear();
-    this.writes.clear();
-  }
-}
-
-/** DynamoDB Local with one fresh table. */
-export async function localTable(label: string): Promise<{ server: LocalServer; tableName: string }> {
-  const server = await startDynamoDBLocal();
-  const tableName = `bench-${label}`;
-  const client = localClient(server.endpoint);
-  await createTable(client, tableName);
-  client.destroy();
-  return { server, tableName };
-}
-
-/** `steps` steps; a 1 ms sleep (a suspension) after every `suspendEvery` steps. */
-const stepsWorkflow = workflow("bench-b8-steps", async function* (input: unknown) {
-  const { steps, suspendEvery } = input as { steps: number; suspendEvery: number };
+const stepsWorkflow = workflow("bench-b8-steps", async function* (steps: number) {
   let sum = 0;
-  for (let i = 0; i < steps; i++) {
-    sum += yield* step("s" + i, () => i);
-    if (suspendEvery > 0 && (i + 1) % suspendEvery === 0 && i + 1 < steps) yield* sleep(1);
-  }
+  for (let i = 0; i < steps; i++) sum += yield* step("s" + i, () => ({ i, note: "a small step result" }.i));
   return sum;
 });
 
-interface Figures {
-  ms: number;
-  writes: number;
-  /** Read requests of the turns' loads. */
-  reads: number;
-  /** Read requests of the engine's get() calls (result(), settled turns). */
-  gets: number;
-  turns: number;
-  suspensions: number;
-}
-
-interface Scenario {
-  label: string;
-  suspendEvery: number;
-  /** Drive turns with resume() on an engine without a warm generator cache: every turn loads the whole history. */
-  cold: boolean;
-}
-
-async function runScenario(endpoint: string, tableName: string, scenario: Scenario, runs: number): Promise<Figures[]> {
-  const client = localClient(endpoint);
-  const counter = new RequestCounter(client);
-  const store = counter.meter(new DynamoDBStore({ client, tableName }));
-  const engine = createEngine({
-    store,
-    workflows: [stepsWorkflow],
-    logger: silentLogger,
-    ...(scenario.cold ? { mode: "external" as const, cacheSize: 0 } : {}),
-  });
-  const input = { steps: STEPS, suspendEvery: scenario.suspendEvery };
-  const suspensions = scenario.suspendEvery > 0 ? Math.ceil(STEPS / scenario.suspendEvery) - 1 : 0;
-  /** Runs an execution to its result; returns the turns it took. */
-  const drive = async (id: string): Promise<number> => {
-    if (!scenario.cold) return 1 + suspensions;
-    for (let turns = 1; ; turns++) {
-      const turn = await engine.resume(id);
-      if (turn.status === "completed") return turns;
-      await new Promise((resolve) => setTimeout(resolve, Math.max(0, (turn.wakeAt ?? Date.now()) - Date.now())));
-    }
+/**
+ * The store with each step append inside a turn (one StepCompleted, the execution running on) timed and its requests
+ * attributed to "step"; everything else passes through.
+ */
+function timeSteps(store: DynamoDBStore, counter: RequestCounter, times: number[], spans: [number, number][]): HistoryStore {
+  return {
+    limits: store.limits,
+    create: (execution) => store.create(execution),
+    get: (id) => store.get(id),
+    load: (id, options) => store.load(id, options),
+    acquireLease: (id, request) => store.acquireLease(id, request),
+    writeInbox: (id, item) => store.writeInbox(id, item),
+    listDue: (at, options) => store.listDue(at, options),
+    list: (query) => store.list(query),
+    append: async (id, request) => {
+      const inTurn = request.events.length === 1 && request.events[0]!.type === "StepCompleted" && request.update.status === "running";
+      if (!inTurn) return store.append(id, request);
+      const started = now();
+      const record = await counter.as("step", () => store.append(id, request));
+      const ended = now();
+      times.push(ended - started);
+      spans.push([started, ended]);
+      return record;
+    },
   };
-  const warmUp = await engine.start(stepsWorkflow, { steps: 2, suspendEvery: 0 }); // also catalogues the workflow
-  await drive(warmUp.id);
-  await warmUp.result();
-  const figures: Figures[] = [];
-  for (let run = 0; run < runs; run++) {
-    counter.reset();
-    const started = now();
-    const handle = await engine.start(stepsWorkflow, input);
-    const turns = await drive(handle.id);
-    const result = await handle.result();
-    const ms = now() - started;
-    expectEqual(result, (STEPS * (STEPS - 1)) / 2, `B8 result (${scenario.label})`);
-    figures.push({
-      ms,
-      writes: counter.total(counter.writes),
-      reads: counter.total(counter.reads, "load"),
-      gets: counter.total(counter.reads, "get"),
-      turns,
-      suspensions,
-    });
-  }
-  await engine.close();
-  client.destroy();
-  return figures;
 }
-
-const SCENARIOS: Scenario[] = [
-  { label: "in-process, no suspension", suspendEvery: 0, cold: false },
-  { label: "in-process, sleep every 10 steps", suspendEvery: 10, cold: false },
-  { label: "resume() per turn, no generator cache", suspendEvery: 10, cold: true },
-];
 
 export async function benchDynamoSteps(): Promise<BenchReport> {
   const { server, tableName } = await localTable("b8");
-  const rows: string[][] = [];
-  const verdicts: Verdict[] = [];
   try {
-    for (const scenario of SCENARIOS) {
-      const runs = 5;
-      const all = await runScenario(server.endpoint, tableName, scenario, runs);
-      const pick = (f: (x: Figures) => number) => median(all.map(f));
-      const writes = pick((x) => x.writes);
-      const reads = pick((x) => x.reads);
-      const turns = pick((x) => x.turns);
-      const gets = pick((x) => x.gets);
-      const suspensions = all[0]!.suspensions;
-      // Beyond the start (create) and the completion: one per completed step plus one per suspension at most.
-      const perStep = (writes - 2 - suspensions) / STEPS;
-      const readsPerTurn = reads / turns;
-      rows.push([
-        scenario.label,
-        String(STEPS),
-        String(suspensions),
-        String(runs),
-        num(writes),
-        num(perStep, 2),
-        "<= 1",
-        num(reads),
-        num(turns),
-        num(readsPerTurn, 2),
-        "<= 1",
-        num(gets),
-        num(pick((x) => x.ms) / STEPS, 2),
-      ]);
-      verdicts.push(combine(atMost(perStep, 1), atMost(readsPerTurn, 1)));
+    const client = localClient(server.endpoint);
+    const counter = new RequestCounter(client);
+    const doc = DynamoDBDocumentClient.from(client);
+    const dynamo = new DynamoDBStore({ client, tableName });
+    const appendMs: number[] = [];
+    const putMs: number[] = [];
+    const turnMsPerStep: number[] = [];
+    const spans: [number, number][] = [];
+    let stepWru = 0;
+    let stepAppends = 0;
+    let putWru = 0;
+    let puts = 0;
+    const engine = createEngine({ store: counter.meter(timeSteps(dynamo, counter, appendMs, spans)), workflows: [stepsWorkflow], logger: silentLogger });
+    const warm = await engine.start(stepsWorkflow, 3); // catalogues the workflow, warms the client's connections
+    await warm.result();
+    for (let round = 0; round < ROUNDS; round++) {
+      counter.reset();
+      const before = appendMs.length;
+      spans.length = 0;
+      const handle = await engine.start(stepsWorkflow, STEPS);
+      expectEqual(await handle.result(), (STEPS * (STEPS - 1)) / 2, "B8 result");
+      const appends = appendMs.length - before;
+      // From the end of the first step append to the end of the last: each step's engine work and its append.
+      turnMsPerStep.push((spans[spans.length - 1]![1] - spans[0]![1]) / (spans.length - 1));
+      stepWru += counter.total(counter.wru, "step");
+      stepAppends += appends;
+      const history = await dynamo.load(handle.id);
+      const events = history!.events.filter((event) => (event as { type: string }).type === "StepCompleted");
+      if (events.length !== STEPS || appends < STEPS - 2) throw new Error(`B8: expected ${STEPS} step appends, timed ${appends}`);
+      // The floor: the same event items, put under a fresh key with the same condition, with the same client.
+      const floorId = `b8-floor-${round}-${Date.now()}`;
+      counter.reset();
+      for (const event of events) {
+        const item = eventItem(floorId, 0, event as HistoryEvent, "floor-writer-token");
+        const t = now();
+        await counter.as("put", () =>
+          doc.send(new PutCommand({ TableName: tableName, Item: item, ConditionExpression: "attribute_not_exists(sk)", ReturnValuesOnConditionCheckFailure: "ALL_OLD" })),
+        );
+        putMs.push(now() - t);
+      }
+      putWru += counter.total(counter.wru, "put");
+      puts += counter.total(counter.writes, "put");
     }
+    await engine.close();
+    client.destroy();
+    const append = median(appendMs);
+    const put = median(putMs);
+    const perStep = median(turnMsPerStep);
+    const wruPerAppend = stepWru / stepAppends;
+    const ratio = append / put;
+    const wholeRatio = perStep / put;
+    return {
+      id: "B8",
+      title: "A step inside a running turn on DynamoDBStore vs one conditional PutItem of the same event (DynamoDB Local)",
+      headers: ["figure", "value", "floor (put)", "ratio", "target"],
+      rows: [
+        ["step append, median ms", num(append, 2), num(put, 2), num(ratio, 2) + "x", "<= 1.5x"],
+        ["step in the turn, wall ms (engine work + append)", num(perStep, 2), num(put, 2), num(wholeRatio, 2) + "x", "<= 1.5x"],
+        ["WRU per step append", num(wruPerAppend, 2), num(putWru / puts, 2), "-", "<= 2"],
+      ],
+      verdicts: [atMost(ratio, 1.5), atMost(wholeRatio, 1.5), combine(atMost(wruPerAppend, 2))],
+      notes: [
+        `${ROUNDS} rounds of a ${STEPS}-step workflow in one turn, each followed by ${STEPS} conditional PutItems of the same event items; medians over all`,
+        "step append: the store's append of one StepCompleted inside the turn (a conditional PutItem of the event while the turn holds its lease)",
+        "step in the turn: wall time from the end of the first step append to the end of the last, per step (the engine's work between appends included); the whole workflow, start and end included, is B8b",
+        "WRU per step append: the units of the step appends' requests (retries and fallbacks included) over their count; PutItem as DynamoDB Local reports it, a transaction 2 per KB per item",
+      ],
+    };
   } finally {
     await server.stop();
   }
-  return {
-    id: "B8",
-    title: "100-step workflow on DynamoDBStore (DynamoDB Local, loopback)",
-    headers: [
-      "scenario",
-      "steps",
-      "suspensions",
-      "runs",
-      "write req",
-      "writes/step",
-      "target",
-      "load req",
-      "turns",
-      "reads/turn",
-      "target",
-      "get req",
-      "ms/step",
-    ],
-    rows,
-    verdicts,
-    notes: [
-      "writes/step = (write requests - 1 for the start - 1 for the completion - 1 per suspension) / steps; medians of the runs",
-      "reads/turn = read requests of the turns' loads / turns; every history here is far below 1 MB, so the target is 1",
-      "get req: the engine's own record reads (awaiting result(), settled turns), outside the turns; not counted above",
-      "ms/step: wall time from start() to the result / steps, including the 1 ms sleeps; DynamoDB Local is slower than DynamoDB",
-    ],
-  };
 }

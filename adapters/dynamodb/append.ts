@@ -14,6 +14,10 @@
 //
 // An ambiguous write (applied, the response lost, the retry failing its condition) is recognised by the writer token
 // left on the record (and on the first event) and reported as success.
+//
+// A step inside a turn that holds the lease skips all this: one conditional put of its event (step-put.ts). So the
+// record's version may lag behind its run (positions.ts), and every event put here is conditional too: it may replace
+// a marker or a split write's leftovers, never an event. An event found in the way means the run moved on.
 import type { HistoryEvent, Logger } from "spindle";
 import type { AppendRequest, ExecutionRecord } from "spindle/store";
 import { inboxMoved, leaseConflict, leaseHeldByOther } from "spindle/store";
@@ -24,7 +28,9 @@ import { ConditionFailed, newToken } from "./io.js";
 import { checkEventSize, checkSize } from "./limits.js";
 import type { Pending } from "./next-state.js";
 import { checkCurrent, conflict, copyField, DELETE_BYTES, deleteAction, MAX_REBASES, nextState, notFound } from "./next-state.js";
+import { markerAction, REPLACEABLE } from "./positions.js";
 import { splitAppend } from "./split.js";
+import { isStepPut, stepPut } from "./step-put.js";
 import { ATTR, eventKey, MAX_TRANSACTION_ACTIONS, MAX_TRANSACTION_BYTES, recordPartKey } from "./table.js";
 
 /** What an append needs from the store. */
@@ -65,6 +71,14 @@ export async function appendEvents(deps: AppendDeps, id: string, request: Append
     ...request.events.map((event) => sized(id, event, eventItem(id, run, event, writer))),
     ...(next?.events ?? []).map((event) => sized(id, event, eventItem(id, run + 1, event, writer))),
   ];
+  if (isStepPut(prior, request)) {
+    const put = await stepPut(deps.io, deps.cache, id, request, prior, pending[0]!.item, writer);
+    if (put !== "full") return put;
+    // A marker stands at the position: something happened that only the record tells. Read it and go the full way.
+    prior = await deps.readRecord(id);
+    if (!prior) throw notFound(id);
+    checkCurrent(id, prior, request);
+  }
   const firstNewRunIndex = request.events.length;
 
   const eventBytes = pending.reduce((sum, event) => sum + event.size, 0);
@@ -89,6 +103,10 @@ export async function appendEvents(deps: AppendDeps, id: string, request: Append
     checkSize(id, item, "the execution record");
     for (const part of parts) checkSize(id, part, `the ${String(part[ATTR.sk]).slice(2)} of the execution record`);
     const deletes = [...request.consumeInbox, ...sweep].map((itemId) => deleteAction(deps.io, id, itemId));
+    // An append without events over another owner's lease takes the next position, so that owner's turn finds it.
+    const fence = pending.length === 0 && prior.record.lease !== undefined && prior.record.lease.owner !== request.lease?.owner
+      ? [markerAction(deps.io, id, run, request.expectedVersion + 1, writer)]
+      : [];
     const fixedBytes = itemSize(item) + parts.reduce((sum, part) => sum + itemSize(part), 0) + deletes.length * DELETE_BYTES;
     const actions = 1 + parts.length + deletes.length + pending.length;
     try {
@@ -97,14 +115,20 @@ export async function appendEvents(deps: AppendDeps, id: string, request: Append
           deps.io.put(item, { expression: "#rev = :rev", names: { "#rev": "rev" }, values: { ":rev": prior.rev } }),
           ...parts.map((part) => deps.io.put(part)),
           ...deletes,
-          ...pending.map((event) => deps.io.put(event.item)),
+          ...pending.map((event) => deps.io.put(event.item, REPLACEABLE)),
+          ...fence,
         ], `${writer}-${rebase}`);
         committed = state;
       } else {
         committed = await splitAppend(deps, id, request, prior, pending, firstNewRunIndex, writer);
       }
     } catch (error) {
-      if (!(error instanceof ConditionFailed) || !error.failed(0)) throw error;
+      if (!(error instanceof ConditionFailed)) throw error;
+      if (!error.failed(0)) {
+        // Only an event's position (or the fence's) was taken: another writer's event stands there.
+        deps.cache.invalidate(id);
+        throw conflict(id, request, undefined);
+      }
       const outcome = await resolveConflict(deps, id, request, prior, state, error.reasons[0]?.item, writer, pending);
       if (outcome.done) committed = outcome.state;
       else if (rebase >= MAX_REBASES) throw conflict(id, request, outcome.state);
@@ -138,13 +162,15 @@ async function resolveConflict(
     intended.rev = old.rev;
     return { done: true, state: intended };
   }
-  if (old.record.runId !== request.runId || old.record.version !== request.expectedVersion) {
+  // The stored version may lag behind the run (steps written without the record): only one past ours moved it on.
+  if (old.record.runId !== request.runId || old.record.version > request.expectedVersion) {
     if (pending.length > 0 && (await firstEventIsOurs(deps, id, pending[0]!.item, writer))) {
       return { done: true, state: intended };
     }
     throw conflict(id, request, old);
   }
   // Same run and version: the record changed under us (an inbox write). Fill in its large fields and rebase.
+  old.record.version = request.expectedVersion;
   const sameParts = RECORD_FIELDS.every((field) => old.parts[field] === prior.parts[field]);
   if (sameParts) {
     for (const field of RECORD_FIELDS) if (old.parts[field] !== undefined) copyField(old.record, prior.record, field);

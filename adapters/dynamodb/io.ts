@@ -130,6 +130,15 @@ export class RecordCache {
     return entry?.current ? copyState(entry.state) : undefined;
   }
 
+  /**
+   * The version this store last saw run `run` at (0 when it has not seen that run): events up to it exist, whatever
+   * was written since (events are never removed from a run).
+   */
+  versionOf(id: string, run: number): number {
+    const state = this.entries.get(id)?.state;
+    return state?.record.runs === run ? state.record.version : 0;
+  }
+
   /** The execution's current run number as last seen, or undefined when never seen. */
   runOf(id: string): number | undefined {
     return this.entries.get(id)?.state.record.runs;

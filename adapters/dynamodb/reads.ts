@@ -6,12 +6,16 @@
 // split write's leftovers), events the record counts but the query did not see yet are read again after it, and so are
 // events at or after `splitFrom` (one of them may have been replaced since it was read). The inbox is read after the
 // record, so no item the record counts can be missed.
+//
+// The record's `version` may lag behind its run: steps inside a turn are written without it (positions.ts). Each read
+// adds the run's tail, the events contiguous after the stored version, read with the record or after it.
 import { BatchGetCommand } from "@aws-sdk/lib-dynamodb";
 import type { ExecutionRecord, InboxItem } from "spindle/store";
 import type { Item, RecordState } from "./codec.js";
 import { copyRecord, decodeEvent, decodeRecord, RECORD_FIELDS } from "./codec.js";
 import { decodeInboxItem } from "./inbox-items.js";
 import type { Io } from "./io.js";
+import { holdsEvents, isEvent, SPLIT_ATTR, tailEnd } from "./positions.js";
 import {
   ATTR,
   DEDUPE_PREFIX,
@@ -25,6 +29,8 @@ import {
 } from "./table.js";
 
 const RECORD_RANGE_END = "R$"; // just past "R#..." and before "U#"
+/** The largest sequence number a sort key holds: `eventKey(run, LAST_SEQ)` ends a run's range. */
+const LAST_SEQ = 9_999_999_999;
 /** Attempts when the record and its large fields disagree (a write landed between reading them). */
 export const MAX_READ_ATTEMPTS = 5;
 
@@ -58,7 +64,14 @@ class Collected {
  * execution; "retry" when the record and its parts disagreed. The record's run may differ from `run` (a wrong guess):
  * then no events are returned.
  */
-export async function loadRun(io: Io, id: string, run: number, afterSeq: number, limit: number): Promise<RunPage | "retry" | undefined> {
+export async function loadRun(
+  io: Io,
+  id: string,
+  run: number,
+  afterSeq: number,
+  limit: number,
+  known = 0,
+): Promise<RunPage | "retry" | undefined> {
   const events: { seq: number; item: Item }[] = [];
   const top = new Collected();
   let cut = false;
@@ -90,9 +103,9 @@ export async function loadRun(io: Io, id: string, run: number, afterSeq: number,
     const rest = new Collected();
     for (const item of await io.queryAll("load", id, rangeFrom(id, RECORD_SK))) rest.take(item);
     if (rest.record === undefined) return undefined;
-    return finish(io, id, run, afterSeq, limit, events, rest, cut);
+    return finish(io, id, run, afterSeq, limit, events, rest, cut, known);
   }
-  return finish(io, id, run, afterSeq, limit, events, top, cut);
+  return finish(io, id, run, afterSeq, limit, events, top, cut, known);
 }
 
 async function finish(
@@ -104,13 +117,19 @@ async function finish(
   read: { seq: number; item: Item }[],
   top: Collected,
   cut: boolean,
+  known: number,
 ): Promise<RunPage | "retry"> {
   const decoded = decodeRecord(top.record!, top.parts);
   if (decoded.missing.length > 0) return "retry";
   const state = decoded.state;
   if (state.record.runs !== run) return { state, events: [], inbox: [], more: false };
-  const version = state.record.version;
-  let kept = read.filter((event) => event.seq <= version);
+  const stored = state.record.version;
+  // The tail: events after the stored version, read before the record (they never change once written). Asked for
+  // events past positions this read did not cover, it checks them first unless this store has seen them.
+  const base = afterSeq <= stored || known >= afterSeq || (await holdsEvents(io, id, run, stored, afterSeq, stored)) ? Math.max(stored, afterSeq) : stored;
+  const version = tailEnd(base, stored, read);
+  state.record.version = version;
+  let kept = read.filter((event) => event.seq <= version && (event.seq <= stored ? isEvent(event.item, event.seq, stored) : true));
   let dropped = false;
   if (state.splitFrom !== undefined) {
     const first = Math.max(afterSeq + 1, state.splitFrom);
@@ -127,7 +146,7 @@ async function finish(
     });
     for (const item of again) {
       const key = parseEventKey(String(item[ATTR.sk]));
-      if (!key) continue;
+      if (!key || !isEvent(item, key.seq, version)) continue;
       if (kept.length >= limit) {
         cut = true;
         break;
@@ -141,7 +160,8 @@ async function finish(
     state,
     events: kept.map((event) => decodeEvent(event.item)),
     inbox: top.inbox.map(decodeInboxItem).filter((item) => !hidden.has(item.id)),
-    more: cut && last < version,
+    // Cut at the limit: what follows may be more of the tail.
+    more: cut && (last < version || last >= stored),
   };
 }
 
@@ -183,7 +203,7 @@ export async function loadCold(io: Io, id: string, afterSeq: number): Promise<Ru
         reachedStart = true;
         break;
       }
-      if (key.seq <= state.record.version) newestFirst.push({ seq: key.seq, item });
+      newestFirst.push({ seq: key.seq, item });
       if (key.seq === afterSeq + 1) {
         reachedStart = true;
         break;
@@ -203,12 +223,26 @@ export async function loadCold(io: Io, id: string, afterSeq: number): Promise<Ru
       ConsistentRead: true,
     });
   }
+  const events = await withTail(io, id, state, afterSeq, newestFirst.reverse());
   return {
     state,
-    events: newestFirst.reverse().map((event) => decodeEvent(event.item)),
+    events: events.map((event) => decodeEvent(event.item)),
     inbox: inbox.map(decodeInboxItem).filter((item) => !hidden.has(item.id)),
     more: false,
   };
+}
+
+/**
+ * The events of `read` (the run's items after `afterSeq`, ascending, all of them up to the end of the run) that the
+ * record counts or that follow it as its tail; moves the record's version to the tail's end.
+ */
+async function withTail(io: Io, id: string, state: RecordState, afterSeq: number, read: { seq: number; item: Item }[]) {
+  const stored = state.record.version;
+  const run = state.record.runs;
+  const base = afterSeq <= stored || (await holdsEvents(io, id, run, stored, afterSeq, stored)) ? Math.max(stored, afterSeq) : stored;
+  const version = tailEnd(base, stored, read);
+  state.record.version = version;
+  return read.filter((event) => event.seq > afterSeq && event.seq <= version && (event.seq > stored || isEvent(event.item, event.seq, stored)));
 }
 
 /** A load with a limit and no idea of the run: the record and inbox first, then the events from `afterSeq + 1`. */
@@ -220,28 +254,27 @@ export async function loadFromRecord(io: Io, id: string, afterSeq: number, limit
   if (decoded.missing.length > 0) return "retry";
   const state = decoded.state;
   const run = state.record.runs;
-  const version = state.record.version;
-  const events: Item[] = [];
+  const read: { seq: number; item: Item }[] = [];
   let startKey: Record<string, unknown> | undefined;
-  while (afterSeq < version && events.length < limit) {
+  do {
+    // To the end of the run: the events after the record's version are its tail (see positions.ts).
     const page = await io.queryPage("load", id, {
       KeyConditionExpression: "pk = :id AND sk BETWEEN :from AND :to",
-      ExpressionAttributeValues: { ":id": id, ":from": eventKey(run, afterSeq + 1), ":to": eventKey(run, version) },
+      ExpressionAttributeValues: { ":id": id, ":from": eventKey(run, afterSeq + 1), ":to": eventKey(run, LAST_SEQ) },
       ConsistentRead: true,
-      Limit: limit - events.length,
+      Limit: limit - read.length + 1,
       ...(startKey ? { ExclusiveStartKey: startKey } : {}),
     });
-    for (const item of page.items) events.push(item);
+    for (const item of page.items) read.push({ seq: parseEventKey(String(item[ATTR.sk]))!.seq, item });
     startKey = page.lastKey;
-    if (!startKey) break;
-  }
-  const last = events.length > 0 ? parseEventKey(String(events[events.length - 1]![ATTR.sk]))!.seq : afterSeq;
+  } while (startKey && read.length <= limit);
+  const events = await withTail(io, id, state, afterSeq, read);
   const hidden = new Set(state.consumed);
   return {
     state,
-    events: events.map(decodeEvent),
+    events: events.slice(0, limit).map((event) => decodeEvent(event.item)),
     inbox: top.inbox.map(decodeInboxItem).filter((item) => !hidden.has(item.id)),
-    more: last < version && startKey !== undefined,
+    more: events.length > limit || (startKey !== undefined && events.length === limit),
   };
 }
 
@@ -253,21 +286,64 @@ function rangeFrom(id: string, from: string) {
   };
 }
 
-/** The record item and its parts; read again when a part and the record disagree (a write landed between). */
+/**
+ * The record item and its parts, with its version moved to the end of the run's tail; read again when a part and the
+ * record disagree (a write landed between). One Query, backwards from the record's parts: the parts, the record, then
+ * the newest items of the run, read after the record, until the newest event (markers and leftovers skipped).
+ */
 export async function readRecord(io: Io, id: string): Promise<RecordState | undefined> {
   for (let attempt = 1; ; attempt++) {
-    const items = await io.queryAll("get", id, {
-      KeyConditionExpression: "pk = :id AND sk BETWEEN :record AND :end",
-      ExpressionAttributeValues: { ":id": id, ":record": RECORD_SK, ":end": RECORD_RANGE_END },
-      ConsistentRead: true,
-    });
     const top = new Collected();
-    for (const item of items) top.take(item);
+    let state: RecordState | undefined;
+    let decided = false;
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await io.queryPage("get", id, {
+        KeyConditionExpression: "pk = :id AND sk BETWEEN :from AND :end",
+        ExpressionAttributeValues: { ":id": id, ":from": EVENT_PREFIX, ":end": RECORD_RANGE_END },
+        ConsistentRead: true,
+        ScanIndexForward: false,
+        Limit: startKey ? 100 : 8,
+        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+      });
+      for (const item of page.items) {
+        if (state === undefined) {
+          if (!top.take(item)) {
+            decided = true; // events and no record
+            break;
+          }
+          if (top.record !== undefined) {
+            const decoded = decodeRecord(top.record, top.parts);
+            if (decoded.missing.length > 0) break;
+            state = decoded.state;
+          }
+          continue;
+        }
+        const key = parseEventKey(String(item[ATTR.sk]));
+        const stored = state.record.version;
+        if (!key || key.run !== state.record.runs || key.seq <= stored) {
+          decided = true;
+          break;
+        }
+        if (isEvent(item, key.seq, stored)) {
+          // Events after the stored version are written one position after another: the newest ends the tail.
+          state.record.version = key.seq;
+          decided = true;
+          break;
+        }
+        // A split write's leftovers start right after the stored version: there is no tail.
+        if (item[SPLIT_ATTR] !== undefined) {
+          decided = true;
+          break;
+        }
+      }
+      startKey = page.lastKey;
+    } while (startKey && !decided && (state !== undefined || top.record === undefined));
     if (!top.record) return undefined;
-    const decoded = decodeRecord(top.record, top.parts);
-    if (decoded.missing.length === 0) return decoded.state;
+    if (state) return state;
     if (attempt >= MAX_READ_ATTEMPTS) {
-      throw new Error(`DynamoDBStore: the record of execution '${id}' names parts that are missing (${decoded.missing.join(", ")}).`);
+      const missing = decodeRecord(top.record, top.parts).missing;
+      throw new Error(`DynamoDBStore: the record of execution '${id}' names parts that are missing (${missing.join(", ")}).`);
     }
   }
 }

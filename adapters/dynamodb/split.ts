@@ -5,7 +5,9 @@ import { ConcurrencyError } from "spindle";
 import type { AppendDeps } from "./append.js";
 import type { RecordState } from "./codec.js";
 import { copyRecord, decodeRecord, itemSize, RECORD_FIELDS, recordItems } from "./codec.js";
+import type { Io, TransactAction } from "./io.js";
 import { ConditionFailed } from "./io.js";
+import { REPLACEABLE, SPLIT_ATTR } from "./positions.js";
 import { checkSize } from "./limits.js";
 import type { Pending } from "./next-state.js";
 import { conflict, copyField, DELETE_BYTES, deleteAction, MAX_REBASES, nextState, notFound } from "./next-state.js";
@@ -65,11 +67,12 @@ export async function splitAppend(
     try {
       await io.transact("append (claim)", id, [
         io.put(item, { expression: "#rev = :rev", names: { "#rev": "rev" }, values: { ":rev": base.rev } }),
-        ...(chunks[0] ?? []).map((event) => io.put(event.item)),
+        ...(chunks[0] ?? []).map((event) => leftover(io, event, writer)),
       ], `${writer}-c${attempt}`);
       claimed = claim;
     } catch (error) {
-      if (!(error instanceof ConditionFailed) || !error.failed(0)) throw error;
+      if (!(error instanceof ConditionFailed)) throw error;
+      if (!error.failed(0)) throw conflict(id, request, undefined); // an event stands at one of the positions
       const oldItem = error.reasons[0]?.item;
       if (!oldItem) throw notFound(id);
       const old = decodeRecord(oldItem, new Map()).state;
@@ -93,7 +96,7 @@ export async function splitAppend(
   };
   for (let i = 1; i < chunks.length; i++) {
     try {
-      await io.transact("append (chunk)", id, [{ ConditionCheck: lockHeld }, ...chunks[i]!.map((event) => io.put(event.item))], `${writer}-p${i}`);
+      await io.transact("append (chunk)", id, [{ ConditionCheck: lockHeld }, ...chunks[i]!.map((event) => leftover(io, event, writer))], `${writer}-p${i}`);
     } catch (error) {
       if (error instanceof ConditionFailed) throw conflict(id, request, undefined);
       throw error;
@@ -119,11 +122,12 @@ export async function splitAppend(
         }),
         ...parts.map((part) => io.put(part)),
         ...deleted.map((itemId) => deleteAction(io, id, itemId)),
-        ...pending.slice(tailStart).map((event) => io.put(event.item)),
+        ...pending.slice(tailStart).map((event) => leftover(io, event, writer)),
       ], `${writer}-f${attempt}`);
       return state;
     } catch (error) {
-      if (!(error instanceof ConditionFailed) || !error.failed(0)) throw error;
+      if (!(error instanceof ConditionFailed)) throw error;
+      if (!error.failed(0)) throw conflict(id, request, undefined); // an event stands at one of the positions
       const oldItem = error.reasons[0]?.item;
       if (!oldItem) throw notFound(id);
       const old = decodeRecord(oldItem, new Map()).state;
@@ -139,6 +143,14 @@ export async function splitAppend(
     }
   }
   throw conflict(id, request, base);
+}
+
+/**
+ * The put of a split write's event: tagged as its leftover until the commit counts it (positions.ts), and never over
+ * another writer's event.
+ */
+function leftover(io: Io, event: Pending, writer: string): TransactAction {
+  return io.put({ ...event.item, [SPLIT_ATTR]: writer }, REPLACEABLE);
 }
 
 /** `old`'s record with the large fields (not in an ALL_OLD record item) taken from `known` where their rev matches. */

@@ -22,18 +22,21 @@ import type {
   NewExecution,
   StoreLimits,
 } from "spindle/store";
-import { consoleLogger, ExecutionNotFoundError, ValidationError } from "spindle";
+import { ConcurrencyError, consoleLogger, ExecutionNotFoundError, ValidationError } from "spindle";
 import type { AppendDeps } from "./append.js";
 import { appendEvents } from "./append.js";
 import { acquireLease } from "./lease.js";
-import { inboxOfStuck, updateTurnFailures } from "./turn-failures.js";
+import { updateTurnFailures } from "./turn-failures.js";
 import type { Placement, RecordState } from "./codec.js";
-import { bytes, copyRecord, eventItem, indexNumber, recordItems } from "./codec.js";
-import { decodeInboxItem, inboxItemAttributes, unreadInboxItem } from "./inbox-items.js";
+import { bytes, copyRecord, eventItem, recordItems } from "./codec.js";
+import { inboxItemAttributes, unreadInboxItem } from "./inbox-items.js";
+import type { InboxDeps } from "./inbox-write.js";
+import { inboxTransaction } from "./inbox-write.js";
 import { ConditionFailed, documentClient, Io, newToken, RecordCache } from "./io.js";
 import { checkEventSize, checkSize } from "./limits.js";
 import { listDue, listExecutions } from "./listing.js";
-import { loadCold, loadFromRecord, loadRun, MAX_READ_ATTEMPTS, readItem, readRecord } from "./reads.js";
+import { MAX_REBASES } from "./next-state.js";
+import { loadCold, loadFromRecord, loadRun, MAX_READ_ATTEMPTS, readRecord } from "./reads.js";
 import type { RetryOptions } from "./retry.js";
 import { Retrier } from "./retry.js";
 import {
@@ -42,12 +45,10 @@ import {
   CATALOG_PREFIX,
   DEDUPE_PREFIX,
   dedupeKey,
-  dueShardKey,
   INBOX_PREFIX,
   MAX_ID_BYTES,
   MAX_TRANSACTION_ACTIONS,
   RECORD_SK,
-  shardOf,
 } from "./table.js";
 
 /** Options of `DynamoDBStore`. */
@@ -76,7 +77,6 @@ export interface DynamoDBStoreOptions {
 
 /** 400 KB minus 1 KB for the event's key, writer token and other fields. */
 export const DEFAULT_MAX_VALUE_BYTES = 399 * 1024;
-const CLOSED = ["completed", "failed", "cancelled", "terminated"] as const;
 
 /**
  * A HistoryStore on one DynamoDB table.
@@ -102,6 +102,7 @@ export class DynamoDBStore implements HistoryStore {
   private readonly lockMs: number;
   private readonly catalogued = new Set<string>();
   private readonly appendDeps: AppendDeps;
+  private readonly inboxDeps: InboxDeps;
 
   constructor(options: DynamoDBStoreOptions) {
     if (!options.tableName) throw new TypeError("DynamoDBStore: tableName is required.");
@@ -115,6 +116,7 @@ export class DynamoDBStore implements HistoryStore {
     };
     this.lockMs = options.lockMs ?? 60_000;
     this.limits = { maxValueBytes: options.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES };
+    this.inboxDeps = { io: this.io, cache: this.cache, placement: this.placement, readRecord: (id) => this.readRecord(id) };
     this.appendDeps = {
       io: this.io,
       cache: this.cache,
@@ -190,7 +192,7 @@ export class DynamoDBStore implements HistoryStore {
     for (let attempt = 1; ; attempt++) {
       const page =
         run !== undefined
-          ? await loadRun(this.io, id, run, afterSeq, limit)
+          ? await loadRun(this.io, id, run, afterSeq, limit, this.cache.versionOf(id, run))
           : limit === Infinity
             ? await loadCold(this.io, id, afterSeq)
             : await loadFromRecord(this.io, id, afterSeq, limit);
@@ -225,70 +227,29 @@ export class DynamoDBStore implements HistoryStore {
 
   /**
    * One transaction: the dedupe marker (only if the key is new), the unread item, and the record's inbox counter and
-   * due time (only if the execution exists and is open).
+   * due time (only if the execution exists and is open). While the record shows a lease, a turn may be writing steps
+   * without reading the record, so the transaction also puts a marker at the run's next position (positions.ts): the
+   * turn's next write finds it and reads the inbox. Without a lease, the record must still have none when it commits.
+   * The record (with its run's tail) is read first: one Query.
    */
-  async writeInbox(id: string, item: InboxItem, stuck = false, tries = 0): Promise<InboxWriteResult> {
+  async writeInbox(id: string, item: InboxItem): Promise<InboxWriteResult> {
     if (!validId(id)) return { status: "not-found" };
     const marker = inboxItemAttributes(id, dedupeKey(item.key), item);
     const unread = unreadInboxItem(id, item);
     checkSize(id, unread, `inbox item '${item.name}'`);
     checkSize(id, marker, `the dedupe marker of inbox item '${item.name}'`);
-    try {
-      await this.io.transact("inbox write", id, [
-        this.io.put(marker, { expression: "attribute_not_exists(pk)" }),
-        this.io.put(unread, { expression: "attribute_not_exists(pk)" }),
-        {
-          Update: {
-            TableName: this.tableName,
-            Key: { [ATTR.pk]: id, [ATTR.sk]: RECORD_SK },
-            ReturnValuesOnConditionCheckFailure: "ALL_OLD",
-            // A stuck execution takes the item but stays out of the due index until it is redriven.
-            ...(stuck
-              ? inboxOfStuck()
-              : {
-                UpdateExpression: "SET #seq = #seq + :one, #rev = #rev + :one, #unread = #unread + :one, #shard = :shard, #due = :due",
-                ConditionExpression: "attribute_exists(pk) AND NOT (#status IN (:c0, :c1, :c2, :c3, :stuck))",
-                ExpressionAttributeNames: {
-                  "#seq": "inboxSeq",
-                  "#rev": "rev",
-                  "#unread": "unread",
-                  "#shard": ATTR.dueShard,
-                  "#due": ATTR.dueAt,
-                  "#status": "status",
-                },
-                ExpressionAttributeValues: {
-                  ":one": 1,
-                  ":shard": dueShardKey(shardOf(id, this.placement.dueShards)),
-                  ":due": indexNumber(item.at),
-                  ":c0": CLOSED[0],
-                  ":c1": CLOSED[1],
-                  ":c2": CLOSED[2],
-                  ":c3": CLOSED[3],
-                  ":stuck": "stuck",
-                },
-                }),
-          },
-        },
-      ], newToken());
-    } catch (error) {
-      if (!(error instanceof ConditionFailed)) throw error;
-      const recordFailed = error.failed(2);
-      if (recordFailed && !error.reasons[2]?.item) return { status: "not-found" };
-      if (error.failed(0)) {
-        const existing = error.reasons[0]?.item ?? (await readItem(this.io, id, String(marker[ATTR.sk])));
-        if (existing && existing.id !== item.id) return { status: "duplicate", existing: decodeInboxItem(existing) };
-        if (existing) return { status: "written" }; // our own earlier attempt
+    for (let attempt = 1; ; attempt++) {
+      const state = await this.readRecord(id);
+      const written = await inboxTransaction(this.inboxDeps, id, item, marker, unread, state);
+      if (written !== "again") return written;
+      if (attempt >= MAX_REBASES) {
+        throw new ConcurrencyError(
+          `Execution '${id}': its run kept moving while inbox item '${item.name}' was written; nothing was written. ` +
+            `Send it again (its key makes the retry safe).`,
+          { executionId: id },
+        );
       }
-      if (error.failed(1) && !recordFailed) return { status: "written" };
-      if (recordFailed) {
-        const state = await this.readRecord(id);
-        if (state && (state.record.status === "stuck") !== stuck && tries < 3) return this.writeInbox(id, item, !stuck, tries + 1);
-        return state ? { status: "closed", record: copyRecord(state.record) } : { status: "not-found" };
-      }
-      throw error;
     }
-    this.cache.invalidate(id);
-    return { status: "written" };
   }
 
   /** Queries every shard of the due index (eventually consistent) and merges them, oldest first. */

@@ -186,7 +186,14 @@ export class TurnWriter {
     const request: AppendRequest = { runId: this.session.runId, expectedVersion: this.version, events, update, consumeInbox: consumed };
     if (write.continueAsNew) request.continueAsNew = write.continueAsNew;
     const owner = this.leaseOwner;
-    if (owner !== undefined) request.lease = { owner, until: write.release ? null : update.updatedAt + this.deps.staleTurnMs };
+    if (owner !== undefined) {
+      // A lease far from its end is kept as it is (and a checkpoint's wake-up with it): an append that changes nothing
+      // in the record but its version can then be one put of its events on stores that write steps that way.
+      const keep = !write.release && this.leaseUntil !== undefined && update.updatedAt < this.renewAt!;
+      const until = write.release ? null : keep ? this.leaseUntil! : update.updatedAt + this.deps.staleTurnMs;
+      if (keep && write.status === "running") update.wakeAt = until;
+      request.lease = { owner, until };
+    }
     if (write.closing) request.expectInboxSeq = this.inboxSeen;
     this.record = await this.deps.store.append(this.id, request).catch((error: unknown) => {
       if (write.closing) replayer.restoreBuffer({ events, consumed });
