@@ -13,6 +13,7 @@ import { benchChildren } from "./b7-children.js";
 import { benchDynamoSteps } from "./b8-dynamodb-steps.js";
 import { benchDynamoResume } from "./b9-dynamodb-resume.js";
 import { benchLambdaImport } from "./b10-lambda-import.js";
+import { benchWakeups } from "./b11-wakeups.js";
 import { benchBacklog } from "./b13-backlog.js";
 import type { BenchReport } from "./table.js";
 import { printReport, toJsonRows } from "./table.js";
@@ -29,6 +30,7 @@ const BENCHMARKS: Record<string, () => Promise<BenchReport>> = {
   B8: benchDynamoSteps,
   B9: benchDynamoResume,
   B10: benchLambdaImport,
+  B11: benchWakeups,
   B13: benchBacklog,
 };
 
