@@ -76,14 +76,13 @@ export const METRIC = {
   wakeupScheduleFailed: "WakeupScheduleFailed",
 } as const;
 
-/** The count each turn outcome adds to (running and terminated add none). */
+/** The count each turn outcome adds to (running, terminated and stuck add none: a turn on a stuck execution runs nothing). */
 const OUTCOME_METRIC: Record<string, string> = {
   completed: METRIC.completed,
   suspended: METRIC.suspended,
   failed: METRIC.failed,
   busy: METRIC.busy,
   cancelled: METRIC.cancelled,
-  stuck: METRIC.stuck,
 };
 
 /** What one invocation did, for its metrics and trace. */
@@ -198,8 +197,9 @@ export class Telemetry {
     }
     if (report.error !== undefined) fields.error = errorFields(report.error);
     this.log(report.outcome === "failed" ? "error" : "info", "turn", fields, invocation);
-    const name = OUTCOME_METRIC[String(report.outcome)];
+    const name = OUTCOME_METRIC[report.outcome];
     if (name !== undefined) this.count(invocation, name);
+    if (report.stuck === true) this.count(invocation, METRIC.stuck);
     invocation.executions.add(report.executionId);
   }
 

@@ -193,6 +193,8 @@ export interface TurnReport {
   startedAt?: number;
   /** When the execution wakes next (a timer, a timeout), as the turn left it; see `TurnResult.wakeAt`. */
   wakeAt?: number;
+  /** True when this failed turn left the execution `stuck` (its `maxTurnFailures`-th failure in a row). */
+  stuck?: boolean;
 }
 
 /**

@@ -10,6 +10,7 @@ import { isPermanent } from "./checks.js";
 import type { Clock } from "./clock.js";
 import type { Logger } from "./log.js";
 import { TurnSlots } from "./slots.js";
+import { madeStuck } from "./turn-failures.js";
 import type { TurnOptions, TurnResult } from "./turn.js";
 
 /** What the scheduler needs from the engine. */
@@ -243,6 +244,7 @@ export class Scheduler {
     };
     if (result) report.workflow = result.workflow;
     if (error !== undefined) report.error = error;
+    if (typeof error === "object" && error !== null && madeStuck.has(error)) report.stuck = true;
     if (result?.wakeAt !== undefined) report.wakeAt = result.wakeAt;
     if (result?.dueAt !== undefined) Object.assign(report, { dueAt: result.dueAt, startedAt: result.startedAt });
     for (const listener of this.listeners) {

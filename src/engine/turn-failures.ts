@@ -43,6 +43,9 @@ export function turnFailureBackoffMs(count: number): number {
   return Math.min(TURN_FAILURE_BASE_MS * 2 ** Math.max(0, count - 1), TURN_FAILURE_CAP_MS);
 }
 
+/** The errors of failed turns that left their execution stuck: the turn's report says so (TurnReport.stuck). */
+export const madeStuck = new WeakSet<object>();
+
 /**
  * Records a failed turn on `record` (as the turn loaded it): the next try after a backoff, or `stuck` after the bound.
  * Refused without harm when the record moved on meanwhile (another turn's progress is never overwritten). Never
@@ -70,6 +73,7 @@ export async function noteTurnFailure(deps: TurnFailureDeps, record: ExecutionRe
       wakeAt: stuck ? null : nextAttemptAt,
     });
     if (!updated) return;
+    if (stuck && typeof error === "object" && error !== null) madeStuck.add(error);
     const what = stuck
       ? `it is now stuck (out of the due index) after ${count} failed turns in a row; fix the cause, then call engine.redrive('${record.id}')`
       : `failed turn ${count} of ${deps.maxTurnFailures}; next try at ${new Date(nextAttemptAt).toISOString()}`;

@@ -184,6 +184,28 @@ describe("telemetry", () => {
     expect(names.every((name) => ["TurnCompleted", "WakeupLag", "DueBacklog"].includes(name))).toBe(true);
   });
 
+  it("counts StuckExecutions for the failed turn that leaves an execution stuck, and not for later turns on it", async () => {
+    const clock = new VirtualClock();
+    const table = await freshTable("lambda-stuck");
+    const client = makeClient();
+    clients.push(client);
+    const store = new DynamoDBStore({ client, tableName: table });
+    const before = createEngine({ store, workflows: [nap], clock, mode: "external", logger: silentLogger });
+    await before.start(nap, { ms: 1_000 }, { id: "poison-1" });
+    // A deploy that no longer has the workflow: every turn of poison-1 fails; the first failure makes it stuck.
+    const other = workflow("other", async function* () {});
+    const engine = createEngine({ store, workflows: [other], clock, mode: "external", logger: silentLogger, maxTurnFailures: 1 });
+    const metrics = recordingMetrics();
+    const handler = createLambdaHandler(engine, { log: false, metrics });
+    await handler(scheduleTick(clock.now()), invocationContext(clock));
+    expect(metrics.added).toContainEqual(["StuckExecutions", "Count", 1]);
+    expect(metrics.added).toContainEqual(["TurnFailed", "Count", 1]);
+    expect((await engine.describe("poison-1")).status).toBe("stuck");
+    metrics.added.length = 0;
+    await handler({ action: "resume", executionId: "poison-1" }, invocationContext(clock));
+    expect(metrics.added.map(([name]) => name)).not.toContain("StuckExecutions");
+  });
+
   it("emfMetrics writes CloudWatch EMF lines: namespace Spindle, dimension service, values by metric", async () => {
     const clock = new VirtualClock();
     const written: string[] = [];
