@@ -25,7 +25,13 @@ export interface TurnFailures {
   code?: string;
 }
 
-/** Longest `TurnFailures.reason` kept on a record. */
+/**
+ * Longest `TurnFailures.reason` kept on a record.
+ * @example
+ * ```ts
+ * const reason = `${error.name}: ${error.message}`.slice(0, MAX_TURN_FAILURE_REASON);
+ * ```
+ */
 export const MAX_TURN_FAILURE_REASON = 1000;
 
 /**
