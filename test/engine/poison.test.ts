@@ -99,6 +99,27 @@ describe("failed turns", () => {
     expect(await inner.get("o-4")).toEqual(before);
   });
 
+  it("leave a stuck execution open: terminate ends it at once, a cancel waits for the redrive and then cancels it", async () => {
+    const clock = new VirtualClock();
+    const store = new MemoryStore();
+    const { good, bad } = engines(store, clock, 1);
+    for (const id of ["o-5", "o-6"]) {
+      await good.start(v1, undefined, { id });
+      await good.resume(id);
+    }
+    clock.set(clock.now() + 3_600_000);
+    for (const id of ["o-5", "o-6"]) {
+      await expect(bad.resume(id)).rejects.toThrow(/not deterministic/);
+      expect((await good.describe(id)).status).toBe("stuck");
+    }
+    await good.terminate("o-5", "bad deploy");
+    expect((await good.describe("o-5")).status).toBe("terminated");
+    await good.cancel("o-6", "no longer wanted");
+    expect((await good.describe("o-6")).status).toBe("stuck");
+    expect((await good.redrive("o-6")).redriven).toBe(true);
+    expect((await good.resume("o-6")).status).toBe("cancelled");
+  });
+
   it("are bounded by a whole number of at least 1", () => {
     for (const maxTurnFailures of [0, 1.5, -1, Number.NaN]) {
       expect(() => createEngine({ store: new MemoryStore(), workflows: [v1], maxTurnFailures })).toThrow(ValidationError);
