@@ -67,18 +67,3 @@ export function inboxRecordUpdate(
   delete values[":due"];
   return { update: counters, guard: " AND #status = :stuck" };
 }
-
-/** The record update of an inbox write to a `stuck` execution: counters only, no due index entry. */
-export function inboxOfStuck(): {
-  UpdateExpression: string;
-  ConditionExpression: string;
-  ExpressionAttributeNames: Record<string, string>;
-  ExpressionAttributeValues: Record<string, unknown>;
-} {
-  return {
-    UpdateExpression: "SET #seq = #seq + :one, #rev = #rev + :one, #unread = #unread + :one",
-    ConditionExpression: "#status = :stuck",
-    ExpressionAttributeNames: { "#seq": "inboxSeq", "#rev": "rev", "#unread": "unread", "#status": "status" },
-    ExpressionAttributeValues: { ":one": 1, ":stuck": "stuck" },
-  };
-}
