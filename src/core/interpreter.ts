@@ -100,7 +100,7 @@ export class Interpreter {
    */
   async advance(now: number): Promise<Advance> {
     for (;;) {
-      await this.drain();
+      if (this.ready.length > 0) await this.drain(); // an await with nothing ready would cost a tick per step
       if (this.out.ending) break;
       const settled = this.nextSettled();
       const wake = this.nextWake();

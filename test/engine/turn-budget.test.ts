@@ -88,16 +88,19 @@ describe("turn deadline", () => {
   it("records the outcomes it already has when the deadline comes, so no finished step runs again", async () => {
     const clock = new VirtualClock();
     const runs = { charge: 0, y: 0, z: 0 };
+    // The charge settles while "y" runs past the deadline: y resolves it, so its outcome is in hand (by the order of
+    // promise jobs, not a count of them) before the turn notices the deadline at "z".
+    let settleCharge: (value: string) => void = () => {};
     const wf = workflow("settled-at-deadline", async function* () {
       return yield* all([
-        step("charge", async () => {
+        step("charge", () => {
           runs.charge++;
-          for (let i = 0; i < 10; i++) await Promise.resolve();
-          return "ok";
+          return new Promise<string>((resolve) => (settleCharge = resolve));
         }, { semantics: "at-most-once", retry: { maxAttempts: 1 } }),
         branch(async function* () {
           yield* step("y", () => {
             runs.y++;
+            settleCharge("ok");
             clock.set(clock.now() + 10_000);
             return "y";
           });
