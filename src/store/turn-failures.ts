@@ -100,7 +100,8 @@ export function recordWithTurnFailures(record: ExecutionRecord, update: TurnFail
   next.status = update.status;
   next.wakeAt = update.wakeAt ?? undefined;
   next.turnFailures = update.turnFailures === null ? undefined : { ...update.turnFailures };
-  if (next.lease && (next.lease.owner === update.owner || next.lease.until <= update.now)) next.lease = undefined;
+  // The failing turn's own lease goes with it; another owner's (expired) lease is left as it is.
+  if (next.lease && next.lease.owner === update.owner) next.lease = undefined;
   next.updatedAt = Math.max(record.updatedAt, update.now);
   return next;
 }
