@@ -5,7 +5,7 @@
 // budget while every step that completed before it replays from the history. Both are single conditional writes, so
 // of two redrives at once one wins and the other changes nothing and says so (`redriven: false`).
 import type { HistoryEvent } from "../core/history.js";
-import { EXECUTION_OP, HISTORY_VERSION } from "../core/history.js";
+import { EXECUTION_OP, HISTORY_VERSION } from "../core/history-check.js";
 import { redrivePoint } from "../core/redrive.js";
 import { ConcurrencyError, RedriveRefusedError } from "../errors.js";
 import type { ExecutionRecord } from "../store/history-store.js";
