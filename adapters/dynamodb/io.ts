@@ -51,7 +51,7 @@ export class Io {
 
   /** One page of a query. */
   async queryPage(what: string, id: string | undefined, input: Omit<QueryCommandInput, "TableName">) {
-    const output = await this.retrier.run(what, id, () => this.doc.send(new QueryCommand({ TableName: this.table, ...input })));
+    const output = await this.retrier.run(what, id, (signal) => this.doc.send(new QueryCommand({ TableName: this.table, ...input }), { abortSignal: signal }));
     return { items: (output.Items ?? []) as Item[], lastKey: output.LastEvaluatedKey };
   }
 
@@ -74,8 +74,8 @@ export class Io {
    */
   async transact(what: string, id: string, actions: TransactAction[], token: string): Promise<void> {
     try {
-      await this.retrier.run(what, id, () =>
-        this.doc.send(new TransactWriteCommand({ TransactItems: actions, ClientRequestToken: token })),
+      await this.retrier.run(what, id, (signal) =>
+        this.doc.send(new TransactWriteCommand({ TransactItems: actions, ClientRequestToken: token }), { abortSignal: signal }),
       );
     } catch (error) {
       const e = error as { name?: string; CancellationReasons?: { Code?: string; Item?: Record<string, never> }[] };

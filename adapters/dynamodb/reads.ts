@@ -385,8 +385,8 @@ async function batchGet(io: Io, keys: { id: string; sk: string }[]): Promise<Map
     let batch: Record<string, unknown>[] = keys.slice(i, i + 100).map(({ id, sk }) => ({ [ATTR.pk]: id, [ATTR.sk]: sk }));
     for (let round = 0; batch.length > 0; round++) {
       if (round > 0) await new Promise((resolve) => setTimeout(resolve, Math.random() * 25 * 2 ** Math.min(round, 6)));
-      const output = await io.retrier.run("list", undefined, () =>
-        io.doc.send(new BatchGetCommand({ RequestItems: { [io.table]: { Keys: batch, ConsistentRead: true } } })),
+      const output = await io.retrier.run("list", undefined, (signal) =>
+        io.doc.send(new BatchGetCommand({ RequestItems: { [io.table]: { Keys: batch, ConsistentRead: true } } }), { abortSignal: signal }),
       );
       for (const item of output.Responses?.[io.table] ?? []) found.set(`${item[ATTR.pk]}\u0000${item[ATTR.sk]}`, item as Item);
       batch = (output.UnprocessedKeys?.[io.table]?.Keys ?? []) as Record<string, unknown>[];

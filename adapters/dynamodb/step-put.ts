@@ -60,7 +60,7 @@ export async function stepPut(
   writer: string,
 ): Promise<ExecutionRecord | "full"> {
   try {
-    await io.retrier.run("append (step)", id, () =>
+    await io.retrier.run("append (step)", id, (signal) =>
       io.doc.send(
         new PutCommand({
           TableName: io.table,
@@ -68,8 +68,7 @@ export async function stepPut(
           ConditionExpression: "attribute_not_exists(#sk)",
           ExpressionAttributeNames: { "#sk": ATTR.sk },
           ReturnValuesOnConditionCheckFailure: "ALL_OLD",
-        }),
-      ),
+        }), { abortSignal: signal }),
     );
   } catch (error) {
     const e = error as { name?: string; Item?: Record<string, AttributeValue> };

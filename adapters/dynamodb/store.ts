@@ -37,8 +37,8 @@ import { checkEventSize, checkSize } from "./limits.js";
 import { listDue, listExecutions } from "./listing.js";
 import { MAX_REBASES } from "./next-state.js";
 import { loadCold, loadFromRecord, loadRun, MAX_READ_ATTEMPTS, readRecord } from "./reads.js";
-import type { RetryOptions } from "./retry.js";
-import { Retrier } from "./retry.js";
+import type { RetryInfo, RetryOptions } from "./retry.js";
+import { Retrier, withDeadline } from "./retry.js";
 import {
   ATTR,
   CATALOG_PK,
@@ -63,8 +63,14 @@ export interface DynamoDBStoreOptions {
   listShards?: number;
   /** Keep closed executions this long (ms), then let DynamoDB's TTL delete them. Default: keep them. */
   retentionMs?: number;
-  /** Retries of throttled and failed calls (backoff with full jitter). */
+  /**
+   * Retries of throttled, failed and timed-out calls (backoff with full jitter), each attempt aborted after
+   * `attemptTimeoutMs` and none past the deadline a turn passes with its store calls. The store is the only retry
+   * layer: create the client with `maxAttempts: 1`.
+   */
   retry?: RetryOptions;
+  /** Called before each retry (e.g. to count a `StoreRetries` metric); must not throw. */
+  onRetry?: (info: RetryInfo) => void;
   /** Largest value an event may carry. Default 399 KB: the item limit minus room for the event's other fields. */
   maxValueBytes?: number;
   /** Records remembered for single-request loads and read-free appends (at most 64 MB of their values). Default 10,000; 0 turns it off. */
@@ -107,7 +113,7 @@ export class DynamoDBStore implements HistoryStore {
   constructor(options: DynamoDBStoreOptions) {
     if (!options.tableName) throw new TypeError("DynamoDBStore: tableName is required.");
     this.tableName = options.tableName;
-    this.io = new Io(documentClient(options.client), options.tableName, new Retrier(options.retry));
+    this.io = new Io(documentClient(options.client), options.tableName, new Retrier(options.retry, options.onRetry));
     this.cache = new RecordCache(options.cacheSize ?? 10_000);
     this.placement = {
       dueShards: Math.max(1, Math.floor(options.dueShards ?? 16)),
@@ -184,7 +190,11 @@ export class DynamoDBStore implements HistoryStore {
    * Otherwise: backwards from the top of the partition (inbox, record, then the run's events newest first). See
    * reads.ts for how each checks what it read.
    */
-  async load(id: string, options: LoadOptions = {}): Promise<LoadedPage | undefined> {
+  load(id: string, options: LoadOptions = {}): Promise<LoadedPage | undefined> {
+    return withDeadline(options.deadline, () => this.loadPage(id, options));
+  }
+
+  private async loadPage(id: string, options: LoadOptions): Promise<LoadedPage | undefined> {
     if (!validId(id)) return undefined;
     const afterSeq = Math.max(0, Math.floor(options.afterSeq ?? 0));
     const limit = options.limit === undefined ? Infinity : Math.max(1, Math.floor(options.limit));
@@ -210,13 +220,14 @@ export class DynamoDBStore implements HistoryStore {
   }
 
   append(id: string, request: AppendRequest): Promise<ExecutionRecord> {
-    return appendEvents(this.appendDeps, id, request);
+    return withDeadline(request.deadline, () => appendEvents(this.appendDeps, id, request));
   }
 
   /** One conditional write of the record item (see lease.ts). */
   acquireLease(id: string, request: LeaseRequest): Promise<LeaseResult> {
     if (!validId(id)) return Promise.reject(new ExecutionNotFoundError(`Execution '${id.slice(0, 80)}' does not exist; it cannot be leased.`, { executionId: id }));
-    return acquireLease({ io: this.io, cache: this.cache, placement: this.placement, readRecord: (key) => this.readRecord(key) }, id, request);
+    const deps = { io: this.io, cache: this.cache, placement: this.placement, readRecord: (key: string) => this.readRecord(key) };
+    return withDeadline(request.deadline, () => acquireLease(deps, id, request));
   }
 
   /** One conditional write of the record item (see turn-failures.ts). */
@@ -278,8 +289,8 @@ export class DynamoDBStore implements HistoryStore {
   /** Adds a workflow to the catalog (once per store instance). */
   private async catalog(workflow: string): Promise<void> {
     if (this.catalogued.has(workflow)) return;
-    await this.io.retrier.run("catalog", undefined, () =>
-      this.io.doc.send(new PutCommand({ TableName: this.tableName, Item: { [ATTR.pk]: CATALOG_PK, [ATTR.sk]: CATALOG_PREFIX + workflow } })),
+    await this.io.retrier.run("catalog", undefined, (signal) =>
+      this.io.doc.send(new PutCommand({ TableName: this.tableName, Item: { [ATTR.pk]: CATALOG_PK, [ATTR.sk]: CATALOG_PREFIX + workflow } }), { abortSignal: signal }),
     );
     this.catalogued.add(workflow);
   }
@@ -320,13 +331,13 @@ export class DynamoDBStore implements HistoryStore {
       }));
       for (let round = 0; requests.length > 0; round++) {
         if (round > 0) await new Promise((resolve) => setTimeout(resolve, Math.random() * 25 * 2 ** Math.min(round, 6)));
-        const output = await this.io.retrier.run("inbox clean-up", id, () =>
-          this.io.doc.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: requests as never } })),
+        const output = await this.io.retrier.run("inbox clean-up", id, (signal) =>
+          this.io.doc.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: requests as never } }), { abortSignal: signal }),
         );
         requests = (output.UnprocessedItems?.[this.tableName] ?? []) as Record<string, unknown>[];
       }
     }
-    await this.io.retrier.run("inbox clean-up", id, () =>
+    await this.io.retrier.run("inbox clean-up", id, (signal) =>
       this.io.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
@@ -335,8 +346,7 @@ export class DynamoDBStore implements HistoryStore {
           ConditionExpression: "attribute_exists(pk)",
           ExpressionAttributeNames: { "#consumed": "consumed", "#rev": "rev" },
           ExpressionAttributeValues: { ":ids": new Set(itemIds), ":one": 1 },
-        }),
-      ),
+        }), { abortSignal: signal }),
     );
   }
 }

@@ -38,8 +38,6 @@ interface Write {
   release: boolean;
   /** Closes the run: refused (nothing written, the events kept) if a command arrived since the inbox was read. */
   closing?: boolean;
-  /** The clock's time already read for this write (else it is read when the write is made). */
-  now?: number;
 }
 
 /** Appends a turn's events and holds its lease. */
@@ -49,6 +47,8 @@ export class TurnWriter {
   appended = 0;
   /** When this turn's lease ends, while it holds one. */
   leaseUntil: number | undefined;
+  /** When the turn must stop (epoch ms): passed with each store call, so the store's retries end by then. */
+  deadline: number | undefined;
 
   constructor(
     private readonly deps: WriterDeps,
@@ -71,8 +71,7 @@ export class TurnWriter {
 
   /** Writes what is buffered in the middle of the turn, keeping (or taking) the lease. */
   checkpoint(): Promise<void> {
-    const now = this.deps.clock.now(); // one clock read for the write's time and its wake-up (it runs per step)
-    return this.write({ status: "running", wakeAt: now + this.deps.staleTurnMs, release: false, now });
+    return this.write({ status: "running", wakeAt: this.staleAt(), release: false });
   }
 
   /** The run waits: the record says for what and when it wakes; the lease is released. */
@@ -106,15 +105,14 @@ export class TurnWriter {
 
   /**
    * Makes sure this turn holds the lease before a step runs, so no other process runs the same step meanwhile. Events
-   * waiting to be appended take it with them (one write); otherwise the lease is taken alone. Returns undefined when
-   * the lease is held and nothing needs writing (so the caller's step does not wait a tick for nothing).
+   * waiting to be appended take it with them (one write); otherwise the lease is taken alone.
    * @throws Busy when another owner holds a live lease.
    */
-  claim(): Promise<void> | undefined {
-    if (this.leaseOwner === undefined) return undefined;
+  async claim(): Promise<void> {
+    if (this.leaseOwner === undefined) return;
     // A lease taken earlier in the turn may be near its end, or past it (a write that came back late): renewed first,
     // at the version this turn holds, so no effect starts on a lease another process may have taken over.
-    if (this.leaseUntil !== undefined && this.deps.clock.now() < this.renewAt!) return undefined; // held: no await
+    if (this.leaseUntil !== undefined && this.deps.clock.now() < this.renewAt!) return;
     if (this.interpreter.replayer.hasBuffered) return this.checkpoint();
     return this.renewLease();
   }
@@ -137,6 +135,7 @@ export class TurnWriter {
       until: now + this.deps.staleTurnMs,
       now,
       expect: { runId: this.session.runId, version: this.version },
+      ...(this.deadline === undefined ? {} : { deadline: this.wallDeadline() }),
     });
     if (!outcome.acquired) {
       const record = outcome.record;
@@ -161,6 +160,15 @@ export class TurnWriter {
     this.inboxSeen = record.inboxSeq;
   }
 
+  private staleAt(): number {
+    return this.deps.clock.now() + this.deps.staleTurnMs;
+  }
+
+  /** The deadline on the wall clock stores use (the engine's clock may be virtual): the time left, from now. */
+  private wallDeadline(): number {
+    return Date.now() + Math.max(0, this.deadline! - this.deps.clock.now());
+  }
+
   /** An append this turn made without holding the lease failed: another owner's live lease, or a plain race. */
   private async refusedForLease(error: unknown): Promise<never> {
     if (error instanceof ConcurrencyError && this.leaseOwner !== undefined && this.leaseUntil === undefined) {
@@ -178,7 +186,7 @@ export class TurnWriter {
       waitingFor: write.waitingFor ?? [],
       wakeAt: write.wakeAt,
       inboxSeen: this.inboxSeen,
-      updatedAt: write.now ?? this.deps.clock.now(),
+      updatedAt: this.deps.clock.now(),
     };
     if (replayer.customStatus !== undefined) update.customStatus = replayer.customStatus;
     if (write.result !== undefined) update.result = write.result;
@@ -195,6 +203,7 @@ export class TurnWriter {
       request.lease = { owner, until };
     }
     if (write.closing) request.expectInboxSeq = this.inboxSeen;
+    if (this.deadline !== undefined) request.deadline = this.wallDeadline();
     this.record = await this.deps.store.append(this.id, request).catch((error: unknown) => {
       if (write.closing) replayer.restoreBuffer({ events, consumed });
       return this.refusedForLease(error);

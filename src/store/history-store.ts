@@ -108,6 +108,11 @@ export interface LeaseRequest {
   now: number;
   /** Refuse unless the execution is still at this run and version. */
   expect?: { runId: string; version: number };
+  /**
+   * When the caller's time is up (epoch ms, wall clock): a store that retries stops retrying by then and fails with
+   * StoreUnavailableError. Turns pass their deadline; optional.
+   */
+  deadline?: number;
 }
 
 /**
@@ -157,6 +162,11 @@ export interface LoadOptions {
   afterSeq?: number;
   /** Most events to return in this page (the store may return fewer). */
   limit?: number;
+  /**
+   * When the caller's time is up (epoch ms, wall clock): a store that retries stops retrying by then and fails with
+   * StoreUnavailableError. Turns pass their deadline; optional.
+   */
+  deadline?: number;
 }
 
 /**
@@ -231,6 +241,11 @@ export interface AppendRequest {
   lease?: { owner: string; until: number | null };
   /** A closing write: refused with ConcurrencyError unless `inboxSeq` is still this (no command arrived unseen). */
   expectInboxSeq?: number;
+  /**
+   * When the caller's time is up (epoch ms, wall clock): a store that retries stops retrying by then and fails with
+   * StoreUnavailableError. Turns pass their deadline; optional.
+   */
+  deadline?: number;
 }
 
 /**
