@@ -67,9 +67,10 @@ export async function drainDue(host: DrainHost, options: ResumeDueOptions): Prom
       found = fresh(ids);
     }
     pages++;
-    // A short page read everything due; a page of nothing new means the rest is what this call already took.
+    // A short page read everything due (all of it is taken, up to the cap); a page of nothing new means the rest is
+    // what this call already took.
     if (ids.length < asked || found.length === 0) exhausted = true;
-    for (const id of found.slice(0, want)) {
+    for (const id of found.slice(0, exhausted ? cap - seen.size : want)) {
       seen.add(id);
       lingering++;
       queue.push(id);

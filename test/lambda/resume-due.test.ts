@@ -77,7 +77,9 @@ describe.each(bothStores("resume-due"))("resumeDue on %s", (_label, makeStore) =
     expect(result.failed.map((failure) => failure.id).sort()).toEqual(Array.from({ length: 25 }, (_, i) => `poison-${i}`).sort());
     expect(result.failed.every((failure) => (failure.error as Error).name === "WorkflowNotFoundError")).toBe(true);
     for (let i = 0; i < 12; i++) expect((await engine.describe(`fine-${i}`)).status).toBe("completed");
-    // Once the fix is deployed (an engine that knows the workflow), the next call takes them all.
+    // Each failed turn backed its execution off (1 s for a first failure). Once that has passed and the fix is
+    // deployed (an engine that knows the workflow), the next call takes them all.
+    clock.set(clock.now() + 2_000);
     const fixed = createEngine({ store, workflows: [napper, orphan], clock, mode: "external", logger: silentLogger });
     expect(await fixed.resumeDue({ pageSize: 10 })).toEqual({ resumed: 25, busy: 0, failed: [], left: 0 });
     expect(await fixed.result("poison-24")).toBe("never here");
@@ -99,10 +101,7 @@ describe.each(bothStores("resume-due"))("resumeDue on %s", (_label, makeStore) =
     const clock = new VirtualClock();
     const slowStep = workflow("drain-slow", async function* () {
       yield* sleep("1m");
-      return yield* step("slow", () => {
-        clock.set(clock.now() + 1_000);
-        return "done";
-      });
+      return yield* step("slow", () => "done");
     });
     const store = makeStore();
     const first = createEngine({ store, workflows: [slowStep], clock, mode: "external", logger: silentLogger });
@@ -112,6 +111,8 @@ describe.each(bothStores("resume-due"))("resumeDue on %s", (_label, makeStore) =
     }
     clock.set(clock.now() + 61_000);
     const engine = createEngine({ store, workflows: [slowStep], clock, mode: "external", logger: silentLogger });
+    // Each turn takes a second of the clock (after its writes: a write past its deadline is refused by a store).
+    engine.onTurn(() => clock.set(clock.now() + 1_000));
 
     const result = await engine.resumeDue({ concurrency: 1, deadline: clock.now() + 2_500 });
 
