@@ -235,7 +235,10 @@ export function checkHistory(executionId: string, raw: readonly unknown[], first
 /**
  * A strict check for the most common event, StepCompleted, that keeps the stored object as it is (no copy), so long
  * histories validate fast. It accepts only what the general check accepts.
- * @internal
+ * @example
+ * ```ts
+ * if (isPlainStepCompleted(raw)) events.push(raw); // else checkHistory's general path
+ * ```
  */
 export function isPlainStepCompleted(item: unknown): item is EventOf<"StepCompleted"> {
   if (typeof item !== "object" || item === null) return false;
