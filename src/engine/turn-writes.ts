@@ -38,6 +38,8 @@ interface Write {
   release: boolean;
   /** Closes the run: refused (nothing written, the events kept) if a command arrived since the inbox was read. */
   closing?: boolean;
+  /** The clock's time already read for this write (else it is read when the write is made). */
+  now?: number;
 }
 
 /** Appends a turn's events and holds its lease. */
@@ -71,7 +73,8 @@ export class TurnWriter {
 
   /** Writes what is buffered in the middle of the turn, keeping (or taking) the lease. */
   checkpoint(): Promise<void> {
-    return this.write({ status: "running", wakeAt: this.staleAt(), release: false });
+    const now = this.deps.clock.now(); // one clock read for the write's time and its wake-up (it runs per step)
+    return this.write({ status: "running", wakeAt: now + this.deps.staleTurnMs, release: false, now });
   }
 
   /** The run waits: the record says for what and when it wakes; the lease is released. */
@@ -105,14 +108,15 @@ export class TurnWriter {
 
   /**
    * Makes sure this turn holds the lease before a step runs, so no other process runs the same step meanwhile. Events
-   * waiting to be appended take it with them (one write); otherwise the lease is taken alone.
+   * waiting to be appended take it with them (one write); otherwise the lease is taken alone. Returns undefined when
+   * the lease is held and nothing needs writing (so the caller's step does not wait a tick for nothing).
    * @throws Busy when another owner holds a live lease.
    */
-  async claim(): Promise<void> {
-    if (this.leaseOwner === undefined) return;
+  claim(): Promise<void> | undefined {
+    if (this.leaseOwner === undefined) return undefined;
     // A lease taken earlier in the turn may be near its end, or past it (a write that came back late): renewed first,
     // at the version this turn holds, so no effect starts on a lease another process may have taken over.
-    if (this.leaseUntil !== undefined && this.deps.clock.now() < this.renewAt!) return;
+    if (this.leaseUntil !== undefined && this.deps.clock.now() < this.renewAt!) return undefined; // held: no await
     if (this.interpreter.replayer.hasBuffered) return this.checkpoint();
     return this.renewLease();
   }
@@ -160,10 +164,6 @@ export class TurnWriter {
     this.inboxSeen = record.inboxSeq;
   }
 
-  private staleAt(): number {
-    return this.deps.clock.now() + this.deps.staleTurnMs;
-  }
-
   /** The deadline on the wall clock stores use (the engine's clock may be virtual): the time left, from now. */
   private wallDeadline(): number {
     return Date.now() + Math.max(0, this.deadline! - this.deps.clock.now());
@@ -186,7 +186,7 @@ export class TurnWriter {
       waitingFor: write.waitingFor ?? [],
       wakeAt: write.wakeAt,
       inboxSeen: this.inboxSeen,
-      updatedAt: this.deps.clock.now(),
+      updatedAt: write.now ?? this.deps.clock.now(),
     };
     if (replayer.customStatus !== undefined) update.customStatus = replayer.customStatus;
     if (write.result !== undefined) update.result = write.result;

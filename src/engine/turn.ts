@@ -93,10 +93,11 @@ class Turn {
         if (this.deps.takeInboxSignal(this.id) || this.writer.inboxBehind) await this.reloadInbox();
         const advance = await this.interpreter.advance(this.deps.clock.now());
         if (advance.ending) return await this.finish(advance.ending, advance);
-        this.letGo(advance);
-        const recalled = await this.startSteps(advance.steps);
-        if ((await this.startChildren(advance.children)) || recalled) continue;
-        if (await this.checkChildren()) continue;
+        this.letGo(advance); // each await below costs a tick even with nothing to do: skipped when there is nothing
+        const recalled = advance.steps.length > 0 && (await this.startSteps(advance.steps));
+        if ((advance.children.length > 0 && (await this.startChildren(advance.children))) || recalled) continue;
+        if (!this.interpreter.waiting.forChildren) this.session.childCheckAt = undefined;
+        else if (await this.checkChildren()) continue;
         if (this.interpreter.runningSteps > 0) {
           // Completions are written while other steps still run, so they are durable whatever those steps do.
           if (this.interpreter.replayer.hasBuffered && advance.steps.length === 0) await this.writer.checkpoint();
@@ -137,7 +138,8 @@ class Turn {
       // interrupted without ever having run.
       if (!run.recordedStart && this.pastDeadline()) throw new OutOfTime();
       if ((run.recordedStart || outcomes) && replayer.hasBuffered) await this.writer.checkpoint();
-      await this.writer.claim(); // the lease is renewed if it is near its end, however long the write took
+      const claimed = this.writer.claim(); // the lease is renewed if it is near its end, however long the write took
+      if (claimed) await claimed;
       outcomes = false;
       // A command another process sent (a cancel) is read before any attempt it should stop starts.
       if (this.writer.inboxBehind) {
@@ -236,17 +238,13 @@ class Turn {
   // --- children a parent waits for --------------------------------------------------------------------------------
 
   /**
-   * A parent asks the children it waits for whether they ended unheard (a report lost in a crash): on a cold turn and
-   * whenever the check comes due. True when their reports brought something new.
+   * A parent asks the children it waits for (called only then) whether they ended unheard (a report lost in a crash):
+   * on a cold turn and whenever the check comes due. True when their reports brought something new.
    */
   private async checkChildren(): Promise<boolean> {
     const session = this.session;
     const now = this.deps.clock.now();
     const due = (this.replayed && session.childCheckAt === undefined) || (session.childCheckAt !== undefined && now >= session.childCheckAt);
-    if (!this.interpreter.waiting.forChildren) {
-      session.childCheckAt = undefined;
-      return false;
-    }
     if (!due) return false;
     const waits = this.interpreter.waiting.waits().filter((wait) => wait.kind === "child");
     session.childCheckAt = now + this.deps.staleTurnMs;
