@@ -89,6 +89,8 @@ const OUTCOME_METRIC: Record<string, string> = {
 export interface InvocationTelemetry {
   coldStart: boolean;
   requestId: string | undefined;
+  functionName: string | undefined;
+  functionVersion: string | undefined;
   counts: Map<string, number>;
   lags: number[];
   executions: Set<string>;
@@ -124,7 +126,6 @@ function traceId(): string | undefined {
 /** The handler's logs, metrics and traces. */
 export class Telemetry {
   private cold = process.env.AWS_LAMBDA_INITIALIZATION_TYPE !== "provisioned-concurrency";
-  private context: ContextFields | undefined;
   private readonly threshold: number;
 
   constructor(
@@ -144,12 +145,19 @@ export class Telemetry {
   begin(context: ContextFields | undefined): InvocationTelemetry {
     const coldStart = this.cold;
     this.cold = false;
-    this.context = context;
     if (context !== undefined) this.settings.logger?.addContext?.(context as never);
     const tracer = this.settings.tracer;
     tracer?.annotateColdStart?.();
     tracer?.addServiceNameAnnotation?.();
-    return { coldStart, requestId: context?.awsRequestId, counts: new Map(), lags: [], executions: new Set() };
+    return {
+      coldStart,
+      requestId: context?.awsRequestId,
+      functionName: context?.functionName ?? process.env.AWS_LAMBDA_FUNCTION_NAME,
+      functionVersion: context?.functionVersion ?? process.env.AWS_LAMBDA_FUNCTION_VERSION,
+      counts: new Map(),
+      lags: [],
+      executions: new Set(),
+    };
   }
 
   /** Writes one line at `level`, through the logger when there is one. */
@@ -162,15 +170,14 @@ export class Telemetry {
     const sink = this.settings.log;
     const upper = level.toUpperCase() as LogLevel;
     if (!sink || LEVELS[upper] < this.threshold) return;
-    const context = this.context;
     const line: LogLine = {
       level: upper,
       message,
       timestamp: new Date().toISOString(),
       service: this.settings.service,
       cold_start: invocation?.coldStart ?? false,
-      function_name: context?.functionName ?? process.env.AWS_LAMBDA_FUNCTION_NAME,
-      function_version: context?.functionVersion ?? process.env.AWS_LAMBDA_FUNCTION_VERSION,
+      function_name: invocation?.functionName ?? process.env.AWS_LAMBDA_FUNCTION_NAME,
+      function_version: invocation?.functionVersion ?? process.env.AWS_LAMBDA_FUNCTION_VERSION,
       function_request_id: invocation?.requestId,
       xray_trace_id: traceId(),
       ...fields,
