@@ -22,16 +22,17 @@ import type { HistoryEvent, Logger } from "spindle";
 import type { AppendRequest, ExecutionRecord } from "spindle/store";
 import { inboxMoved, leaseConflict, leaseHeldByOther } from "spindle/store";
 import type { Item, Placement, RecordState } from "./codec.js";
-import { copyRecord, decodeRecord, eventItem, expiryOf, itemSize, RECORD_FIELDS, RECORD_GRACE_MS, recordItems } from "./codec.js";
+import { copyRecord, decodeRecord, eventItem, expiryOf, itemSize, RECORD_FIELDS, recordItems } from "./codec.js";
 import type { Io, RecordCache } from "./io.js";
 import { ConditionFailed, newToken } from "./io.js";
 import { checkEventSize, checkSize } from "./limits.js";
 import type { Pending } from "./next-state.js";
 import { checkCurrent, conflict, copyField, DELETE_BYTES, deleteAction, MAX_REBASES, nextState, notFound } from "./next-state.js";
 import { markerAction, REPLACEABLE } from "./positions.js";
+import { finishStamps, markClosing, stampRun, unstamp } from "./retention.js";
 import { splitAppend } from "./split.js";
 import { isStepPut, stepPut } from "./step-put.js";
-import { ATTR, eventKey, MAX_TRANSACTION_ACTIONS, MAX_TRANSACTION_BYTES, recordPartKey } from "./table.js";
+import { ATTR, MAX_TRANSACTION_ACTIONS, MAX_TRANSACTION_BYTES } from "./table.js";
 
 /** What an append needs from the store. */
 export interface AppendDeps {
@@ -41,8 +42,6 @@ export interface AppendDeps {
   lockMs: number;
   /** Reads the record item (and its parts) afresh. */
   readRecord(id: string): Promise<RecordState | undefined>;
-  /** Stamps TTL on these items (and, with `inbox`, on the execution's inbox items and dedupe markers). */
-  expire(id: string, keys: string[], expiresAt: number, inbox: boolean): Promise<void>;
   /** Removes inbox items a split write could not delete in its last transaction. */
   cleanUpConsumed(id: string, itemIds: string[]): Promise<void>;
   /** Where failures after a commit are reported. */
@@ -100,6 +99,7 @@ export async function appendEvents(deps: AppendDeps, id: string, request: Append
       : [];
     if (sweep.length > 0) state.consumed = [];
     const { item, parts } = recordItems(state, prior, deps.placement);
+    markClosing(item, prior, state, deps.placement);
     checkSize(id, item, "the execution record");
     for (const part of parts) checkSize(id, part, `the ${String(part[ATTR.sk]).slice(2)} of the execution record`);
     const deletes = [...request.consumeInbox, ...sweep].map((itemId) => deleteAction(deps.io, id, itemId));
@@ -193,8 +193,9 @@ async function firstEventIsOurs(deps: AppendDeps, id: string, first: Item, write
 
 /**
  * After a commit: the clean-up of inbox items a split turn could not delete, and TTL stamps for a finished run or a
- * closed execution. The append has succeeded whatever happens here, so a failure is only logged: the next append
- * deletes leftover consumed items (they stay hidden meanwhile); items that missed their TTL stamp outlive retention.
+ * closed execution (retention.ts). The append has succeeded whatever happens here, so a failure is only logged: the
+ * next append deletes leftover consumed items (they stay hidden meanwhile); a closed execution whose stamps were not
+ * all written stays marked and due, and the next load of it finishes them.
  */
 async function afterCommit(deps: AppendDeps, id: string, request: AppendRequest, prior: RecordState, committed: RecordState): Promise<void> {
   try {
@@ -202,8 +203,8 @@ async function afterCommit(deps: AppendDeps, id: string, request: AppendRequest,
   } catch (error) {
     deps.logger.warn(
       `DynamoDBStore: execution '${id}' was appended to, but its housekeeping failed (${(error as Error)?.message}). ` +
-        `Consumed inbox items stay hidden until the next append deletes them; TTL stamps missing on some items mean ` +
-        `they are kept past the retention period.`,
+        `Consumed inbox items stay hidden until the next append deletes them; TTL stamps still pending on a closed ` +
+        `execution are finished by its next load (the due index hands it out a minute after the close).`,
       { executionId: id },
     );
   }
@@ -217,21 +218,13 @@ async function housekeeping(deps: AppendDeps, id: string, request: AppendRequest
   }
   if (deps.placement.retentionMs === undefined) return;
   if (request.continueAsNew) {
-    const ended = request.expectedVersion + request.events.length;
-    const expiresAt = Math.ceil((request.update.updatedAt + deps.placement.retentionMs) / 1000);
-    await deps.expire(id, eventKeys(prior.record.runs, ended), expiresAt, false);
+    await stampRun(deps.io, id, prior.record.runs, Math.ceil((request.update.updatedAt + deps.placement.retentionMs) / 1000));
   }
   const expiresAt = expiryOf(committed.record, deps.placement);
-  if (expiresAt !== undefined && expiryOf(prior.record, deps.placement) === undefined) {
-    await deps.expire(id, eventKeys(committed.record.runs, committed.record.version), expiresAt, true);
-    // The record's own large fields go with the record, a day after the rest.
-    const parts = RECORD_FIELDS.filter((field) => committed.parts[field] !== undefined).map(recordPartKey);
-    if (parts.length > 0) await deps.expire(id, parts, expiryOf(committed.record, deps.placement, RECORD_GRACE_MS)!, false);
-  }
-}
-
-function eventKeys(run: number, last: number): string[] {
-  return Array.from({ length: last }, (_, i) => eventKey(run, i + 1));
+  const before = expiryOf(prior.record, deps.placement);
+  if (expiresAt !== undefined && before === undefined) await finishStamps(deps.io, id, expiresAt);
+  // Reopened (engine.redrive of a failed run): its items are kept again until it closes anew.
+  else if (expiresAt === undefined && before !== undefined) await unstamp(deps.io, id, committed.record.runs);
 }
 
 function sized(id: string, event: HistoryEvent, item: Item): Pending {

@@ -15,7 +15,11 @@ import type { Item, RecordState } from "./codec.js";
 import { copyRecord, decodeEvent, decodeRecord, RECORD_FIELDS } from "./codec.js";
 import { decodeInboxItem } from "./inbox-items.js";
 import type { Io } from "./io.js";
-import { holdsEvents, isEvent, SPLIT_ATTR, tailEnd } from "./positions.js";
+import { holdsEvents, isEvent, tailEnd } from "./positions.js";
+import { Collected, readRecord } from "./read-record.js";
+import { pendingStamps } from "./retention.js";
+
+export { MAX_READ_ATTEMPTS, readRecord } from "./read-record.js";
 import {
   ATTR,
   DEDUPE_PREFIX,
@@ -23,16 +27,12 @@ import {
   eventKey,
   INBOX_PREFIX,
   parseEventKey,
-  RECORD_PART_PREFIX,
   RECORD_SK,
   recordPartKey,
 } from "./table.js";
 
-const RECORD_RANGE_END = "R$"; // just past "R#..." and before "U#"
 /** The largest sequence number a sort key holds: `eventKey(run, LAST_SEQ)` ends a run's range. */
 const LAST_SEQ = 9_999_999_999;
-/** Attempts when the record and its large fields disagree (a write landed between reading them). */
-export const MAX_READ_ATTEMPTS = 5;
 
 /** A page as read: the record item decoded, the run's events and the unread inbox. */
 export interface RunPage {
@@ -40,23 +40,8 @@ export interface RunPage {
   events: unknown[];
   inbox: InboxItem[];
   more: boolean;
-}
-
-/** Sorts the items of a query into the record, its parts and the inbox. */
-class Collected {
-  record: Item | undefined;
-  readonly parts = new Map<string, Item>();
-  inbox: Item[] = [];
-
-  /** Takes a record, part or inbox item; false for anything else (events). */
-  take(item: Item): boolean {
-    const sk = String(item[ATTR.sk]);
-    if (sk === RECORD_SK) this.record = item;
-    else if (sk.startsWith(RECORD_PART_PREFIX)) this.parts.set(sk.slice(RECORD_PART_PREFIX.length), item);
-    else if (sk.startsWith(INBOX_PREFIX)) this.inbox.push(item);
-    else return false;
-    return true;
-  }
+  /** The TTL a closed execution's items still wait for (retention.ts), when its close left stamps pending. */
+  pendingStamps?: number;
 }
 
 /**
@@ -157,6 +142,7 @@ async function finish(
   }
   const hidden = new Set(state.consumed);
   return {
+    ...pending(top.record),
     state,
     events: kept.map((event) => decodeEvent(event.item)),
     inbox: top.inbox.map(decodeInboxItem).filter((item) => !hidden.has(item.id)),
@@ -225,6 +211,7 @@ export async function loadCold(io: Io, id: string, afterSeq: number): Promise<Ru
   }
   const events = await withTail(io, id, state, afterSeq, newestFirst.reverse());
   return {
+    ...pending(top.record),
     state,
     events: events.map((event) => decodeEvent(event.item)),
     inbox: inbox.map(decodeInboxItem).filter((item) => !hidden.has(item.id)),
@@ -271,11 +258,17 @@ export async function loadFromRecord(io: Io, id: string, afterSeq: number, limit
   const events = await withTail(io, id, state, afterSeq, read);
   const hidden = new Set(state.consumed);
   return {
+    ...pending(top.record),
     state,
     events: events.slice(0, limit).map((event) => decodeEvent(event.item)),
     inbox: top.inbox.map(decodeInboxItem).filter((item) => !hidden.has(item.id)),
     more: events.length > limit || (startKey !== undefined && events.length === limit),
   };
+}
+
+function pending(record: Item | undefined): { pendingStamps?: number } {
+  const at = pendingStamps(record);
+  return at === undefined ? {} : { pendingStamps: at };
 }
 
 function rangeFrom(id: string, from: string) {
@@ -284,68 +277,6 @@ function rangeFrom(id: string, from: string) {
     ExpressionAttributeValues: { ":id": id, ":from": from },
     ConsistentRead: true,
   };
-}
-
-/**
- * The record item and its parts, with its version moved to the end of the run's tail; read again when a part and the
- * record disagree (a write landed between). One Query, backwards from the record's parts: the parts, the record, then
- * the newest items of the run, read after the record, until the newest event (markers and leftovers skipped).
- */
-export async function readRecord(io: Io, id: string): Promise<RecordState | undefined> {
-  for (let attempt = 1; ; attempt++) {
-    const top = new Collected();
-    let state: RecordState | undefined;
-    let decided = false;
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await io.queryPage("get", id, {
-        KeyConditionExpression: "pk = :id AND sk BETWEEN :from AND :end",
-        ExpressionAttributeValues: { ":id": id, ":from": EVENT_PREFIX, ":end": RECORD_RANGE_END },
-        ConsistentRead: true,
-        ScanIndexForward: false,
-        Limit: startKey ? 100 : 8,
-        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-      });
-      for (const item of page.items) {
-        if (state === undefined) {
-          if (!top.take(item)) {
-            decided = true; // events and no record
-            break;
-          }
-          if (top.record !== undefined) {
-            const decoded = decodeRecord(top.record, top.parts);
-            if (decoded.missing.length > 0) break;
-            state = decoded.state;
-          }
-          continue;
-        }
-        const key = parseEventKey(String(item[ATTR.sk]));
-        const stored = state.record.version;
-        if (!key || key.run !== state.record.runs || key.seq <= stored) {
-          decided = true;
-          break;
-        }
-        if (isEvent(item, key.seq, stored)) {
-          // Events after the stored version are written one position after another: the newest ends the tail.
-          state.record.version = key.seq;
-          decided = true;
-          break;
-        }
-        // A split write's leftovers start right after the stored version: there is no tail.
-        if (item[SPLIT_ATTR] !== undefined) {
-          decided = true;
-          break;
-        }
-      }
-      startKey = page.lastKey;
-    } while (startKey && !decided && (state !== undefined || top.record === undefined));
-    if (!top.record) return undefined;
-    if (state) return state;
-    if (attempt >= MAX_READ_ATTEMPTS) {
-      const missing = decodeRecord(top.record, top.parts).missing;
-      throw new Error(`DynamoDBStore: the record of execution '${id}' names parts that are missing (${missing.join(", ")}).`);
-    }
-  }
 }
 
 /**

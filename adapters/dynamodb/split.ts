@@ -8,6 +8,7 @@ import { copyRecord, decodeRecord, itemSize, RECORD_FIELDS, recordItems } from "
 import type { Io, TransactAction } from "./io.js";
 import { ConditionFailed } from "./io.js";
 import { REPLACEABLE, SPLIT_ATTR } from "./positions.js";
+import { markClosing } from "./retention.js";
 import { checkSize } from "./limits.js";
 import type { Pending } from "./next-state.js";
 import { conflict, copyField, DELETE_BYTES, deleteAction, MAX_REBASES, nextState, notFound } from "./next-state.js";
@@ -112,6 +113,7 @@ export async function splitAppend(
     // A continued run whose first events went out in chunks may hold garbage from a failed attempt: re-read it all.
     if (request.continueAsNew) state.splitFrom = tailStart > firstNewRunIndex ? 1 : undefined;
     const { item, parts } = recordItems(state, base, deps.placement);
+    markClosing(item, base, state, deps.placement);
     checkSize(id, item, "the execution record");
     try {
       await io.transact("append (commit)", id, [

@@ -38,12 +38,12 @@ import { listDue, listExecutions } from "./listing.js";
 import { MAX_REBASES } from "./next-state.js";
 import { loadCold, loadFromRecord, loadRun, MAX_READ_ATTEMPTS, readRecord } from "./reads.js";
 import type { RetryInfo, RetryOptions } from "./retry.js";
+import { finishStamps } from "./retention.js";
 import { Retrier, withDeadline } from "./retry.js";
 import {
   ATTR,
   CATALOG_PK,
   CATALOG_PREFIX,
-  DEDUPE_PREFIX,
   dedupeKey,
   INBOX_PREFIX,
   MAX_ID_BYTES,
@@ -129,7 +129,6 @@ export class DynamoDBStore implements HistoryStore {
       placement: this.placement,
       lockMs: this.lockMs,
       readRecord: (id) => this.readRecord(id),
-      expire: (id, keys, expiresAt, inbox) => this.expire(id, keys, expiresAt, inbox),
       cleanUpConsumed: (id, itemIds) => this.cleanUpConsumed(id, itemIds),
       logger: options.logger ?? consoleLogger,
     };
@@ -208,6 +207,7 @@ export class DynamoDBStore implements HistoryStore {
             : await loadFromRecord(this.io, id, afterSeq, limit);
       if (page === undefined) return undefined;
       if (page !== "retry" && (run === undefined || page.state.record.runs === run)) {
+        if (page.pendingStamps !== undefined) await this.finishStamps(id, page.pendingStamps);
         this.cache.set(page.state);
         return { record: copyRecord(page.state.record), events: page.events, inbox: page.inbox, more: page.more };
       }
@@ -295,31 +295,16 @@ export class DynamoDBStore implements HistoryStore {
     this.catalogued.add(workflow);
   }
 
-  /** Sets the TTL attribute on items (events by key; with `inbox`, also the inbox items and dedupe markers). */
-  private async expire(id: string, keys: string[], expiresAt: number, inbox: boolean): Promise<void> {
-    const all = [...keys];
-    if (inbox) {
-      for (const prefix of [DEDUPE_PREFIX, INBOX_PREFIX]) {
-        const items = await this.io.queryAll("expire", id, {
-          KeyConditionExpression: "pk = :id AND begins_with(sk, :prefix)",
-          ExpressionAttributeValues: { ":id": id, ":prefix": prefix },
-          ProjectionExpression: "pk, sk",
-          ConsistentRead: true,
-        });
-        for (const item of items) all.push(String(item[ATTR.sk]));
-      }
-    }
-    for (let i = 0; i < all.length; i += MAX_TRANSACTION_ACTIONS) {
-      const actions = all.slice(i, i + MAX_TRANSACTION_ACTIONS).map((sk) => ({
-        Update: {
-          TableName: this.tableName,
-          Key: { [ATTR.pk]: id, [ATTR.sk]: sk },
-          UpdateExpression: "SET #ttl = :ttl",
-          ExpressionAttributeNames: { "#ttl": ATTR.expiresAt },
-          ExpressionAttributeValues: { ":ttl": expiresAt },
-        },
-      }));
-      await this.io.transact("expire", id, actions, newToken());
+  /** Finishes the TTL stamps a closed execution's close left pending (its process died first); failures are logged. */
+  private async finishStamps(id: string, expiresAt: number): Promise<void> {
+    try {
+      await finishStamps(this.io, id, expiresAt);
+    } catch (error) {
+      this.appendDeps.logger.warn(
+        `DynamoDBStore: the TTL stamps of closed execution '${id}' are still pending (${(error as Error)?.message}); ` +
+          `its next load tries again.`,
+        { executionId: id },
+      );
     }
   }
 
