@@ -5,7 +5,8 @@
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { createTable, DynamoDBStore } from "../adapters/dynamodb/index.js";
 import { localClient, startDynamoDBLocal } from "../examples/dynamodb-local/local-server.js";
-import { createEngine, silentLogger, sleep, step, workflow } from "../src/index.js";
+import { createEngine, MemoryStore, silentLogger, sleep, step, workflow } from "../src/index.js";
+import type { HistoryStore } from "../src/store/index.js";
 import { VirtualClock } from "../src/testing/index.js";
 import { measureLateness } from "./b11-lateness.js";
 import type { BenchReport, Verdict } from "./table.js";
@@ -38,8 +39,8 @@ async function inPool<T>(items: readonly T[], concurrency: number, work: (item: 
 }
 
 /** `DUE` executions on a fresh table, each suspended on its timer; the clock is then past every timer. */
-async function seed(client: DynamoDBClient, tableName: string, clock: VirtualClock, label: string): Promise<void> {
-  const engine = createEngine({ store: new DynamoDBStore({ client, tableName }), workflows: [napper], clock, mode: "external", logger: silentLogger, cacheSize: 0 });
+async function seed(store: HistoryStore, clock: VirtualClock, label: string): Promise<void> {
+  const engine = createEngine({ store, workflows: [napper], clock, mode: "external", logger: silentLogger, cacheSize: 0 });
   await inPool(
     Array.from({ length: DUE }, (_, i) => i),
     SEED_CONCURRENCY,
@@ -58,8 +59,8 @@ async function drainOnce(endpoint: string, tableName: string, concurrency: numbe
   const client = localClient(endpoint);
   try {
     const clock = new VirtualClock();
-    await seed(client, tableName, clock, label);
     const store = new DynamoDBStore({ client, tableName });
+    await seed(store, clock, label);
     let pages = 0;
     const counted = Object.create(store) as DynamoDBStore;
     counted.listDue = (at, options) => {
@@ -78,6 +79,19 @@ async function drainOnce(endpoint: string, tableName: string, concurrency: numbe
   } finally {
     client.destroy();
   }
+}
+
+/** The same drain on a MemoryStore: the engine's own ceiling, without DynamoDB Local. */
+async function drainInMemory(concurrency: number): Promise<number> {
+  const clock = new VirtualClock();
+  const store = new MemoryStore();
+  await seed(store, clock, "memory");
+  const engine = createEngine({ store, workflows: [napper], clock, mode: "external", logger: silentLogger });
+  const started = now();
+  const result = await engine.resumeDue({ concurrency });
+  const seconds = (now() - started) / 1000;
+  expectEqual(result.resumed, DUE, "B11 resumed on MemoryStore");
+  return DUE / seconds;
 }
 
 function atLeast(value: number, target: number): Verdict {
@@ -99,6 +113,9 @@ export async function benchWakeups(): Promise<BenchReport> {
       rows.push([`(a) resumeDue, ${num(DUE)} due, concurrency ${concurrency}`, `${num(perSecond, 0)}/s`, `${num(seconds, 2)} s, ${pages} pages`, target]);
       verdicts.push(concurrency === 10 ? atLeast(perSecond, TARGET_PER_SECOND) : "-");
     }
+    const memory = await drainInMemory(10);
+    rows.push([`(a) reference: the same on MemoryStore, concurrency 10`, `${num(memory, 0)}/s`, "no DynamoDB", "-"]);
+    verdicts.push("-");
     const lateness = await measureLateness();
     rows.push([`(b) SQS path, ${num(lateness.sqs.count)} timers of 11-59 s, p50`, `${num(lateness.sqs.p50 / 1000, 2)} s`, `max ${num(lateness.sqs.max / 1000, 2)} s`, "-"]);
     verdicts.push("-");
