@@ -11,6 +11,7 @@ import { benchAll } from "./b5-all.js";
 import { benchMap } from "./b6-map.js";
 import { benchChildren } from "./b7-children.js";
 import { benchDynamoSteps } from "./b8-dynamodb-steps.js";
+import { benchDynamoWorkflow } from "./b8b-dynamodb-workflow.js";
 import { benchDynamoResume } from "./b9-dynamodb-resume.js";
 import { benchLambdaImport } from "./b10-lambda-import.js";
 import { benchWakeups } from "./b11-wakeups.js";
@@ -28,6 +29,7 @@ const BENCHMARKS: Record<string, () => Promise<BenchReport>> = {
   B6: benchMap,
   B7: benchChildren,
   B8: benchDynamoSteps,
+  B8B: benchDynamoWorkflow,
   B9: benchDynamoResume,
   B10: benchLambdaImport,
   B11: benchWakeups,
