@@ -74,6 +74,8 @@ export const METRIC = {
   dueBacklog: "DueBacklog",
   wakeupsScheduled: "WakeupsScheduled",
   wakeupScheduleFailed: "WakeupScheduleFailed",
+  /** Not counted by the handler: count your store's retries into the same metrics (DynamoDBStore's `onRetry`). */
+  storeRetries: "StoreRetries",
 } as const;
 
 /** The count each turn outcome adds to (running, terminated and stuck add none: a turn on a stuck execution runs nothing). */

@@ -6,7 +6,7 @@
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBStore } from "../../adapters/dynamodb/index.js";
 import type { LambdaHandlerOptions, LambdaLogger, LambdaMetrics, LambdaTracer, SpindleLambdaHandler, Wakeup } from "../../adapters/lambda/index.js";
-import { createLambdaHandler } from "../../adapters/lambda/index.js";
+import { createLambdaHandler, METRIC } from "../../adapters/lambda/index.js";
 import type { Clock, Engine, Logger } from "../../src/index.js";
 import { createEngine } from "../../src/index.js";
 import type { AccessServices } from "../security-approval/security-approval.workflow.js";
@@ -83,6 +83,8 @@ export function createAccessDesk(options: AccessDeskOptions): AccessDesk {
       client: options.client,
       tableName: options.tableName,
       ...(options.retentionMs === undefined ? {} : { retentionMs: options.retentionMs }),
+      // Each retry of a throttled or failed DynamoDB call, published with the invocation's other metrics.
+      ...(options.metrics === undefined ? {} : { onRetry: () => void options.metrics!.addMetric(METRIC.storeRetries, "Count", 1) }),
     }),
     workflows: [requestWorkflow],
     mode: "external",
