@@ -320,14 +320,21 @@ const prototypeCases: HostileCase[] = PROTOTYPE_NAMES.flatMap((name): HostileCas
   {
     input: `an execution of workflow '${name}' resumed by an engine that does not register it`,
     call: "resume",
-    expected: "WorkflowNotFoundError, nothing stored",
+    // The failed turn counts toward stuck (issue 13's poison executions): it backs the due time off and keeps the
+    // reason on the record, and stores nothing else; the history and the inbox stay as they were.
+    expected: "WorkflowNotFoundError; nothing stored but the failed turn's count and next try",
     run: async (env) => {
       const wf = workflow(name, async function* () {
         return yield* step("s", () => 1);
       });
       const id = env.id("proto-unregistered");
       await env.engine([wf]).start(wf, undefined, { id });
-      return refused(env, { ids: { execution: id }, call: () => env.engine().resume(id), accept: ["WorkflowNotFoundError"] });
+      return refused(env, {
+        ids: { execution: id },
+        call: () => env.engine().resume(id),
+        accept: ["WorkflowNotFoundError"],
+        bookkeeping: ["turnFailures", "wakeAt", "updatedAt"],
+      });
     },
   },
 ]);

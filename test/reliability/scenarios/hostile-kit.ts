@@ -93,7 +93,7 @@ export async function snapshot(store: HistoryStore, ids: Record<string, string>)
 }
 
 /** What changed between two snapshots, in words: "nothing" when nothing did. */
-export function changes(before: Map<string, State>, after: Map<string, State>): string {
+export function changes(before: Map<string, State>, after: Map<string, State>, bookkeeping: readonly string[] = []): string {
   const found: string[] = [];
   for (const [label, was] of before) {
     const now = after.get(label)!;
@@ -105,7 +105,8 @@ export function changes(before: Map<string, State>, after: Map<string, State>): 
       if (now.events.length !== was.events.length) what.push(`history ${signed(now.events.length - was.events.length)} events`);
       else if (canonical(now.events) !== canonical(was.events)) what.push("history rewritten");
       if (now.inbox !== was.inbox) what.push(`inbox ${signed(now.inbox - was.inbox)}`);
-      if (what.length === 0 && canonical(was.record) !== canonical(now.record)) what.push(`record changed (${recordDiff(was.record, now.record)})`);
+      const differ = what.length === 0 ? recordDiff(was.record, now.record).filter((key) => !bookkeeping.includes(key)) : [];
+      if (differ.length > 0) what.push(`record changed (${differ.join(", ")})`);
     }
     if (was.unreadable !== now.unreadable && now.unreadable) what.push(`now unreadable: ${now.unreadable}`);
     if (what.length > 0) found.push(`${label}: ${what.join(", ")}`);
@@ -115,25 +116,31 @@ export function changes(before: Map<string, State>, after: Map<string, State>): 
 
 const signed = (n: number) => (n > 0 ? `+${n}` : String(n));
 
-function recordDiff(was: ExecutionRecord, now: ExecutionRecord): string {
+function recordDiff(was: ExecutionRecord, now: ExecutionRecord): string[] {
   const keys = new Set([...Object.keys(was), ...Object.keys(now)]);
-  const differ = [...keys].filter((key) => canonical((was as never)[key]) !== canonical((now as never)[key]));
-  return differ.join(", ");
+  return [...keys].filter((key) => canonical((was as never)[key]) !== canonical((now as never)[key]));
 }
 
 // ---- the two shapes of a case ---------------------------------------------------------------------------------------
 
 /**
  * A call that must be refused: holds when it throws a typed error of one of the `accept`ed names and the store kept
- * nothing; `afterwards` may check more (a token still valid) and returns a problem, or undefined.
+ * nothing; `afterwards` may check more (a token still valid) and returns a problem, or undefined. `bookkeeping` names
+ * record fields a refused turn may update without storing anything of the input (a failed turn's count and next try).
  */
 export async function refused(
   env: HostileEnv,
-  spec: { ids: Record<string, string>; call: () => unknown; accept: readonly string[]; afterwards?: () => Promise<string | undefined> },
+  spec: {
+    ids: Record<string, string>;
+    call: () => unknown;
+    accept: readonly string[];
+    afterwards?: () => Promise<string | undefined>;
+    bookkeeping?: readonly (keyof ExecutionRecord)[];
+  },
 ): Promise<Observation> {
   const before = await snapshot(env.store, spec.ids);
   const answer = await attempt(spec.call);
-  const stored = changes(before, await snapshot(env.store, spec.ids));
+  const stored = changes(before, await snapshot(env.store, spec.ids), spec.bookkeeping);
   const problem = spec.afterwards ? await spec.afterwards() : undefined;
   const text = answer.threw ? answerOf(answer.error) : `accepted (${JSON.stringify(answer.value)?.slice(0, 80)})`;
   const typedAsExpected = answer.threw && isTyped(answer.error) && spec.accept.includes(answer.error.name);
