@@ -4,7 +4,14 @@
 import { ValidationError } from "spindle";
 import type { LambdaMetrics } from "./telemetry.js";
 
-/** Options of `emfMetrics`. */
+/**
+ * Options of `emfMetrics`.
+ *
+ * @example
+ * ```ts
+ * const options: EmfMetricsOptions = { service: "orders", write: (line) => lines.push(line) };
+ * ```
+ */
 export interface EmfMetricsOptions {
   /** Default `Spindle`. */
   namespace?: string;

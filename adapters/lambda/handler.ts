@@ -36,7 +36,14 @@ export interface LambdaContext {
 /** What a direct invocation answers: the action's result, or the error of a request a retry cannot fix. */
 export type DirectResponse = ({ ok: true } & ActionResult) | { ok: false; statusCode: number; error: ErrorBody };
 
-/** What a routed event (not a batch) answers: the results of the actions it was mapped to, in order. */
+/**
+ * What a routed event (not a batch) answers: the results of the actions it was mapped to, in order.
+ *
+ * @example
+ * ```ts
+ * const { routed } = (await handler(orderPlacedEvent, context)) as RoutedResponse; // [{ executionId, created, status }]
+ * ```
+ */
 export interface RoutedResponse {
   ok: true;
   routed: unknown[];

@@ -5,7 +5,15 @@ import type { Route } from "./route.js";
 import type { LambdaLogger, LambdaMetrics, LambdaTracer, LogLevel, LogLine } from "./telemetry.js";
 import { logLevelFrom } from "./telemetry.js";
 
-/** A wake-up the handler asks the stack to deliver: resume `executionId` at `at` (epoch ms, the engine's clock). */
+/**
+ * A wake-up the handler asks the stack to deliver: resume `executionId` at `at` (epoch ms, the engine's clock).
+ *
+ * @example
+ * ```ts
+ * const scheduleWakeup = ({ executionId, delayMs }: Wakeup) =>
+ *   sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: JSON.stringify({ executionId }), DelaySeconds: Math.min(900, Math.ceil(delayMs / 1000)) }));
+ * ```
+ */
 export interface Wakeup {
   executionId: string;
   at: number;
@@ -13,7 +21,14 @@ export interface Wakeup {
   delayMs: number;
 }
 
-/** Options of `createLambdaHandler`. */
+/**
+ * Options of `createLambdaHandler`.
+ *
+ * @example
+ * ```ts
+ * const options: LambdaHandlerOptions = { safetyMargin: "5s", maxWait: "10s", tickPeriod: "60s", logger, metrics, route, scheduleWakeup };
+ * ```
+ */
 export interface LambdaHandlerOptions {
   /**
    * Time kept back at the end of every invocation: no step starts, and no running step is waited for, once less than

@@ -6,7 +6,14 @@
 import { ValidationError } from "spindle";
 import type { ActionResult, Actions, Budget } from "./actions.js";
 
-/** An engine action a route asks for. `skip` acknowledges an event on purpose (it is logged at debug level). */
+/**
+ * An engine action a route asks for. `skip` acknowledges an event on purpose (it is logged at debug level).
+ *
+ * @example
+ * ```ts
+ * const action: RouteAction = { sendEvent: { executionId: "order-o-1", name: "shipped", payload: { carrier: "DHL" } } };
+ * ```
+ */
 export type RouteAction =
   | { start: { workflow: string; id: string; input?: unknown } }
   | { sendEvent: { executionId: string; name: string; payload?: unknown; idempotencyKey?: string } }
@@ -14,21 +21,49 @@ export type RouteAction =
   | { failCallback: { token: string; error: string | { name?: string; message: string; code?: string } } }
   | { skip: string };
 
-/** What a rule's function returns: one action, several, or `undefined` to leave the event to the next rule. */
+/**
+ * What a rule's function returns: one action, several, or `undefined` to leave the event to the next rule.
+ *
+ * @example
+ * ```ts
+ * const none: RouteResult = undefined; // not mine: the next rule tries
+ * ```
+ */
 export type RouteResult = RouteAction | readonly RouteAction[] | undefined;
 
-/** A schema as the route uses it: zod's (3 or 4, classic or mini) and Powertools' parser schemas fit. */
+/**
+ * A schema as the route uses it: zod's (3 or 4, classic or mini) and Powertools' parser schemas fit.
+ *
+ * @example
+ * ```ts
+ * const schema: EventSchema<{ id: string }> = z.object({ id: z.string() });
+ * ```
+ */
 export interface EventSchema<T> {
   safeParse(input: unknown): { success: true; data: T } | { success: false; error?: unknown };
 }
 
-/** One rule: events `match` accepts are passed, parsed, to `to`. */
+/**
+ * One rule: events `match` accepts are passed, parsed, to `to`. Make rules with `rule(match, to)`, which types `to`.
+ *
+ * @example
+ * ```ts
+ * const rules: RouteRule[] = [rule(EventBridgeSchema, (event) => ({ skip: `not handled: ${event["detail-type"]}` }))];
+ * ```
+ */
 export interface RouteRule<T = never> {
   match: EventSchema<T>;
   to(event: T): RouteResult | Promise<RouteResult>;
 }
 
-/** Rules tried in order, or one function deciding for every event. */
+/**
+ * Rules tried in order, or one function deciding for every event.
+ *
+ * @example
+ * ```ts
+ * const route: Route = (event) => (isMine(event) ? { start: { workflow: "intake", id: idOf(event), input: event } } : undefined);
+ * ```
+ */
 export type Route = readonly RouteRule<never>[] | ((event: unknown) => RouteResult | Promise<RouteResult>);
 
 /**

@@ -7,11 +7,26 @@ import type { TurnReport } from "spindle";
 import { ValidationError } from "spindle";
 import { errorFields } from "./outcomes.js";
 
-/** Log levels, lowest first (Powertools' names). */
+/**
+ * Log levels, lowest first (Powertools' names).
+ *
+ * @example
+ * ```ts
+ * createLambdaHandler(engine, { logLevel: "WARN" satisfies LogLevel });
+ * ```
+ */
 export type LogLevel = "TRACE" | "DEBUG" | "INFO" | "WARN" | "ERROR" | "CRITICAL" | "SILENT";
 const LEVELS: Record<LogLevel, number> = { TRACE: 6, DEBUG: 8, INFO: 12, WARN: 16, ERROR: 20, CRITICAL: 24, SILENT: 28 };
 
-/** One built-in log line. */
+/**
+ * One built-in log line: Powertools' keys (level, message, timestamp, service, cold_start, function_name, ...) and the
+ * line's own fields.
+ *
+ * @example
+ * ```ts
+ * createLambdaHandler(engine, { log: (line: LogLine) => lines.push(line) });
+ * ```
+ */
 export type LogLine = Record<string, unknown> & { level: string; message: string };
 
 /**
@@ -62,7 +77,14 @@ export interface LambdaTracer {
   addServiceNameAnnotation?(): void;
 }
 
-/** The metric names Spindle emits (namespace `Spindle`, dimension `service`); alarms and dashboards use them. */
+/**
+ * The metric names Spindle emits (namespace `Spindle`, dimension `service`); alarms and dashboards use them.
+ *
+ * @example
+ * ```ts
+ * new DynamoDBStore({ client, tableName, onRetry: () => metrics.addMetric(METRIC.storeRetries, "Count", 1) });
+ * ```
+ */
 export const METRIC = {
   completed: "TurnCompleted",
   suspended: "TurnSuspended",
