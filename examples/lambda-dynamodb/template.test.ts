@@ -359,9 +359,14 @@ describe("template.yaml: the dashboard", () => {
     }
   });
 
-  it("shows every metric spindle/lambda publishes", () => {
+  it("shows every metric spindle/lambda publishes, and none it does not", () => {
     const shown = new Set(lines.filter((line) => line.startsWith(spindle)).map((line) => line.slice(spindle.length).split(" ")[0]!));
-    for (const name of Object.values(METRIC)) expect(shown).toContain(name);
+    expect(shown).toEqual(new Set(Object.values(METRIC)));
+    const alarmed = Object.values(resources)
+      .filter((resource: Node) => resource.Type === "AWS::CloudWatch::Alarm" && resource.Properties.Namespace === variables.POWERTOOLS_METRICS_NAMESPACE)
+      .map((alarm: Node) => alarm.Properties.MetricName as string);
+    expect(alarmed.length).toBeGreaterThan(0);
+    for (const name of alarmed) expect(Object.values(METRIC)).toContain(name);
   });
 
   it("marks the wake-up lag alarm's threshold, and names only the stack's resources and parameters", () => {
