@@ -31,11 +31,6 @@ export function isEvent(item: Item, seq: number, stored: number): boolean {
   return item[SPLIT_ATTR] === undefined || seq <= stored;
 }
 
-/** Whether an item is a marker. */
-export function isMarker(item: Item | undefined): boolean {
-  return item?.[MARKER_ATTR] !== undefined;
-}
-
 /**
  * The run's version: `base` (the record's stored version, or a position known to hold an event), extended by the
  * events read after it, one position at a time. `ascending` holds what was read of the run, in order.
