@@ -1,8 +1,8 @@
 // The operations a Lambda invocation performs, shared by direct invocations, HTTP routes and SQS messages. Each write
-// (start, an event, a callback, a cancel) is followed by a turn of the execution in the same invocation, so the
+// (start, an event, a callback, a cancel, a redrive) is followed by a turn of the execution in the same invocation, so the
 // workflow moves on at once instead of at the next schedule tick; the turn stops at the invocation's budget. A write
 // delivered twice (a retry, a redelivery) is answered as a duplicate and runs no turn.
-import type { Engine, ExecutionDescription, ExecutionStatus, ResumeOptions, TurnResult } from "spindle";
+import type { Engine, ExecutionDescription, ExecutionStatus, RedriveResult, ResumeOptions, TurnResult } from "spindle";
 import { CallbackNotFoundError } from "spindle";
 import type { DirectInvocation } from "./events.js";
 import type { CallbackOutcome } from "./idempotency.js";
@@ -18,6 +18,7 @@ export type ActionResult =
   | ({ executionId: string; created: boolean } & TurnAfterWrite)
   | ({ executionId: string; duplicate: boolean } & TurnAfterWrite)
   | ({ executionId: string } & TurnAfterWrite)
+  | (Omit<RedriveResult, "status"> & TurnAfterWrite)
   | { turn: TurnResult }
   | { execution: ExecutionDescription }
   | { resumed: number; busy: number; left: number; failed: number }
@@ -58,6 +59,8 @@ export class Actions {
       case "cancel":
         await this.engine.cancel(action.executionId, action.reason);
         return this.afterWrite(action.executionId, budget);
+      case "redrive":
+        return this.redrive(action.executionId, budget);
       case "resumeDue":
         return this.resumeDue(budget, action.limit);
     }
@@ -98,6 +101,16 @@ export class Actions {
       throw error;
     }
     return { executionId, duplicate: false, ...(await this.turn(executionId, budget)) };
+  }
+
+  /**
+   * Puts a stuck or failed execution back to work (`engine.redrive`) and runs its turn. When another redrive already
+   * had (`redriven: false`), nothing was written here and no turn runs.
+   */
+  private async redrive(executionId: string, budget: Budget): Promise<ActionResult> {
+    const { status, ...redrive } = await this.engine.redrive(executionId);
+    const turn = redrive.redriven ? await this.turn(executionId, budget) : {};
+    return { ...redrive, status, ...turn };
   }
 
   /** A scheduled tick: due executions, oldest first, page after page, until none is left, the limit or the deadline. */

@@ -2,10 +2,9 @@
 // streams, SNS) that only `route` understands. Each record is handled on its own; the records that failed are
 // reported so that only they are delivered again (SQS and streams, with ReportBatchItemFailures), or, for sources
 // without partial failures (S3, SNS), the invocation throws after trying every record.
-import type { z } from "zod";
 import type { Actions, Budget } from "./actions.js";
-import type { DirectInvocation, SqsBatchResponse, SqsEvent } from "./events.js";
-import { sqsBodySchema } from "./events.js";
+import type { Check, DirectInvocation, SqsBatchResponse, SqsBody, SqsEvent } from "./events.js";
+import { sqsBody } from "./events.js";
 import { executionIdFromKey } from "./idempotency.js";
 import { BadRequest } from "./outcomes.js";
 import type { Route } from "./route.js";
@@ -22,7 +21,8 @@ export interface BatchHost {
   fail(error: unknown, what: string): void;
   /** Logs a record a route skipped on purpose. */
   skipped(reason: string, what: string): void;
-  parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T;
+  /** Checks a value; @throws BadRequest naming what is wrong with it. */
+  parse<T>(check: Check<T>, value: unknown, what: string): T;
 }
 
 /**
@@ -144,7 +144,7 @@ function keyedByMessage(action: DirectInvocation, messageId: string): DirectInvo
  * (`undefined`); without one it is refused.
  * @throws BadRequest for a body that is not Spindle's, when there is no route.
  */
-function spindleMessage(body: string, host: BatchHost, routed: boolean): z.infer<typeof sqsBodySchema> | undefined {
+function spindleMessage(body: string, host: BatchHost, routed: boolean): SqsBody | undefined {
   let json: unknown;
   try {
     json = JSON.parse(body);
@@ -152,6 +152,6 @@ function spindleMessage(body: string, host: BatchHost, routed: boolean): z.infer
     if (routed) return undefined;
     throw new BadRequest(`The message body is not JSON: ${JSON.stringify(body.slice(0, 80))}. Send { "executionId": "..." } or a direct invocation.`);
   }
-  if (routed && !sqsBodySchema.safeParse(json).success) return undefined;
-  return host.parse(sqsBodySchema, json, "SQS message body");
+  if (routed && sqsBody(json) !== undefined) return undefined;
+  return host.parse(sqsBody, json, "SQS message body");
 }

@@ -1,19 +1,19 @@
 // createLambdaHandler: one Lambda function serves every way Spindle is driven on AWS. It tells the event's shape
 // (direct invocation, API Gateway HTTP API, EventBridge schedule tick, SQS batch, or any other event for `route`) by
-// the fields that mark each, parses it with zod, runs it against an engine in external mode, and keeps each turn
-// inside the invocation's remaining time. The engine lives at module scope, so a warm container keeps suspended
-// workflows in its cache and the next invocation for them continues without replaying. Each invocation's turns are
-// logged and counted (telemetry.ts) and their near wake-ups scheduled (wakeups.ts) before it returns.
+// the fields that mark each, checks it (by hand, events.ts: no zod is loaded), runs it against an engine in external
+// mode, and keeps each turn inside the invocation's remaining time. The engine lives at module scope, so a warm
+// container keeps suspended workflows in its cache and the next invocation for them continues without replaying. Each
+// invocation's turns are logged and counted (telemetry.ts) and their near wake-ups scheduled (wakeups.ts) before it
+// returns.
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { Engine } from "spindle";
 import { ValidationError } from "spindle";
-import { z } from "zod";
 import type { ActionResult, Budget } from "./actions.js";
 import { Actions } from "./actions.js";
 import type { BatchHost } from "./batches.js";
 import { handleRecords, handleSqs, routeOne } from "./batches.js";
-import type { HttpResponse, SqsBatchResponse } from "./events.js";
-import { directInvocationSchema, httpRequestSchema, kindOf, sqsEventSchema } from "./events.js";
+import type { Check, HttpResponse, SqsBatchResponse } from "./events.js";
+import { directInvocation, httpRequest, kindOf, sqsEvent } from "./events.js";
 import { handleHttp } from "./http.js";
 import type { LambdaHandlerOptions } from "./options.js";
 import { readOptions } from "./options.js";
@@ -140,7 +140,7 @@ export function createLambdaHandler(engine: Engine, options: LambdaHandlerOption
         return answerHttp(event, actions, { deadline: httpDeadline, maxWait: 0 }, settings.basePath, requestId, fail);
       }
       case "sqs":
-        return handleSqs(parseEvent(sqsEventSchema, event, "SQS batch"), batchHost(settings.maxWaitMs), settings.sqsConcurrency);
+        return handleSqs(parseEvent(sqsEvent, event, "SQS batch"), batchHost(settings.maxWaitMs), settings.sqsConcurrency);
       case "schedule":
         return answerDirect(async () => {
           const tick = await actions.resumeDue(budget(0));
@@ -148,7 +148,7 @@ export function createLambdaHandler(engine: Engine, options: LambdaHandlerOption
           return tick;
         }, requestId, fail);
       case "direct":
-        return answerDirect(() => actions.perform(parseEvent(directInvocationSchema, event, "direct invocation"), budget(settings.maxWaitMs)), requestId, fail);
+        return answerDirect(() => actions.perform(parseEvent(directInvocation, event, "direct invocation"), budget(settings.maxWaitMs)), requestId, fail);
       case "records":
         return handleRecords((event as { Records: unknown[] }).Records, batchHost(settings.maxWaitMs));
       case "event":
@@ -197,7 +197,7 @@ async function answerHttp(
   fail: (error: unknown, what: string) => void,
 ): Promise<HttpResponse> {
   try {
-    return await handleHttp(parseEvent(httpRequestSchema, event, "HTTP API request (payload format 2.0)"), actions, budget, basePath);
+    return await handleHttp(parseEvent(httpRequest, event, "HTTP API request (payload format 2.0)"), actions, budget, basePath);
   } catch (error) {
     const status = statusOf(error);
     fail(error, "HTTP request failed");
@@ -207,9 +207,10 @@ async function answerHttp(
   }
 }
 
-function parseEvent<T>(schema: z.ZodType<T>, event: unknown, what: string): T {
-  const parsed = schema.safeParse(event);
-  if (parsed.success) return parsed.data;
-  throw new BadRequest(`Malformed ${what}: ${z.prettifyError(parsed.error)}`);
+/** @throws BadRequest naming what is wrong with the event and how it is written. */
+function parseEvent<T>(check: Check<T>, event: unknown, what: string): T {
+  const problem = check(event);
+  if (problem === undefined) return event as T;
+  throw new BadRequest(`Malformed ${what}: ${problem}. Nothing was done.`);
 }
 

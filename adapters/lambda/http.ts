@@ -5,20 +5,23 @@
 //   GET  /executions/{id}                                                   200 the execution (status, result, ...)
 //   POST /executions/{id}/events/{name}   the event's payload (JSON)       202 (Idempotency-Key header honoured)
 //   POST /executions/{id}/cancel          { reason? }                      202
+//   POST /executions/{id}/redrive         no body                          202 (a stuck or failed execution, again)
 //   POST /callbacks/{token}/complete      the value (JSON)                 200
 //   POST /callbacks/{token}/fail          { message, name?, code? }        200
 //
 // A retried write is no new write: a start without an id takes its id from the Idempotency-Key header (the same key
 // answers with the same execution, created: false), an event is deduplicated by that header, a callback by its token.
-import { z } from "zod";
 import type { ActionResult, Actions, Budget } from "./actions.js";
-import type { HttpRequest, HttpResponse } from "./events.js";
-import { callbackErrorSchema } from "./events.js";
+import type { Check, HttpRequest, HttpResponse } from "./events.js";
+import { callbackError, strictObject } from "./events.js";
 import { executionIdFromKey } from "./idempotency.js";
 import { BadRequest } from "./outcomes.js";
 
-const startBody = z.strictObject({ workflow: z.string().min(1), input: z.unknown().optional(), id: z.string().min(1).max(1024).optional() });
-const cancelBody = z.strictObject({ reason: z.string().max(4096).optional() }).optional();
+const startBody = strictObject<{ workflow: string; input?: unknown; id?: string }>({ workflow: "text", input: "any?", id: "id?" });
+const cancelFields = strictObject<{ reason?: string }>({ reason: "reason?" });
+const cancelBody: Check<{ reason?: string } | undefined> = (value) => (value === undefined ? undefined : cancelFields(value));
+const redriveBody: Check<Record<string, never> | undefined> = (value) =>
+  value === undefined ? undefined : strictObject<Record<string, never>>({})(value) && "it takes no body (or {})";
 
 /** A matched route: what it does, the status it answers with, and the execution's status path for a write. */
 interface Route {
@@ -81,20 +84,28 @@ function match(method: string, path: string, body: () => unknown, idempotencyKey
       },
     });
   }
+  if (root === "executions" && id !== undefined && verb === "redrive" && name === undefined) {
+    return allow("POST", {
+      run: async (actions, budget) => {
+        parse(redriveBody, body(), "the redrive request");
+        return { status: 202, body: await actions.perform({ action: "redrive", executionId: id }, budget), location: `/executions/${encodeURIComponent(id)}` };
+      },
+    });
+  }
   if (root === "callbacks" && id !== undefined && (verb === "complete" || verb === "fail") && name === undefined) {
     return allow("POST", {
       run: async (actions, budget) => {
         const action =
           verb === "complete"
             ? ({ action: "completeCallback", token: id, value: body() } as const)
-            : ({ action: "failCallback", token: id, error: parse(callbackErrorSchema, body(), "the callback failure") } as const);
+            : ({ action: "failCallback", token: id, error: parse(callbackError, body(), "the callback failure") } as const);
         return { status: 200, body: await actions.perform(action, budget) };
       },
     });
   }
   throw new BadRequest(
     `No route ${method} ${path}. Routes: POST /executions, GET /executions/{id}, POST /executions/{id}/events/{name}, ` +
-      `POST /executions/{id}/cancel, POST /callbacks/{token}/complete, POST /callbacks/{token}/fail.`,
+      `POST /executions/{id}/cancel, POST /executions/{id}/redrive, POST /callbacks/{token}/complete, POST /callbacks/{token}/fail.`,
     404,
   );
 }
@@ -148,8 +159,8 @@ function parseBody(request: HttpRequest): unknown {
   }
 }
 
-function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
-  const parsed = schema.safeParse(value);
-  if (parsed.success) return parsed.data;
-  throw new BadRequest(`${what[0]!.toUpperCase()}${what.slice(1)} is malformed: ${z.prettifyError(parsed.error)}`);
+function parse<T>(check: Check<T>, value: unknown, what: string): T {
+  const problem = check(value);
+  if (problem === undefined) return value as T;
+  throw new BadRequest(`${what[0]!.toUpperCase()}${what.slice(1)} is malformed: ${problem}. Nothing was stored.`);
 }

@@ -11,6 +11,8 @@ export type { EmfMetricsOptions } from "./emf.js";
 export { METRIC } from "./telemetry.js";
 export type { LambdaLogger, LambdaMetrics, LambdaTracer, LogLevel, LogLine } from "./telemetry.js";
 export type { ActionResult } from "./actions.js";
-export { directInvocationSchema, httpRequestSchema, scheduleEventSchema, sqsBodySchema, sqsEventSchema } from "./events.js";
-export type { DirectInvocation, HttpRequest, HttpResponse, SqsBatchResponse, SqsEvent } from "./events.js";
+// The public zod schemas: a bundle carries them (and zod) only when it uses one; the handler checks by hand.
+export { directInvocationSchema, httpRequestSchema, scheduleEventSchema, sqsBodySchema, sqsEventSchema } from "./schemas.js";
+export type { DirectInvocation, HttpRequest, SqsEvent } from "./schemas.js";
+export type { HttpResponse, SqsBatchResponse } from "./events.js";
 export type { ErrorBody } from "./outcomes.js";

@@ -8,6 +8,7 @@ import {
   ExecutionNotFoundError,
   IdempotencyConflictError,
   PayloadTooLargeError,
+  RedriveRefusedError,
   SerializationError,
   SpindleError,
   StoreUnavailableError,
@@ -46,6 +47,7 @@ const STATUSES: [new (...args: never[]) => Error, number][] = [
   [CallbackNotFoundError, 404],
   [ExecutionClosedError, 409],
   [IdempotencyConflictError, 409],
+  [RedriveRefusedError, 409],
   // A lost race: trying again continues from the stored state, so it is answered as "try again".
   [ConcurrencyError, 503],
   [StoreUnavailableError, 503],

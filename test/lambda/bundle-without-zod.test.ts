@@ -1,0 +1,52 @@
+// A Lambda entry loads no zod: a handler (engine + DynamoDBStore + createLambdaHandler), bundled the way `sam build`
+// does (esbuild, minified, zod left external), requires nothing from zod, because spindle/lambda checks events by hand
+// (events.ts). The public zod schemas of spindle/lambda stay available, and a bundle that uses one carries zod.
+import { build } from "esbuild";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+
+async function bundle(source: string): Promise<string> {
+  const result = await build({
+    stdin: { contents: source, resolveDir: ROOT, loader: "ts" },
+    bundle: true,
+    write: false,
+    minify: true,
+    platform: "node",
+    format: "esm",
+    external: ["zod", "zod/*", "@aws-sdk/*", "ulid"],
+    alias: {
+      spindle: `${ROOT}src/index.ts`,
+      "spindle/store": `${ROOT}src/store/index.ts`,
+      "spindle/dynamodb": `${ROOT}adapters/dynamodb/index.ts`,
+      "spindle/lambda": `${ROOT}adapters/lambda/index.ts`,
+    },
+    logLevel: "error",
+  });
+  return result.outputFiles[0]!.text;
+}
+
+const HANDLER = `
+  import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+  import { createEngine, step, workflow } from "spindle";
+  import { DynamoDBStore } from "spindle/dynamodb";
+  import { createLambdaHandler } from "spindle/lambda";
+  const hello = workflow("hello", async function* () { return yield* step("greet", () => "hi"); });
+  const store = new DynamoDBStore({ client: new DynamoDBClient({}), tableName: "spindle" });
+  export const handler = createLambdaHandler(createEngine({ store, workflows: [hello], mode: "external" }));
+`;
+
+describe("a Lambda handler bundles without zod", () => {
+  it("an engine on a DynamoDBStore behind createLambdaHandler imports nothing from zod", async () => {
+    const code = await bundle(HANDLER);
+    expect(/from\s*"zod/.test(code), "the bundle imports zod").toBe(false);
+    expect(code.includes("must use payload format version 2.0"), "the handler's checks are in the bundle").toBe(true);
+    expect(code.includes("ExecutionStarted"), "the engine is in the bundle").toBe(true);
+  });
+
+  it("the check can fail: a handler that uses spindle/lambda's public schema imports zod", async () => {
+    const code = await bundle(`${HANDLER}\nimport { directInvocationSchema } from "spindle/lambda";\nexport const schema = directInvocationSchema;`);
+    expect(/from\s*"zod"/.test(code), "the bundle imports zod").toBe(true);
+  });
+});
