@@ -116,7 +116,14 @@ export class Actions {
   /** A scheduled tick: due executions, oldest first, page after page, until none is left, the limit or the deadline. */
   async resumeDue(budget: Budget, limit = this.drain.limit): Promise<{ resumed: number; busy: number; left: number; failed: number }> {
     const { pageSize, concurrency } = this.drain;
-    const options = { pageSize, concurrency, ...(limit === undefined ? {} : { limit }), ...(budget.deadline === undefined ? {} : { deadline: budget.deadline }) };
+    const { deadline, writeDeadline } = budget;
+    const options = {
+      pageSize,
+      concurrency,
+      ...(limit === undefined ? {} : { limit }),
+      ...(deadline === undefined ? {} : { deadline }),
+      ...(writeDeadline === undefined ? {} : { writeDeadline }),
+    };
     const result = await this.engine.resumeDue(options);
     return { resumed: result.resumed, busy: result.busy, left: result.left, failed: result.failed.length };
   }

@@ -63,6 +63,9 @@ interface Invocation {
   dueBacklog?: number;
 }
 
+/** Time kept at the very end of an invocation to return its answer: store retries stop before it. */
+const ANSWER_RESERVE_MS = 250;
+
 /**
  * Creates the Lambda handler for an engine in external mode.
  *
@@ -120,7 +123,9 @@ export function createLambdaHandler(engine: Engine, options: LambdaHandlerOption
     const requestId = context?.awsRequestId;
     const remaining = context?.getRemainingTimeInMillis?.();
     const deadline = remaining === undefined ? undefined : engine.clock.now() + Math.max(0, remaining - settings.safetyMarginMs);
-    const budget = (maxWait: number): Budget => ({ ...(deadline === undefined ? {} : { deadline }), maxWait });
+    // The writes of a turn stopped at its deadline have the safety margin, less the time to answer, for their retries.
+    const writeDeadline = remaining === undefined ? undefined : engine.clock.now() + Math.max(0, remaining - ANSWER_RESERVE_MS);
+    const budget = (maxWait: number): Budget => ({ ...(deadline === undefined ? {} : { deadline, writeDeadline }), maxWait });
     const fail = (error: unknown, what: string) => {
       telemetry.log(statusOf(error) >= 500 ? "error" : "warn", what, { requestId, error: errorFields(error) }, invocation.telemetry);
     };

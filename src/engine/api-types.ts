@@ -128,6 +128,12 @@ export interface ResumeOptions {
    * invocation: its remaining time minus a safety margin.
    */
   deadline?: number | Date;
+  /**
+   * The turn's store calls give up retrying by this time (epoch ms or a Date, on the engine's clock), failing with
+   * `StoreUnavailableError`; a turn stopped at its `deadline` still writes what it has until then. Default: 5 s after
+   * `deadline` (the Lambda handler's default safety margin); the Lambda handler sets it to the invocation's end.
+   */
+  writeDeadline?: number | Date;
   /** Wait in the turn for a timer due this soon (and before the deadline) instead of suspending. Default: none. */
   maxWait?: Duration;
 }
@@ -156,6 +162,8 @@ export interface ResumeDueOptions {
    * but not started are counted in `left`. Without a deadline or a limit the call drains everything due.
    */
   deadline?: number | Date;
+  /** When each turn's store calls give up retrying (see `ResumeOptions.writeDeadline`). Default: 5 s after `deadline`. */
+  writeDeadline?: number | Date;
 }
 
 /**

@@ -161,14 +161,20 @@ export class WorkflowRegistry {
  * A turn's options from resume's (or resumeDue's): the deadline as epoch ms, maxWait in milliseconds.
  * @throws ValidationError for a deadline that is not a valid time or a malformed maxWait.
  */
-export function turnOptions(options: { deadline?: number | Date; maxWait?: Duration }): TurnOptions {
+export function turnOptions(options: { deadline?: number | Date; writeDeadline?: number | Date; maxWait?: Duration }): TurnOptions {
   const result: TurnOptions = {};
-  const { deadline, maxWait } = options;
-  if (deadline !== undefined) {
-    const at = deadline instanceof Date ? deadline.getTime() : deadline;
-    if (!Number.isFinite(at)) throw new ValidationError(`resume: deadline must be a valid time, got ${String(deadline)}.`);
-    result.deadline = at;
+  const { maxWait } = options;
+  for (const key of ["deadline", "writeDeadline"] as const) {
+    const value = options[key];
+    if (value === undefined) continue;
+    const at = value instanceof Date ? value.getTime() : value;
+    if (!Number.isFinite(at)) throw new ValidationError(`resume: ${key} must be a valid time, got ${String(value)}.`);
+    result[key] = at;
   }
+  if (result.deadline !== undefined && result.writeDeadline === undefined) result.writeDeadline = result.deadline + DEFAULT_WRITE_GRACE_MS;
   if (maxWait !== undefined) result.maxWaitMs = toMillis(maxWait, "maxWait");
   return result;
 }
+
+/** How long after a turn's deadline its store calls may still retry, unless `writeDeadline` says: 5 s. */
+const DEFAULT_WRITE_GRACE_MS = 5_000;

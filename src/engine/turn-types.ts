@@ -71,6 +71,8 @@ export interface TurnOptions {
    * writes what it has, releases the execution, and ends with `outOfTime`, due again at once.
    */
   deadline?: number;
+  /** Epoch ms (the engine's clock) by which the turn's store calls give up retrying. Default: `deadline` + 5 s. */
+  writeDeadline?: number;
   /** Instead of suspending, wait in the turn for a timer due within this many ms (and before `deadline`). Default 0. */
   maxWaitMs?: number;
 }

@@ -78,7 +78,7 @@ class Turn {
     this.interpreter = session.interpreter;
     this.replayed = !this.interpreter.started;
     this.writer = new TurnWriter(deps, leasing(deps) ? deps.leaseOwner : undefined, session, record);
-    this.writer.deadline = options.deadline; // the store stops retrying its calls by then
+    this.writer.deadline = options.writeDeadline; // the store stops retrying its calls by then
     this.interpreter.setInbox(inbox);
   }
 

@@ -105,7 +105,7 @@ describe("DynamoDBStore retries: one layer, bounded by the deadline", () => {
     expect(((error as Error).cause as Error).name).toBe("TimeoutError");
   });
 
-  it("gets the deadline of a turn resumed with one, on every write of the turn", async () => {
+  it("gets the write deadline of a turn resumed with one (5 s after its deadline unless given), on every write of the turn", async () => {
     const seen: (number | undefined)[] = [];
     const store = new DynamoDBStore({ client: makeClient({ maxAttempts: 1 }), tableName });
     const watched = Object.create(store) as DynamoDBStore;
@@ -122,8 +122,18 @@ describe("DynamoDBStore retries: one layer, bounded by the deadline", () => {
     expect((await engine.resume(handle.id, { deadline })).status).toBe("completed");
     expect(seen.length).toBeGreaterThan(0);
     for (const value of seen) {
+      expect(value).toBeGreaterThan(deadline);
+      expect(value).toBeLessThanOrEqual(deadline + 5_000);
+    }
+    // An explicit write deadline is the one the store gets.
+    seen.length = 0;
+    const second = await engine.start(flow, undefined);
+    const writeDeadline = Date.now() + 30_000;
+    expect((await engine.resume(second.id, { deadline, writeDeadline })).status).toBe("completed");
+    expect(seen.length).toBeGreaterThan(0);
+    for (const value of seen) {
       expect(value).toBeGreaterThan(Date.now());
-      expect(value).toBeLessThanOrEqual(deadline);
+      expect(value).toBeLessThanOrEqual(writeDeadline);
     }
     await engine.close();
   });
