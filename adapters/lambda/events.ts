@@ -128,8 +128,11 @@ function fits(kind: FieldKind, value: unknown): boolean {
 
 const CALLBACK_ERROR_FIELDS: Fields = { name: "text?", message: "string", code: "text?" };
 
-/** Why `value` is not an object with `fields` (`strict`: and no others), or undefined. */
-function objectProblem(value: unknown, fields: Fields, path: string, strict: boolean): string | undefined {
+/**
+ * Why `value` is not an object with `fields` (`strict`: and no others), or undefined.
+ * @internal
+ */
+export function objectProblem(value: unknown, fields: Fields, path: string, strict: boolean): string | undefined {
   if (!isObject(value)) return said(path, "an object", value);
   if (strict) for (const key of Object.keys(value)) if (!Object.hasOwn(fields, key)) return `${join(path, key)}: unknown field`;
   for (const name in fields) {
@@ -150,10 +153,13 @@ function literalProblem(value: Record<string, unknown>, name: string, literal: s
   return value[name] === literal ? undefined : said(name, JSON.stringify(literal), value[name]);
 }
 
-/** How a direct invocation of `action` is written, for messages. */
-function directShape(action: keyof typeof DIRECT_FIELDS): string {
-  const fields = Object.entries(DIRECT_FIELDS[action] as Fields).map(([name, spec]) => (spec.endsWith("?") ? `${name}?` : name));
-  return `{ action: "${action}"${fields.map((field) => `, ${field}`).join("")} }`;
+/**
+ * How an object with `fields` is written, for messages: `{ first, second? }`, after `lead` when given.
+ * @internal
+ */
+export function shapeOf(fields: Fields, lead?: string): string {
+  const names = Object.entries(fields).map(([name, spec]) => (spec.endsWith("?") ? `${name}?` : name));
+  return `{ ${(lead === undefined ? names : [lead, ...names]).join(", ")} }`;
 }
 
 /**
@@ -168,7 +174,7 @@ export const directInvocation: Check<DirectInvocation> = (value) => {
   }
   const name = action as keyof typeof DIRECT_FIELDS;
   const problem = objectProblem(value, { action: "string", ...DIRECT_FIELDS[name] }, "", true);
-  return problem && `${problem}; a "${name}" invocation is ${directShape(name)}`;
+  return problem && `${problem}; a "${name}" invocation is ${shapeOf(DIRECT_FIELDS[name], `action: "${name}"`)}`;
 };
 
 /**

@@ -5,6 +5,8 @@
 // decides. An event no rule routes is an error: it is retried and ends in the dead-letter queue, never dropped.
 import { ValidationError } from "spindle";
 import type { ActionResult, Actions, Budget } from "./actions.js";
+import type { Fields } from "./events.js";
+import { objectProblem, shapeOf } from "./events.js";
 
 /**
  * An engine action a route asks for. `skip` acknowledges an event on purpose (it is logged at debug level).
@@ -146,31 +148,35 @@ export async function performRouted(action: RouteAction, actions: Actions, budge
   return { skipped: action.skip };
 }
 
-const text = (value: unknown) => typeof value === "string" && value !== "";
+/** Each action's fields (`skip` is a string): what checkAction holds a rule's result to, and how messages write it. */
+const ACTION_FIELDS: Readonly<Record<Exclude<ActionKind, "skip">, Fields>> = {
+  start: { workflow: "text", id: "text", input: "any?" },
+  sendEvent: { executionId: "text", name: "text", payload: "any?", idempotencyKey: "text?" },
+  completeCallback: { token: "text", value: "any?" },
+  failCallback: { token: "text", error: "error" },
+};
+
+/** The key of each kind of action: "start", "sendEvent", ..., "skip". */
+type ActionKind = RouteAction extends infer A ? (A extends unknown ? keyof A : never) : never;
 
 /** @throws ValidationError naming what the returned action lacks. */
 function checkAction(action: unknown): void {
-  const fields = (typeof action === "object" && action !== null ? action : {}) as Record<string, Record<string, unknown> | string>;
+  const fields = (typeof action === "object" && action !== null ? action : {}) as Record<string, unknown>;
   const keys = Object.keys(fields);
-  const body = fields[keys[0] ?? ""];
-  const ok =
-    keys.length === 1 &&
-    (keys[0] === "skip"
-      ? typeof body === "string"
-      : typeof body === "object" &&
-        body !== null &&
-        (keys[0] === "start"
-          ? text(body.workflow) && text(body.id)
-          : keys[0] === "sendEvent"
-            ? text(body.executionId) && text(body.name) && (body.idempotencyKey === undefined || text(body.idempotencyKey))
-            : keys[0] === "completeCallback"
-              ? text(body.token)
-              : keys[0] === "failCallback" && text(body.token) && body.error !== undefined));
-  if (!ok) {
+  const kind = keys.length === 1 ? keys[0]! : "";
+  const problem =
+    kind === "skip"
+      ? typeof fields.skip === "string"
+        ? undefined
+        : "skip: expected a string"
+      : Object.hasOwn(ACTION_FIELDS, kind)
+        ? objectProblem(fields[kind], ACTION_FIELDS[kind as keyof typeof ACTION_FIELDS], kind, false)
+        : `expected one key, one of ${[...Object.keys(ACTION_FIELDS), "skip"].join(", ")}`;
+  if (problem !== undefined) {
+    const shapes = Object.entries(ACTION_FIELDS).map(([name, spec]) => `{ ${name}: ${shapeOf(spec)} }`);
     throw new ValidationError(
-      `route: a rule returned ${JSON.stringify(action)?.slice(0, 200)}, which is not an action. Return { start: { workflow, id, input? } }, ` +
-        `{ sendEvent: { executionId, name, payload?, idempotencyKey? } }, { completeCallback: { token, value? } }, ` +
-        `{ failCallback: { token, error } }, { skip: "why" }, a list of them, or undefined. Nothing was done for this event.`,
+      `route: a rule returned ${JSON.stringify(action)?.slice(0, 200)}, which is not an action (${problem}). Return ` +
+        `${shapes.join(", ")}, { skip: "why" }, a list of them, or undefined. Nothing was done for this event.`,
     );
   }
 }

@@ -3,6 +3,7 @@
 import { describe, expect, it } from "vitest";
 import type { Check, FieldKind } from "../../adapters/lambda/events.js";
 import { callbackError, DIRECT_FIELDS, directInvocation, httpRequest, sqsBody, sqsEvent } from "../../adapters/lambda/events.js";
+import { resolveRoute } from "../../adapters/lambda/route.js";
 import {
   callbackErrorSchema,
   directInvocationSchema,
@@ -185,5 +186,19 @@ describe("the handler's event checks match the public schemas", () => {
     expect(directInvocation({ action: "failCallback", token: "t", error: { message: "m", name: 3 } })).toMatch(/^error\.name: expected a non-empty string/);
     expect(sqsEvent({ Records: [{ messageId: "m", body: "{}", eventSource: "aws:sns" }] })).toBe('Records.0.eventSource: expected "aws:sqs", received the string "aws:sns"');
     expect(httpRequest({ version: "1.0" })).toMatch(/^version: expected "2\.0", received the string "1\.0"; the API's integration must use payload format version 2\.0$/);
+  });
+
+  it("holds a route's actions to the same field table, naming the action and field that is wrong", async () => {
+    const routed = (action: unknown) => resolveRoute(() => action as never, {});
+    await expect(routed({ sendEvent: { executionId: "o-1" } })).rejects.toThrow(
+      /which is not an action \(sendEvent\.name: expected a non-empty string, received nothing\)\. Return \{ start: \{ workflow, id, input\? \} \}, /,
+    );
+    await expect(routed({ failCallback: { token: "t", error: 42 } })).rejects.toThrow(/failCallback\.error: expected a non-empty string or \{ message, name\?, code\? \}/);
+    await expect(routed({ start: { workflow: "w", id: "i" }, skip: "both" })).rejects.toThrow(/expected one key, one of start, sendEvent, completeCallback, failCallback, skip/);
+    await expect(routed({ skip: 1 })).rejects.toThrow(/skip: expected a string/);
+    expect(await routed([{ failCallback: { token: "t", error: { message: "no" } } }, { skip: "" }])).toEqual([
+      { failCallback: { token: "t", error: { message: "no" } } },
+      { skip: "" },
+    ]);
   });
 });
