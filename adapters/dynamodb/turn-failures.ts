@@ -43,7 +43,9 @@ export async function updateTurnFailures(deps: LeaseDeps, id: string, update: Tu
         return { updated: true, record: copyRecord(current.state.record) };
       }
       if (rebase >= MAX_REBASES) return { updated: false, record: copyRecord(current.state.record) };
-      prior = current.missing.length === 0 ? current.state : await deps.readRecord(id);
+      // Read again rather than decode the old item: its stored version may lag the run (step puts leave the record
+      // alone), and only a read adds the run's tail.
+      prior = await deps.readRecord(id);
     }
   }
 }
