@@ -3,7 +3,7 @@
 // bounded cache of records the store has seen (so a load or an append needs no extra read).
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { TransactWriteCommandInput } from "@aws-sdk/lib-dynamodb";
-import { DynamoDBDocumentClient, QueryCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
+import { DynamoDBDocumentClient, PutCommand, QueryCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import type { QueryCommandInput } from "@aws-sdk/lib-dynamodb";
 import { randomBytes } from "node:crypto";
 import type { Item, RecordState } from "./codec.js";
@@ -88,6 +88,22 @@ export class Io {
         );
       }
       throw error;
+    }
+  }
+
+  /**
+   * Writes one conditional Put on its own: half the write units of a one-item transaction, and faster. A retry of a
+   * put that was applied fails its condition; the caller tells its own write by the old item it gets back.
+   * @throws ConditionFailed (one reason, with the old item) when the condition failed; StoreUnavailableError.
+   */
+  async putOne(what: string, id: string, action: TransactAction): Promise<void> {
+    try {
+      await this.retrier.run(what, id, (signal) => this.doc.send(new PutCommand(action.Put!), { abortSignal: signal }));
+    } catch (error) {
+      const e = error as { name?: string; Item?: Record<string, never> };
+      if (e.name !== "ConditionalCheckFailedException") throw error;
+      const item = fromAttributeMap(e.Item);
+      throw new ConditionFailed([item ? { code: "ConditionalCheckFailed", item } : { code: "ConditionalCheckFailed" }]);
     }
   }
 

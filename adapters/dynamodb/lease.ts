@@ -1,10 +1,11 @@
 // Leases: a turn's exclusive claim on an execution, held in the record item (`leaseOwner`, `leaseUntil`) and taken
-// with one conditional write of that item, pinned by its `rev` like an append. Taking a lease also moves the due time
+// with one conditional PutItem of that item, pinned by its `rev` like an append. Taking a lease also moves the due time
 // to the lease's end, so the due index does not hand the execution out while its turn runs, and a turn that dies is
 // picked up once its lease runs out.
 //
-// Taking over from another owner (whose lease ran out) also puts a marker at the run's next position (positions.ts):
-// that owner's turn may still be writing steps without the record, and its next put finds the marker.
+// Taking over from another owner (whose lease ran out) also puts a marker at the run's next position (positions.ts),
+// in one transaction with the record: that owner's turn may still be writing steps without the record, and its next
+// put finds the marker.
 import type { LeaseRequest, LeaseResult } from "spindle/store";
 import { ExecutionNotFoundError } from "spindle";
 import { leaseRefused, recordLeased } from "spindle/store";
@@ -49,10 +50,12 @@ export async function acquireLease(
     const { item } = recordItems(next, prior, deps.placement);
     const takeover = prior.record.lease !== undefined && prior.record.lease.owner !== request.owner;
     try {
-      await deps.io.transact("lease", id, [
-        deps.io.put(item, { expression: "#rev = :rev", names: { "#rev": "rev" }, values: { ":rev": prior.rev } }),
-        ...(takeover ? [markerAction(deps.io, id, prior.record.runs, prior.record.version + 1, writer)] : []),
-      ], `${writer}-${rebase}`); // each rebase sends another item, so another request token
+      const put = deps.io.put(item, { expression: "#rev = :rev", names: { "#rev": "rev" }, values: { ":rev": prior.rev } });
+      if (!takeover) await deps.io.putOne("lease", id, put);
+      else {
+        const marker = markerAction(deps.io, id, prior.record.runs, prior.record.version + 1, writer);
+        await deps.io.transact("lease", id, [put, marker], `${writer}-${rebase}`); // each rebase: another request token
+      }
       deps.cache.set(next);
       return { acquired: true, record: copyRecord(next.record) };
     } catch (error) {
