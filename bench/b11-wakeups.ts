@@ -8,6 +8,7 @@ import { localClient, startDynamoDBLocal } from "../examples/dynamodb-local/loca
 import { createEngine, MemoryStore, silentLogger, sleep, step, workflow } from "../src/index.js";
 import type { HistoryStore } from "../src/store/index.js";
 import { VirtualClock } from "../src/testing/index.js";
+import { wakeupCeiling } from "./b11-ceiling.js";
 import { measureLateness } from "./b11-lateness.js";
 import type { BenchReport, Verdict } from "./table.js";
 import { atMost, num } from "./table.js";
@@ -113,6 +114,10 @@ export async function benchWakeups(): Promise<BenchReport> {
       rows.push([`(a) resumeDue, ${num(DUE)} due, concurrency ${concurrency}`, `${num(perSecond, 0)}/s`, `${num(seconds, 2)} s, ${pages} pages`, target]);
       verdicts.push(concurrency === 10 ? atLeast(perSecond, TARGET_PER_SECOND) : "-");
     }
+    const ceilingClient = localClient(server.endpoint);
+    const ceiling = await wakeupCeiling(ceilingClient, "bench-b11-c10", DUE, 10).finally(() => ceilingClient.destroy());
+    rows.push([`(a) reference: DynamoDB Local alone, a wake-up's 3 requests, concurrency 10`, `${num(ceiling, 0)}/s`, "no Spindle", "-"]);
+    verdicts.push("-");
     const memory = await drainInMemory(10);
     rows.push([`(a) reference: the same on MemoryStore, concurrency 10`, `${num(memory, 0)}/s`, "no DynamoDB", "-"]);
     verdicts.push("-");
@@ -132,6 +137,7 @@ export async function benchWakeups(): Promise<BenchReport> {
       notes: [
         `(a) ${num(DUE)} executions suspended on a 1-minute timer (seeded ${SEED_CONCURRENCY} at a time), the clock moved past them, then one resumeDue() from a fresh engine (no warm cache): wall time until every one has finished its step`,
         "(a) each wake-up is a cold turn: load the history, run one step, write the end; pages of 100 due ids read ahead while turns run",
+        "(a) a wake-up sends a Query (the load), a conditional PutItem (the lease) and a transaction (step, end, record): DynamoDB Local alone serves that many at the rate shown, which bounds the drain on this machine; AWS serves each execution's partition separately",
         `(b) the example's handler options and SQS message (app.ts wakeupMessage); MemoryStore, a virtual clock, and an in-process queue that delivers each message at send time + DelaySeconds; ${lateness.executions} executions started over HTTP at random times`,
         "(b) lateness = when the turn took the timer − its due time; SQS rounds the delay up to whole seconds, so the path is up to 1 s late by design; receive and processing latency (tens of ms on AWS) is not in virtual time",
         "(b) timers of a minute or more are left to the rate(1 minute) tick: up to 60 s late (information only)",
