@@ -99,14 +99,10 @@ export class Replayer {
     /** Largest value the store accepts, in UTF-8 bytes. */
     readonly valueLimit: number,
   ) {
+    // A redriven run is read without what its redrive superseded (redrive.ts); its recorded time is the whole run's.
+    for (const event of liveEvents(history)) this.index(event, true);
     let latest = Number.NEGATIVE_INFINITY;
-    // A redriven run is read without what its redrive superseded (redrive.ts).
-    const live = liveEvents(history);
-    for (const event of live) {
-      this.index(event, true);
-      if (event.at > latest) latest = event.at;
-    }
-    if (live !== history) for (const event of history) if (event.at > latest) latest = event.at;
+    for (const event of history) if (event.at > latest) latest = event.at;
     this.recordedUntil = latest;
     this.replaying = (this.extentPerScope.get("") ?? 0) > 0;
     this.lastSeq = history.length === 0 ? 0 : history[history.length - 1]!.seq;
