@@ -9,6 +9,7 @@ import { httpRequest, invocationContext, scheduleTick, sqsBatch } from "../examp
 import { createEngine, MemoryStore, silentLogger, sleep, step, workflow } from "../src/index.js";
 import { VirtualClock } from "../src/testing/index.js";
 import { expectEqual } from "./util.js";
+import { seededRandom } from "../src/testing/seeded.js";
 
 const START = Date.parse("2026-03-02T09:00:00Z");
 const QUEUE_URL = "https://sqs.eu-west-1.amazonaws.com/123456789012/access-desk-ResumeQueue";
@@ -42,18 +43,6 @@ function stats(values: number[]): LatenessStats {
   return { count: sorted.length, p50: at(0.5), p99: at(0.99), max: sorted.at(-1) ?? NaN };
 }
 
-/** A small seeded PRNG (mulberry32): the same run every time. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 /** Plays the run and returns the lateness of every timer taken, by group. */
 export async function measureLateness(): Promise<{ sqs: LatenessStats; tick: LatenessStats; messages: number; ticks: number; executions: number }> {
   const clock = new VirtualClock(START);
@@ -83,7 +72,7 @@ export async function measureLateness(): Promise<{ sqs: LatenessStats; tick: Lat
     (turn.executionId.startsWith("sqs-") ? late.sqs : late.tick).push(turn.startedAt - turn.dueAt);
   });
 
-  const draw = random(11);
+  const draw = seededRandom(11);
   const starts = [
     ...Array.from({ length: SQS_GROUP }, (_, i) => ({ id: `sqs-${i}`, low: 11_000, high: 59_000 })),
     ...Array.from({ length: TICK_GROUP }, (_, i) => ({ id: `tick-${i}`, low: 61_000, high: 300_000 })),

@@ -5,6 +5,7 @@
 // invocation and published at its end: turns by outcome, wake-up lag, the due backlog a tick left.
 import type { TurnReport } from "spindle";
 import { ValidationError } from "spindle";
+import type { Settings } from "./options.js";
 import { errorFields } from "./outcomes.js";
 
 /**
@@ -153,14 +154,7 @@ export class Telemetry {
   private readonly threshold: number;
 
   constructor(
-    private readonly settings: {
-      logger: LambdaLogger | undefined;
-      log: ((line: LogLine) => void) | false;
-      logLevel: LogLevel;
-      service: string;
-      metrics: LambdaMetrics | undefined;
-      tracer: LambdaTracer | undefined;
-    },
+    private readonly settings: Pick<Settings, "logger" | "log" | "logLevel" | "service" | "metrics" | "tracer">,
   ) {
     this.threshold = LEVELS[settings.logLevel];
   }

@@ -1,30 +1,8 @@
 // The engine and the DynamoDB store load without zod: bundled the way a Lambda entry is (esbuild, zod left
 // external), nothing in them requires zod, so a handler does not pay for zod's load or for schemas it never uses
 // (B10). The public zod schemas of spindle/store stay available to whoever imports them.
-import { build } from "esbuild";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-
-async function bundle(source: string): Promise<string> {
-  const result = await build({
-    stdin: { contents: source, resolveDir: ROOT, loader: "ts" },
-    bundle: true,
-    write: false,
-    minify: true,
-    platform: "node",
-    format: "esm",
-    external: ["zod", "zod/*", "@aws-sdk/*", "ulid"],
-    alias: {
-      spindle: `${ROOT}src/index.ts`,
-      "spindle/store": `${ROOT}src/store/index.ts`,
-      "spindle/dynamodb": `${ROOT}adapters/dynamodb/index.ts`,
-    },
-    logLevel: "error",
-  });
-  return result.outputFiles[0]!.text;
-}
+import { bundleEntry as bundle } from "../bundle.js";
 
 describe("bundles without zod", () => {
   it("an engine on a DynamoDBStore, with a workflow, imports nothing from zod", async () => {

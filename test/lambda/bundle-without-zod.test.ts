@@ -1,31 +1,8 @@
 // A Lambda entry loads no zod: a handler (engine + DynamoDBStore + createLambdaHandler), bundled the way `sam build`
 // does (esbuild, minified, zod left external), requires nothing from zod, because spindle/lambda checks events by hand
 // (events.ts). The public zod schemas of spindle/lambda stay available, and a bundle that uses one carries zod.
-import { build } from "esbuild";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-
-async function bundle(source: string): Promise<string> {
-  const result = await build({
-    stdin: { contents: source, resolveDir: ROOT, loader: "ts" },
-    bundle: true,
-    write: false,
-    minify: true,
-    platform: "node",
-    format: "esm",
-    external: ["zod", "zod/*", "@aws-sdk/*", "ulid"],
-    alias: {
-      spindle: `${ROOT}src/index.ts`,
-      "spindle/store": `${ROOT}src/store/index.ts`,
-      "spindle/dynamodb": `${ROOT}adapters/dynamodb/index.ts`,
-      "spindle/lambda": `${ROOT}adapters/lambda/index.ts`,
-    },
-    logLevel: "error",
-  });
-  return result.outputFiles[0]!.text;
-}
+import { bundleEntry as bundle } from "../bundle.js";
 
 const HANDLER = `
   import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
