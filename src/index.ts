@@ -40,6 +40,9 @@ export type { RetryPolicy } from "./core/retry.js";
 export type { Duration, DurationObject } from "./core/duration.js";
 export { toMillis } from "./core/duration.js";
 export { createEngine } from "./engine/engine.js";
+export { schedule } from "./schedules/definition.js";
+export type { OverlapPolicy, Schedule, ScheduleOptions } from "./schedules/definition.js";
+export type { ScheduleInfo, Schedules } from "./schedules/schedules.js";
 export type {
   Engine,
   RedriveResult,

@@ -1,6 +1,7 @@
 // The engine's public contract: the Engine interface and the values its methods take and return. The class behind
 // it (engine.ts) and its in-process scheduler (scheduler.ts) stay internal, so none of their state is public.
 import type { HistoryEvent } from "../core/history.js";
+import type { Schedules } from "../schedules/schedules.js";
 import type { HistoryStore, ListQuery } from "../store/history-store.js";
 import type {
   AnyWorkflow,
@@ -53,6 +54,8 @@ export type {
 export interface Engine {
   /** The store the engine reads and writes. */
   readonly store: HistoryStore;
+  /** The schedules given to createEngine: list, describe, pause, unpause, trigger, backfill, delete. */
+  readonly schedules: Schedules;
   /** The engine's time source and timers. */
   readonly clock: Clock;
   /** `"in-process"`: the engine runs turns and wake-ups itself; `"external"`: only `resume`/`resumeDue` run turns. */

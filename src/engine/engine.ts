@@ -35,6 +35,8 @@ import type { EngineOptions, WorkflowRegistry } from "./options.js";
 import { engineSettings, turnOptions } from "./options.js";
 import { redrive } from "./redrive.js";
 import { Scheduler } from "./scheduler.js";
+import { ScheduleRunner } from "../schedules/schedules.js";
+import { SCHEDULE_WORKFLOW } from "../schedules/state.js";
 import type { Session } from "./session.js";
 import type { StepFunction, TurnDeps, TurnOptions, TurnResult } from "./turn.js";
 import { loadHistory, notFound, runTurn } from "./turn.js";
@@ -73,6 +75,7 @@ class EngineImpl implements EngineApi {
   /** The narrow view the inbox, children and callbacks helpers get. */
   private readonly host: InboxHost;
   private readonly ulid = ulidFactory();
+  readonly schedules: ScheduleRunner;
 
   constructor(options: EngineOptions, internals: EngineInternals = {}) {
     const settings = engineSettings(options);
@@ -142,6 +145,21 @@ class EngineImpl implements EngineApi {
       ...(internals.stepOverride ? { stepOverride: internals.stepOverride } : {}),
     };
     if (settings.pollIntervalMs !== undefined) this.scheduler.poll(settings.pollIntervalMs, () => this.resumeDue());
+    this.schedules = new ScheduleRunner(
+      {
+        store: this.store,
+        logger: this.logger,
+        now: () => clock.now(),
+        ulid: () => this.ulid(),
+        start: async (workflow, input, id) => void (await this.start(workflow, input as never, { id })),
+        cancel: (id, reason) => this.cancel(id, reason),
+        terminate: (id, reason) => this.terminate(id, reason),
+      },
+      options.schedules ?? [],
+      this.mode === "in-process" ? clock : undefined,
+    );
+    for (const definition of this.schedules.definitions) this.workflows.lookup(definition.workflow.name, `${definition.name}@...`);
+    void this.schedules.arm();
   }
 
   async start<W extends AnyWorkflow | string>(
@@ -257,9 +275,11 @@ class EngineImpl implements EngineApi {
     return this.scheduler.turns(id, turnOptions(options));
   }
 
-  resumeDue(options: ResumeDueOptions = {}): Promise<ResumeDueResult> {
+  async resumeDue(options: ResumeDueOptions = {}): Promise<ResumeDueResult> {
     const scheduler = this.scheduler;
     const host = { store: this.store, clock: this.clock, logger: this.logger, turns: (id: string, turn: TurnOptions) => scheduler.turns(id, turn) };
+    // Due schedules fire first (their runs are then due too), so the tick that drives resumeDue drives schedules.
+    await this.schedules.tick();
     return drainDue(host, options ?? {});
   }
 
@@ -275,7 +295,9 @@ class EngineImpl implements EngineApi {
 
   async list(query: ListQuery = {}): Promise<{ executions: ExecutionDescription[]; cursor?: string }> {
     const page = await this.store.list(query);
-    return { executions: page.records.map(describeRecord), ...(page.cursor ? { cursor: page.cursor } : {}) };
+    // Schedules' state records are the engine's own bookkeeping, not executions.
+    const records = page.records.filter((record) => record.workflow !== SCHEDULE_WORKFLOW);
+    return { executions: records.map(describeRecord), ...(page.cursor ? { cursor: page.cursor } : {}) };
   }
 
   async result(...args: ExecutionArgs): Promise<unknown> {
@@ -291,6 +313,7 @@ class EngineImpl implements EngineApi {
   }
 
   close(): Promise<void> {
+    this.schedules.close();
     return this.scheduler.close();
   }
 

@@ -4,6 +4,7 @@ import type { Duration } from "../core/duration.js";
 import { toMillis } from "../core/duration.js";
 import { ValidationError, WorkflowNotFoundError } from "../errors.js";
 import type { HistoryStore } from "../store/history-store.js";
+import type { Schedule } from "../schedules/definition.js";
 import type { AnyWorkflow } from "../workflow.js";
 import type { Clock } from "./clock.js";
 import { systemClock } from "./clock.js";
@@ -26,6 +27,11 @@ export interface EngineOptions {
   store: HistoryStore;
   /** Every workflow this engine may run. Executions of other workflows fail with WorkflowNotFoundError. */
   workflows: readonly AnyWorkflow[];
+  /**
+   * Schedules (from `schedule()`) this engine fires: in-process at each fire time, in external mode on every
+   * `resumeDue` (so the Lambda tick fires them). Their workflows must be in `workflows`. See `engine.schedules`.
+   */
+  schedules?: readonly Schedule[];
   /** Time source and timers. Default: the system clock. */
   clock?: Clock;
   /**

@@ -4,6 +4,7 @@
 // two idempotency keys would alias there and not in memory; refused here, they get the same answer on every store.
 import { isWellFormedText, MAX_ID_BYTES, utf8Length } from "../core/codec.js";
 import { ValidationError } from "../errors.js";
+import { SCHEDULE_ID_PREFIX } from "../schedules/state.js";
 
 /** What a check is about, for its message: e.g. `sendEvent('order-1', 'paid')`. */
 type Call = string;
@@ -46,6 +47,9 @@ export function checkStart(workflow: unknown, options: { id?: unknown } | undefi
   const executionId = typeof id === "string" ? id : undefined;
   checkIdLike(call, "the workflow name", name, executionId);
   checkIdLike(call, "the execution id", id, executionId);
+  if (typeof id === "string" && id.startsWith(SCHEDULE_ID_PREFIX)) {
+    refuse(call, "the execution id", id, `starts with '${SCHEDULE_ID_PREFIX}', which schedules keep for their state; use another id`, executionId);
+  }
 }
 
 /**
