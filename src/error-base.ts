@@ -38,6 +38,7 @@ export type SpindleErrorCode =
   | "IDEMPOTENCY_CONFLICT"
   | "STORE_UNAVAILABLE"
   | "REDRIVE_REFUSED"
+  | "DAG_FAILED"
   | "TEST_STALLED";
 
 /** Spindle's own error classes: each one's literal name and the brand its prototype carries. */

@@ -8,7 +8,11 @@
 import type { SpindleErrorOptions } from "./error-base.js";
 import { identify, identities, SpindleError } from "./error-base.js";
 
+import { DagFailedError } from "./errors-dag.js";
+
 export { SpindleError } from "./error-base.js";
+export { DagFailedError } from "./errors-dag.js";
+export type { DagTaskFailure } from "./errors-dag.js";
 export type { ErrorContext, SpindleErrorCode, SpindleErrorOptions } from "./error-base.js";
 
 /**
@@ -386,6 +390,7 @@ export const errorClasses: Readonly<Record<string, ErrorClass>> = Object.freeze(
       IdempotencyConflictError,
       StoreUnavailableError,
       RedriveRefusedError as never as ErrorClass,
+      DagFailedError as never as ErrorClass,
     ].map((type) => [identities.get(type)!.name, type]),
   ),
 );

@@ -31,6 +31,8 @@ export type { ChildOptions } from "./operations/child.js";
 export { callback } from "./operations/callback.js";
 export type { CallbackOptions } from "./operations/callback.js";
 export { continueAsNew, patched } from "./operations/versioning.js";
+export { dag, task } from "./operations/dag.js";
+export type { ChildTaskOptions, DagInputs, DagOptions, DagResults, Task, TaskOptions, TaskResult, TriggerRule } from "./operations/dag.js";
 export { saga } from "./operations/saga.js";
 export type { Compensation, Saga } from "./operations/saga.js";
 export type { Envelope, Yieldable } from "./operations/yieldable.js";
@@ -70,6 +72,7 @@ export {
   CallbackNotFoundError,
   CancelledError,
   ConcurrencyError,
+  DagFailedError,
   ExecutionClosedError,
   ExecutionNotFoundError,
   HistoryCorruptedError,
@@ -87,4 +90,4 @@ export {
   ValidationError,
   WorkflowNotFoundError,
 } from "./errors.js";
-export type { ErrorContext, SpindleErrorCode, SpindleErrorOptions } from "./errors.js";
+export type { DagTaskFailure, ErrorContext, SpindleErrorCode, SpindleErrorOptions } from "./errors.js";

@@ -6,7 +6,8 @@ import { CancelledError, NonDeterminismError } from "../errors.js";
 import { asError, isCancellation } from "./error-record.js";
 import type { Position, Scope } from "./position.js";
 import type { Decision, Replayer, WaitInfo } from "./replayer.js";
-import type { BranchCommand, Envelope, GroupCommand, Yieldable } from "./yieldable.js";
+import { DagRun } from "./dag-run.js";
+import type { BranchCommand, DagCommand, Envelope, GroupCommand, Yieldable } from "./yieldable.js";
 import { commandOf } from "./yieldable.js";
 
 /**
@@ -86,10 +87,12 @@ export class GroupRun {
   cancelled = false;
   private remaining: number;
   private next = 0;
+  /** A DAG's task bookkeeping (dag-run.ts); undefined for other groups. */
+  private readonly dag: DagRun | undefined;
 
   constructor(
     readonly position: Position,
-    readonly command: GroupCommand | BranchCommand,
+    readonly command: GroupCommand | DagCommand | BranchCommand,
     readonly parent: Fiber,
     /** A recorded early settlement: only that child is replayed. */
     readonly settled?: number,
@@ -97,10 +100,12 @@ export class GroupRun {
     readonly afterCancel = false,
   ) {
     this.remaining = this.size;
+    this.dag = command.kind === "dag" ? new DagRun(command, position.describe()) : undefined;
   }
 
   /** Indexes of the children never started, once the group is cancelled (they settle as cancelled). */
   unstarted(): number[] {
+    if (this.dag) return this.dag.unstarted();
     const rest: number[] = [];
     while (this.next < this.size) rest.push(this.next++);
     return rest;
@@ -119,6 +124,7 @@ export class GroupRun {
       return start;
     }
     const limit = this.command.kind === "branch" ? 1 : this.command.concurrency;
+    if (this.dag) return this.dag.startable(limit - this.children.size);
     while (this.next < this.size && this.children.size + start.length < limit) start.push(this.next++);
     return start;
   }
@@ -127,7 +133,7 @@ export class GroupRun {
   generatorOf(index: number): AsyncGenerator<Envelope, unknown, unknown> {
     const command = this.command;
     if (command.kind === "branch") return command.body();
-    const child = command.child(index);
+    const child = command.kind === "dag" ? command.child(index, this.dag!.inputs(index)) : command.child(index);
     const inner = commandOf(child);
     if (inner?.kind === "branch") return inner.body();
     return runOne(child);
@@ -156,11 +162,11 @@ export class GroupRun {
    * it never started settle as cancelled.
    */
   childFinished(index: number, outcome: Settlement, executionId: string): { parent: Decision; early?: number } | undefined {
-    let settled = this.childEnded(index, outcome);
+    let settled = this.childEnded(index, outcome, executionId);
     if (!outcome.ok && isCancellation(outcome.error)) this.cancelled = true;
     if (!settled && this.cancelled) {
       const error = outcome.ok ? new CancelledError(`Execution '${executionId}' was cancelled.`) : outcome.error;
-      for (const rest of this.unstarted()) settled ??= this.childEnded(rest, { ok: false, error });
+      for (const rest of this.unstarted()) settled ??= this.childEnded(rest, { ok: false, error }, executionId);
     }
     return settled;
   }
@@ -168,15 +174,21 @@ export class GroupRun {
   /** What the parent receives when the group is empty, if it is. */
   whenEmpty(): Decision | undefined {
     if (this.size > 0) return undefined;
-    return { type: "resume", value: [] };
+    return { type: "resume", value: this.dag ? {} : [] };
   }
 
   /**
    * Child `index` ended. Returns what the parent fiber receives when the group settles now (and the index of an early
    * settlement to record), or undefined while the group goes on.
    */
-  childEnded(index: number, outcome: Settlement): { parent: Decision; early?: number } | undefined {
+  childEnded(index: number, outcome: Settlement, executionId: string): { parent: Decision; early?: number } | undefined {
     this.children.delete(index);
+    if (this.dag) {
+      // A DAG never settles early: running tasks finish, and it settles once every task is decided.
+      const settled = this.dag.ended(index, outcome, executionId);
+      if (!settled) return undefined;
+      return { parent: settled.ok ? { type: "resume", value: settled.value } : thrown(settled.error) };
+    }
     const kind = this.command.kind;
     const settles = kind === "allSettled" || (kind === "map" && (this.command as GroupCommand).settle);
     if (kind === "race") {

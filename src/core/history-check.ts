@@ -54,7 +54,7 @@ export const EVENT_FIELDS: Readonly<Record<HistoryEventType, EventFields>> = {
   WaitStarted: { deadline: "num?" },
   EventReceived: { inboxId: "str", payload: "str?" },
   ValueRecorded: { value: "str" },
-  GroupStarted: { size: "int0" },
+  GroupStarted: { size: "int0", shape: "str?" },
   GroupSettled: { index: "int0" },
   ChildStarted: { childId: "str", detached: "bool?" },
   ChildCompleted: { inboxId: "str", status: "child", result: "str?", error: "error?" },

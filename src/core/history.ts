@@ -58,8 +58,12 @@ export const historyEventSchemas = {
   WaitStarted: event("WaitStarted", { deadline: z.number().optional() }),
   EventReceived: event("EventReceived", { inboxId: z.string(), payload: z.string().optional() }),
   ValueRecorded: event("ValueRecorded", { value: z.string() }),
-  /** A concurrency group (all, race, allSettled, map, branch) began; its children run in scopes `<opId>.<i>`. */
-  GroupStarted: event("GroupStarted", { size: z.number().int().nonnegative() }),
+  /** A concurrency group (all, race, allSettled, map, branch, dag) began; its children run in scopes `<opId>.<i>`. */
+  GroupStarted: event("GroupStarted", {
+    size: z.number().int().nonnegative(),
+    /** A DAG's tasks and edges: JSON `[[task, [dependency, ...]], ...]` in declaration order. */
+    shape: z.string().optional(),
+  }),
   /** A group settled early on child `index` (the race winner, or the first failure of a fail-fast group). */
   GroupSettled: event("GroupSettled", { index: z.number().int().nonnegative() }),
   /** A child execution was started (it exists in the store under `childId`). */

@@ -11,6 +11,7 @@ import { EXECUTION_OP, HISTORY_VERSION } from "./history-check.js";
 import { callback } from "./handlers/callbacks.js";
 import { child } from "./handlers/children.js";
 import { waitForEvent } from "./handlers/events.js";
+import { dag } from "./handlers/dag.js";
 import { group } from "./handlers/groups.js";
 import type { OpRecord } from "./handlers/prelude.js";
 import { cancelled, describeYielded, mismatch, NO_EVENTS } from "./handlers/prelude.js";
@@ -43,6 +44,7 @@ const handlers: Handlers = {
   allSettled: group,
   map: group,
   branch: group,
+  dag,
   child,
   callback,
   continueAsNew,
@@ -209,11 +211,6 @@ export class Replayer {
     return this.decide(position, this.opAt(position.opId));
   }
 
-
-
-
-
-
   /**
    * Checks that a fiber reached every operation recorded in its scope before it ended.
    * @throws NonDeterminismError when recorded operations were left unreached.
@@ -231,7 +228,6 @@ export class Replayer {
     this.checkScopeReached(this.root);
     this.record(event);
   }
-
 
   /** The encode site for a step's result at `position`. */
   siteOfResult(position: Position): EncodeSite {
@@ -297,8 +293,6 @@ export class Replayer {
     }
     return undefined;
   }
-
-
 
   /**
    * Delivers a pending cancellation at this frontier operation: once to every fiber the turn of delivery reaches,
@@ -389,12 +383,7 @@ export class Replayer {
     return { opId: position.opId, kind: position.command.kind, name: position.command.name, at: this.env.now() };
   }
 
-
-
-
-
 }
-
 
 export { decodeToken, encodeToken } from "./token.js";
 export { Position, Scope } from "./position.js";

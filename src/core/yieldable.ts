@@ -84,6 +84,32 @@ export interface BranchCommand {
   body: () => AsyncGenerator<Envelope, unknown, unknown>;
 }
 
+/** How a DAG task's dependencies must have ended for it to run (Airflow's trigger rules). */
+export type TriggerRule = "all-success" | "all-done" | "one-success" | "one-failed" | "none-failed";
+
+/** One task of a DAG as the core sees it: its name, its dependencies (task indexes) and its trigger rule. */
+export interface DagTaskShape {
+  name: string;
+  deps: readonly number[];
+  trigger: TriggerRule;
+}
+
+/** Runs named tasks, each as a child fiber in scope `<dag id>.<index>`, as soon as their dependencies allow. */
+export interface DagCommand {
+  kind: "dag";
+  name: string;
+  size: number;
+  tasks: readonly DagTaskShape[];
+  /** The tasks and edges as recorded in GroupStarted.shape (compared on every replay). */
+  shape: string;
+  /** Task `index`'s operation, given its dependencies' values by name (undefined for one that did not succeed). */
+  child(index: number, inputs: Record<string, unknown>): Yieldable<unknown>;
+  concurrency: number;
+  failFast: boolean;
+  /** Why the DAG is invalid (cycle, unknown dependency...): thrown at the yield, naming the execution. */
+  problem?: string;
+}
+
 /** Starts another workflow as its own execution, and (unless detached) waits for its outcome. */
 export interface ChildCommand {
   kind: "child";
@@ -127,6 +153,7 @@ export type Command =
   | ValueCommand
   | SetStatusCommand
   | GroupCommand
+  | DagCommand
   | BranchCommand
   | ChildCommand
   | CallbackCommand

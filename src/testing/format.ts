@@ -1,11 +1,13 @@
 // formatTimeline(): a history as a readable timeline, for consoles and assertion messages.
 import type { HistoryEvent } from "../core/history.js";
 import { formatMillis } from "../core/duration.js";
+import { describeShape } from "../core/handlers/dag.js";
 
 const MAX_VALUE = 80;
 
 /**
- * Formats recorded events as one line each: sequence, time since the start, operation id, event and details.
+ * Formats recorded events as one line each: sequence, time since the start, operation id, event and details. Each
+ * `dag` then gets a line per task as it ran: its status and when it started and ended.
  *
  * @example
  * ```ts
@@ -28,13 +30,51 @@ export function formatTimeline(events: readonly HistoryEvent[]): string {
   const seqWidth = width(rows.map((row) => row.seq), 6);
   const timeWidth = width(rows.map((row) => row.time), 12);
   const opWidth = width(rows.map((row) => row.op), 8);
-  return rows
+  const lines = rows
     .map(({ seq, time, op, event }) => {
       const what = event.opId === "-" ? event.name : event.kind === event.name ? event.kind : `${event.kind} '${event.name}'`;
       const detail = details(event, start);
       return `${seq.padEnd(seqWidth)}${time.padEnd(timeWidth)}${op.padEnd(opWidth)}${event.type.padEnd(20)}${what}${detail ? `  ${detail}` : ""}`;
     })
     .join("\n");
+  return lines + dagSummaries(events, start);
+}
+
+/** One line per task of each recorded dag: status (success, failed, skipped, running) and start/end times. */
+function dagSummaries(events: readonly HistoryEvent[], start: number): string {
+  let text = "";
+  for (const group of events) {
+    if (group.type !== "GroupStarted" || group.shape === undefined) continue;
+    let names: string[];
+    try {
+      names = (JSON.parse(group.shape) as [string, string[]][]).map(([name]) => name);
+    } catch {
+      continue;
+    }
+    text += `\ndag '${group.name}' [${group.opId}]`;
+    names.forEach((name, index) => {
+      const prefix = `${group.opId}.${index}.`;
+      const own = events.filter((event) => event.opId.startsWith(prefix));
+      const first = own[0];
+      const last = own[own.length - 1];
+      const status = taskStatus(own, `${prefix}0`);
+      const when = first ? `  +${formatMillis(first.at - start)} .. +${formatMillis(last!.at - start)}` : "";
+      text += `\n  ${name}: ${status}${when}`;
+    });
+  }
+  return text;
+}
+
+function taskStatus(own: readonly HistoryEvent[], opId: string): string {
+  if (own.length === 0) return "skipped";
+  for (let i = own.length - 1; i >= 0; i--) {
+    const event = own[i]!;
+    if (event.opId !== opId) continue;
+    if (event.type === "StepCompleted") return "success";
+    if (event.type === "StepFailed" && event.retryAt === undefined) return "failed";
+    if (event.type === "ChildCompleted") return event.status === "completed" ? "success" : "failed";
+  }
+  return "running";
 }
 
 function details(event: HistoryEvent, start: number): string {
@@ -76,6 +116,7 @@ function details(event: HistoryEvent, start: number): string {
     case "PatchMarker":
       return "";
     case "GroupStarted":
+      if (event.shape !== undefined) return `${event.size} ${event.size === 1 ? "task" : "tasks"}: ${describeShape(event.shape)}`;
       return `${event.size} ${event.size === 1 ? "child" : "children"}`;
     case "GroupSettled":
       return `settled by child ${event.index}`;

@@ -6,6 +6,7 @@ import {
   CallbackNotFoundError,
   CancelledError,
   ConcurrencyError,
+  DagFailedError,
   ExecutionClosedError,
   ExecutionNotFoundError,
   HistoryCorruptedError,
@@ -47,6 +48,7 @@ function advice(error: SpindleError): string {
     case "HISTORY_CORRUPTED":
       return "look at the history";
     case "STEP_FAILED":
+    case "DAG_FAILED":
     case "STEP_TIMEOUT":
     case "TIMEOUT":
     case "CANCELLED":
@@ -92,6 +94,7 @@ describe("error codes", () => {
       new IdempotencyConflictError("x"),
       new StoreUnavailableError("x"),
       new RedriveRefusedError("x", { status: "completed" }),
+      new DagFailedError("x", { failures: [{ task: "t", error: "StepFailedError", message: "y" }], results: { t: "failed" } }),
       new TestStalledError("x"),
     ];
     expect(new Set(errors.map((e) => e.code)).size).toBe(errors.length);

@@ -33,6 +33,7 @@ const ERROR_NAMES = [
   "IdempotencyConflictError",
   "StoreUnavailableError",
   "RedriveRefusedError",
+  "DagFailedError",
 ] as const;
 
 type ErrorName = (typeof ERROR_NAMES)[number];
@@ -41,6 +42,9 @@ type ErrorName = (typeof ERROR_NAMES)[number];
 function make(copy: Spindle, name: ErrorName): Error {
   if (name === "StepFailedError") {
     return new copy.StepFailedError("failed", { stepName: "charge", attempts: 1, cause: new copy.TerminalError("declined") });
+  }
+  if (name === "DagFailedError") {
+    return new copy.DagFailedError("failed", { failures: [{ task: "load", error: "StepFailedError", message: "x" }], results: { load: "failed" } });
   }
   if (name === "RedriveRefusedError") return new copy.RedriveRefusedError("refused", { status: "completed" });
   if (name === "PayloadTooLargeError") return new copy.PayloadTooLargeError("too large", { size: 2, limit: 1 });
