@@ -156,9 +156,11 @@ class EngineImpl implements EngineApi {
         terminate: (id, reason) => this.terminate(id, reason),
       },
       options.schedules ?? [],
-      this.mode === "in-process" ? clock : undefined,
+      this.mode === "in-process"
+        ? { setTimer: (at: number, callback: () => void) => clock.setTimer(at, callback), track: (work: Promise<unknown>) => scheduler.track(work) }
+        : undefined,
     );
-    for (const definition of this.schedules.definitions) this.workflows.lookup(definition.workflow.name, `${definition.name}@...`);
+    this.schedules.checkWorkflows((name) => this.workflows.lookup(name, name));
     void this.schedules.arm();
   }
 

@@ -46,6 +46,8 @@ export class Scheduler {
   private readonly active = new Map<string, ActiveTurns>();
   /** Background work other than turns (polls), awaited by idle(). */
   private readonly background = new Set<Promise<unknown>>();
+  /** Of `background`, the engine's own work given to `track` (schedule ticks). */
+  private tracked = 0;
   private readonly timers = new Map<string, { at: number; cancel: () => void }>();
   private readonly watchers = new Map<string, Set<Watcher>>();
   private readonly failures = new Map<string, unknown>();
@@ -64,7 +66,8 @@ export class Scheduler {
 
   /** Turns running in this process, and how many of them are inside a step attempt that has a timeout. */
   get activity(): { turns: number; timedSteps: number } {
-    return { turns: this.active.size, timedSteps: this.timedSteps.running };
+    // A schedule tick under way counts as a turn: it is about to start some.
+    return { turns: this.active.size + this.tracked, timedSteps: this.timedSteps.running };
   }
 
   /** The error of the execution's last turn in this process, when that turn failed for good. */
@@ -182,6 +185,16 @@ export class Scheduler {
     while (this.active.size > 0 || this.background.size > 0) {
       await Promise.allSettled([...[...this.active.values()].map((active) => active.done), ...this.background]);
     }
+  }
+
+  /** Background work of the engine's own (a schedule tick) that `idle()` waits for. */
+  track(work: Promise<unknown>): void {
+    this.tracked++;
+    const tracked = work.finally(() => {
+      this.tracked--;
+      this.background.delete(tracked);
+    });
+    this.background.add(tracked);
   }
 
   /** Stops polling and wake-ups, then waits for running turns. */

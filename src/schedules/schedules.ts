@@ -68,11 +68,13 @@ export class ScheduleRunner implements Schedules {
   private cancelTimer: (() => void) | undefined;
   private closed = false;
   private arming: Promise<void> | undefined;
+  private ticking: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly host: ScheduleHost,
     schedules: readonly Schedule[],
-    private readonly timer?: { setTimer(at: number, callback: () => void): () => void },
+    /** In-process mode: the engine's clock, and its record of background work (so `idle()` waits for a tick). */
+    private readonly timer?: { setTimer(at: number, callback: () => void): () => void; track(work: Promise<unknown>): void },
   ) {
     for (const definition of schedules) {
       if (typeof definition?.fireTimes !== "function") {
@@ -85,14 +87,38 @@ export class ScheduleRunner implements Schedules {
     }
   }
 
+  /**
+   * Checks that every schedule's workflow is the one registered under its name.
+   * @throws ValidationError naming the schedule.
+   */
+  checkWorkflows(lookup: (name: string) => unknown): void {
+    for (const definition of this.byName.values()) {
+      let registered: unknown;
+      try {
+        registered = lookup(definition.workflow.name);
+      } catch {
+        registered = undefined;
+      }
+      if (registered !== definition.workflow) {
+        throw new ValidationError(
+          `createEngine: schedule '${definition.name}' starts workflow '${definition.workflow.name}', which is not in ` +
+            `createEngine({ workflows }). Add that workflow() definition there.`,
+          { operation: "schedule" },
+        );
+      }
+    }
+  }
+
   get definitions(): Schedule[] {
     return [...this.byName.values()];
   }
 
-  /** Fires what is due (resumeDue and the timer call it). */
-  async tick(): Promise<number> {
-    if (this.byName.size === 0) return 0;
-    return tickSchedules(this.host, this.definitions);
+  /** Fires what is due (resumeDue and the timer call it); ticks of one engine run one after another. */
+  tick(): Promise<number> {
+    if (this.byName.size === 0) return Promise.resolve(0);
+    const run = this.ticking.then(() => tickSchedules(this.host, this.definitions));
+    this.ticking = run.catch(() => 0);
+    return run;
   }
 
   /** In-process mode: fires what is due now, then sleeps until the next run is due. */
@@ -109,6 +135,7 @@ export class ScheduleRunner implements Schedules {
       .finally(() => {
         this.arming = undefined;
       });
+    this.timer.track(this.arming);
     return this.arming;
   }
 

@@ -2,6 +2,7 @@
 // Time stands still until a test awaits a result (then it skips to each next timer) or advances it by hand, so a
 // test decides exactly when events arrive. Nothing global is faked. Every execution is also checked against a cold
 // replay of its history (cold-replay.ts), so hidden nondeterminism fails the test instead of waiting for production.
+import type { Schedule } from "../schedules/definition.js";
 import type { Duration } from "../core/duration.js";
 import { formatMillis, toMillis } from "../core/duration.js";
 import type { HistoryEvent } from "../core/history.js";
@@ -46,6 +47,8 @@ export interface TestEngineOptions {
   mocks?: Record<string, (context: StepContext) => unknown>;
   /** Default: a new MemoryStore. */
   store?: HistoryStore;
+  /** Schedules the engine fires on the virtual clock (see `createEngine({ schedules })`). */
+  schedules?: readonly Schedule[];
   /** Virtual start time. Default 2026-01-01T00:00:00Z. */
   startAt?: Date | number;
   /** Seed of `random()` and `uuid()`. Default 1. */
@@ -120,6 +123,7 @@ export class TestEngine {
         random,
         uuid: () => uuidFrom(random),
         ...(options.cacheSize === undefined ? {} : { cacheSize: options.cacheSize }),
+        ...(options.schedules === undefined ? {} : { schedules: options.schedules }),
       },
       { stepOverride: (name) => (Object.hasOwn(mocks, name) ? mocks[name] : undefined) },
     );

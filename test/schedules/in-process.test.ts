@@ -1,0 +1,46 @@
+// Schedules in in-process mode: the engine's own timer wakes at each fire time (the test engine's virtual clock).
+import { describe, expect, it } from "vitest";
+import { createEngine, MemoryStore, schedule, step, workflow, ValidationError } from "spindle";
+import { createTestEngine } from "spindle/testing";
+
+const report = workflow("report", async function* (input: { day: string }) {
+  return yield* step("build", () => `report ${input.day}`);
+});
+
+describe("schedules in process", () => {
+  it("wakes at each fire time on the virtual clock and runs each fire once", async () => {
+    const hourly = schedule("reports", {
+      cron: "0 * * * *",
+      workflow: report,
+      input: (fireTime) => ({ day: fireTime.toISOString().slice(0, 13) }),
+    });
+    const t = createTestEngine({ workflows: [report], schedules: [hourly], startAt: Date.parse("2026-01-01T00:30:00Z") });
+    await t.advanceTime("3h");
+    const info = await t.engine.schedules.describe("reports");
+    expect(info.recentRuns.map((run) => [run.id, run.status])).toEqual([
+      ["reports@2026-01-01T03:00:00.000Z", "completed"],
+      ["reports@2026-01-01T02:00:00.000Z", "completed"],
+      ["reports@2026-01-01T01:00:00.000Z", "completed"],
+    ]);
+    expect(await t.engine.result("reports@2026-01-01T02:00:00.000Z")).toBe("report 2026-01-01T02");
+    await t.engine.close();
+  });
+
+  it("starts a jittered run after its fire time, by the same delay on every engine", async () => {
+    const jittered = schedule("jittered", { cron: "0 * * * *", workflow: report, input: { day: "d" }, jitter: "30m" });
+    const t = createTestEngine({ workflows: [report], schedules: [jittered], startAt: Date.parse("2026-01-01T00:30:00Z") });
+    await t.advanceTime("2h");
+    const fire = Date.parse("2026-01-01T01:00:00Z");
+    const run = await t.engine.describe("jittered@2026-01-01T01:00:00.000Z");
+    expect(run.createdAt.getTime()).toBe(fire + jittered.delayOf(fire));
+    await t.engine.close();
+  });
+
+  it("refuses a schedule whose workflow is not registered, naming the schedule", () => {
+    const nightly = schedule("nightly", { cron: "@daily", workflow: report });
+    expect(() => createEngine({ store: new MemoryStore(), workflows: [], schedules: [nightly] })).toThrow(ValidationError);
+    expect(() => createEngine({ store: new MemoryStore(), workflows: [report], schedules: [nightly, nightly] })).toThrow(
+      /two schedules are named 'nightly'/,
+    );
+  });
+});
