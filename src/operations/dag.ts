@@ -60,7 +60,7 @@ export interface ChildTaskOptions<I, In, Rule extends TriggerRule = TriggerRule>
  * ```
  */
 export interface Task<D extends string, I, R, Rule extends TriggerRule = TriggerRule> {
-  readonly [taskBrand]: { deps: D; inputs: I; result: R; rule: Rule };
+  readonly [taskBrand]: { deps: D; inputs: (inputs: I) => void; result: R; rule: Rule };
 }
 
 /** A task of any types. */
@@ -70,7 +70,8 @@ type AnyTask = Task<string, any, any, TriggerRule>;
 /** What a task receives for dependency `K`: its value; `undefined` possible unless the rule is all-success. */
 type InputOf<T, K, Rule> = (K extends keyof T ? ResultOf<T[K]> : never) | (Rule extends "all-success" ? never : undefined);
 
-type ResultOf<X> = X extends Task<string, unknown, infer R, TriggerRule> ? R : never;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type ResultOf<X> = X extends Task<string, any, infer R, TriggerRule> ? R : never;
 
 /**
  * What each task of a DAG receives: its dependencies' results by name (`Jsonify`'d, as steps' are). Under a trigger
@@ -82,7 +83,8 @@ type ResultOf<X> = X extends Task<string, unknown, infer R, TriggerRule> ? R : n
  * ```
  */
 export type DagInputs<T, K extends keyof T> =
-  T[K] extends Task<infer D, unknown, unknown, infer Rule> ? { [Dep in D]: InputOf<T, Dep, Rule> } : never;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  T[K] extends Task<infer D, any, unknown, infer Rule> ? { [Dep in D]: InputOf<T, Dep, Rule> } : never;
 
 /**
  * One task's outcome in a DAG's result.
@@ -228,7 +230,7 @@ export function task(...args: unknown[]): AnyTask {
  * @throws ValidationError (at the yield, naming the execution) for a cycle, an unknown dependency, a bad name or option.
  * @throws DagFailedError when tasks failed.
  */
-export function dag<const T extends Record<string, AnyTask>>(tasks: T & Checked<T>, options: DagOptions = {}): Yieldable<DagResults<T>> {
+export function dag<const T extends Record<string, unknown>>(tasks: T & Checked<T>, options: DagOptions = {}): Yieldable<DagResults<T>> {
   const name = options.name ?? "dag";
   requireName("dag", name);
   const names = tasks !== null && typeof tasks === "object" && !Array.isArray(tasks) ? Object.keys(tasks) : [];

@@ -20,7 +20,7 @@ const completed = (seq: number, opId: string, name: string, result: unknown, at 
 });
 
 const ran: string[] = [];
-const run = (name: string, value: unknown) => () => (ran.push(name), value);
+const run = <V,>(name: string, value: V) => () => (ran.push(name), value);
 
 /** a -> b, a -> c: the recorded shape. */
 const recordedShape: [string, string[]][] = [["a", []], ["b", ["a"]], ["c", ["a"]]];
