@@ -44,7 +44,7 @@ const fs = require("fs");
 const names = fs.readdirSync("node_modules").filter((name) => !name.startsWith("."));
 console.log(names.flatMap((name) => (name.startsWith("@") ? fs.readdirSync(`node_modules/${name}`).map((inner) => `${name}/${inner}`) : [name])).sort().join(" "));
 ')"
-[ "$installed" = "spindle ulid zod" ] || fail "expected spindle, ulid and zod only in node_modules, found: $installed"
+[ "$installed" = "croner spindle ulid zod" ] || fail "expected croner, spindle, ulid and zod only in node_modules, found: $installed"
 echo "lean install: node_modules holds $installed ($(du -sk node_modules | cut -f1) KB), no @aws-sdk"
 
 cp "$root/test/pack/smoke.mjs" .
