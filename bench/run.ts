@@ -15,6 +15,7 @@ import { benchDynamoWorkflow } from "./b8b-dynamodb-workflow.js";
 import { benchDynamoResume } from "./b9-dynamodb-resume.js";
 import { benchLambdaImport } from "./b10-lambda-import.js";
 import { benchWakeups } from "./b11-wakeups.js";
+import { benchDag } from "./b12-dag.js";
 import { benchScheduleCatchup } from "./b12-schedules.js";
 import { benchBacklog } from "./b13-backlog.js";
 import type { BenchReport } from "./table.js";
@@ -34,6 +35,7 @@ const BENCHMARKS: Record<string, () => Promise<BenchReport>> = {
   B9: benchDynamoResume,
   B10: benchLambdaImport,
   B11: benchWakeups,
+  B12D: benchDag,
   B12S: benchScheduleCatchup,
   B13: benchBacklog,
 };
