@@ -252,7 +252,7 @@ export class ScheduleRunner implements Schedules {
       const read: StoredState = await readState(this.host, definition);
       const next = structuredClone(read.state);
       await change(next);
-      if (await writeState(this.host.store, name, read, next, this.host.now())) return;
+      if (await writeState(this.host.store, name, read, next, this.host.now(), () => this.host.ulid())) return;
     }
   }
 }

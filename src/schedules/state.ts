@@ -30,6 +30,14 @@ export interface ScheduleState {
   runs: { id: string; fireTime: number }[];
 }
 
+/** State writes (events) after which the record starts a fresh run holding the state alone. */
+export const COMPACT_AT = 64;
+
+/** The fields every event of a state record shares. */
+function base(seq: number, at: number) {
+  return { v: HISTORY_VERSION, seq, opId: EXECUTION_OP, kind: "execution", name: SCHEDULE_WORKFLOW, at };
+}
+
 /** A state read from the store, with what a conditional write needs. */
 export interface StoredState {
   state: ScheduleState;
@@ -70,7 +78,7 @@ export async function loadState(
       at = (await store.create(execution)).record;
     }
     const state = initial();
-    const written = await writeState(store, name, { state, runId: at.runId, version: at.version }, state, now);
+    const written = await writeState(store, name, { state, runId: at.runId, version: at.version }, state, now, runId);
     if (written) return written;
   }
 }
@@ -85,26 +93,30 @@ export async function writeState(
   read: StoredState,
   next: ScheduleState,
   now: number,
+  newRunId?: () => string,
 ): Promise<StoredState | undefined> {
   const id = stateId(name);
   const text = JSON.stringify(next);
-  const event: HistoryEvent = {
-    v: HISTORY_VERSION,
-    seq: read.version + 1,
-    type: "StatusSet",
-    opId: EXECUTION_OP,
-    kind: "status",
-    name: "schedule",
-    at: now,
-    value: text,
-  } as HistoryEvent;
+  const event = { ...base(read.version + 1, now), type: "StatusSet", kind: "status", name: "schedule", value: text } as HistoryEvent;
+  // Every COMPACT_AT writes the record moves to a fresh run holding the state alone, so its history stays short.
+  const compact = read.version >= COMPACT_AT && newRunId !== undefined;
+  const nextRunId = compact ? newRunId() : undefined;
   try {
     const record = await store.append(id, {
       runId: read.runId,
       expectedVersion: read.version,
-      events: [event],
+      events: nextRunId === undefined ? [event] : [{ ...base(read.version + 1, now), type: "ContinuedAsNew", nextRunId, input: text } as HistoryEvent],
       update: { status: "suspended", waitingFor: [], wakeAt: null, customStatus: text, inboxSeen: 0, updatedAt: now },
       consumeInbox: [],
+      ...(nextRunId === undefined
+        ? {}
+        : {
+            continueAsNew: {
+              runId: nextRunId,
+              input: text,
+              events: [{ ...base(1, now), type: "ExecutionStarted", name: SCHEDULE_WORKFLOW, executionId: id, runId: nextRunId, input: text } as HistoryEvent],
+            },
+          }),
     });
     return { state: next, runId: record.runId, version: record.version };
   } catch (error) {

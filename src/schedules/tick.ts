@@ -104,7 +104,7 @@ async function tickOne(host: ScheduleHost, definition: Schedule): Promise<number
     // Nothing to record when no fire came and nothing was buffered or started.
     if (last === read.state.last && started === 0 && state.buffered === read.state.buffered) return 0;
     state.last = Math.max(last, state.last);
-    if (await writeState(host.store, definition.name, read, state, now)) return started;
+    if (await writeState(host.store, definition.name, read, state, now, () => host.ulid())) return started;
     // Another engine wrote first: read its state and decide again (runs already started are idempotent by id).
   }
 }

@@ -190,3 +190,22 @@ describe("schedule() validation and time semantics", () => {
     await expect(engine.start(quick, { at: "x" }, { id: "spindle:schedule:hourly" })).rejects.toBeInstanceOf(ValidationError);
   });
 });
+
+describe.each(bothStores("schedule-state"))("a schedule's state record on %s", (_label, makeStore) => {
+  it("keeps its history short across many writes and keeps the state", async () => {
+    const store = makeStore();
+    const clock = new VirtualClock(Date.parse("2026-01-01T00:30:00Z"));
+    const name = fresh("compact");
+    const engine = engineOn(store, clock, [schedule(name, { cron: "@hourly", workflow: quick, input: { at: "x" } })]);
+    for (let i = 0; i < 70; i++) await engine.schedules.pause(name, `note ${i}`);
+    expect(await engine.schedules.describe(name)).toMatchObject({ status: "paused", note: "note 69" });
+    const record = (await store.get(`spindle:schedule:${name}`))!;
+    expect(record.runs).toBeGreaterThan(0);
+    expect(record.version).toBeLessThan(70);
+    expect(record.status).toBe("suspended");
+    expect(await store.listDue(clock.now() + 365 * 24 * HOUR, { limit: 1000 })).not.toContain(`spindle:schedule:${name}`);
+    await engine.schedules.unpause(name);
+    await at(engine, clock, "2026-01-01T01:00:00Z");
+    expect((await engine.schedules.describe(name)).recentRuns.map((run) => run.status)).toEqual(["completed"]);
+  });
+});
