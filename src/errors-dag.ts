@@ -15,8 +15,8 @@ export interface DagTaskFailure {
 
 /**
  * A `dag` ended with failed tasks. `failures` lists each failed task with its error's name and message, `results`
- * every task's status (`"success" | "failed" | "skipped"`), and `cause` is the first failure's error (revived from the
- * history, like a step's).
+ * every task's status (`"success" | "failed" | "skipped"`), and `cause` is the error of the failure recorded first
+ * (revived from the history, like a step's; a redrive starts there).
  *
  * @example
  * ```ts

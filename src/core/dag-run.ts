@@ -23,6 +23,8 @@ export class DagRun {
   private readonly ready: number[] = [];
   private running = 0;
   private failed = false;
+  /** The task whose failure was taken first (recorded time): the error's cause, where a redrive starts. */
+  private firstFailure: Error | undefined;
   private cancellation: Error | undefined;
 
   constructor(
@@ -86,6 +88,7 @@ export class DagRun {
       if (isCancellation(error)) this.cancellation ??= error;
       this.errors[index] = error;
       this.failed = true;
+      this.firstFailure ??= error;
       this.decide(index, "failed");
     }
     return this.settlement(executionId);
@@ -109,7 +112,7 @@ export class DagRun {
       } else value[task.name] = { status: "skipped" };
     });
     if (failures.length === 0) return { ok: true, value };
-    return { ok: false, error: dagFailed(executionId, this.operation, failures, value) };
+    return { ok: false, error: dagFailed(executionId, this.operation, failures, value, this.firstFailure!) };
   }
 
   private makeReady(index: number): void {
@@ -162,6 +165,7 @@ function dagFailed(
   operation: string,
   failures: { task: string; error: Error }[],
   results: Record<string, TaskOutcome>,
+  first: Error,
 ): Error {
   const listed = failures.map(({ task, error }) => `'${task}' (${error.name}: ${error.message})`).join(", ");
   return new DagFailedError(
@@ -170,7 +174,7 @@ function dagFailed(
     {
       executionId,
       operation,
-      cause: failures[0]!.error,
+      cause: first,
       failures: failures.map(({ task, error }) => ({ task, error: error.name, message: error.message })),
       results: Object.fromEntries(Object.entries(results).map(([task, outcome]) => [task, outcome.status])),
     },
