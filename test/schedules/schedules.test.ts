@@ -209,3 +209,21 @@ describe.each(bothStores("schedule-state"))("a schedule's state record on %s", (
     expect((await engine.schedules.describe(name)).recentRuns.map((run) => run.status)).toEqual(["completed"]);
   });
 });
+
+describe.each(bothStores("schedule-race"))("two engines ticking at once on %s", (_label, makeStore) => {
+  it("start each fire time once and agree on the state", async () => {
+    const store = makeStore();
+    const clock = new VirtualClock(Date.parse("2026-01-01T00:30:00Z"));
+    const name = fresh("race");
+    const definition = schedule(name, { cron: "*/10 * * * *", workflow: quick, input: { at: "r" }, overlap: "allow-all", catchup: "1h" });
+    const engines = [engineOn(store, clock, [definition]), engineOn(store, clock, [definition]), engineOn(store, clock, [definition])];
+    await Promise.all(engines.map((engine) => engine.resumeDue()));
+    clock.set(Date.parse("2026-01-01T01:15:00Z"));
+    await Promise.all(engines.map((engine) => engine.resumeDue()));
+    const info = await engines[0]!.schedules.describe(name);
+    expect(info.recentRuns.map((run) => run.id.slice(-13, -8))).toEqual(["01:10", "01:00", "00:50", "00:40", "00:30"]);
+    expect(info.lastFireTime).toEqual(new Date("2026-01-01T01:10:00Z"));
+    const runs = (await engines[0]!.list({ limit: 1000 })).executions.filter((e) => e.id.startsWith(`${name}@`));
+    expect(runs).toHaveLength(5);
+  });
+});
