@@ -19,6 +19,8 @@ export class DagRun {
   private readonly values: unknown[];
   private readonly errors: (Error | undefined)[];
   private readonly dependents: number[][];
+  /** 1 for each task that was started (its scope opened). */
+  private readonly started: Uint8Array;
   /** Ready task indexes, ascending: the next to start is the first. */
   private readonly ready: number[] = [];
   private running = 0;
@@ -37,6 +39,7 @@ export class DagRun {
     this.values = new Array<unknown>(size);
     this.errors = new Array<Error | undefined>(size);
     this.dependents = command.tasks.map(() => []);
+    this.started = new Uint8Array(size);
     command.tasks.forEach((task, index) => {
       for (const dep of task.deps) this.dependents[dep]!.push(index);
       if (task.deps.length === 0) this.makeReady(index);
@@ -48,6 +51,7 @@ export class DagRun {
     if (this.stopped) return [];
     const start = this.ready.splice(0, Math.max(0, free));
     for (const index of start) {
+      this.started[index] = 1;
       this.status[index] = "running";
       this.running++;
     }
@@ -61,6 +65,13 @@ export class DagRun {
       inputs[this.command.tasks[dep]!.name] = this.status[dep] === "success" ? this.values[dep] : undefined;
     }
     return inputs;
+  }
+
+  /** Tasks never started (skipped, or left when the DAG stopped): their scopes must hold nothing recorded. */
+  neverStarted(): number[] {
+    const never: number[] = [];
+    for (let index = 0; index < this.started.length; index++) if (this.started[index] === 0) never.push(index);
+    return never;
   }
 
   /** Tasks not started yet (a cancelled DAG settles them as cancelled). */

@@ -171,6 +171,17 @@ export class GroupRun {
     return settled;
   }
 
+  /**
+   * A settled DAG: the tasks it never started must have nothing recorded in their scopes (a history in which a task ran
+   * that today's code skips is a change of code).
+   * @throws NonDeterminismError naming the first recorded operation of such a task.
+   */
+  checkNeverStarted(replayer: Replayer): void {
+    for (const index of this.dag?.neverStarted() ?? []) {
+      replayer.checkScopeReached(replayer.openScope(`${this.position.opId}.${index}`, this.parent.scope));
+    }
+  }
+
   /** What the parent receives when the group is empty, if it is. */
   whenEmpty(): Decision | undefined {
     if (this.size > 0) return undefined;

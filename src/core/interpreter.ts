@@ -360,6 +360,7 @@ export class Interpreter {
       return;
     }
     group.done = true;
+    group.checkNeverStarted(this.replayer);
     for (const other of group.children.values()) this.drop(other);
     if (settled.early !== undefined) groupSettled(this.replayer, group.position, settled.early);
     group.parent.inGroup = undefined;

@@ -97,3 +97,23 @@ describe("a dag's order in recorded time", () => {
     expect(ran).toEqual([]);
   });
 });
+
+describe("a dag's skipped tasks", () => {
+  const chain = workflow("chain", async function* () {
+    return yield* dag({ a: task(run("a", "A")), c: task(["a"], run("c", "C")) });
+  });
+
+  it("is a NonDeterminismError when the history holds a task the code skips (its dependency failed)", async () => {
+    ran.length = 0;
+    const recorded: HistoryEvent[] = [
+      started("chain"),
+      { ...groupStarted(2, [["a", []], ["c", ["a"]]]) },
+      { v: 1, seq: 3, type: "StepFailed", opId: "0.0.0", kind: "step", name: "a", at: T0 + 3, attempt: 1, error: { name: "TerminalError", message: "no" } },
+      completed(4, "0.1.0", "c", "C"),
+    ];
+    const error = await replayHistory(chain, recorded).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NonDeterminismError);
+    expect((error as Error).message).toMatch(/#0\.1\.0: the history holds step 'c' but the code now does the code ended there/);
+    expect(ran).toEqual([]);
+  });
+});
