@@ -161,6 +161,12 @@ class EngineImpl implements EngineApi {
         : undefined,
     );
     this.schedules.checkWorkflows((name) => this.workflows.lookup(name, name));
+    // In process, a buffered fire starts as soon as the run before it closes.
+    if (this.mode === "in-process") {
+      scheduler.onTurn((report) => {
+        if (CLOSED_STATUSES.has(report.outcome as never) && this.schedules.buffers(report.executionId)) void this.schedules.arm();
+      });
+    }
     void this.schedules.arm();
   }
 

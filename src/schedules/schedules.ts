@@ -113,6 +113,12 @@ export class ScheduleRunner implements Schedules {
     return [...this.byName.values()];
   }
 
+  /** Whether `executionId` is a run of a `buffer-one` schedule (its end may let a buffered fire start). */
+  buffers(executionId: string): boolean {
+    const at = executionId.indexOf("@");
+    return at > 0 && this.byName.get(executionId.slice(0, at))?.overlap === "buffer-one";
+  }
+
   /** Fires what is due (resumeDue and the timer call it); ticks of one engine run one after another. */
   tick(): Promise<number> {
     if (this.byName.size === 0) return Promise.resolve(0);

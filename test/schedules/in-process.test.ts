@@ -1,6 +1,6 @@
 // Schedules in in-process mode: the engine's own timer wakes at each fire time (the test engine's virtual clock).
 import { describe, expect, it } from "vitest";
-import { createEngine, MemoryStore, schedule, step, workflow, ValidationError } from "spindle";
+import { createEngine, MemoryStore, schedule, sleep, step, workflow, ValidationError } from "spindle";
 import { createTestEngine } from "spindle/testing";
 
 const report = workflow("report", async function* (input: { day: string }) {
@@ -42,5 +42,21 @@ describe("schedules in process", () => {
     expect(() => createEngine({ store: new MemoryStore(), workflows: [report], schedules: [nightly, nightly] })).toThrow(
       /two schedules are named 'nightly'/,
     );
+  });
+});
+
+describe("buffer-one in process", () => {
+  it("starts the buffered fire as soon as the run before it closes", async () => {
+    const long = workflow("long", async function* () {
+      yield* sleep("70m");
+      return "slept";
+    });
+    const buffered = schedule("long-hourly", { cron: "0 * * * *", workflow: long, overlap: "buffer-one" });
+    const t = createTestEngine({ workflows: [long], schedules: [buffered], startAt: Date.parse("2026-01-01T00:30:00Z") });
+    await t.advanceTime("1h50m"); // the 01:00 run sleeps until 02:10; the 02:00 fire waits for it
+    const run = await t.engine.describe("long-hourly@2026-01-01T02:00:00.000Z");
+    expect(run.createdAt).toEqual(new Date("2026-01-01T02:10:00Z"));
+    expect((await t.engine.describe("long-hourly@2026-01-01T01:00:00.000Z")).status).toBe("completed");
+    await t.engine.close();
   });
 });
