@@ -1,7 +1,7 @@
 // dag() on the test engine (cold replay checked after every turn): diamonds, the concurrency bound, trigger rules and
 // skip propagation, failFast, child-workflow tasks, validation before anything runs, and the timeline.
 import { describe, expect, it } from "vitest";
-import { DagFailedError, dag, sleep, step, task, TerminalError, ValidationError, workflow } from "spindle";
+import { CancelledError, DagFailedError, dag, sleep, step, task, TerminalError, ValidationError, workflow } from "spindle";
 import { createTestEngine, formatTimeline } from "spindle/testing";
 
 const fail = (message: string) => () => {
@@ -188,6 +188,27 @@ describe("dag on the test engine", () => {
     const error = await (await t.start(bad, undefined, { id: "bad-task" })).result().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ValidationError);
     expect((error as Error).message).toMatch(/task 'b': a task lists a dependency twice/);
+  });
+
+  it("ends with CancelledError when the execution is cancelled while a task waits; no new task starts", async () => {
+    const ran: string[] = [];
+    const waiting = workflow("dag-waiting-child", async function* () {
+      yield* sleep("1h");
+      return "late";
+    });
+    const cancelled = workflow("dag-cancelled", async function* () {
+      return yield* dag({
+        wait: task([], waiting, { input: () => undefined }),
+        after: task(["wait"], () => void ran.push("after")),
+      });
+    });
+    const t = createTestEngine({ workflows: [cancelled, waiting] });
+    const run = await t.start(cancelled, undefined, { id: "cancelled" });
+    await t.advanceTime("1m");
+    await t.cancel("cancelled", "stop");
+    const error = await run.result().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CancelledError);
+    expect(ran).toEqual([]);
   });
 
   it("settles an empty dag at once with an empty result", async () => {
