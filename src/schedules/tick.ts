@@ -2,7 +2,7 @@
 // window, each after its jitter) start their runs by the overlap policy, then the state moves on in one conditional
 // write. Runs are started before the state is written and `start` is idempotent by id (`name@fire time`), so a crash
 // between the two, a second engine or a retried tick never loses a fire time and never runs one twice.
-import { ExecutionClosedError, IdempotencyConflictError } from "../errors.js";
+import { ExecutionClosedError, IdempotencyConflictError, ValidationError } from "../errors.js";
 import type { ExecutionRecord, HistoryStore } from "../store/history-store.js";
 import { CLOSED_STATUSES } from "../store/history-store.js";
 import type { AnyWorkflow } from "../workflow.js";
@@ -114,6 +114,12 @@ export async function startRun(host: ScheduleHost, definition: Schedule, state: 
   try {
     await host.start(definition.workflow, definition.inputAt(fire), id);
   } catch (error) {
+    if (error instanceof ValidationError) {
+      // An input the workflow refuses (its schema, a value JSON cannot hold): this fire time is skipped, not retried
+      // at every tick, so it cannot hold up the fire times after it.
+      host.logger.error(`Schedule '${definition.name}': run '${id}' was not started: ${error.message}`, { executionId: id });
+      return;
+    }
     if (!(error instanceof IdempotencyConflictError)) throw error;
     // The id exists with another workflow or input (the definition changed after it started): that run stands.
     host.logger.warn(`Schedule '${definition.name}': run '${id}' already exists with another workflow or input; kept.`, {

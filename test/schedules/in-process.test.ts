@@ -1,7 +1,8 @@
 // Schedules in in-process mode: the engine's own timer wakes at each fire time (the test engine's virtual clock).
 import { describe, expect, it } from "vitest";
-import { createEngine, MemoryStore, schedule, sleep, step, workflow, ValidationError } from "spindle";
+import { createEngine, MemoryStore, schedule, silentLogger, sleep, step, workflow, ValidationError } from "spindle";
 import { createTestEngine } from "spindle/testing";
+import { z } from "zod";
 
 const report = workflow("report", async function* (input: { day: string }) {
   return yield* step("build", () => `report ${input.day}`);
@@ -57,6 +58,26 @@ describe("buffer-one in process", () => {
     const run = await t.engine.describe("long-hourly@2026-01-01T02:00:00.000Z");
     expect(run.createdAt).toEqual(new Date("2026-01-01T02:10:00Z"));
     expect((await t.engine.describe("long-hourly@2026-01-01T01:00:00.000Z")).status).toBe("completed");
+    await t.engine.close();
+  });
+});
+
+describe("a fire whose input the workflow refuses", () => {
+  it("is skipped and logged, and the fire times after it still run", async () => {
+    const typed = workflow("typed", { input: z.object({ n: z.number() }) }, async function* (input) {
+      return yield* step("double", () => input.n * 2);
+    });
+    const errors: string[] = [];
+    const logger = { ...silentLogger, error: (message: string) => void errors.push(message) };
+    const flaky = schedule("flaky", {
+      cron: "0 * * * *",
+      workflow: typed,
+      input: (fireTime) => (fireTime.getUTCHours() === 1 ? ({ n: "one" } as never) : { n: fireTime.getUTCHours() }),
+    });
+    const t = createTestEngine({ workflows: [typed], schedules: [flaky], logger, startAt: Date.parse("2026-01-01T00:30:00Z") });
+    await t.advanceTime("2h");
+    expect(errors.some((message) => message.includes("flaky@2026-01-01T01:00:00.000Z") && message.includes("input schema"))).toBe(true);
+    expect(await t.engine.result("flaky@2026-01-01T02:00:00.000Z")).toBe(4);
     await t.engine.close();
   });
 });
