@@ -14,6 +14,11 @@ export type TaskOutcome = { status: "success"; value: unknown } | { status: "fai
 /** What the DAG's parent receives once every task is decided. */
 export type DagSettlement = { ok: true; value: Record<string, TaskOutcome> } | { ok: false; error: Error };
 
+/**
+ * The state of one running DAG: GroupRun asks it which tasks to start (`startable`), what a task receives (`inputs`)
+ * and tells it each task's outcome (`ended`), which decides the tasks it makes ready or skips and, once every task is
+ * decided, what the DAG's parent receives.
+ */
 export class DagRun {
   private readonly status: Status[];
   private readonly values: unknown[];
