@@ -132,7 +132,9 @@ export class ScheduleRunner implements Schedules {
     if (!this.timer || this.closed || this.byName.size === 0) return Promise.resolve();
     this.arming ??= (async () => {
       await this.tick();
-      const at = await nextDue(this.host, this.definitions);
+      const found = await nextDue(this.host, this.definitions);
+      // A fire still due right after a tick means the tick failed (logged): try again in a second, not in a loop.
+      const at = found === undefined ? undefined : Math.max(found, this.host.now() <= found ? found : this.host.now() + 1_000);
       this.cancelTimer?.();
       this.cancelTimer = undefined;
       if (at !== undefined && !this.closed) this.cancelTimer = this.timer!.setTimer(at, () => void this.arm());

@@ -164,6 +164,12 @@ describe("schedule() validation and time semantics", () => {
       "2026-10-25T00:30:00.000Z", // 02:30 CEST, the first occurrence only
       "2026-10-26T01:30:00.000Z",
     ]);
+    // An hour field of `*` fires at every matching instant, so 02:30 twice on the fall-back night.
+    const halfPast = schedule("half-past", { cron: "30 * * * *", timezone: "Europe/Paris", workflow: quick });
+    expect(iso(halfPast.fireTimes(Date.parse("2026-10-24T23:45:00Z"), Date.parse("2026-10-25T02:00:00Z")))).toEqual([
+      "2026-10-25T00:30:00.000Z",
+      "2026-10-25T01:30:00.000Z",
+    ]);
   });
 
   it("fires 0 0 31 * * only in months with a 31st, and 6-field and alias forms", () => {
