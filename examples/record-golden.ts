@@ -12,6 +12,7 @@ const recorders: Record<string, () => Promise<{ recordGolden: () => Promise<Hist
   "daily-etl": () => import("./daily-etl/scenario.js"),
   "customer-insights": () => import("./customer-insights/scenario.js"),
   "order-saga": () => import("./order-saga/scenario.js"),
+  "airflow-migration": () => import("./airflow-migration/scenario.js"),
 };
 
 async function record(name: string): Promise<void> {

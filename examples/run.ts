@@ -27,6 +27,11 @@ const examples: readonly Example[] = [
     load: () => import("./daily-etl/main.js"),
   },
   {
+    name: "airflow-migration",
+    description: "an Airflow DAG in Spindle: a daily cron schedule, a sensor-style wait, a dag with a branch and a one-failed alert",
+    load: () => import("./airflow-migration/main.js"),
+  },
+  {
     name: "customer-insights",
     description: "a long-lived workflow per customer: events before the wait, duplicates dropped, fan-out scoring, continueAsNew",
     load: () => import("./customer-insights/main.js"),
