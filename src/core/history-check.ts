@@ -28,10 +28,10 @@ export const TERMINAL_EVENTS: ReadonlySet<HistoryEventType> = new Set([
 /**
  * What a field holds. A trailing `?` makes it optional (absent or undefined): `str` a string, `int+` a positive safe
  * integer, `int0` a non-negative one, `num` a finite number, `bool` a boolean, `error` an error record, `child` a
- * child's ending status.
+ * child's ending status, `ids` a string or a list of strings.
  * @internal
  */
-export type FieldKind = "str" | "int+" | "int0" | "num" | "bool" | "error" | "child";
+export type FieldKind = "str" | "int+" | "int0" | "num" | "bool" | "error" | "child" | "ids";
 
 /** Fields of one event type besides the common ones, as `name: kind` (`kind?` when optional). @internal */
 export type EventFields = Readonly<Record<string, `${FieldKind}` | `${FieldKind}?`>>;
@@ -67,7 +67,7 @@ export const EVENT_FIELDS: Readonly<Record<HistoryEventType, EventFields>> = {
   ExecutionFailed: { error: "error" },
   ContinuedAsNew: { nextRunId: "str", input: "str?" },
   ExecutionCancelled: { reason: "str?", terminated: "bool?" },
-  ExecutionRedriven: { fromSeq: "int+", rerun: "str?" },
+  ExecutionRedriven: { fromSeq: "int+", rerun: "ids?" },
 };
 
 const CHILD_STATUSES: ReadonlySet<unknown> = new Set(["completed", "failed", "cancelled", "terminated"]);
@@ -80,6 +80,7 @@ const EXPECTED: Readonly<Record<FieldKind, string>> = {
   num: "a finite number",
   bool: "a boolean",
   error: "an error record ({ name, message, code?, data?, stack?, cause? })",
+  ids: "a string or a list of strings",
   child: `one of ${[...CHILD_STATUSES].map((status) => `"${status}"`).join(", ")}`,
 };
 
@@ -147,6 +148,9 @@ function fieldProblem(kind: FieldKind, value: unknown, path: string): [string, s
       break;
     case "child":
       ok = CHILD_STATUSES.has(value);
+      break;
+    case "ids":
+      ok = typeof value === "string" || (Array.isArray(value) && value.every((id) => typeof id === "string"));
       break;
     case "error":
       return errorRecordProblem(value, path);

@@ -99,11 +99,12 @@ export const historyEventSchemas = {
   /**
    * `engine.redrive` reopened a failed run: the events from `fromSeq` up to this one (the failure and the failed
    * ending) are superseded, and so are all events of operation `rerun` (the step that failed), which runs again with
-   * a fresh attempt budget. See redrive.ts.
+   * a fresh attempt budget. A list (a failed DAG's tasks) supersedes each listed operation and everything in its
+   * scope (`<id>.…`). See redrive.ts.
    */
   ExecutionRedriven: event("ExecutionRedriven", {
     fromSeq: z.number().int().positive(),
-    rerun: z.string().optional(),
+    rerun: z.union([z.string(), z.array(z.string())]).optional(),
   }),
 } as const;
 

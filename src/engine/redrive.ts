@@ -2,7 +2,8 @@
 // into the due index with its failed turns forgotten (one conditional write, `HistoryStore.updateTurnFailures`). A
 // `failed` one is reopened from its failed step: an ExecutionRedriven event appended after the failed ending
 // supersedes the step's failure and what followed it (core/redrive.ts), so the step runs again with a fresh attempt
-// budget while every step that completed before it replays from the history. Both are single conditional writes, so
+// budget while every step that completed before it replays from the history. A run failed by a DAG reruns only its
+// failed tasks (and the skipped, never-started and downstream ones); every task that succeeded replays. Both are single conditional writes, so
 // of two redrives at once one wins and the other changes nothing and says so (`redriven: false`).
 import type { HistoryEvent } from "../core/history.js";
 import { EXECUTION_OP, HISTORY_VERSION } from "../core/history-check.js";
@@ -68,7 +69,7 @@ async function redriveFailed(host: InboxHost, record: ExecutionRecord): Promise<
     name: record.workflow,
     at: now,
     fromSeq: point.fromSeq,
-    ...(point.rerun ? { rerun: point.rerun.opId } : {}),
+    ...(point.scopes ? { rerun: point.scopes } : point.rerun ? { rerun: point.rerun.opId } : {}),
   };
   let after: ExecutionRecord;
   try {

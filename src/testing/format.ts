@@ -131,7 +131,9 @@ function details(event: HistoryEvent, start: number): string {
     case "CallbackCompleted":
       return event.error ? `failed ${event.error.name}: ${shortText(event.error.message)}` : `-> ${event.value === undefined ? "(no value)" : shortText(event.value)}`;
     case "ExecutionRedriven":
-      return `from #${event.fromSeq}${event.rerun === undefined ? "" : `, step #${event.rerun} with a fresh attempt budget`}`;
+      if (event.rerun === undefined) return `from #${event.fromSeq}`;
+      if (typeof event.rerun === "string") return `from #${event.fromSeq}, step #${event.rerun} with a fresh attempt budget`;
+      return `from #${event.fromSeq}, tasks ${event.rerun.map((id) => `#${id}`).join(", ")} with a fresh attempt budget`;
     case "ContinuedAsNew":
       return `next run ${event.nextRunId}${event.input === undefined ? "" : ` input ${shortText(event.input)}`}`;
   }

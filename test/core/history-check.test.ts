@@ -14,6 +14,7 @@ const VALID: Record<FieldKind, unknown> = {
   bool: true,
   error: { name: "Error", message: "m", code: "E", data: { a: 1 }, cause: { name: "Inner", message: "n" } },
   child: "failed",
+  ids: ["2.0", "2.3"],
 };
 
 const PROBES: unknown[] = [
@@ -32,6 +33,8 @@ const PROBES: unknown[] = [
   true,
   {},
   [],
+  ["2.0"],
+  ["2.0", 1],
   { name: "E", message: "m" },
   { name: "E" },
   { name: "E", message: "m", data: [1] },

@@ -4,7 +4,7 @@
 // run's last event.
 import { describe, expect, it } from "vitest";
 import type { HistoryEvent } from "spindle";
-import { HistoryCorruptedError, NonDeterminismError, step, workflow } from "spindle";
+import { dag, HistoryCorruptedError, NonDeterminismError, step, task, workflow } from "spindle";
 import { replayHistory } from "spindle/testing";
 import { liveEvents, redrivePoint } from "../../src/core/redrive.js";
 
@@ -31,7 +31,7 @@ function failedRun(): HistoryEvent[] {
   ];
 }
 
-const redriven = (seq: number, fromSeq: number, rerun?: string): HistoryEvent => ({
+const redriven = (seq: number, fromSeq: number, rerun?: string | string[]): HistoryEvent => ({
   v: 1,
   seq,
   type: "ExecutionRedriven",
@@ -106,5 +106,73 @@ describe("a redriven run", () => {
       yield* step("reserve-v2", () => 1);
     });
     await expect(replayHistory(changed, [...failedRun(), redriven(6, 4, "1")])).rejects.toBeInstanceOf(NonDeterminismError);
+  });
+});
+
+const pipeline = workflow("pipeline", async function* () {
+  const results = yield* dag({
+    a: task(() => "a"),
+    c: task(["a"], () => "c", { retry: { maxAttempts: 2, initialInterval: "1s" } }),
+    d: task(["a"], () => "d"),
+    e: task(["c"], () => "e"),
+  });
+  return Object.values(results).map((outcome) => outcome.status);
+});
+
+/** a completed; c failed twice (retries ran out); d completed after c's final failure; e was skipped. */
+function failedDag(): HistoryEvent[] {
+  const started = { v: 1, seq: 1, type: "ExecutionStarted", opId: "-", kind: "execution", name: "pipeline", at: T0, executionId: "e1", runId: "r1" };
+  const shape = JSON.stringify([["a", []], ["c", ["a"]], ["d", ["a"]], ["e", ["c"]]]);
+  return [
+    started as HistoryEvent,
+    { v: 1, seq: 2, type: "GroupStarted", opId: "0", kind: "dag", name: "dag", at: T0 + 2, size: 4, shape },
+    { ...tag(3, "0.0.0", "a"), type: "StepCompleted", attempt: 1, result: '"a"' },
+    { ...tag(4, "0.1.0", "c"), type: "StepFailed", attempt: 1, error: { name: "Error", message: "card service down" }, retryAt: T0 + 1004 },
+    { ...tag(5, "0.1.0", "c"), type: "StepFailed", attempt: 2, error: { name: "Error", message: "card service down" } },
+    { ...tag(6, "0.2.0", "d"), type: "StepCompleted", attempt: 1, result: '"d"' },
+    {
+      v: 1, seq: 7, type: "ExecutionFailed", opId: "-", kind: "execution", name: "pipeline", at: T0 + 7,
+      error: {
+        name: "DagFailedError",
+        message: "Execution 'e1': dag 'dag' (#0): task 'c' (StepFailedError: ...) failed.",
+        data: { executionId: "e1", operation: "dag 'dag' (#0)", failures: [{ task: "c", error: "StepFailedError", message: "..." }] },
+        cause: failure("c", 2, "0.1.0"),
+      },
+    },
+  ];
+}
+
+describe("a redriven dag", () => {
+  it("supersedes only the failed task's scope and what followed the dag: d, completed after c failed, stays", () => {
+    expect(redrivePoint("e1", failedDag())).toEqual({ fromSeq: 7, rerun: { opId: "0.1.0", name: "c" }, scopes: ["0.1"], consumed: [] });
+    const history = [...failedDag(), redriven(8, 7, ["0.1"])];
+    expect(liveEvents(history).map((event) => event.seq)).toEqual([1, 2, 3, 6]);
+  });
+
+  it("replays with c at the frontier, then completes with c from attempt 1 and d replayed", async () => {
+    const first = [...failedDag(), redriven(8, 7, ["0.1"])];
+    expect(await replayHistory(pipeline, first)).toMatchObject({ outcome: "waiting", frontier: { opId: "0.1.0", kind: "step", name: "c" } });
+    const fixed: HistoryEvent[] = [
+      ...first,
+      { ...tag(9, "0.1.0", "c", T0 + 900), type: "StepCompleted", attempt: 1, result: '"c"' },
+      { ...tag(10, "0.3.0", "e", T0 + 901), type: "StepCompleted", attempt: 1, result: '"e"' },
+      { v: 1, seq: 11, type: "ExecutionCompleted", opId: "-", kind: "execution", name: "pipeline", at: T0 + 902, result: '["success","success","success","success"]' },
+    ];
+    expect(await replayHistory(pipeline, fixed)).toMatchObject({ outcome: "completed" });
+    // A run with d's success removed is a different run: d's recorded scope must be live.
+    expect(liveEvents(fixed).map((event) => event.seq)).toEqual([1, 2, 3, 6, 9, 10, 11]);
+  });
+
+  it("still replays a dag redriven in the single-step form recorded before per-task redrive (d reran)", async () => {
+    const old: HistoryEvent[] = [
+      ...failedDag(),
+      redriven(8, 5, "0.1.0"),
+      { ...tag(9, "0.1.0", "c", T0 + 900), type: "StepCompleted", attempt: 1, result: '"c"' },
+      { ...tag(10, "0.2.0", "d", T0 + 901), type: "StepCompleted", attempt: 1, result: '"d"' },
+      { ...tag(11, "0.3.0", "e", T0 + 902), type: "StepCompleted", attempt: 1, result: '"e"' },
+      { v: 1, seq: 12, type: "ExecutionCompleted", opId: "-", kind: "execution", name: "pipeline", at: T0 + 903, result: '["success","success","success","success"]' },
+    ];
+    expect(liveEvents(old).map((event) => event.seq)).toEqual([1, 2, 3, 9, 10, 11, 12]);
+    expect(await replayHistory(pipeline, old)).toMatchObject({ outcome: "completed" });
   });
 });
