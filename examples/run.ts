@@ -23,7 +23,7 @@ const examples: readonly Example[] = [
   },
   {
     name: "daily-etl",
-    description: "a nightly pipeline: map with bounded concurrency and retries, a child per day, sleepUntil, continueAsNew",
+    description: "a nightly pipeline: a cron schedule in a time zone, one run per night, each a DAG of retried tasks, 3 at a time",
     load: () => import("./daily-etl/main.js"),
   },
   {
