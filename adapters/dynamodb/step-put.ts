@@ -6,12 +6,11 @@
 // Taken only when the append would change nothing in the record but its version: same run, same lease (owner and
 // end, both live), status running before and after, no waits, the same wake-up and custom status, no inbox consumed,
 // no closing condition, one event. Anything else (a renewal of the lease, a suspension, the end) goes the full way.
-import { PutCommand } from "@aws-sdk/lib-dynamodb";
-import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import type { AppendRequest, ExecutionRecord } from "spindle/store";
 import type { Item, RecordState } from "./codec.js";
-import { copyRecord, fromAttributeMap } from "./codec.js";
+import { copyRecord } from "./codec.js";
 import type { Io, RecordCache } from "./io.js";
+import { ConditionFailed } from "./io.js";
 import { conflict } from "./next-state.js";
 import { MARKER_ATTR, SPLIT_ATTR } from "./positions.js";
 import { ATTR } from "./table.js";
@@ -60,20 +59,10 @@ export async function stepPut(
   writer: string,
 ): Promise<ExecutionRecord | "full"> {
   try {
-    await io.retrier.run("append (step)", id, (signal) =>
-      io.doc.send(
-        new PutCommand({
-          TableName: io.table,
-          Item: item,
-          ConditionExpression: "attribute_not_exists(#sk)",
-          ExpressionAttributeNames: { "#sk": ATTR.sk },
-          ReturnValuesOnConditionCheckFailure: "ALL_OLD",
-        }), { abortSignal: signal }),
-    );
+    await io.putOne("append (step)", id, io.put(item, { expression: "attribute_not_exists(#sk)", names: { "#sk": ATTR.sk } }));
   } catch (error) {
-    const e = error as { name?: string; Item?: Record<string, AttributeValue> };
-    if (e.name !== "ConditionalCheckFailedException") throw error;
-    const found = fromAttributeMap(e.Item);
+    if (!(error instanceof ConditionFailed)) throw error;
+    const found = error.reasons[0]?.item;
     if (found?.w !== writer) {
       cache.invalidate(id);
       if (found === undefined || found[MARKER_ATTR] !== undefined || found[SPLIT_ATTR] !== undefined) return "full";
