@@ -4,7 +4,7 @@
 // record), at the drain's concurrency. The drain cannot beat this ceiling, whatever it does.
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, PutCommand, QueryCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
-import { now } from "./util.js";
+import { inPool, now } from "./util.js";
 
 /** Wake-ups per second DynamoDB Local could serve: `count` request triples, `concurrency` at a time. */
 export async function wakeupCeiling(client: DynamoDBClient, tableName: string, count: number, concurrency: number): Promise<number> {
@@ -24,12 +24,7 @@ export async function wakeupCeiling(client: DynamoDBClient, tableName: string, c
       }),
     );
   };
-  let next = 0;
   const started = now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < count) await wake(next++);
-    }),
-  );
+  await inPool(Array.from({ length: count }, (_, i) => i), concurrency, wake);
   return count / ((now() - started) / 1000);
 }

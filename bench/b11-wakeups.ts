@@ -12,7 +12,7 @@ import { wakeupCeiling } from "./b11-ceiling.js";
 import { measureLateness } from "./b11-lateness.js";
 import type { BenchReport, Verdict } from "./table.js";
 import { atMost, num } from "./table.js";
-import { expectEqual, now } from "./util.js";
+import { expectEqual, inPool, now } from "./util.js";
 
 // The AWS SDK warns once that its 2027 releases need Node 22; not news in a benchmark report.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
@@ -28,16 +28,6 @@ const napper = workflow("bench-b11-nap", async function* (input: unknown) {
   yield* sleep("1m");
   return yield* step("wake", () => (input as number) + 1);
 });
-
-/** Runs `work` over `items`, `concurrency` at a time. */
-async function inPool<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < items.length) await work(items[next++]!);
-    }),
-  );
-}
 
 /** `DUE` executions on a fresh table, each suspended on its timer; the clock is then past every timer. */
 async function seed(store: HistoryStore, clock: VirtualClock, label: string): Promise<void> {

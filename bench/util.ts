@@ -111,3 +111,13 @@ export async function measureSizes(
   }
   return { rows, verdicts };
 }
+
+/** Runs `work` over `items`, `concurrency` at a time. */
+export async function inPool<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < items.length) await work(items[next++]!);
+    }),
+  );
+}
