@@ -10,11 +10,9 @@ import type { LeaseRequest, LeaseResult } from "spindle/store";
 import { ExecutionNotFoundError } from "spindle";
 import { leaseRefused, recordLeased } from "spindle/store";
 import type { Placement, RecordState } from "./codec.js";
-import { copyRecord, decodeRecord, recordItems } from "./codec.js";
 import type { Io, RecordCache } from "./io.js";
-import { ConditionFailed, newToken } from "./io.js";
-import { MAX_REBASES } from "./next-state.js";
 import { markerAction } from "./positions.js";
+import { rewriteRecord } from "./record-write.js";
 
 /** What taking a lease needs from the store. */
 export interface LeaseDeps {
@@ -42,41 +40,16 @@ export async function acquireLease(
   if (!prior || (request.expect && (prior.record.runId !== request.expect.runId || prior.record.version !== request.expect.version))) {
     prior = await deps.readRecord(id);
   }
-  const writer = newToken();
-  for (let rebase = 0; ; rebase++) {
-    if (!prior) throw notFound(id);
-    if (leaseRefused(prior.record, request)) return { acquired: false, record: copyRecord(prior.record) };
-    const next: RecordState = { ...prior, record: recordLeased(prior.record, request), rev: prior.rev + 1, writer };
-    const { item } = recordItems(next, prior, deps.placement);
-    const takeover = prior.record.lease !== undefined && prior.record.lease.owner !== request.owner;
-    try {
-      const put = deps.io.put(item, { expression: "#rev = :rev", names: { "#rev": "rev" }, values: { ":rev": prior.rev } });
-      if (!takeover) await deps.io.putOne("lease", id, put);
-      else {
-        const marker = markerAction(deps.io, id, prior.record.runs, prior.record.version + 1, writer);
-        await deps.io.transact("lease", id, [put, marker], `${writer}-${rebase}`); // each rebase: another request token
-      }
-      deps.cache.set(next);
-      return { acquired: true, record: copyRecord(next.record) };
-    } catch (error) {
-      if (!(error instanceof ConditionFailed)) throw error;
-      if (!error.failed(0)) {
-        // The run moved on past the version read (the other owner wrote a step): read it again.
-        if (rebase >= MAX_REBASES) return { acquired: false, record: copyRecord(prior.record) };
-        prior = await deps.readRecord(id);
-        continue;
-      }
-      const old = error.reasons[0]?.item;
-      if (!old) throw notFound(id);
-      const current = decodeRecord(old, new Map());
-      if (current.state.writer === writer) {
-        // Our own write, applied before its response was lost.
-        deps.cache.invalidate(id);
-        return { acquired: true, record: copyRecord(current.state.record) };
-      }
-      if (rebase >= MAX_REBASES) return { acquired: false, record: copyRecord(current.state.record) };
-      // Something else moved the record (an inbox write, an append): look again, with the run's tail.
-      prior = await deps.readRecord(id);
-    }
-  }
+  const { written, record } = await rewriteRecord(deps, id, prior, {
+    what: "lease",
+    notFound: () => notFound(id),
+    refused: (record) => leaseRefused(record, request) !== undefined,
+    change: (record) => recordLeased(record, request),
+    // Taking over from another owner: that owner's turn may still put steps without reading the record.
+    with: (before, writer) =>
+      before.record.lease !== undefined && before.record.lease.owner !== request.owner
+        ? markerAction(deps.io, id, before.record.runs, before.record.version + 1, writer)
+        : undefined,
+  });
+  return { acquired: written, record };
 }

@@ -4,11 +4,8 @@
 import type { TurnFailuresResult, TurnFailuresUpdate } from "spindle/store";
 import { ExecutionNotFoundError } from "spindle";
 import { recordWithTurnFailures, turnFailuresRefused } from "spindle/store";
-import type { RecordState } from "./codec.js";
-import { copyRecord, decodeRecord, recordItems } from "./codec.js";
-import { ConditionFailed, newToken } from "./io.js";
 import type { LeaseDeps } from "./lease.js";
-import { MAX_REBASES } from "./next-state.js";
+import { rewriteRecord } from "./record-write.js";
 
 function notFound(id: string): ExecutionNotFoundError {
   return new ExecutionNotFoundError(`Execution '${id}' does not exist; its failed turns cannot be recorded.`, { executionId: id });
@@ -20,34 +17,13 @@ function notFound(id: string): ExecutionNotFoundError {
  * @throws ExecutionNotFoundError, StoreUnavailableError.
  */
 export async function updateTurnFailures(deps: LeaseDeps, id: string, update: TurnFailuresUpdate): Promise<TurnFailuresResult> {
-  let prior: RecordState | undefined = await deps.readRecord(id);
-  const writer = newToken();
-  for (let rebase = 0; ; rebase++) {
-    if (!prior) throw notFound(id);
-    if (turnFailuresRefused(prior.record, update)) return { updated: false, record: copyRecord(prior.record) };
-    const next: RecordState = { ...prior, record: recordWithTurnFailures(prior.record, update), rev: prior.rev + 1, writer };
-    const { item } = recordItems(next, prior, deps.placement);
-    try {
-      await deps.io.transact("turn failures", id, [
-        deps.io.put(item, { expression: "#rev = :rev", names: { "#rev": "rev" }, values: { ":rev": prior.rev } }),
-      ], `${writer}-${rebase}`);
-      deps.cache.set(next);
-      return { updated: true, record: copyRecord(next.record) };
-    } catch (error) {
-      if (!(error instanceof ConditionFailed) || !error.failed(0)) throw error;
-      const old = error.reasons[0]?.item;
-      if (!old) throw notFound(id);
-      const current = decodeRecord(old, new Map());
-      if (current.state.writer === writer) {
-        deps.cache.invalidate(id); // our own write, applied before its response was lost
-        return { updated: true, record: copyRecord(current.state.record) };
-      }
-      if (rebase >= MAX_REBASES) return { updated: false, record: copyRecord(current.state.record) };
-      // Read again rather than decode the old item: its stored version may lag the run (step puts leave the record
-      // alone), and only a read adds the run's tail.
-      prior = await deps.readRecord(id);
-    }
-  }
+  const { written, record } = await rewriteRecord(deps, id, await deps.readRecord(id), {
+    what: "turn failures",
+    notFound: () => notFound(id),
+    refused: (record) => turnFailuresRefused(record, update) !== undefined,
+    change: (record) => recordWithTurnFailures(record, update),
+  });
+  return { updated: written, record };
 }
 
 /**
