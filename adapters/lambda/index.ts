@@ -8,7 +8,8 @@ export { eventKey, rule } from "./route.js";
 export type { EventSchema, Route, RouteAction, RouteResult, RouteRule } from "./route.js";
 export { emfMetrics } from "./emf.js";
 export type { EmfMetricsOptions } from "./emf.js";
-export { METRIC } from "./telemetry.js";
+// The metric names live in spindle (the CLI reports under them too); re-exported here unchanged.
+export { METRIC } from "spindle";
 export type { LambdaLogger, LambdaMetrics, LambdaTracer, LogLevel, LogLine } from "./telemetry.js";
 export type { ActionResult } from "./actions.js";
 // The public zod schemas: a bundle carries them (and zod) only when it uses one; the handler checks by hand.

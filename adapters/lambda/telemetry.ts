@@ -4,7 +4,7 @@
 // function_name, function_version, function_request_id, xray_trace_id), filtered by level. Metrics are counted per
 // invocation and published at its end: turns by outcome, wake-up lag, the due backlog a tick left.
 import type { TurnReport } from "spindle";
-import { ValidationError } from "spindle";
+import { METRIC, ValidationError } from "spindle";
 import type { Settings } from "./options.js";
 import { errorFields } from "./outcomes.js";
 
@@ -77,29 +77,6 @@ export interface LambdaTracer {
   annotateColdStart?(): void;
   addServiceNameAnnotation?(): void;
 }
-
-/**
- * The metric names Spindle emits (namespace `Spindle`, dimension `service`); alarms and dashboards use them.
- *
- * @example
- * ```ts
- * new DynamoDBStore({ client, tableName, onRetry: () => metrics.addMetric(METRIC.storeRetries, "Count", 1) });
- * ```
- */
-export const METRIC = {
-  completed: "TurnCompleted",
-  suspended: "TurnSuspended",
-  failed: "TurnFailed",
-  busy: "TurnBusy",
-  cancelled: "TurnCancelled",
-  stuck: "StuckExecutions",
-  wakeupLag: "WakeupLag",
-  dueBacklog: "DueBacklog",
-  wakeupsScheduled: "WakeupsScheduled",
-  wakeupScheduleFailed: "WakeupScheduleFailed",
-  /** Not counted by the handler: count your store's retries into the same metrics (DynamoDBStore's `onRetry`). */
-  storeRetries: "StoreRetries",
-} as const;
 
 /** The count each turn outcome adds to (running, terminated and stuck add none: a turn on a stuck execution runs nothing). */
 const OUTCOME_METRIC: Record<string, string> = {

@@ -3,10 +3,10 @@
 // message with a delay, an EventBridge Scheduler one-time schedule). The calls start as the turns report and are
 // awaited before the invocation ends, each bounded; a failure is logged and counted, and the tick still wakes it.
 import type { TurnReport } from "spindle";
+import { METRIC } from "spindle";
 import type { Wakeup } from "./options.js";
 import { errorFields } from "./outcomes.js";
 import type { InvocationTelemetry, Telemetry } from "./telemetry.js";
-import { METRIC } from "./telemetry.js";
 
 /** The wake-up calls of one invocation. */
 export interface PendingWakeups {
