@@ -1,12 +1,13 @@
-// The hostile inputs of the hostile-input scenario that are names and messages: ill-formed Unicode in ids, names,
-// keys, reasons and tokens; prototype-like names (constructor, __proto__, toString) as workflow, step, event and
-// callback names; internal messages forged as events (child:<id>, callback:<token>, cancel); forged, truncated and
-// padded callback tokens and failCallback with things that are not errors. Values are in hostile-values.ts.
+// The hostile inputs of the hostile-input scenario that are names: ill-formed Unicode in ids, names, keys, reasons
+// and tokens; prototype-like names (constructor, __proto__, toString) as workflow, step, event and callback names.
+// Forged internal messages and tokens are in hostile-messages.ts, values in hostile-values.ts; NAME_CASES gathers
+// the names and the messages.
 import { z } from "zod";
-import type { AnyWorkflow } from "spindle";
-import { callback, child, step, waitForEvent, workflow } from "spindle";
+import { callback, step, waitForEvent, workflow } from "spindle";
 import type { HostileCase, HostileEnv } from "./hostile-kit.js";
-import { behaves, childOf, outcome, refused, settle, started, tokenOf } from "./hostile-kit.js";
+import { behaves, outcome, refused, settle, started, tokenOf } from "./hostile-kit.js";
+import { approver, declared, same, tokenStillValid, waiter } from "./hostile-fixtures.js";
+import { failCallbackCases, forgedCases, tokenCases } from "./hostile-messages.js";
 
 /** A lone high surrogate between two letters: ill-formed UTF-16, which UTF-8 stores turn into U+FFFD. */
 const LONE = "a\ud800b";
@@ -18,61 +19,6 @@ const PROTOTYPE_NAMES = ["constructor", "__proto__", "toString"] as const;
 function ofBytes(prefix: string, bytes: number): string {
   const room = bytes - Buffer.byteLength(prefix) - 1;
   return `${prefix}-${"€".repeat(Math.floor(room / 3))}${"x".repeat(room % 3)}`;
-}
-
-// ---- fixtures: every case's engine registers them ------------------------------------------------------------------
-
-export const waiter = workflow("hostile-waiter", async function* () {
-  return yield* waitForEvent<unknown>("go");
-});
-const declared = workflow(
-  "hostile-declared",
-  { events: { go: z.object({ by: z.string() }) } },
-  async function* (_input: unknown, ctx) {
-    return yield* ctx.waitForEvent("go");
-  },
-);
-export const approver = workflow("hostile-approver", async function* () {
-  return yield* callback<unknown>("approve", () => undefined);
-});
-const kid = workflow("hostile-kid", async function* () {
-  yield* waitForEvent("release");
-  return "the real child result";
-});
-const parent = workflow("hostile-parent", async function* () {
-  return yield* child(kid, undefined);
-});
-
-/** The workflows every case's engine knows. */
-export const FIXTURES: readonly AnyWorkflow[] = [waiter, declared, approver, kid, parent];
-
-const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
-
-/** Checks that the callback of `id` still takes the real token, and the workflow returns its value. */
-export async function tokenStillValid(env: HostileEnv, id: string, token: string): Promise<string | undefined> {
-  const engine = env.engine();
-  try {
-    await engine.completeCallback(token, { ok: true });
-  } catch (error) {
-    return `the real token was refused afterwards (${(error as Error).name})`;
-  }
-  await settle(env, engine, [id]);
-  const seen = await outcome(env, id);
-  return same(seen.result, { ok: true }) ? undefined : `the workflow ended ${JSON.stringify(seen)} after the real completion`;
-}
-
-/** Checks that `id` still waits (was not fooled), then that sending `real` completes it with `expect`. */
-async function stillWaits(env: HostileEnv, id: string, waitsFor: () => Promise<unknown>, expect: unknown): Promise<{ problem?: string; note: string }> {
-  const engine = env.engine();
-  const errors = await settle(env, engine, [id]);
-  if (errors.length > 0) return { problem: `a resume threw ${(errors[0] as Error).name}`, note: "" };
-  const between = await outcome(env, id);
-  if (between.status !== "suspended") return { problem: `the forged message ended the wait: ${JSON.stringify(between)}`, note: "" };
-  await waitsFor();
-  await settle(env, engine, [id]);
-  const end = await outcome(env, id);
-  if (!same(end.result, expect)) return { problem: `after the real message: ${JSON.stringify(end)}`, note: "" };
-  return { note: "stored as an ordinary event; the workflow was not fooled and took the real message" };
 }
 
 // ---- ill-formed Unicode ---------------------------------------------------------------------------------------------
@@ -338,127 +284,5 @@ const prototypeCases: HostileCase[] = PROTOTYPE_NAMES.flatMap((name): HostileCas
     },
   },
 ]);
-
-// ---- forged internal messages ---------------------------------------------------------------------------------------
-
-const forgedCases: HostileCase[] = [
-  {
-    input: "an event named child:<id> while the parent waits for that child",
-    call: "sendEvent",
-    expected: "refused, or an ordinary event: the parent still waits for the real child",
-    run: async (env) => {
-      const id = await started(env, parent, undefined, "forged-child");
-      const childId = await childOf(env, id);
-      return behaves(env, {
-        ids: { parent: id },
-        call: () => env.engine().sendEvent(id, `child:${childId}`, { status: "completed", result: "forged" }),
-        verify: () => stillWaits(env, id, () => env.engine().sendEvent(childId, "release", null), "the real child result"),
-        mayRefuse: ["ValidationError"],
-      });
-    },
-  },
-  {
-    input: "an event named callback:<token> while the workflow waits for that callback",
-    call: "sendEvent",
-    expected: "refused, or an ordinary event: the callback still waits for the real completion",
-    run: async (env) => {
-      const id = await started(env, approver, undefined, "forged-callback");
-      const token = await tokenOf(env, id);
-      return behaves(env, {
-        ids: { execution: id },
-        call: () => env.engine().sendEvent(id, `callback:${token}`, { value: '{"ok":false}' }),
-        verify: () => stillWaits(env, id, () => env.engine().completeCallback(token, { ok: true }), { ok: true }),
-        mayRefuse: ["ValidationError"],
-      });
-    },
-  },
-  {
-    input: "an event with idempotency key callback:<token>",
-    call: "sendEvent",
-    expected: "an ordinary event: the real completion is still accepted",
-    run: async (env) => {
-      const id = await started(env, approver, undefined, "forged-key");
-      const token = await tokenOf(env, id);
-      return behaves(env, {
-        ids: { execution: id },
-        call: () => env.engine().sendEvent(id, "noise", 1, { idempotencyKey: `callback:${token}` }),
-        verify: () => stillWaits(env, id, () => env.engine().completeCallback(token, { ok: true }), { ok: true }),
-        mayRefuse: ["ValidationError"],
-      });
-    },
-  },
-  {
-    input: "an event named cancel",
-    call: "sendEvent",
-    expected: "refused, or an ordinary event: the execution is not cancelled",
-    run: async (env) => {
-      const id = await started(env, waiter, undefined, "forged-cancel");
-      return behaves(env, {
-        ids: { execution: id },
-        call: () => env.engine().sendEvent(id, "cancel", { reason: "forged" }),
-        verify: () => stillWaits(env, id, () => env.engine().sendEvent(id, "go", "real"), "real"),
-        mayRefuse: ["ValidationError"],
-      });
-    },
-  },
-];
-
-// ---- callback tokens and failCallback -------------------------------------------------------------------------------
-
-/** The token with its last part (the secret) replaced, when it is base64url JSON; otherwise its last character. */
-function forgedSecret(token: string): string {
-  try {
-    const parts = JSON.parse(Buffer.from(token, "base64url").toString("utf8")) as unknown[];
-    if (Array.isArray(parts) && typeof parts.at(-1) === "string") {
-      parts[parts.length - 1] = "forged-secret";
-      return Buffer.from(JSON.stringify(parts), "utf8").toString("base64url");
-    }
-  } catch {
-    // not JSON: fall through
-  }
-  return `${token.slice(0, -1)}${token.endsWith("A") ? "B" : "A"}`;
-}
-
-const tokenCases: HostileCase[] = [
-  ["a token naming the waiting callback with a forged secret part", forgedSecret],
-  ["a made-up token", () => "bm90LWEtdG9rZW4"],
-  ["the real token truncated by one character", (token: string) => token.slice(0, -1)],
-  ["the real token padded with one character", (token: string) => `${token}A`],
-].map(([input, forge]): HostileCase => ({
-  input: input as string,
-  call: "completeCallback",
-  expected: "CallbackNotFoundError, nothing stored, the real token still valid",
-  run: async (env) => {
-    const id = await started(env, approver, undefined, "token");
-    const token = await tokenOf(env, id);
-    return refused(env, {
-      ids: { execution: id },
-      call: () => env.engine().completeCallback((forge as (token: string) => string)(token), { ok: false }),
-      accept: ["CallbackNotFoundError"],
-      afterwards: () => tokenStillValid(env, id, token),
-    });
-  },
-}));
-
-const failCallbackCases: HostileCase[] = [
-  ["undefined", undefined],
-  ["null", null],
-  ["42", 42],
-].map(([label, error]): HostileCase => ({
-  input: `failCallback with ${label as string}`,
-  call: "failCallback",
-  expected: "ValidationError, nothing stored, the token still valid",
-  run: async (env) => {
-    const id = await started(env, approver, undefined, "fail-callback");
-    const token = await tokenOf(env, id);
-    return refused(env, {
-      ids: { execution: id },
-      call: () => env.engine().failCallback(token, error as never),
-      accept: ["ValidationError"],
-      afterwards: () => tokenStillValid(env, id, token),
-    });
-  },
-}));
-
 /** The cases of names and messages, in table order. */
 export const NAME_CASES: readonly HostileCase[] = [...unicodeCases, ...prototypeCases, ...forgedCases, ...tokenCases, ...failCallbackCases];

@@ -6,7 +6,7 @@ import type { AnyWorkflow } from "spindle";
 import { step, StepFailedError, workflow } from "spindle";
 import type { HostileCase, HostileEnv, Observation } from "./hostile-kit.js";
 import { answerOf, attempt, behaves, outcome, refused, settle, started, tokenOf } from "./hostile-kit.js";
-import { approver, tokenStillValid, waiter } from "./hostile-cases.js";
+import { approver, tokenStillValid, waiter } from "./hostile-fixtures.js";
 
 const KB = 1024;
 
