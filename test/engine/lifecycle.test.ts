@@ -1,5 +1,5 @@
-// The engine's lifecycle: idempotent start, input and output validation, cancellation with compensation,
-// terminate, describe/list/history and external driving with resume/resumeDue (the warm cache and operating concerns: operating.test.ts).
+// The engine's lifecycle: idempotent start, input and output validation, cancellation with compensation, terminate,
+// describe/list/history and external driving (the warm cache and operating concerns are in operating.test.ts).
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import {
@@ -15,7 +15,6 @@ import {
   silentLogger,
   sleep,
   step,
-  StepFailedError,
   uuid,
   ValidationError,
   waitForEvent,

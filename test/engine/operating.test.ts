@@ -3,20 +3,14 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import {
-  CancelledError,
   createEngine,
-  ExecutionClosedError,
   ExecutionNotFoundError,
-  IdempotencyConflictError,
   MemoryStore,
   now,
-  random,
-  setStatus,
   silentLogger,
   sleep,
   step,
   StepFailedError,
-  uuid,
   ValidationError,
   waitForEvent,
   workflow,
@@ -24,7 +18,6 @@ import {
 } from "spindle";
 import type { Logger } from "spindle";
 import { createTestEngine, VirtualClock } from "spindle/testing";
-
 
 const greet = workflow(
   "greet",
