@@ -30,7 +30,7 @@ export { child, startChild } from "./operations/child.js";
 export type { ChildOptions } from "./operations/child.js";
 export { callback } from "./operations/callback.js";
 export type { CallbackOptions } from "./operations/callback.js";
-export { continueAsNew, patched } from "./operations/versioning.js";
+export { continueAsNew, deprecatePatch, patched } from "./operations/versioning.js";
 export { dag, task } from "./operations/dag.js";
 export type { ChildTaskOptions, DagInputs, DagOptions, DagResults, Task, TaskOptions, TaskResult, TriggerRule } from "./operations/dag.js";
 export { saga } from "./operations/saga.js";
@@ -91,4 +91,4 @@ export {
   ValidationError,
   WorkflowNotFoundError,
 } from "./errors.js";
-export type { DagTaskFailure, ErrorContext, SpindleErrorCode, SpindleErrorOptions } from "./errors.js";
+export type { DagTaskFailure, Divergence, DivergenceSide, ErrorContext, SpindleErrorCode, SpindleErrorOptions } from "./errors.js";

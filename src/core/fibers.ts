@@ -215,7 +215,12 @@ export class GroupRun {
       throw new NonDeterminismError(
         `Group ${this.position.describe()} settled early on the failure of child ${index} in the history, but the ` +
           `child now succeeds. The code changed what the group's children do.`,
-        { operation: this.position.describe() },
+        {
+          operation: this.position.describe(),
+          opId: this.position.opId,
+          expected: { text: `${this.position.describe()} settled early on the failure of child ${index}` },
+          found: { text: `child ${index} succeeds` },
+        },
       );
     } else {
       this.results[index] = outcome.value;

@@ -14,11 +14,11 @@ import { waitForEvent } from "./handlers/events.js";
 import { dag } from "./handlers/dag.js";
 import { group } from "./handlers/groups.js";
 import type { OpRecord } from "./handlers/prelude.js";
-import { cancelled, describeYielded, mismatch, NO_EVENTS } from "./handlers/prelude.js";
+import { cancelled, describeYielded, mismatch, NO_EVENTS, side } from "./handlers/prelude.js";
 import { step } from "./handlers/step.js";
 import { sleep } from "./handlers/timers.js";
 import { setStatus, value } from "./handlers/values.js";
-import { continueAsNew, patched } from "./handlers/versioning.js";
+import { continueAsNew, deprecatePatch, patched } from "./handlers/versioning.js";
 import type { Decision, Environment, InboxItem } from "./decision.js";
 import { InboxView } from "./inbox-view.js";
 import { liveEvents } from "./redrive.js";
@@ -76,6 +76,8 @@ export class Replayer {
   private inHole = false;
   /** patched() answers per change id for this run: one id answers the same everywhere in a run. */
   readonly patches = new Map<string, boolean>();
+  /** The change ids the code asked patched() about in this run (patches also holds ids known from markers alone). */
+  readonly patchesAsked = new Set<string>();
   lastSeq: number;
   buffer: HistoryEvent[] = [];
   private consumedNow: string[] = [];
@@ -192,11 +194,14 @@ export class Replayer {
       );
       return { position: undefined, decision: { type: "throw", error } };
     }
-    if (command.kind === "patched") return { position: undefined, decision: patched(this, scope, command.name) };
+    if (command.kind === "patched") {
+      const decision = command.deprecated ? deprecatePatch(this, scope, command.name) : patched(this, scope, command.name);
+      return { position: undefined, decision };
+    }
     const index = scope.counter++;
     const op = scope.prefix === "" ? this.rootOps[index] : this.otherOps.get(scope.opId(index));
     if (op && (op.kind !== command.kind || op.name !== command.name)) {
-      throw mismatch(this, scope.opId(index), `${op.kind} '${op.name}'`, `${command.kind} '${command.name}'`);
+      throw mismatch(this, scope.opId(index), side(op.kind, op.name), side(command.kind, command.name));
     }
     const position = new Position(scope, index, command);
     // An operation that threw at the frontier without recording anything (a refused value) leaves a hole: replaying
@@ -220,7 +225,7 @@ export class Replayer {
     if (scope.counter >= extent) return;
     const opId = scope.opId(scope.counter);
     const op = this.opAt(opId);
-    throw mismatch(this, opId, op ? `${op.kind} '${op.name}'` : "an operation", "the code ended there");
+    throw mismatch(this, opId, op ? side(op.kind, op.name) : { text: "an operation" }, { text: "the code ended there" });
   }
 
   /** Records the end of the run, after checking the body reached every recorded operation. */

@@ -136,6 +136,8 @@ export interface CallbackCommand {
 export interface PatchedCommand {
   kind: "patched";
   name: string;
+  /** deprecatePatch(): only records the marker at the frontier; answers nothing. */
+  deprecated?: true;
 }
 
 /** Ends this run and starts a fresh run of the same execution. */

@@ -1,4 +1,5 @@
-// patched() and continueAsNew(): changing code with executions in flight, and keeping histories bounded.
+// patched(), deprecatePatch() and continueAsNew(): changing code with executions in flight, and keeping histories
+// bounded.
 import { operation } from "../core/yieldable.js";
 import { requireName } from "./names.js";
 import type { Yieldable } from "./yieldable.js";
@@ -6,8 +7,9 @@ import type { Yieldable } from "./yieldable.js";
 /**
  * Versioning. True for executions that reach this point on code that has the change (a marker is recorded), false
  * when replaying a history recorded before it. It takes no operation id, so adding it shifts nothing.
- * Deploy flow: guard the new code with `if (yield* patched("id"))`, wait until executions started before the deploy
- * have finished, then remove the old branch (keep the call only while old histories may still replay).
+ * Deploy flow: guard the new code with `if (yield* patched("id"))`; once no open execution depends on the old branch
+ * (`spindle check` says "safe to remove"), remove the old branch and put `yield* deprecatePatch("id")` in place of
+ * the call; once no worker runs the `patched()` build, remove that too.
  *
  * @example
  * ```ts
@@ -18,6 +20,27 @@ import type { Yieldable } from "./yieldable.js";
 export function patched(changeId: string): Yieldable<boolean> {
   requireName("patched", changeId);
   return operation({ kind: "patched", name: changeId });
+}
+
+/**
+ * The step after removing a patch's old branch (Temporal's `deprecatePatch`): put it where `patched("id")` was, once
+ * no open execution still depends on the old branch (`spindle check` reports it as "safe to remove"). It records the
+ * change's marker on executions that reach it fresh, so that during a rolling deploy a worker still on the
+ * `patched()` build takes the new branch of an execution this build started; it takes no position and replays any
+ * history, with or without the marker, without a NonDeterminismError. Once no worker runs the `patched()` build,
+ * remove the call too.
+ *
+ * @example
+ * ```ts
+ * // before: if (yield* patched("send-sms")) yield* step("sms", ...); else yield* step("email", ...);
+ * yield* deprecatePatch("send-sms");
+ * yield* step("sms", () => sms.send(phone));
+ * ```
+ * @throws ValidationError when the change id is not a non-empty, well-formed string.
+ */
+export function deprecatePatch(changeId: string): Yieldable<void> {
+  requireName("deprecatePatch", changeId);
+  return operation({ kind: "patched", name: changeId, deprecated: true });
 }
 
 /**

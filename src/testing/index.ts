@@ -3,7 +3,7 @@ export { createTestEngine, TestEngine, TestStalledError } from "./test-engine.js
 export type { TestEngineOptions } from "./test-engine.js";
 export { VirtualClock } from "./virtual-clock.js";
 export { replayHistory } from "./replay-check.js";
-export type { ReplayReport } from "./replay-check.js";
+export type { PatchAnswer, ReplayReport } from "./replay-check.js";
 export { formatTimeline } from "./format.js";
 export { runStoreConformance, sampleExecution, sampleSteps } from "./conformance.js";
 export type { ConformanceOptions } from "./conformance.js";

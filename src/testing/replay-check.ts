@@ -5,6 +5,8 @@
 import { decodeValue } from "../core/codec.js";
 import type { HistoryEvent, NewEvent } from "../core/history.js";
 import { checkHistory, TERMINAL_EVENTS } from "../core/history.js";
+import { side } from "../core/handlers/prelude.js";
+import { EXECUTION_OP } from "../core/history-check.js";
 import { Interpreter } from "../core/interpreter.js";
 import { silentLogger } from "../engine/log.js";
 import { HistoryCorruptedError, NonDeterminismError } from "../errors.js";
@@ -23,6 +25,43 @@ export interface ReplayReport {
   outcome: "completed" | "failed" | "cancelled" | "continuedAsNew" | "waiting";
   /** The first operation the history does not hold, when `outcome` is `waiting`. */
   frontier?: { opId: string; kind: string; name: string };
+  /**
+   * What each `patched(id)` the code reached answered, in the order first asked: `false` means this execution runs
+   * the change's old branch (its history predates the change), so that branch cannot be removed yet.
+   */
+  patches: PatchAnswer[];
+}
+
+/**
+ * One `patched(id)` call's answer in a replay.
+ *
+ * @example
+ * ```ts
+ * const old = report.patches.filter((patch) => !patch.answer).map((patch) => patch.id); // ids still on the old branch
+ * ```
+ */
+export interface PatchAnswer {
+  /** The change id given to `patched()`. */
+  id: string;
+  /** `true`: the new branch (the marker is recorded, or the call was reached past the history); `false`: the old one. */
+  answer: boolean;
+}
+
+/**
+ * How a replay reads the history's end (internal: `checkExecutions` passes it for executions of a live store).
+ *
+ * @example
+ * ```ts
+ * const options: ReplayOptions = { cutInsideTurn: record.status === "running" };
+ * ```
+ */
+export interface ReplayOptions {
+  /**
+   * The history may have been cut inside a turn (a `running` execution: a turn in flight, or one that crashed between
+   * two writes), so code that ends right after the last recorded operation is not a divergence. Default false: a
+   * history taken at rest that is still open must still be open on the new code.
+   */
+  cutInsideTurn?: boolean;
 }
 
 /**
@@ -36,6 +75,19 @@ export interface ReplayReport {
  * @throws NonDeterminismError (the code no longer matches), HistoryCorruptedError (malformed events).
  */
 export async function replayHistory(workflow: AnyWorkflow, events: readonly unknown[]): Promise<ReplayReport> {
+  return replayRecorded(workflow, events, {});
+}
+
+/**
+ * replayHistory with options; what `checkExecutions` runs.
+ *
+ * @example
+ * ```ts
+ * const report = await replayRecorded(order, events, { cutInsideTurn: true });
+ * ```
+ * @throws NonDeterminismError, HistoryCorruptedError, as replayHistory.
+ */
+export async function replayRecorded(workflow: AnyWorkflow, events: readonly unknown[], options: ReplayOptions): Promise<ReplayReport> {
   const first = events[0] as { executionId?: unknown } | undefined;
   const executionId = typeof first?.executionId === "string" ? first.executionId : "(unknown)";
   const history = checkHistory(executionId, events);
@@ -69,7 +121,9 @@ export async function replayHistory(workflow: AnyWorkflow, events: readonly unkn
   // The interpreter runs the body as far as the recorded history takes it, at the history's last recorded time; no
   // step runs and no child is created: anything it asks for, or any event it records, is past the recorded history.
   const advance = await interpreter.advance(history[history.length - 1]!.at);
-  const report = { executionId, events: history.length };
+  const replayer = interpreter.replayer;
+  const patches = [...replayer.patchesAsked].map((id) => ({ id, answer: replayer.patches.get(id) === true }));
+  const report = { executionId, events: history.length, patches };
   const fresh = interpreter.replayer.takeBuffer().events;
   const ending = advance.ending;
   const endEvent = ending && ending.status !== "continueAsNew" ? fresh[fresh.length - 1] : undefined;
@@ -81,7 +135,10 @@ export async function replayHistory(workflow: AnyWorkflow, events: readonly unkn
       : effect
         ? { opId: effect.opId, kind: effect.command.kind, name: effect.command.name }
         : undefined;
-  if (ending && ending.status !== "continueAsNew" && !frontier) return compare(executionId, terminal, endEvent as NewEvent, report);
+  if (ending && ending.status !== "continueAsNew" && !frontier) {
+    if (!terminal && options.cutInsideTurn) return { ...report, outcome: "waiting" };
+    return compare(executionId, terminal, endEvent as NewEvent, report);
+  }
   if (terminal?.type === "ContinuedAsNew" && !frontier && ending?.status === "continueAsNew") {
     return { ...report, outcome: "continuedAsNew" };
   }
@@ -91,7 +148,13 @@ export async function replayHistory(workflow: AnyWorkflow, events: readonly unkn
     throw new NonDeterminismError(
       `replayHistory: execution '${executionId}' ended (${terminal.type}) after the recorded operations, but the ` +
         `code now goes on to ${at}.`,
-      { executionId },
+      {
+        executionId,
+        ...(waitingAt ? { operation: `#${waitingAt.opId}` } : {}),
+        opId: waitingAt?.opId ?? EXECUTION_OP,
+        expected: { text: `the end of the execution (${terminal.type})` },
+        found: waitingAt ? side(waitingAt.kind, waitingAt.name) : { text: "new work" },
+      },
     );
   }
   return { ...report, outcome: "waiting", ...(waitingAt ? { frontier: waitingAt } : {}) };
@@ -106,14 +169,14 @@ function compare(
   executionId: string,
   terminal: HistoryEvent | undefined,
   ending: NewEvent,
-  report: { executionId: string; events: number },
+  report: Omit<ReplayReport, "outcome">,
 ): ReplayReport {
   const now = ending.type === "ExecutionCompleted" ? "completed" : ending.type === "ExecutionFailed" ? "failed" : "cancelled";
   if (!terminal) {
     throw new NonDeterminismError(
       `replayHistory: execution '${executionId}' is still running in the history, but the code now ${now} after ` +
         `the last recorded operation. The code removed or skipped an operation the history expects next.`,
-      { executionId },
+      { executionId, opId: EXECUTION_OP, expected: { text: "more operations (the execution is open)" }, found: { text: `the code ${now}` } },
     );
   }
   if (terminal.type === "ExecutionCancelled" && terminal.terminated) return { ...report, outcome: "cancelled" };
@@ -130,9 +193,21 @@ function compare(
     throw new NonDeterminismError(
       `replayHistory: execution '${executionId}' ended with ${terminal.type} in the history but the code now ` +
         `${now}${detail}. The code changed what the workflow computes from the same recorded results.`,
-      { executionId },
+      {
+        executionId,
+        opId: EXECUTION_OP,
+        expected: { text: endingText(terminal) },
+        found: { text: endingText(ending) },
+      },
     );
   }
   const outcome = terminal.type === "ContinuedAsNew" ? "continuedAsNew" : now;
   return { ...report, outcome };
+}
+
+/** An ending in words, for a divergence: `ExecutionCompleted with result "v1"`, `ExecutionFailed (Error: boom)`. */
+function endingText(event: NewEvent | HistoryEvent): string {
+  if (event.type === "ExecutionCompleted") return `${event.type} with result ${event.result ?? "undefined"}`;
+  if (event.type === "ExecutionFailed") return `${event.type} (${event.error.name}: ${event.error.message})`;
+  return event.type;
 }

@@ -14,7 +14,7 @@ const golden = recorded as HistoryEvent[];
 describe("golden history", () => {
   it("replays the recorded approval history against today's code to the same result", async () => {
     const report = await replayHistory(approval, golden);
-    expect(report).toEqual({ executionId: "approval-req-7", events: golden.length, outcome: "completed" });
+    expect(report).toEqual({ executionId: "approval-req-7", events: golden.length, outcome: "completed", patches: [] });
   });
 
   it("reports NonDeterminismError when the recorded history names a step the code no longer has", async () => {

@@ -6,7 +6,7 @@ import { ValidationError } from "../../errors.js";
 import type { Position } from "../position.js";
 import type { Decision, Replayer } from "../replayer.js";
 import type { DagCommand } from "../yieldable.js";
-import { NO_EVENTS, mismatch, unexpected } from "./prelude.js";
+import { NO_EVENTS, mismatch, side, unexpected } from "./prelude.js";
 import type { OpRecord } from "./prelude.js";
 
 /** dag: check the recorded shape (or record it at the frontier), then run the tasks as a group. */
@@ -23,8 +23,8 @@ export function dag(r: Replayer, command: DagCommand, op: OpRecord | undefined, 
     if (event.type !== "GroupStarted") throw unexpected(r, event);
     started = true;
     if (event.size !== command.size || event.shape !== command.shape) {
-      throw mismatch(r, position.opId, `dag '${command.name}' with tasks ${describeShape(event.shape)}`,
-        `dag '${command.name}' with tasks ${describeShape(command.shape)}`);
+      throw mismatch(r, position.opId, side("dag", command.name, `with tasks ${describeShape(event.shape)}`),
+        side("dag", command.name, `with tasks ${describeShape(command.shape)}`));
     }
   }
   if (!started) {

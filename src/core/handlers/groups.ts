@@ -3,7 +3,7 @@
 import type { Position } from "../position.js";
 import type { Decision, Replayer } from "../replayer.js";
 import type { BranchCommand, GroupCommand } from "../yieldable.js";
-import { NO_EVENTS, mismatch, unexpected } from "./prelude.js";
+import { NO_EVENTS, mismatch, side, unexpected } from "./prelude.js";
 import type { OpRecord } from "./prelude.js";
 
 /** all, race, allSettled, map, branch: record the group's shape once and check it on every replay. */
@@ -17,8 +17,8 @@ export function group(r: Replayer, command: GroupCommand | BranchCommand, op: Op
       // The group's shape is in the history: branches added or dropped are a change of code, caught before
       // anything new runs, even when the group completed long ago.
       if (event.size !== size) {
-        throw mismatch(r, position.opId, `${command.kind} '${command.name}' of ${plural(event.size, "branch")}`,
-          `${command.kind} '${command.name}' of ${plural(size, "branch")}`);
+        throw mismatch(r, position.opId, side(command.kind, command.name, `of ${plural(event.size, "branch")}`),
+          side(command.kind, command.name, `of ${plural(size, "branch")}`));
       }
     } else if (event.type === "GroupSettled") settled = event.index;
     else throw unexpected(r, event);

@@ -1,6 +1,7 @@
 // The prelude every operation handler shares: the errors a wait ends with (timeout, cancellation) and the check of a
 // delivered value against its schema. Cancellation delivery itself lives in the replayer (it owns the inbox).
 import { CancelledError, NonDeterminismError, TimeoutError, ValidationError } from "../../errors.js";
+import type { DivergenceSide } from "../../errors.js";
 import type { Position } from "../position.js";
 import type { EncodeSite } from "../codec.js";
 import type { HistoryEvent } from "../history.js";
@@ -50,15 +51,20 @@ export function cancelled(r: Replayer, position: Position, reason: string | unde
 }
 
 /** The history holds another operation here than the code does. */
-export function mismatch(r: Replayer, opId: string, recorded: string, found: string): NonDeterminismError {
+export function mismatch(r: Replayer, opId: string, recorded: DivergenceSide, found: DivergenceSide): NonDeterminismError {
   return new NonDeterminismError(
-    `Execution '${r.executionId}' is not deterministic at operation #${opId}: the history holds ${recorded} ` +
-      `but the code now does ${found}. Nothing new ran. Deploy the code that recorded this history, or guard ` +
+    `Execution '${r.executionId}' is not deterministic at operation #${opId}: the history holds ${recorded.text} ` +
+      `but the code now does ${found.text}. Nothing new ran. Deploy the code that recorded this history, or guard ` +
       `the change with patched(). If the code did not change, the body depends on something that is not ` +
       `recorded: Math.random() (use random()), Date.now() or new Date() (use now()), I/O or mutable state read ` +
       `outside a step (move it into step()), or iteration over an unordered source (sort it first).`,
-    { executionId: r.executionId, operation: `#${opId}` },
+    { executionId: r.executionId, operation: `#${opId}`, opId, expected: recorded, found },
   );
+}
+
+/** One side of a divergence that is an operation: `step 'b'`, or with what follows, `all 'fan' of 2 branches`. */
+export function side(kind: string, name: string, detail?: string): DivergenceSide {
+  return { kind, name, text: `${kind} '${name}'${detail === undefined ? "" : ` ${detail}`}` };
 }
 
 /** A recorded event that this kind of operation never records. */
@@ -66,7 +72,7 @@ export function unexpected(r: Replayer, event: HistoryEvent): Error {
   return new NonDeterminismError(
     `Execution '${r.executionId}': event #${event.seq} (${event.type}) cannot belong to ${event.kind} ` +
       `'${event.name}' (#${event.opId}). The history was recorded by different code or edited.`,
-    { executionId: r.executionId, operation: `#${event.opId}` },
+    { executionId: r.executionId, operation: `#${event.opId}`, opId: event.opId },
   );
 }
 

@@ -1,5 +1,6 @@
-// continueAsNew() and patched(): ending a run for a fresh one, and branching on code changes. patched() takes no
-// position, so adding it does not shift the ids of the operations after it; its PatchMarker is recorded once.
+// continueAsNew(), patched() and deprecatePatch(): ending a run for a fresh one, and branching on code changes.
+// patched() and deprecatePatch() take no position, so adding them shifts no operation id; the PatchMarker of a change
+// is recorded once per run.
 import { encodeValue } from "../codec.js";
 import { EXECUTION_OP } from "../history-check.js";
 import type { Position, Scope } from "../position.js";
@@ -26,13 +27,29 @@ export function continueAsNew(r: Replayer, command: ContinueAsNewCommand, _op: O
  * It takes no position, so adding it does not shift the ids of the operations after it.
  */
 export function patched(r: Replayer, scope: Scope, changeId: string): Decision {
+  r.patchesAsked.add(changeId);
+  return { type: "resume", value: answer(r, scope, changeId) };
+}
+
+/**
+ * deprecatePatch(changeId): the old branch is gone. Records the marker where patched() would have answered true (so
+ * a worker still on the patched() build takes the new branch of this execution), answers nothing, and never checks
+ * the history: with or without the marker, it replays.
+ */
+export function deprecatePatch(r: Replayer, scope: Scope, changeId: string): Decision {
+  answer(r, scope, changeId);
+  return { type: "resume", value: undefined };
+}
+
+/** The change's answer for this run: the recorded marker, an earlier answer, or decided here (recorded if true). */
+function answer(r: Replayer, scope: Scope, changeId: string): boolean {
   const known = r.patches.get(changeId);
-  if (known !== undefined) return { type: "resume", value: known };
+  if (known !== undefined) return known;
   // Replaying old history here: the run predates the change, and every later call for this id must agree.
   const value = r.opAt(scope.opId(scope.counter)) === undefined;
   r.patches.set(changeId, value);
   if (value) r.record({ type: "PatchMarker", opId: `patch:${changeId}`, kind: "patched", name: changeId, at: r.env.now() });
-  return { type: "resume", value };
+  return value;
 }
 
 /** Records the end of this run by continue-as-new. */
