@@ -1,23 +1,30 @@
 // Builds the published package: ESM + CJS + type declarations for every entry point in package.json's exports.
 // No source maps unless SPINDLE_SOURCEMAP=1 (a map embeds the sources, doubling what an install downloads), and the
-// AWS SDK stays external: it is an optional peer dependency, imported only by spindle/dynamodb.
+// AWS SDK stays external: it is an optional peer dependency, imported only by spindle/dynamodb. The `spindle` bin
+// (dist/cli.js, ESM, its #! line kept from src/cli/main.ts) is built with the library so it shares its chunks: a
+// config module's `import "spindle"` and the CLI's engine are then the same module (operations are recognised by
+// class); its CommonJS copy is not shipped, and tsx (an optional peer, for .ts configs) stays external.
+import { rm } from "node:fs/promises";
 import { defineConfig } from "tsup";
 
+const library = {
+  index: "src/index.ts",
+  "store/index": "src/store/index.ts",
+  "testing/index": "src/testing/index.ts",
+  "dynamodb/index": "adapters/dynamodb/index.ts",
+  "lambda/index": "adapters/lambda/index.ts",
+};
+
 export default defineConfig({
-  entry: {
-    index: "src/index.ts",
-    "store/index": "src/store/index.ts",
-    "testing/index": "src/testing/index.ts",
-    "dynamodb/index": "adapters/dynamodb/index.ts",
-    "lambda/index": "adapters/lambda/index.ts",
-  },
+  entry: { ...library, cli: "src/cli/main.ts" },
   format: ["esm", "cjs"],
   // Declarations leave out what is marked @internal: the engine's test hooks, the workflow body's engine-side type.
-  dts: { compilerOptions: { stripInternal: true } },
+  dts: { entry: library, compilerOptions: { stripInternal: true } },
   sourcemap: process.env.SPINDLE_SOURCEMAP === "1",
-  external: [/^@aws-sdk\//],
+  external: [/^@aws-sdk\//, /^tsx(\/|$)/],
   clean: true,
   target: "node20",
   splitting: true,
   treeshake: true,
+  onSuccess: () => rm("dist/cli.cjs", { force: true }),
 });

@@ -60,6 +60,8 @@ export type { EngineOptions } from "./engine/options.js";
 export type { ExecutionDescription } from "./engine/describe.js";
 export type { TurnResult } from "./engine/turn.js";
 export { METRIC } from "./engine/metrics.js";
+export { defineConfig } from "./cli/define-config.js";
+export type { SpindleConfig } from "./cli/define-config.js";
 export { systemClock } from "./engine/clock.js";
 export type { Clock } from "./engine/clock.js";
 export { consoleLogger, silentLogger } from "./engine/log.js";

@@ -1,0 +1,100 @@
+// The commands that change an execution's course: `cancel` (a CancelledError at its current operation; compensation
+// may run), `terminate` (ends it at once), `resume` (runs one turn here, now) and `redrive` (a stuck or failed
+// execution back to work). Each is the engine's public call; what is refused exits 1 and changes nothing.
+import { EXIT } from "../errors.js";
+import { json, when } from "../output.js";
+import type { Command, CommandOption } from "./types.js";
+
+const REASON: CommandOption = { type: "string", short: "r", value: "text", description: "Why (recorded, at most 4,096 characters)." };
+
+/** `spindle cancel <id>`. */
+export const cancelCommand: Command = {
+  name: "cancel",
+  summary: "Cancel an execution: CancelledError at its current operation; its catch/finally may compensate.",
+  details: "The cancellation is recorded now; the execution's next turn (your tick, or spindle resume) runs it.",
+  args: [{ name: "id", description: "The execution id." }],
+  options: { reason: REASON },
+  needs: "store",
+  async run(context) {
+    const [id] = context.positionals as [string];
+    const reason = context.values.reason as string | undefined;
+    await (await context.engine()).cancel(id, reason);
+    context.print(context.json ? json({ executionId: id, cancelled: true }) : `cancellation of ${id} recorded; its next turn runs it`);
+    return EXIT.ok;
+  },
+};
+
+/** `spindle terminate <id>`. */
+export const terminateCommand: Command = {
+  name: "terminate",
+  summary: "Terminate an execution at once: no more workflow code runs (no compensation).",
+  args: [{ name: "id", description: "The execution id." }],
+  options: { reason: REASON },
+  needs: "store",
+  async run(context) {
+    const [id] = context.positionals as [string];
+    const reason = context.values.reason as string | undefined;
+    const engine = await context.engine();
+    await engine.terminate(id, reason);
+    const { status } = await engine.describe(id);
+    context.print(context.json ? json({ executionId: id, status }) : `${id} is ${status}`);
+    return EXIT.ok;
+  },
+};
+
+/** `spindle resume <id>`. */
+export const resumeCommand: Command = {
+  name: "resume",
+  summary: "Run one turn of an execution in this process, now (its steps run here, with your config's workflows).",
+  details:
+    "Harmless when nothing is due. Exits 1 when another process's turn holds the execution (nothing done), and with\n" +
+    "the turn's error when it fails (a NonDeterminismError: the deployed code does not match the history).",
+  args: [{ name: "id", description: "The execution id." }],
+  needs: "workflows",
+  async run(context) {
+    const [id] = context.positionals as [string];
+    const turn = await (await context.engine()).resume(id);
+    if (context.json) context.print(json(turn));
+    if (turn.busyUntil !== undefined) {
+      context.note(`spindle resume: ${id} is held by another process's turn until ${when(turn.busyUntil)}; nothing done, try again then.`);
+      return EXIT.refused;
+    }
+    if (!context.json) {
+      const waits = turn.waitingFor.map((wait) => `${wait.kind} '${wait.name}'`).join(", ");
+      const detail = [
+        `${turn.appended} events appended`,
+        ...(waits === "" ? [] : [`waits for ${waits}`]),
+        ...(turn.wakeAt === undefined ? [] : [`wakes at ${when(turn.wakeAt)}`]),
+        ...(turn.outOfTime ? ["stopped at its deadline, due again"] : []),
+      ];
+      context.print(`${id} is ${turn.status} (${detail.join("; ")})`);
+    }
+    return EXIT.ok;
+  },
+};
+
+/** `spindle redrive <id>`. */
+export const redriveCommand: Command = {
+  name: "redrive",
+  summary: "Put a stuck or failed execution back to work (a failed one reruns its failed step, fresh attempts).",
+  details:
+    "Only the store is needed: the next turn (your tick, or spindle resume <id>) runs it. Exits 1 when the execution\n" +
+    "is neither stuck nor failed, or cannot be redriven; nothing is changed then.",
+  args: [{ name: "id", description: "The execution id." }],
+  needs: "store",
+  async run(context) {
+    const [id] = context.positionals as [string];
+    const result = await (await context.engine()).redrive(id);
+    if (context.json) {
+      context.print(json(result));
+      return EXIT.ok;
+    }
+    const rerun = result.rerun === undefined ? "" : `; step '${result.rerun.name}' [${result.rerun.opId}] runs again with a fresh attempt budget`;
+    context.print(
+      result.redriven
+        ? `${id} redriven from ${result.from}, now ${result.status}${rerun}; its next turn runs it`
+        : `${id} was already redriven by another call (now ${result.status}); nothing changed`,
+    );
+    return EXIT.ok;
+  },
+};
