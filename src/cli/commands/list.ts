@@ -120,7 +120,14 @@ export const listCommand: Command = {
       clip(activity(execution)),
     ]);
     context.print(rows.length === 0 ? "(no executions)" : table(["ID", "WORKFLOW", "STATUS", "UPDATED", "WAKES", "NOTE"], rows));
-    if (page.cursor !== undefined) context.print(`more: spindle list --cursor ${page.cursor}`);
+    if (page.cursor !== undefined) {
+      const same = [
+        ...(workflow === undefined ? [] : ["--workflow", workflow]),
+        ...(statuses.length === 0 ? [] : ["--status", statuses.join(",")]),
+        ...(context.values.limit === undefined ? [] : ["--limit", limitText]),
+      ];
+      context.print(`more: ${["spindle list", ...same, "--cursor", page.cursor].join(" ")}`);
+    }
     const figure = (value: number) => (value >= SUMMARY_CAP ? `${SUMMARY_CAP}+` : String(value));
     context.print(`${METRIC.stuck} ${figure(summary[METRIC.stuck])}  ${METRIC.dueBacklog} ${figure(summary[METRIC.dueBacklog])}`);
     return EXIT.ok;
