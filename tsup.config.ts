@@ -13,6 +13,7 @@ const library = {
   "testing/index": "src/testing/index.ts",
   "dynamodb/index": "adapters/dynamodb/index.ts",
   "lambda/index": "adapters/lambda/index.ts",
+  "otel/index": "src/telemetry/index.ts",
 };
 
 export default defineConfig({
@@ -21,7 +22,7 @@ export default defineConfig({
   // Declarations leave out what is marked @internal: the engine's test hooks, the workflow body's engine-side type.
   dts: { entry: library, compilerOptions: { stripInternal: true } },
   sourcemap: process.env.SPINDLE_SOURCEMAP === "1",
-  external: [/^@aws-sdk\//, /^tsx(\/|$)/],
+  external: [/^@aws-sdk\//, /^@opentelemetry\//, /^tsx(\/|$)/],
   clean: true,
   target: "node20",
   splitting: true,

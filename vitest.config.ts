@@ -12,6 +12,7 @@ export default defineConfig({
       { find: /^spindle\/testing$/, replacement: from("./src/testing/index.ts") },
       { find: /^spindle\/dynamodb$/, replacement: from("./adapters/dynamodb/index.ts") },
       { find: /^spindle\/lambda$/, replacement: from("./adapters/lambda/index.ts") },
+      { find: /^spindle\/otel$/, replacement: from("./src/telemetry/index.ts") },
       { find: /^spindle$/, replacement: from("./src/index.ts") },
     ],
   },

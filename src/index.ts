@@ -57,6 +57,7 @@ export type {
   TurnReport,
 } from "./engine/api.js";
 export type { EngineOptions } from "./engine/options.js";
+export type { SpindleSpan, Tracing } from "./telemetry/span.js";
 export type { ExecutionDescription } from "./engine/describe.js";
 export type { TurnResult } from "./engine/turn.js";
 export { METRIC } from "./engine/metrics.js";

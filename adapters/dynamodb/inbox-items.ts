@@ -18,6 +18,7 @@ export function inboxItemAttributes(id: string, sk: string, item: InboxItem): It
     at: encodeNumber(item.at),
   };
   if (item.payload !== undefined) Object.assign(stored, payloadAttributes(item.payload));
+  if (item.traceparent !== undefined) stored.tp = item.traceparent;
   return stored;
 }
 
@@ -72,5 +73,6 @@ export function decodeInboxItem(item: Item): InboxItem {
   };
   if (typeof item.payload === "string") decoded.payload = item.payload;
   else if (Array.isArray(item.pf)) decoded.payload = payloadFromFields(item.pf);
+  if (typeof item.tp === "string") decoded.traceparent = item.tp;
   return decoded;
 }

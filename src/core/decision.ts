@@ -15,6 +15,8 @@ export interface InboxItem {
   payload?: string;
   /** When it arrived (epoch ms). */
   at: number;
+  /** The sender's W3C trace context (`sendEvent` inside a trace); recorded as the EventReceived's `link`. */
+  traceparent?: string;
 }
 
 /** What a suspended execution waits for. */

@@ -45,14 +45,14 @@ export const BASE_FIELDS: EventFields = { v: "int+", seq: "int+", opId: "str", k
  * @internal
  */
 export const EVENT_FIELDS: Readonly<Record<HistoryEventType, EventFields>> = {
-  ExecutionStarted: { executionId: "str", runId: "str", input: "str?" },
+  ExecutionStarted: { executionId: "str", runId: "str", input: "str?", traceparent: "str?" },
   StepStarted: { attempt: "int+" },
   StepCompleted: { attempt: "int+", result: "str?" },
   StepFailed: { attempt: "int+", error: "error", retryAt: "num?" },
   TimerScheduled: { fireAt: "num" },
   TimerFired: {},
   WaitStarted: { deadline: "num?" },
-  EventReceived: { inboxId: "str", payload: "str?" },
+  EventReceived: { inboxId: "str", payload: "str?", link: "str?" },
   ValueRecorded: { value: "str" },
   GroupStarted: { size: "int0", shape: "str?" },
   GroupSettled: { index: "int0" },

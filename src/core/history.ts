@@ -43,6 +43,8 @@ export const historyEventSchemas = {
     executionId: z.string(),
     runId: z.string(),
     input: z.string().optional(),
+    /** The W3C trace context the execution joined (the caller's span at `start`, the parent's child operation). */
+    traceparent: z.string().optional(),
   }),
   StepStarted: event("StepStarted", { attempt: z.number().int().positive() }),
   StepCompleted: event("StepCompleted", { attempt: z.number().int().positive(), result: z.string().optional() }),
@@ -56,7 +58,8 @@ export const historyEventSchemas = {
   TimerFired: event("TimerFired", {}),
   /** A wait (waitForEvent) began and found nothing yet; `deadline` is when it times out, if it does. */
   WaitStarted: event("WaitStarted", { deadline: z.number().optional() }),
-  EventReceived: event("EventReceived", { inboxId: z.string(), payload: z.string().optional() }),
+  /** `link`: the sender's W3C trace context, when `sendEvent` was called inside a trace. */
+  EventReceived: event("EventReceived", { inboxId: z.string(), payload: z.string().optional(), link: z.string().optional() }),
   ValueRecorded: event("ValueRecorded", { value: z.string() }),
   /** A concurrency group (all, race, allSettled, map, branch, dag) began; its children run in scopes `<opId>.<i>`. */
   GroupStarted: event("GroupStarted", {

@@ -57,6 +57,7 @@ export async function createChild(engine: EngineContext, request: ChildStart): P
     at: engine.clock.now(),
     ...(input === undefined ? {} : { input }),
     ...(request.wait ? { parent: { executionId: request.parentId, opId: request.opId } } : {}),
+    ...(request.traceparent === undefined ? {} : { traceparent: request.traceparent }),
   });
   const outcome = await engine.store.create(execution);
   const existing = outcome.record;

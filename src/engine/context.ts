@@ -3,6 +3,7 @@ import type { HistoryEvent } from "../core/history.js";
 import type { HistoryStore } from "../store/history-store.js";
 import type { AnyWorkflow } from "../workflow.js";
 import type { Clock } from "./clock.js";
+import type { TracingDeps } from "./tracing.js";
 
 /** The engine as its helpers see it. */
 export interface EngineContext {
@@ -16,4 +17,6 @@ export interface EngineContext {
   inboxChanged(id: string): void;
   /** Runs turns for an execution in the background (in-process mode). */
   kick(id: string): void;
+  /** The engine's tracing (tracing.ts), if it traces. */
+  readonly tracing: TracingDeps;
 }

@@ -29,6 +29,8 @@ import type { ExecutionDescription } from "./describe.js";
 import { describeRecord, outcomeOf } from "./describe.js";
 import { ulidFactory } from "./ids.js";
 import type { InboxHost } from "./inbox.js";
+import type { TracingDeps } from "./tracing.js";
+import { callerTraceparent, traceparentField } from "./tracing.js";
 import { cancel, sendEvent, terminate } from "./inbox.js";
 import type { Logger } from "./log.js";
 import type { EngineOptions, WorkflowRegistry } from "./options.js";
@@ -74,6 +76,7 @@ class EngineImpl implements EngineApi {
   private readonly scheduler: Scheduler;
   /** The narrow view the inbox, children and callbacks helpers get. */
   private readonly host: InboxHost;
+  private readonly tracing: TracingDeps;
   private readonly ulid = ulidFactory();
   readonly schedules: ScheduleRunner;
 
@@ -84,6 +87,7 @@ class EngineImpl implements EngineApi {
     this.mode = settings.mode;
     this.logger = settings.logger;
     this.workflows = settings.workflows;
+    this.tracing = { logger: this.logger, ...(settings.tracing === undefined ? {} : { tracing: settings.tracing }) };
     this.cache = new WarmCache(settings.cacheSize);
     this.scheduler = new Scheduler({
       mode: this.mode,
@@ -106,6 +110,7 @@ class EngineImpl implements EngineApi {
       getRecord: (id) => this.getRecord(id),
       dropWarm: (id) => this.cache.drop(id),
       settled: (record) => scheduler.settled(record),
+      tracing: this.tracing,
     };
     const clock = this.clock;
     const env: Environment = { now: () => clock.now(), random: settings.random, uuid: settings.uuid };
@@ -143,6 +148,7 @@ class EngineImpl implements EngineApi {
         if (child && CLOSED_STATUSES.has(child.status) && child.parent) await notifyParent(this.host, child);
       },
       ...(internals.stepOverride ? { stepOverride: internals.stepOverride } : {}),
+      ...(settings.tracing === undefined ? {} : { tracing: settings.tracing }),
     };
     if (settings.pollIntervalMs !== undefined) this.scheduler.poll(settings.pollIntervalMs, () => this.resumeDue());
     this.schedules = new ScheduleRunner(
@@ -215,6 +221,7 @@ class EngineImpl implements EngineApi {
       runId: this.ulid(),
       at: this.clock.now(),
       ...(encoded === undefined ? {} : { input: encoded }),
+      ...traceparentField(callerTraceparent(this.tracing)),
     });
     const outcome = await this.store.create(execution);
     if (!outcome.created && (outcome.record.workflow !== name || outcome.record.input !== encoded)) {

@@ -13,6 +13,7 @@ import { checkReason } from "./checks.js";
 import { forChildren, notifyParent } from "./children.js";
 import type { EngineContext } from "./context.js";
 import { notFound } from "./turn.js";
+import { callerTraceparent, traceparentField, traceTerminated } from "./tracing.js";
 import { checkSendEvent, checkStop } from "./validate.js";
 
 /** The engine as its inbox commands see it. */
@@ -86,6 +87,7 @@ export async function sendEvent(
     name,
     at: engine.clock.now(),
     ...(encoded === undefined ? {} : { payload: encoded }),
+    ...traceparentField(callerTraceparent(engine.tracing)),
   };
   const written = await engine.store.writeInbox(id, item);
   switch (written.status) {
@@ -173,6 +175,7 @@ export async function terminate(engine: InboxHost, id: string, reason?: string):
       });
       engine.dropWarm(id);
       engine.settled(updated);
+      await traceTerminated(engine.tracing, (run) => engine.history(run), updated, event);
       await forChildren(engine, id, (childId) => terminate(engine, childId, reason));
       if (updated.parent) await notifyParent(engine, updated);
       return;

@@ -5,6 +5,7 @@ import { toMillis } from "../core/duration.js";
 import { ValidationError, WorkflowNotFoundError } from "../errors.js";
 import type { HistoryStore } from "../store/history-store.js";
 import type { Schedule } from "../schedules/definition.js";
+import type { Tracing } from "../telemetry/span.js";
 import type { AnyWorkflow } from "../workflow.js";
 import type { Clock } from "./clock.js";
 import { systemClock } from "./clock.js";
@@ -69,6 +70,11 @@ export interface EngineOptions {
   random?: () => number;
   /** UUIDs for `uuid()`. Default crypto.randomUUID. */
   uuid?: () => string;
+  /**
+   * Spans for every run, turn and operation, each emitted once, right after the write that ends it is acknowledged:
+   * `otelTracing(tracer)` from `spindle/otel`, or any `Tracing`. Default: none (nothing is computed).
+   */
+  tracing?: Tracing;
 }
 
 /** EngineOptions checked, with every default filled in. */
@@ -87,6 +93,7 @@ export interface EngineSettings {
   pollIntervalMs?: number;
   random: () => number;
   uuid: () => string;
+  tracing?: Tracing;
 }
 
 /**
@@ -123,6 +130,12 @@ export function engineSettings(options: EngineOptions): EngineSettings {
     random: options.random ?? Math.random,
     uuid: options.uuid ?? (() => globalThis.crypto.randomUUID()),
   };
+  if (options.tracing !== undefined) {
+    if (typeof options.tracing?.emit !== "function") {
+      throw new ValidationError("createEngine: `tracing` must have an emit(span) function, e.g. otelTracing(tracer) from spindle/otel.");
+    }
+    settings.tracing = options.tracing;
+  }
   if (options.pollInterval !== undefined && mode === "in-process") {
     const interval = toMillis(options.pollInterval, "pollInterval");
     if (interval < 100) throw new ValidationError(`createEngine: pollInterval must be at least 100 ms, got ${interval} ms.`);

@@ -11,6 +11,9 @@ import { workflowContext } from "../workflow.js";
 import type { Parked } from "./cache.js";
 import type { Logger } from "./log.js";
 import { scopedLogger } from "./log.js";
+import type { RunTrace } from "../telemetry/run-trace.js";
+import type { Tracing } from "../telemetry/span.js";
+import { openTrace } from "./tracing.js";
 
 /** A workflow run in memory: what the warm cache keeps between turns. */
 export interface Session extends Parked {
@@ -20,6 +23,10 @@ export interface Session extends Parked {
   warned: boolean;
   /** When the run next asks the children it waits for whether they ended unheard (their report lost in a crash). */
   childCheckAt?: number;
+  /** The trace context recorded in ExecutionStarted: a continueAsNew's next run records it too. */
+  traceparent?: string;
+  /** The run's spans, when the engine traces (tracing.ts). */
+  trace?: RunTrace;
 }
 
 /**
@@ -32,6 +39,7 @@ export function openSession(
     logger: Logger;
     workflow(name: string, executionId: string): AnyWorkflow;
     valueLimit: number;
+    tracing?: Tracing;
   },
   record: ExecutionRecord,
   events: HistoryEvent[],
@@ -62,7 +70,11 @@ export function openSession(
     uuid: deps.env.uuid,
     valueLimit: deps.valueLimit,
   });
-  return { executionId: id, runId: record.runId, version: record.version, workflow, interpreter, warned: false };
+  const session: Session = { executionId: id, runId: record.runId, version: record.version, workflow, interpreter, warned: false };
+  if (started?.type === "ExecutionStarted" && started.traceparent !== undefined) session.traceparent = started.traceparent;
+  const trace = openTrace(deps, record, events);
+  if (trace !== undefined) session.trace = trace;
+  return session;
 }
 
 /**

@@ -2,6 +2,7 @@
 import type { WaitInfo } from "../core/decision.js";
 import type { ExecutionRecord, ExecutionStatus, HistoryStore } from "../store/history-store.js";
 import type { AnyWorkflow } from "../workflow.js";
+import type { Tracing } from "../telemetry/span.js";
 import type { StepFunction } from "./attempt.js";
 import type { WarmCache } from "./cache.js";
 import type { Clock } from "./clock.js";
@@ -19,6 +20,8 @@ export interface ChildStart {
   input?: string;
   /** False for a detached child (startChild): it does not report back. */
   wait: boolean;
+  /** The trace context the child joins: the parent's child-operation span (when the engine traces). */
+  traceparent?: string;
 }
 
 /** What a turn needs from the engine. */
@@ -62,6 +65,8 @@ export interface TurnDeps {
   onInboxSignal?(id: string, callback: () => void): () => void;
   /** Cancels child executions no longer awaited (a dropped branch's, or those left when the run ends). */
   cancelChildren?(childIds: string[], reason: string): Promise<void>;
+  /** Spans of runs, turns and operations (engine/tracing.ts); undefined: the engine does not trace. */
+  tracing?: Tracing;
 }
 
 /** Limits on one turn: a Lambda invocation's remaining time. */

@@ -61,7 +61,11 @@ export class TurnWriter {
   ) {
     this.version = record.version;
     this.inboxSeen = record.inboxSeq;
+    this.startedAt = deps.clock.now();
   }
+
+  /** When the turn (or its part since it last released the execution) began, on the engine's clock: its span's start. */
+  private startedAt: number;
 
   private get id(): string {
     return this.session.executionId;
@@ -98,6 +102,9 @@ export class TurnWriter {
 
   /** The run ended by continue-as-new: its last events and the next run's first go in one write. */
   nextRun(next: NonNullable<AppendRequest["continueAsNew"]>): Promise<void> {
+    const started = next.events[0];
+    // The next run stays in the trace the execution joined.
+    if (this.session.traceparent !== undefined && started?.type === "ExecutionStarted") started.traceparent = this.session.traceparent;
     return this.write({ status: "running", wakeAt: this.deps.clock.now(), continueAsNew: next, release: true });
   }
 
@@ -211,6 +218,12 @@ export class TurnWriter {
     this.leaseUntil = owner !== undefined && !write.release ? request.lease!.until! : undefined;
     this.version = this.record.version;
     this.appended += events.length;
+    // Acknowledged: the spans these events end are emitted now, once (never from a replayed history).
+    const trace = this.session.trace;
+    if (trace !== undefined) {
+      trace.written(events, { startedAt: this.startedAt, release: write.release, updatedAt: update.updatedAt, status: this.record.status });
+      if (write.release) this.startedAt = update.updatedAt;
+    }
     if (!this.session.warned && this.version >= this.deps.historyWarningThreshold) {
       this.session.warned = true;
       this.deps.logger.warn(

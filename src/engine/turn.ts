@@ -16,6 +16,7 @@ import type { TurnDeps, TurnOptions, TurnResult } from "./turn-types.js";
 import { busyResult, leasing, resultOf } from "./turn-types.js";
 import { turnFailed } from "./turn-failures.js";
 import { Busy, sameWaits, TurnWriter } from "./turn-writes.js";
+import { waitForNearTimer } from "./turn-timer.js";
 
 export type { ChildStart, TurnDeps, TurnOptions, TurnResult } from "./turn-types.js";
 export type { StepFunction } from "./attempt.js";
@@ -112,7 +113,7 @@ class Turn {
           this.deps.cache.take(this.id); // a command arrived from another process while the turn wrote: go on with it
           continue;
         }
-        if (!(await this.waitForTimer())) return suspended;
+        if (!(await waitForNearTimer(this.deps, this.options, this.interpreter.earliestWake(), this.id))) return suspended;
         this.deps.cache.take(this.id); // the session goes on in this turn
       }
     } catch (error) {
@@ -157,6 +158,7 @@ class Turn {
     const fn = this.deps.stepOverride?.(command.name) ?? command.run;
     const context = new AttemptContext(run.attempt, this.id, this.session.runId, run.position.opId);
     run.handle = context;
+    this.session.trace?.attemptStarted(run.position.opId, run.attempt, this.deps.clock.now());
     let value: unknown;
     try {
       value =
@@ -191,6 +193,7 @@ class Turn {
           childId: child.childId,
           wait: child.wait,
           ...(child.input === undefined ? {} : { input: child.input }),
+          ...(this.session.trace ? { traceparent: this.session.trace.childTraceparent(child.position.opId) } : {}),
         });
       } catch (error) {
         if (error instanceof ValidationError || error instanceof WorkflowNotFoundError || error instanceof IdempotencyConflictError) {
@@ -358,26 +361,6 @@ class Turn {
 
   private pastDeadline(): boolean {
     return this.options.deadline !== undefined && this.deps.clock.now() >= this.options.deadline;
-  }
-
-  /**
-   * After suspending: when the earliest timer falls due within `maxWaitMs` and before the deadline, wait for it here
-   * (an event arriving in this process wakes the wait too) and go on in this turn, skipping a cold resume.
-   */
-  private async waitForTimer(): Promise<boolean> {
-    const maxWait = this.options.maxWaitMs ?? 0;
-    const at = this.interpreter.earliestWake();
-    const now = this.deps.clock.now();
-    if (maxWait <= 0 || at === undefined || at - now > maxWait || (this.options.deadline !== undefined && at >= this.options.deadline)) {
-      return false;
-    }
-    const stops: (() => void)[] = [];
-    await new Promise<void>((resolve) => {
-      stops.push(this.deps.clock.setTimer(at, resolve));
-      if (this.deps.onInboxSignal) stops.push(this.deps.onInboxSignal(this.id, resolve));
-    });
-    for (const stop of stops) stop();
-    return true;
   }
 
   /**

@@ -18,8 +18,10 @@ export function newExecution(fields: {
   at: number;
   input?: string;
   parent?: { executionId: string; opId: string };
+  /** The W3C trace context the execution joins (recorded in ExecutionStarted). */
+  traceparent?: string;
 }): NewExecution {
-  const { id, workflow, runId, at, input, parent } = fields;
+  const { id, workflow, runId, at, input, parent, traceparent } = fields;
   const record: ExecutionRecord = {
     id,
     workflow,
@@ -49,6 +51,7 @@ export function newExecution(fields: {
     record.input = input;
     started.input = input;
   }
+  if (traceparent !== undefined) started.traceparent = traceparent;
   if (parent !== undefined) record.parent = { ...parent };
   return { record, events: [started] };
 }

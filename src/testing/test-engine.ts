@@ -19,6 +19,7 @@ import type {
 import { Engine } from "../engine/engine.js";
 import { namesWorkflow } from "../engine/typed-calls.js";
 import type { Logger } from "../engine/log.js";
+import type { Tracing } from "../telemetry/span.js";
 import { silentLogger } from "../engine/log.js";
 import type { TurnResult } from "../engine/turn.js";
 import type { NonDeterminismError } from "../errors.js";
@@ -57,6 +58,8 @@ export interface TestEngineOptions {
   logger?: Logger;
   /** Warm cache size. Default 1,000; 0 makes every turn replay the history (a good stress for determinism). */
   cacheSize?: number;
+  /** Spans on the virtual clock (see `createEngine({ tracing })`). */
+  tracing?: Tracing;
   /**
    * Checks every execution against a cold replay. Warm turns never replay, so after turns the test engine replays
    * the history from its first event with a fresh generator and no effects (as `replayHistory` does): a body that
@@ -124,6 +127,7 @@ export class TestEngine {
         uuid: () => uuidFrom(random),
         ...(options.cacheSize === undefined ? {} : { cacheSize: options.cacheSize }),
         ...(options.schedules === undefined ? {} : { schedules: options.schedules }),
+        ...(options.tracing === undefined ? {} : { tracing: options.tracing }),
       },
       { stepOverride: (name) => (Object.hasOwn(mocks, name) ? mocks[name] : undefined) },
     );

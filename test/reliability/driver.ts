@@ -7,6 +7,7 @@ import type { ExecutionRecord, HistoryStore } from "spindle/store";
 import { CallbackNotFoundError, ConcurrencyError, StoreUnavailableError } from "spindle";
 import { CLOSED_STATUSES } from "spindle/store";
 import type { FaultStore } from "spindle/testing";
+import type { Tracing } from "spindle/otel";
 import { InjectedCrash, InjectedFault, VirtualClock } from "spindle/testing";
 import { executionsOf, loadAll } from "./invariants.js";
 import { EffectLedger, processEngine } from "./ledger.js";
@@ -28,6 +29,8 @@ export interface DriveOptions {
   prepared?: ReturnType<Subject["setup"]>;
   /** What each new process runs on instead of `faults.spawn()` and the run's ledger (a store that answers late). */
   process?: (spawned: FaultStore) => { store: HistoryStore; ledger: EffectLedger };
+  /** Spans: every process's engine emits into it (test/telemetry). */
+  tracing?: Tracing;
 }
 
 /** What happened while driving. */
@@ -59,7 +62,8 @@ export async function drive(options: DriveOptions): Promise<DriveResult> {
   const engine = () => {
     const spawned = faults.spawn();
     const own = options.process?.(spawned);
-    return processEngine({ store: own?.store ?? spawned, workflows, clock, ledger: own?.ledger ?? ledger });
+    const tracing = options.tracing ? { tracing: options.tracing } : {};
+    return processEngine({ store: own?.store ?? spawned, workflows, clock, ledger: own?.ledger ?? ledger, ...tracing });
   };
   const inner = faults.inner;
   const result: DriveResult = { id, clock, ledger, faultedTurns: 0, racedTurns: 0, unexpected: [], stalled: false };

@@ -5,6 +5,7 @@
 import type { AnyWorkflow, Engine } from "spindle";
 import { silentLogger } from "spindle";
 import type { HistoryStore } from "spindle/store";
+import type { Tracing } from "spindle/otel";
 import type { VirtualClock } from "spindle/testing";
 // The step hook is not public: the engine's internal constructor takes it, as the test kit's does.
 import { Engine as EngineWithHooks } from "../../src/engine/engine.js";
@@ -35,6 +36,8 @@ export interface ProcessOptions {
   ledger: EffectLedger;
   /** Default 0: each engine is a new process, so nothing is warm anyway; racers may keep a cache. */
   cacheSize?: number;
+  /** Spans (test/telemetry): every process emits into the same backend. */
+  tracing?: Tracing;
 }
 
 /** A new process: an engine in external mode whose step attempts are counted in the ledger. */
@@ -53,6 +56,7 @@ export function processEngine(options: ProcessOptions): Engine {
       staleTurnTimeout: "1s",
       random: () => 0.5,
       uuid: () => FIXED_UUID,
+      ...(options.tracing ? { tracing: options.tracing } : {}),
     },
     {
       stepOverride: (name) => {

@@ -36,6 +36,7 @@ export function waitForEvent(r: Replayer, command: WaitForEventCommand, op: OpRe
       ...r.tag(position),
       inboxId: item.id,
       ...(item.payload === undefined ? {} : { payload: item.payload }),
+      ...(item.traceparent === undefined ? {} : { link: item.traceparent }),
     });
     // Only a branch of a group can be dropped after taking it (the body's own waits keep what they take).
     if (position.scope.prefix !== "") (r.takenNow ??= new Map()).set(position.opId, { item, event: r.buffer[r.buffer.length - 1]! });
