@@ -5,7 +5,22 @@
 // config module's `import "spindle"` and the CLI's engine are then the same module (operations are recognised by
 // class); its CommonJS copy is not shipped, and tsx (an optional peer, for .ts configs) stays external.
 import { rm } from "node:fs/promises";
+import { resolve } from "node:path";
+import type { Plugin } from "esbuild";
 import { defineConfig } from "tsup";
+import { bundleConsolePage } from "./src/console/bundle-page.js";
+
+// The console's page (spindle/console, `spindle console`) is bundled here, once, with esbuild, and put in place of
+// src/console/page-source.ts, which in a checkout bundles it on first use: the published package never needs esbuild.
+const consolePage: Plugin = {
+  name: "spindle-console-page",
+  setup(build) {
+    build.onLoad({ filter: /[\\/]src[\\/]console[\\/]page-source\.ts$/ }, async () => {
+      const assets = await bundleConsolePage(resolve("src/console/page"));
+      return { loader: "ts", contents: `export function pageAssets() { return Promise.resolve(${JSON.stringify(assets)}); }\n` };
+    });
+  },
+};
 
 const library = {
   index: "src/index.ts",
@@ -13,7 +28,7 @@ const library = {
   "testing/index": "src/testing/index.ts",
   "dynamodb/index": "adapters/dynamodb/index.ts",
   "lambda/index": "adapters/lambda/index.ts",
-  "otel/index": "src/telemetry/index.ts",
+  "console/index": "src/console/index.ts",
 };
 
 export default defineConfig({
@@ -22,10 +37,11 @@ export default defineConfig({
   // Declarations leave out what is marked @internal: the engine's test hooks, the workflow body's engine-side type.
   dts: { entry: library, compilerOptions: { stripInternal: true } },
   sourcemap: process.env.SPINDLE_SOURCEMAP === "1",
-  external: [/^@aws-sdk\//, /^@opentelemetry\//, /^tsx(\/|$)/],
+  external: [/^@aws-sdk\//, /^tsx(\/|$)/],
   clean: true,
   target: "node20",
   splitting: true,
   treeshake: true,
+  esbuildPlugins: [consolePage],
   onSuccess: () => rm("dist/cli.cjs", { force: true }),
 });

@@ -1,7 +1,7 @@
 // The README's first workflow, run from an installed tarball (test/pack/lean-install.sh copies this file into an
 // empty project that ran `npm install <tarball> zod`): it imports "spindle" by its public name, defines a workflow
 // with a step and a sleep, runs it on MemoryStore and prints the result. Every entry point but spindle/dynamodb loads
-// without the AWS SDK; spindle/dynamodb says which package is missing.
+// without the AWS SDK; spindle/dynamodb says which package is missing; spindle/console serves its built page.
 import { z } from "zod";
 import { createEngine, MemoryStore, sleep, step, workflow } from "spindle";
 
@@ -23,6 +23,23 @@ if (!history.some((event) => event.type.startsWith("Timer"))) throw new Error("t
 for (const entry of ["spindle/store", "spindle/testing", "spindle/lambda"]) {
   const module = await import(entry);
   console.log(`${entry}: loads without the AWS SDK (${Object.keys(module).length} exports)`);
+}
+// The console's page is built into the package: it serves from the tarball with no esbuild or browser installed.
+{
+  const { startConsole } = await import("spindle/console");
+  const running = await startConsole({ store: new MemoryStore(), workflows: [greet], port: 0 });
+  try {
+    const page = await fetch(running.url);
+    const script = await fetch(`${running.url}app.js`);
+    const html = await page.text();
+    const code = await script.text();
+    if (page.status !== 200 || !html.includes('src="/app.js"') || script.status !== 200 || code.length < 1000) {
+      throw new Error(`spindle/console did not serve its page (${page.status}, ${script.status}, ${code.length} bytes of script)`);
+    }
+    console.log(`spindle/console: serves its page from the package (${((html.length + code.length) / 1024).toFixed(0)} KB of HTML and script)`);
+  } finally {
+    await running.close();
+  }
 }
 try {
   await import("spindle/dynamodb");

@@ -1,0 +1,150 @@
+// The console's safety defaults, with plain HTTP: it binds 127.0.0.1, acts only with the per-start secret and only
+// when started with actions allowed, refuses other origins and other Host names, and sends no CORS header. Also the
+// API's answers to a refused payload (the schema's message, nothing stored).
+import { request } from "node:http";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MemoryStore } from "../../src/index.js";
+import { startConsole } from "../../src/console/index.js";
+import type { ConsoleWorld } from "./fixtures.js";
+import { consoleWorkflows, startWorld } from "./fixtures.js";
+
+/** A raw HTTP call, so the test sets any Host header it likes. */
+function raw(url: string, options: { method?: string; headers?: Record<string, string>; body?: string } = {}) {
+  return new Promise<{ status: number; headers: Record<string, unknown>; body: string }>((resolve, reject) => {
+    const call = request(url, { method: options.method ?? "GET", headers: options.headers ?? {} }, (response) => {
+      let body = "";
+      response.setEncoding("utf8");
+      response.on("data", (chunk: string) => (body += chunk));
+      response.on("end", () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body }));
+    });
+    call.on("error", reject);
+    call.end(options.body);
+  });
+}
+
+describe("console security (actions allowed)", () => {
+  let world: ConsoleWorld;
+  let base: string;
+  const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+    fetch(`${base}${path}`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
+
+  beforeAll(async () => {
+    world = await startWorld({ allowActions: true });
+    base = world.console.url.replace(/\/$/, "");
+  });
+  afterAll(async () => world.close());
+
+  it("binds 127.0.0.1 by default and prints that address", async () => {
+    expect(world.console.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    const page = await fetch(world.console.url);
+    expect(page.status).toBe(200);
+  });
+
+  it("serves the page with a self-only Content-Security-Policy, the secret in it, and no CORS header anywhere", async () => {
+    const page = await fetch(world.console.url);
+    expect(page.headers.get("content-security-policy")).toContain("default-src 'none'; script-src 'self'");
+    expect(page.headers.get("x-frame-options")).toBe("DENY");
+    expect(await page.text()).toContain(`content="${world.console.secret}"`);
+    for (const path of ["/", "/app.js", "/api/executions", "/api/executions/expense-1"]) {
+      const response = await fetch(`${base}${path}`, { headers: { origin: base } });
+      expect(response.headers.get("access-control-allow-origin")).toBeNull();
+      expect(response.headers.get("cross-origin-resource-policy")).toBe("same-origin");
+    }
+  });
+
+  it("refuses an action without the secret, or with a wrong one, and stores nothing", async () => {
+    const before = (await world.t.history("expense-1")).length;
+    const missing = await post("/api/executions/expense-1/events", { name: "approval", payload: { approved: true, approver: "eve" } });
+    expect(missing.status).toBe(403);
+    expect(((await missing.json()) as { error: { message: string } }).error.message).toContain("x-spindle-secret header is missing");
+    const wrong = await post("/api/executions/expense-1/cancel", {}, { "x-spindle-secret": `${world.console.secret.slice(0, -1)}x` });
+    expect(wrong.status).toBe(403);
+    const short = await post("/api/executions/expense-1/cancel", {}, { "x-spindle-secret": "guess" });
+    expect(short.status).toBe(403);
+    expect((await world.t.history("expense-1")).length).toBe(before);
+    expect((await world.t.describe("expense-1")).status).toBe("suspended");
+  });
+
+  it("refuses a cross-origin request, even one that carries the secret", async () => {
+    const forged = await post("/api/executions/trip-1/cancel", {}, { "x-spindle-secret": world.console.secret, origin: "http://evil.example" });
+    expect(forged.status).toBe(403);
+    expect(((await forged.json()) as { error: { message: string } }).error.message).toContain("Cross-origin request from http://evil.example");
+    const read = await fetch(`${base}/api/executions`, { headers: { origin: "http://localhost:9999" } });
+    expect(read.status).toBe(403);
+    const site = await fetch(`${base}/api/executions`, { headers: { "sec-fetch-site": "cross-site" } });
+    expect(site.status).toBe(403);
+    expect((await world.t.describe("trip-1")).status).toBe("suspended");
+  });
+
+  it("refuses a Host header that is not the console's address (DNS rebinding)", async () => {
+    const rebound = await raw(`${base}/api/executions`, { headers: { host: `attacker.example:${new URL(base).port}` } });
+    expect(rebound.status).toBe(421);
+    expect(rebound.body).not.toContain("expense-1");
+    const localhost = await raw(`${base}/api/executions`, { headers: { host: `localhost:${new URL(base).port}` } });
+    expect(localhost.status).toBe(200);
+  });
+
+  it("refuses a payload its event schema rejects with the schema's message, storing nothing; a good one lands", async () => {
+    const secret = { "x-spindle-secret": world.console.secret };
+    const before = (await world.t.history("expense-2")).length;
+    const bad = await post("/api/executions/expense-2/events", { name: "approval", payload: { approved: true, approver: "" } }, secret);
+    expect(bad.status).toBe(400);
+    const refusal = (await bad.json()) as { error: { name: string; code: string; message: string } };
+    expect(refusal.error).toMatchObject({ name: "ValidationError", code: "VALIDATION" });
+    expect(refusal.error.message).toContain("name the approver");
+    expect((await world.t.history("expense-2")).length).toBe(before);
+    const good = await post("/api/executions/expense-2/events", { name: "approval", payload: { approved: false, approver: "maria" } }, secret);
+    expect(good.status).toBe(200);
+    expect(await world.t.result("expense-2")).toEqual({ approved: false, by: "maria" });
+  });
+
+  it("finds a callback's token from the history, so the page completes it by operation", async () => {
+    const secret = { "x-spindle-secret": world.console.secret };
+    const view = (await (await fetch(`${base}/api/executions/trip-2`)).json()) as { pending: { kind: string; opId: string; schema?: unknown }[] };
+    const pending = view.pending.find((item) => item.kind === "callback")!;
+    expect(pending.schema).toMatchObject({ type: "object", properties: { ok: { type: "boolean" } } });
+    const bad = await post(`/api/executions/trip-2/callbacks/${pending.opId}/complete`, { value: { ok: "yes" } }, secret);
+    expect(bad.status).toBe(400);
+    const unknown = await post("/api/executions/trip-2/callbacks/99/complete", { value: { ok: true } }, secret);
+    expect(unknown.status).toBe(404);
+    const done = await post(`/api/executions/trip-2/callbacks/${pending.opId}/complete`, { value: { ok: true } }, secret);
+    expect(done.status).toBe(200);
+    expect(await world.t.result("trip-2")).toEqual({ booked: true });
+  });
+
+  it("answers an unknown execution with 404 and a malformed filter with 400", async () => {
+    expect((await fetch(`${base}/api/executions/nope`)).status).toBe(404);
+    expect((await fetch(`${base}/api/executions?status=sleeping`)).status).toBe(400);
+    expect((await fetch(`${base}/api/executions?limit=0`)).status).toBe(400);
+  });
+});
+
+describe("console security (read-only, the default)", () => {
+  it("refuses every action, even with the secret, and puts no secret in the page", async () => {
+    const workflows = consoleWorkflows();
+    const running = await startConsole({ store: new MemoryStore(), workflows: workflows.all, port: 0 });
+    try {
+      expect(running.allowActions).toBe(false);
+      const page = await (await fetch(running.url)).text();
+      expect(page).toContain('name="spindle-secret" content=""');
+      expect(page).toContain('name="spindle-actions" content="false"');
+      for (const action of ["events", "cancel", "terminate", "resume", "redrive"]) {
+        const response = await fetch(`${running.url}api/executions/any/${action}`, {
+          method: "POST",
+          headers: { "x-spindle-secret": running.secret, "content-type": "application/json" },
+          body: "{}",
+        });
+        expect(response.status).toBe(403);
+        expect(((await response.json()) as { error: { message: string } }).error.message).toContain("read-only");
+      }
+      expect((await fetch(`${running.url}api/executions`)).status).toBe(200);
+    } finally {
+      await running.close();
+    }
+  });
+
+  it("refuses a port that is not one with a ValidationError", async () => {
+    const workflows = consoleWorkflows();
+    await expect(startConsole({ store: new MemoryStore(), workflows: workflows.all, port: 70_000 })).rejects.toThrow(/port must be a whole number/);
+  });
+});
