@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The lean install, as a user gets it: `npm pack` the built package, `npm install <tarball> zod` in an empty project,
 # then check that no @aws-sdk package came along (it is an optional peer, needed only by spindle/dynamodb), that
-# the tarball ships no source map with embedded sources, and that the README's workflow runs (smoke.mjs).
+# the tarball ships no source map with embedded sources, that the README's workflow runs (smoke.mjs), and that the
+# spindle bin runs.
 # Needs `npm run build` first. Run by .ci/run after the tests, or by hand: bash test/pack/lean-install.sh
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -49,4 +50,15 @@ echo "lean install: node_modules holds $installed ($(du -sk node_modules | cut -
 
 cp "$root/test/pack/smoke.mjs" .
 node smoke.mjs || fail "the README workflow failed"
+
+# The spindle bin, as npx finds it in node_modules/.bin: help, a plain .mjs config over MemoryStore, and --table
+# without the AWS SDK (an optional peer) answering exit 4 with the package to install, in one line.
+npx --no -- spindle --help > "$work/help.txt" || fail "npx spindle --help failed"
+grep -q '^spindle [0-9.]*: inspect and operate' "$work/help.txt" || fail "npx spindle --help printed: $(head -1 "$work/help.txt")"
+printf 'import { MemoryStore } from "spindle";\nexport default { store: new MemoryStore() };\n' > spindle.config.mjs
+npx --no -- spindle list --json > "$work/list.json" || fail "npx spindle list failed: $(cat "$work/list.json")"
+if npx --no -- spindle list --table orders --region us-east-1 2> "$work/sdk.txt"; then fail "spindle --table ran without the AWS SDK"; else code=$?; fi
+[ "$code" = 4 ] && grep -q 'npm install @aws-sdk/client-dynamodb @aws-sdk/lib-dynamodb' "$work/sdk.txt" \
+  || fail "spindle --table without the AWS SDK: exit $code, $(cat "$work/sdk.txt")"
+echo "lean install: npx spindle --help, list on a .mjs config, and --table without the SDK (exit 4) work"
 echo "lean install: passed"
