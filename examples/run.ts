@@ -1,12 +1,18 @@
 // The runner behind `npm run example`: `npm run example` runs the default example, `npm run example -- <name>` a named
-// one, `npm run example -- --list` lists them. To add an example, create examples/<name>/main.ts exporting
-// `async function main()` and add an entry to `examples` below.
+// one, `npm run example -- --list` lists them. `--console` then keeps the example's engine alive and serves its
+// executions in the Spindle console (add `--allow-actions` to act on them, `--port <n>` to choose the port) until
+// Ctrl-C. To add an example, create examples/<name>/main.ts exporting `async function main()` (returning its
+// engine and workflows as an ExampleRun, for --console) and add an entry to `examples` below.
 import process from "node:process";
+import { parseArgs } from "node:util";
+import { startConsole } from "../src/console/index.js";
+import type { ExampleRun } from "./support/example-run.js";
 
 interface Example {
   name: string;
   description: string;
-  load: () => Promise<{ main: () => Promise<void> }>;
+  /** Examples on DynamoDB Local stop it when they end: they return nothing for the console. */
+  load: () => Promise<{ main: () => Promise<ExampleRun | void> }>;
 }
 
 /** Every example, the default first. */
@@ -69,30 +75,77 @@ function list(): void {
   }
 }
 
+const USAGE = "Usage: npm run example [-- <name> [--console [--allow-actions] [--port <n>]] | --list]";
+
 async function run(args: readonly string[]): Promise<number> {
-  const [first, ...rest] = args;
-  if (first === "--list" || first === "-l") {
-    list();
-    return 0;
-  }
-  if (first === "--help" || first === "-h") {
-    console.log("Usage: npm run example [-- <name> | --list]");
-    list();
-    return 0;
-  }
-  if (rest.length > 0 || first?.startsWith("-")) {
-    console.error(`Unexpected arguments: ${args.join(" ")}. Usage: npm run example [-- <name> | --list]`);
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(args);
+  } catch (error) {
+    console.error(`${(error as Error).message.split("\n")[0]} ${USAGE}`);
     return 2;
   }
-  const name = first ?? DEFAULT;
+  const { values, positionals } = parsed;
+  if (values.list) {
+    list();
+    return 0;
+  }
+  if (values.help) {
+    console.log(USAGE);
+    list();
+    return 0;
+  }
+  if (positionals.length > 1 || (!values.console && (values["allow-actions"] || values.port !== undefined))) {
+    console.error(`Unexpected arguments: ${args.join(" ")}. ${USAGE}`);
+    return 2;
+  }
+  const name = positionals[0] ?? DEFAULT;
   const example = examples.find((candidate) => candidate.name === name);
   if (!example) {
     console.error(`No example named '${name}'.`);
     list();
     return 2;
   }
+  const port = values.port === undefined ? 4300 : Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    console.error(`--port must be a whole number from 0 to 65535, got '${values.port}'.`);
+    return 2;
+  }
   const module = await example.load();
-  await module.main();
+  const ran = await module.main();
+  if (!values.console) return 0;
+  if (!ran) {
+    console.error(`The ${name} example stops its DynamoDB Local when it ends, so it has nothing to show: --console works with the in-memory examples.`);
+    return 2;
+  }
+  return serve(ran, { port, allowActions: values["allow-actions"] === true });
+}
+
+function parse(args: readonly string[]) {
+  return parseArgs({
+    args: [...args],
+    options: {
+      list: { type: "boolean", short: "l" },
+      help: { type: "boolean", short: "h" },
+      console: { type: "boolean" },
+      "allow-actions": { type: "boolean" },
+      port: { type: "string" },
+    },
+    allowPositionals: true,
+    strict: true,
+  });
+}
+
+/** Serves the example's executions in the console until Ctrl-C (SIGINT) or SIGTERM. */
+async function serve(ran: ExampleRun, options: { port: number; allowActions: boolean }): Promise<number> {
+  const running = await startConsole({ engine: ran.engine, workflows: ran.workflows, ...options });
+  console.log(`\nSpindle console: ${running.url}  (${running.allowActions ? "actions allowed" : "read-only; add --allow-actions to act"}; Ctrl-C to stop)`);
+  await new Promise<void>((resolve) => {
+    process.once("SIGINT", resolve);
+    process.once("SIGTERM", resolve);
+  });
+  await running.close();
+  await ran.engine.close();
   return 0;
 }
 

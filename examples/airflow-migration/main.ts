@@ -3,11 +3,12 @@
 // and a day whose export never comes (the sensor times out). Times are virtual.
 import { DagFailedError } from "../../src/index.js";
 import { printSummary, printTimeline } from "../support/narrate.js";
+import type { ExampleRun } from "../support/example-run.js";
 import { runId, runMornings, START } from "./scenario.js";
 
-export async function main(): Promise<void> {
+export async function main(): Promise<ExampleRun> {
   const startedAt = performance.now();
-  const { t, warehouse } = await runMornings({ narrate: true });
+  const { t, warehouse, report } = await runMornings({ narrate: true });
 
   console.log("\nRuns (engine.schedules.describe)");
   const info = await t.engine.schedules.describe("sales-report");
@@ -27,4 +28,5 @@ export async function main(): Promise<void> {
   printTimeline(runId("2026-03-03"), await t.history(runId("2026-03-03")));
   printSummary(t.now().getTime() - START.getTime(), performance.now() - startedAt);
   await t.engine.close();
+  return { engine: t.engine, workflows: [report] };
 }

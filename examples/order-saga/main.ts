@@ -2,11 +2,12 @@
 // undo, a terminal failure that releases the stock, and a retried failure that refunds and releases. Times are
 // virtual.
 import { printSummary, printTimeline } from "../support/narrate.js";
+import type { ExampleRun } from "../support/example-run.js";
 import { ORDERS, runOrders, START } from "./scenario.js";
 
-export async function main(): Promise<void> {
+export async function main(): Promise<ExampleRun> {
   const startedAt = performance.now();
-  const { t, commerce, outcomes } = await runOrders({ narrate: true });
+  const { t, commerce, outcomes, sagaWorkflow } = await runOrders({ narrate: true });
   console.log("\nOutcomes");
   for (const { orderId } of ORDERS) {
     const outcome = outcomes[orderId]!;
@@ -20,4 +21,5 @@ export async function main(): Promise<void> {
   console.log(`  stock now: ${stock}; charges kept: ${[...commerce.charges.keys()].join(", ")}; refunded: ${commerce.refunds.join(", ")}`);
   printTimeline("o-4", await t.history("o-4"));
   printSummary(t.now().getTime() - START.getTime(), performance.now() - startedAt);
+  return { engine: t.engine, workflows: [sagaWorkflow] };
 }

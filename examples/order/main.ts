@@ -6,8 +6,9 @@ import { CancelledError } from "../../src/index.js";
 import type { Logger, LogFields } from "../../src/index.js";
 import { createTestEngine, formatTimeline, replayHistory } from "../../src/testing/index.js";
 import { order } from "./order.workflow.js";
+import type { ExampleRun } from "../support/example-run.js";
 
-export async function main(): Promise<void> {
+export async function main(): Promise<ExampleRun> {
   const startedAt = performance.now();
   // ctx.log writes through this logger, only when the workflow does something new (never while it replays).
   const t = createTestEngine({ workflows: [order], logger: narrator(() => t.now()) });
@@ -59,6 +60,7 @@ export async function main(): Promise<void> {
       `\n${formatSpan(t.now().getTime() - virtualStart)} of workflow time in ` +
       `${elapsed.toFixed(0)} ms of real time.`,
   );
+  return { engine: t.engine, workflows: [order] };
 }
 
 /** A Logger that prints plain lines with the virtual time and the execution id. */

@@ -1,11 +1,12 @@
 // Runs the access desk (`npm run example -- security-approval`): a request granted by policy, one approved by the
 // security team, one escalated to a manager after 24 h of silence and rejected. Times are virtual.
 import { printSummary, printTimeline } from "../support/narrate.js";
+import type { ExampleRun } from "../support/example-run.js";
 import { REQUESTS, runAccessDesk, START } from "./scenario.js";
 
-export async function main(): Promise<void> {
+export async function main(): Promise<ExampleRun> {
   const startedAt = performance.now();
-  const { t, services } = await runAccessDesk({ narrate: true });
+  const { t, services, requestWorkflow } = await runAccessDesk({ narrate: true });
   console.log("\nRequests");
   for (const { requestId } of REQUESTS) {
     const { status, customStatus } = await t.describe(requestId);
@@ -17,4 +18,5 @@ export async function main(): Promise<void> {
   }
   printTimeline("access-103", await t.history("access-103"));
   printSummary(t.now().getTime() - START.getTime(), performance.now() - startedAt);
+  return { engine: t.engine, workflows: [requestWorkflow] };
 }

@@ -3,9 +3,10 @@
 // one drink is turned down and one takes too long. The test engine's virtual clock skips the waiting; the times
 // printed are virtual.
 import { printSummary, printTimeline } from "../support/narrate.js";
+import type { ExampleRun } from "../support/example-run.js";
 import { CUSTOMERS, runShopDay, START } from "./simulation.js";
 
-export async function main(): Promise<void> {
+export async function main(): Promise<ExampleRun> {
   const startedAt = performance.now();
   const day = await runShopDay({ narrate: true });
   console.log("\nOrders");
@@ -17,4 +18,5 @@ export async function main(): Promise<void> {
   console.log(`  peak orders in flight: ${day.shop.peakInFlight} of ${day.shop.capacity}; in flight now: ${day.shop.ordersInFlight}`);
   printTimeline(day.ids.Ana!, await day.t.history(day.ids.Ana!));
   printSummary(day.t.now().getTime() - START.getTime(), performance.now() - startedAt);
+  return { engine: day.t.engine, workflows: [day.order] };
 }
