@@ -1,5 +1,6 @@
 // The registry of `spindle` commands, in the order `spindle --help` lists them. To add a command: write
 // src/cli/commands/<name>.ts exporting a Command (see types.ts) and add it to COMMANDS here, one line.
+import { consoleCommand } from "./console.js";
 import { cancelCommand, redriveCommand, resumeCommand, terminateCommand } from "./control.js";
 import { completeCommand, failCommand, sendCommand } from "./deliver.js";
 import { describeCommand, exportCommand, historyCommand, timelineCommand } from "./inspect.js";
@@ -27,7 +28,8 @@ export const COMMANDS: readonly Command[] = [
   terminateCommand,
   resumeCommand,
   redriveCommand,
-  // check (src/cli/commands/check.ts) and console (src/cli/commands/console.ts) are added here, one line each.
+  consoleCommand,
+  // check (src/cli/commands/check.ts) is added here, one line.
 ];
 
 /**
