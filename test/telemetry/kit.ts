@@ -85,7 +85,6 @@ export async function drive(engine: Engine, clock: VirtualClock, id: string, max
   throw new Error(`execution '${id}' did not settle`);
 }
 
-export { trace };
 
 /**
  * A context manager on AsyncLocalStorage (what @opentelemetry/context-async-hooks does), so `context.active()` follows
