@@ -2,8 +2,8 @@
 // No source maps unless SPINDLE_SOURCEMAP=1 (a map embeds the sources, doubling what an install downloads), and the
 // AWS SDK stays external: it is an optional peer dependency, imported only by spindle/dynamodb. The `spindle` bin
 // (dist/cli.js, ESM, its #! line kept from src/cli/main.ts) is built with the library so it shares its chunks: a
-// config module's `import "spindle"` and the CLI's engine are then the same module (operations are recognised by
-// class); its CommonJS copy is not shipped, and tsx (an optional peer, for .ts configs) stays external.
+// config module's `import "spindle"` and the CLI's engine are then one copy of the code, not two; its CommonJS copy
+// is not shipped, and tsx (an optional peer, for .ts configs) stays external.
 import { rm } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { Plugin } from "esbuild";

@@ -156,27 +156,28 @@ function configError(path: string, what: string, cause?: unknown): CliError {
 
 const TS = /\.(m|c)?ts$/;
 
-/** Imports the module in-process, or through tsx for a .ts file the runtime cannot load. */
+/**
+ * Imports the module in-process; a .ts file the runtime cannot load (no type stripping, or only Node's, which
+ * knows no tsconfig paths and no `.js` specifiers for `.ts` files) goes through tsx instead.
+ */
 async function importConfig(path: string): Promise<Record<string, unknown>> {
   const url = pathToFileURL(path).href;
   try {
     return (await import(/* @vite-ignore */ url)) as Record<string, unknown>;
   } catch (error) {
-    if (!TS.test(path) || (error as { code?: unknown })?.code !== "ERR_UNKNOWN_FILE_EXTENSION") {
-      throw configError(path, `could not be loaded: ${(error as Error)?.message ?? String(error)}`, error);
-    }
+    if (!TS.test(path)) throw configError(path, `could not be loaded: ${(error as Error)?.message ?? String(error)}`, error);
   }
   let api: { register(): () => Promise<void> };
   try {
     api = (await import("tsx/esm/api")) as typeof api;
   } catch (error) {
     throw new CliError(
-      `config ${path} is TypeScript and this Node cannot load it: install tsx (npm install -D tsx), or write spindle.config.js.`,
+      `config ${path} is TypeScript and this Node cannot load it by itself: install tsx (npm install -D tsx), or write spindle.config.js.`,
       { exit: EXIT.unavailable, code: "MISSING_PACKAGE", cause: error },
     );
   }
-  // A process-wide registration, not tsImport's namespace: the config's `import "spindle"` must reach the same
-  // module the CLI runs (the engine recognises operations by their class), and a namespace would load a second copy.
+  // A process-wide registration, not tsImport's namespace: a namespace loads every module the config imports again,
+  // so its `import "spindle"` would be a second copy of the package next to the one the CLI runs.
   const unregister = api.register();
   try {
     return (await import(/* @vite-ignore */ `${url}?spindle-config`)) as Record<string, unknown>;

@@ -58,7 +58,7 @@ describe("spindle list", () => {
     const ids = lines.slice(1, -1).map((line) => line.split(/\s+/)[0]);
     expect(new Set(ids)).toEqual(new Set(["read-order-1", "read-order-2", "read-order-3", "read-flaky", "read-approval"]));
     expect(lines.find((line) => line.startsWith("read-order-1"))).toMatch(/order\s+suspended\s+.*waits for event 'paid'/);
-    expect(lines.find((line) => line.startsWith("read-flaky"))).toMatch(/failed.*StepFailedError: Step 'charge'/);
+    expect(lines.find((line) => line.startsWith("read-flaky"))).toMatch(/failed.*StepFailedError \(TerminalError: card declined\)$/);
     expect(lines.find((line) => line.startsWith("read-order-2"))).toMatch(/stuck.*1 failed turns/);
     expect(lines.at(-1)).toBe(`${METRIC.stuck} 1  ${METRIC.dueBacklog} 1`);
   });
@@ -129,7 +129,9 @@ describe("spindle describe", () => {
   });
 
   it("shows a failure, and a stuck execution's failed turns", async () => {
-    expect((await withConfig("describe", "read-flaky")).stdout).toMatch(/^error\s+StepFailedError: .*card declined.*\(STEP_FAILED\)$/m);
+    const failed = (await withConfig("describe", "read-flaky")).stdout;
+    expect(failed).toMatch(/^error\s+StepFailedError: .*card declined.*\(STEP_FAILED\)$/m);
+    expect(failed).toMatch(/^cause\s+TerminalError: card declined \(TERMINAL\)$/m);
     expect((await withConfig("describe", "read-order-2")).stdout).toMatch(/^failed turns\s+1: .*\(NON_DETERMINISM\)$/m);
   });
 

@@ -25,6 +25,9 @@ function describeText(execution: ExecutionDescription): string {
   if (execution.error !== undefined) {
     const code = execution.error.code === undefined ? "" : ` (${execution.error.code})`;
     rows.push(["error", `${execution.error.name}: ${execution.error.message}${code}`]);
+    for (let cause = execution.error.cause; cause !== undefined; cause = cause.cause) {
+      rows.push(["cause", `${cause.name}: ${cause.message}${cause.code === undefined ? "" : ` (${cause.code})`}`]);
+    }
   }
   if (execution.customStatus !== undefined) rows.push(["custom status", short(execution.customStatus, 200)]);
   for (const wait of execution.waitingFor) {

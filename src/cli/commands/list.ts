@@ -55,7 +55,12 @@ export async function listSummary(store: HistoryStore, now: number): Promise<Lis
 /** What an execution is doing, in a few words, for the table. */
 function activity(execution: ExecutionDescription): string {
   if (execution.status === "stuck" && execution.turnFailures) return `${execution.turnFailures.count} failed turns: ${execution.turnFailures.reason}`;
-  if (execution.status === "failed" && execution.error) return `${execution.error.name}: ${execution.error.message}`;
+  if (execution.status === "failed" && execution.error) {
+    // The wrapper's name and the innermost cause, which says what went wrong: StepFailedError (TerminalError: declined).
+    let cause = execution.error;
+    while (cause.cause !== undefined) cause = cause.cause;
+    return cause === execution.error ? `${cause.name}: ${cause.message}` : `${execution.error.name} (${cause.name}: ${cause.message})`;
+  }
   const waits = execution.waitingFor.map((wait) => `${wait.kind} '${wait.name}'`);
   if (waits.length > 0) return `waits for ${waits.join(", ")}`;
   return "";
