@@ -28,7 +28,7 @@ export function showExecution(root: HTMLElement, id: string): () => void {
   const details = h("section", { class: "panel details" });
   const history = h("section", { class: "panel" });
   const problem = h("p", { class: "form-message error", role: "alert" });
-  replace(root, h("p", {}, h("a", { href: "#/" }, "< executions")), problem, summary, actions, picture, details, history);
+  replace(root, h("p", {}, h("a", { href: "#/" }, "< executions")), problem, h("div", { class: "top-grid" }, summary, actions), picture, details, history);
 
   const refresh = async () => {
     try {

@@ -82,6 +82,7 @@ function laneRow(lane: Lane, depth: number, context: LaneContext): HTMLElement {
       ? h("a", { href: `#/executions/${encodeURIComponent(lane.childId)}`, class: "child-link" }, what)
       : h("span", {}, what),
     h("span", { class: "muted op" }, ` #${lane.opId}`),
+    attempts(lane) > 1 ? h("span", { class: "muted op" }, ` \u00b7 ${attempts(lane)} attempts`) : undefined,
   );
   label.style.paddingLeft = `${depth * 14 + 4}px`;
   const track = h("div", { class: "wf-track" });
@@ -120,10 +121,14 @@ function segmentBar(segment: Segment, context: LaneContext): HTMLElement {
         ? `backoff after attempt ${segment.attempt ?? "?"}`
         : `${segment.kind}${segment.outcome ? ` ${segment.outcome}` : " waiting"}`;
   const title = `${label}: +${formatDuration(segment.from - context.start)} to ${segment.to === undefined ? "now" : `+${formatDuration(to - context.start)}`} (${formatDuration(to - segment.from)})${segment.note ? `\n${segment.note}` : ""}`;
-  const bar = h("div", { class: classes.join(" "), title }, segment.kind === "attempt" ? h("span", { class: "wf-attempt" }, `#${segment.attempt ?? "?"}`) : undefined);
+  const bar = h("div", { class: classes.join(" "), title });
   bar.style.left = context.at(segment.from);
   bar.style.width = context.width(segment.from, to);
   return bar;
+}
+
+function attempts(lane: Lane): number {
+  return lane.segments.filter((segment) => segment.kind === "attempt").length;
 }
 
 function barTitle(lane: Lane, start: number, end: number | undefined): string {
