@@ -1,5 +1,6 @@
 // The registry of `spindle` commands, in the order `spindle --help` lists them. To add a command: write
 // src/cli/commands/<name>.ts exporting a Command (see types.ts) and add it to COMMANDS here, one line.
+import { checkCommand } from "./check.js";
 import { consoleCommand } from "./console.js";
 import { cancelCommand, redriveCommand, resumeCommand, terminateCommand } from "./control.js";
 import { completeCommand, failCommand, sendCommand } from "./deliver.js";
@@ -28,8 +29,8 @@ export const COMMANDS: readonly Command[] = [
   terminateCommand,
   resumeCommand,
   redriveCommand,
+  checkCommand,
   consoleCommand,
-  // check (src/cli/commands/check.ts) is added here, one line.
 ];
 
 /**
