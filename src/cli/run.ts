@@ -57,7 +57,7 @@ export async function runCli(argv: readonly string[], io: Partial<CliIo> = {}): 
     const name = commandName(argv);
     if (name === undefined || name === "help") {
       const topic = name === "help" ? commandName(argv, 1) : undefined;
-      if (topic === undefined) {
+      if (topic === undefined || topic === "help") {
         if (name === undefined && (argv.includes("--version") || argv.includes("-V"))) return print(full, VERSION);
         return print(full, mainHelp(COMMANDS, GLOBAL_OPTIONS));
       }

@@ -1,13 +1,13 @@
 // The command line itself: help and version, usage errors (exit 2), where the config module is found and what it must
 // export (exit 4), commands that need workflow code when none is configured, and one-line errors with a stack only
 // under --verbose.
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { rmSync } from "node:fs";
 import { EXIT } from "../../src/cli/errors.js";
 import { COMMANDS } from "../../src/cli/commands/index.js";
+import { GLOBAL_OPTIONS } from "../../src/cli/run.js";
 import packageJson from "../../package.json" with { type: "json" };
 import { cli, withConfig } from "./helpers.js";
 
@@ -29,7 +29,7 @@ export const store = new MemoryStore();
 
 describe("help and version", () => {
   it("--help, help and no arguments list every command and the exit codes, on stdout with exit 0", async () => {
-    for (const argv of [["--help"], ["-h"], ["help"], []]) {
+    for (const argv of [["--help"], ["-h"], ["help"], ["help", "help"], []]) {
       const run = await cli(argv);
       expect(run.code).toBe(0);
       expect(run.stderr).toBe("");
@@ -51,6 +51,27 @@ describe("help and version", () => {
   it("--version prints the package's version", async () => {
     for (const argv of [["--version"], ["-V"], ["list", "--version"]]) {
       expect(await cli(argv, { cwd: root })).toEqual({ code: 0, stdout: `${packageJson.version}\n`, stderr: "" });
+    }
+  });
+});
+
+describe("the command registry", () => {
+  it("holds options that parse the same in every command: none repeats a global option, a shared name has one type", () => {
+    const types = new Map(Object.entries(GLOBAL_OPTIONS).map(([name, option]) => [name, option.type]));
+    const shorts = new Map(Object.entries(GLOBAL_OPTIONS).flatMap(([name, option]) => (option.short ? [[option.short, name]] : [])));
+    const names = new Set<string>();
+    for (const command of COMMANDS) {
+      expect(names.has(command.name), `two commands named ${command.name}`).toBe(false);
+      names.add(command.name);
+      for (const [name, option] of Object.entries(command.options ?? {})) {
+        expect(Object.hasOwn(GLOBAL_OPTIONS, name), `${command.name} --${name} repeats a global option`).toBe(false);
+        expect(types.get(name) ?? option.type, `--${name} has two types`).toBe(option.type);
+        types.set(name, option.type);
+        if (option.short !== undefined) {
+          expect(shorts.get(option.short) ?? name, `-${option.short} means two options`).toBe(name);
+          shorts.set(option.short, name);
+        }
+      }
     }
   });
 });

@@ -170,7 +170,11 @@ export interface Command {
   args?: readonly CommandArgument[];
   /** Accept any number of positional arguments past `args` (e.g. a list of ids). */
   variadic?: boolean;
-  /** The command's own options (global ones are added by the CLI). Names must not repeat a global option. */
+  /**
+   * The command's own options (global ones are added by the CLI). Names must not repeat a global option, and a name
+   * another command also uses must have the same type there (the CLI finds the command's name in a first pass over
+   * every command's options); a test in test/cli/cli-usage.test.ts holds every registered command to this.
+   */
   options?: Readonly<Record<string, CommandOption>>;
   needs: CommandNeeds;
   /** Runs the command; resolves to the exit code (see `EXIT`). Throw a CliError or any Spindle error to fail. */
