@@ -44,6 +44,8 @@ export interface PendingAction {
  * ```
  */
 export interface ExecutionView {
+  /** Changes whenever the execution does (its status, history length or last update). */
+  version: string;
   execution: ExecutionDescription;
   history: HistoryEvent[];
   waterfall: Waterfall;
@@ -123,8 +125,14 @@ export class ConsoleApi {
     return { executions: found, ...(cursor === undefined ? {} : { cursor }), scanned };
   }
 
-  async execution(id: string): Promise<ExecutionView> {
+  /**
+   * One execution. `known` is the `version` of the view the page already has: when the execution has not changed
+   * since, only `{ unchanged, now }` comes back and the history is not read (the page polls every second).
+   */
+  async execution(id: string, known?: string | null): Promise<ExecutionView | { unchanged: true; now: number }> {
     const execution = await this.engine.describe(id);
+    const version = versionOf(execution);
+    if (known === version) return { unchanged: true, now: this.engine.clock.now() };
     const history = await this.engine.history(id);
     const definition = this.workflows.get(execution.workflow);
     const pending: PendingAction[] = execution.waitingFor
@@ -146,6 +154,7 @@ export class ConsoleApi {
       return schema === undefined ? { name } : { name, schema };
     });
     return {
+      version,
       execution,
       history,
       waterfall: buildWaterfall(history, this.engine.clock.now()),
@@ -204,6 +213,10 @@ export class ConsoleApi {
     }
     return created.token;
   }
+}
+
+function versionOf(execution: ExecutionDescription): string {
+  return `${execution.runId}:${execution.historyLength}:${execution.status}:${execution.updatedAt.getTime()}`;
 }
 
 /** The JSON Schema of `name`'s zod schema (what it accepts as input), or undefined when there is none to show. */

@@ -142,7 +142,7 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
   async function read(parts: string[], query: URLSearchParams): Promise<unknown> {
     if (parts.length === 1 && parts[0] === "info") return { ...api.info(), actions: allowActions };
     if (parts.length === 1 && parts[0] === "executions") return api.list(query);
-    if (parts.length === 2 && parts[0] === "executions") return api.execution(parts[1]!);
+    if (parts.length === 2 && parts[0] === "executions") return api.execution(parts[1]!, query.get("known"));
     throw new ApiError(404, { name: "NotFound", message: `No API at /api/${parts.join("/")}.` });
   }
 

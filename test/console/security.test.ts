@@ -112,6 +112,16 @@ describe("console security (actions allowed)", () => {
     expect(await world.t.result("trip-2")).toEqual({ booked: true });
   });
 
+  it("answers a poll of an unchanged execution without its history, and in full once it changed", async () => {
+    const view = (await (await fetch(`${base}/api/executions/trip-1`)).json()) as { version: string; history: unknown[] };
+    expect(view.history.length).toBeGreaterThan(0);
+    const again = await (await fetch(`${base}/api/executions/trip-1?known=${encodeURIComponent(view.version)}`)).json();
+    expect(again).toEqual({ unchanged: true, now: world.t.now().getTime() });
+    await world.t.sendEvent("trip-1", "note", { text: "an event nobody waits for" });
+    const changed = (await (await fetch(`${base}/api/executions/trip-1?known=${encodeURIComponent(view.version)}`)).json()) as { version: string };
+    expect(changed.version).not.toBe(view.version);
+  });
+
   it("answers an unknown execution with 404 and a malformed filter with 400", async () => {
     expect((await fetch(`${base}/api/executions/nope`)).status).toBe(404);
     expect((await fetch(`${base}/api/executions?status=sleeping`)).status).toBe(400);

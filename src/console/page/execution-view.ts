@@ -20,7 +20,7 @@ const JSON_TEXT = new Set(["input", "result", "payload", "value", "shape"]);
 export function showExecution(root: HTMLElement, id: string): () => void {
   let stopped = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
-  let shown = "";
+  let current: View | undefined;
   let formsKey = "";
   const summary = h("section", { class: "panel summary" });
   const actions = h("section", { class: "panel actions", "data-testid": "actions" });
@@ -32,15 +32,21 @@ export function showExecution(root: HTMLElement, id: string): () => void {
 
   const refresh = async () => {
     try {
-      const view = await get<View>(executionPath(id));
+      const known = current ? `?known=${encodeURIComponent(current.version)}` : "";
+      const answer = await get<View | { unchanged: true; now: number }>(`${executionPath(id)}${known}`);
       if (stopped) return;
       replace(problem);
-      const key = `${view.execution.status}|${view.execution.historyLength}|${view.execution.updatedAt}|${view.waterfall.now}`;
-      if (key !== shown) {
-        shown = key;
-        render(view);
+      if ("unchanged" in answer) {
+        // Nothing recorded since: only time moved, which open bars and deadlines are drawn against.
+        if (current && answer.now !== current.waterfall.now) {
+          current = { ...current, waterfall: { ...current.waterfall, now: answer.now, end: Math.max(current.waterfall.end, answer.now), horizon: Math.max(current.waterfall.horizon, answer.now) } };
+          render(current);
+        }
+      } else {
+        current = answer;
+        render(answer);
       }
-      if (!CLOSED.has(view.execution.status)) timer = setTimeout(() => void refresh(), 1_000);
+      if (current && !CLOSED.has(current.execution.status)) timer = setTimeout(() => void refresh(), 1_000);
     } catch (error) {
       if (stopped) return;
       replace(problem, error instanceof Error ? error.message : String(error));
