@@ -1,7 +1,7 @@
 // Trace and span ids derived from what the history names: the trace from the execution id, each span from execution,
 // run, operation id and attempt. A hash (SHA-256, truncated) keeps them stable across processes, replays and
 // engines, so an execution that lives for days across many invocations is one trace. Also W3C traceparent parsing.
-import { createHash } from "node:crypto";
+import * as crypto from "node:crypto";
 
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 const ZERO_TRACE = "0".repeat(32);
@@ -14,12 +14,18 @@ export interface TraceContext {
   traceFlags: number;
 }
 
+/** SHA-256 as hex: the one-shot `crypto.hash` where Node has it (20.12+), else a Hash object. */
+const sha256: (text: string) => string =
+  typeof (crypto as { hash?: unknown }).hash === "function"
+    ? (text) => (crypto as unknown as { hash(algorithm: string, data: string, encoding: "hex"): string }).hash("sha256", text, "hex")
+    : (text) => crypto.createHash("sha256").update(text).digest("hex");
+
 function digest(kind: string, parts: readonly (string | number)[], hexDigits: number): string {
-  const hash = createHash("sha256").update(kind);
-  for (const part of parts) hash.update("\u0000").update(String(part));
-  const hex = hash.digest("hex").slice(0, hexDigits);
-  // An all-zero id is invalid in W3C trace context: the next digits stand in (never all zero together).
-  return /^0+$/.test(hex) ? `${hex.slice(0, -1)}1` : hex;
+  let text = kind;
+  for (const part of parts) text += `\u0000${part}`;
+  const hex = sha256(text).slice(0, hexDigits);
+  // An all-zero id is invalid in W3C trace context: the last digit stands in.
+  return hex === ZERO_TRACE.slice(0, hexDigits) ? `${hex.slice(0, -1)}1` : hex;
 }
 
 /**

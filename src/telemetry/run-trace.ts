@@ -107,14 +107,9 @@ export class RunTrace {
     const turn = this.turn;
     if (!write.release || turn === undefined) return;
     this.turn = undefined;
-    this.emit({
-      name: `turn ${this.workflow}`,
-      spanId: this.idOf("turn", turn.firstSeq),
-      parentSpanId: this.runSpanId,
-      startTime: turn.firstAt,
-      endTime: Math.max(turn.lastAt, write.updatedAt),
-      attributes: { ...this.base("turn", this.workflow, "-"), "spindle.outcome": write.status, "spindle.turn.events": turn.events },
-    });
+    const attributes = this.attributes("turn", this.workflow, EXECUTION_OP, write.status);
+    attributes["spindle.turn.events"] = turn.events;
+    this.deliver(`turn ${this.workflow}`, this.idOf("turn", turn.firstSeq), this.runSpanId, turn.firstAt, Math.max(turn.lastAt, write.updatedAt), attributes);
   }
 
   // --- events -----------------------------------------------------------------------------------------------------
@@ -234,17 +229,10 @@ export class RunTrace {
     if (!live) return;
     let outcome = ENDINGS[event.type]!;
     if (event.type === "ExecutionCancelled" && event.terminated) outcome = "terminated";
-    const attributes: Record<string, string | number> = { ...this.base("workflow", this.workflow, EXECUTION_OP), "spindle.outcome": outcome };
+    const attributes = this.attributes("workflow", this.workflow, EXECUTION_OP, outcome);
     if (this.epoch > 0) attributes["spindle.redrive_seq"] = this.epoch;
-    this.emit({
-      name: `workflow ${this.workflow}`,
-      spanId: this.runSpanId,
-      ...(this.callerSpanId === undefined ? {} : { parentSpanId: this.callerSpanId }),
-      startTime: this.runStart,
-      endTime: event.at,
-      attributes,
-      ...(event.type === "ExecutionFailed" ? { error: errorOf(event.error) } : {}),
-    });
+    const error = event.type === "ExecutionFailed" ? errorOf(event.error) : undefined;
+    this.deliver(`workflow ${this.workflow}`, this.runSpanId, this.callerSpanId, this.runStart, event.at, attributes, error);
   }
 
   // --- spans ------------------------------------------------------------------------------------------------------
@@ -329,21 +317,14 @@ export class RunTrace {
   ): void {
     if (this.open.get(span.opId) === span) this.forget(span);
     if (!live) return;
-    const attributes: Record<string, string | number> = { ...this.base(span.kind, span.name, span.opId), "spindle.outcome": outcome, ...extra };
+    const attributes = this.attributes(span.kind, span.name, span.opId, outcome);
     if (span.attempt !== undefined) attributes["spindle.attempt"] = span.attempt;
-    this.emit({
-      name: `${span.kind} ${span.name}`,
-      spanId: span.spanId,
-      parentSpanId: span.parentSpanId,
-      startTime: span.start,
-      endTime: Math.max(at, span.start),
-      attributes,
-      ...(error === undefined ? {} : { error }),
-      ...(link === undefined ? {} : { links: [link] }),
-    });
+    if (extra !== undefined) Object.assign(attributes, extra);
+    const end = at > span.start ? at : span.start;
+    this.deliver(`${span.kind} ${span.name}`, span.spanId, span.parentSpanId, span.start, end, attributes, error, link);
   }
 
-  private base(kind: string, name: string, opId: string): Record<string, string | number> {
+  private attributes(kind: string, name: string, opId: string, outcome: string): Record<string, string | number> {
     return {
       "spindle.workflow": this.workflow,
       "spindle.execution_id": this.executionId,
@@ -351,20 +332,35 @@ export class RunTrace {
       "spindle.operation.kind": kind,
       "spindle.operation.name": name,
       "spindle.operation.id": opId,
+      "spindle.outcome": outcome,
     };
   }
 
   /** A span id in this run; spans begun after a redrive are told apart by its seq. */
   private idOf(...parts: (string | number)[]): string {
-    const head = this.epoch === 0 ? [this.executionId, this.runId] : [this.executionId, this.runId, `redrive@${this.epoch}`];
-    return spanIdFor([...head, ...parts]);
+    if (this.epoch === 0) return spanIdFor([this.executionId, this.runId, ...parts]);
+    return spanIdFor([this.executionId, this.runId, `redrive@${this.epoch}`, ...parts]);
   }
 
-  private emit(span: Omit<SpindleSpan, "traceId" | "traceFlags" | "links"> & { links?: SpindleSpan["links"] }): void {
-    const { error } = span;
-    if (error !== undefined) span.attributes["spindle.error.code"] = error.code;
+  /** Hands a finished span to the backend; what the backend throws is reported, never thrown into the turn. */
+  private deliver(
+    name: string,
+    spanId: string,
+    parentSpanId: string | undefined,
+    startTime: number,
+    endTime: number,
+    attributes: Record<string, string | number>,
+    error?: { code: string; message: string },
+    link?: TraceContext,
+  ): void {
+    const span: SpindleSpan = { name, traceId: this.traceId, spanId, traceFlags: this.traceFlags, startTime, endTime, attributes, links: link === undefined ? [] : [link] };
+    if (parentSpanId !== undefined) span.parentSpanId = parentSpanId;
+    if (error !== undefined) {
+      span.error = error;
+      attributes["spindle.error.code"] = error.code;
+    }
     try {
-      this.tracing.emit({ ...span, traceId: this.traceId, traceFlags: this.traceFlags, links: span.links ?? [] });
+      this.tracing.emit(span);
     } catch (failure) {
       this.report(failure);
     }
