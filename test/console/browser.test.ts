@@ -38,7 +38,7 @@ describe("the console in Chromium", { timeout: 60_000 }, () => {
     await page.goto(world.console.url);
     await page.waitForSelector('[data-testid="executions"]', WAIT);
     const ids = await page.$$eval('[data-testid="executions"] tbody tr td:first-child', (cells) => cells.map((cell) => cell.textContent));
-    expect(ids.filter((id) => !id?.includes(":"))).toEqual(["expense-2", "trip-2", "trip-1", "expense-1"]);
+    expect(ids.filter((id) => !id?.includes(":"))).toEqual(["report-2026-02", "expense-2", "trip-2", "trip-1", "expense-1"]);
     await page.screenshot({ path: `${ARTIFACTS}list.png` });
 
     await page.selectOption('[data-testid="filter-workflow"]', "trip-booking");
@@ -108,6 +108,32 @@ describe("the console in Chromium", { timeout: 60_000 }, () => {
     expect(await page.getAttribute('[data-op="3"]', "class")).toContain("status-cancelled");
     expect(await page.textContent('[data-testid="ending"]')).toContain("cancelled: trip called off");
     await page.screenshot({ path: `${ARTIFACTS}trip-cancelled.png`, fullPage: true });
+  });
+
+  it("completes a callback through its form, checked against the callback's schema", async () => {
+    await page.goto(`${world.console.url}#/executions/trip-2`);
+    await page.locator('[data-testid="form-callback-sign-off"]').waitFor(WAIT);
+    await page.check('[data-testid="callback-sign-off-ok"]');
+    await page.click('[data-testid="complete-sign-off"]');
+    await page.waitForFunction(() => document.querySelector('[data-testid="execution-id"]')?.textContent?.includes("completed"), undefined, WAIT);
+    expect(await world.t.result("trip-2")).toEqual({ booked: true });
+  });
+
+  it("shows a failed execution's error with its cause chain, and redrives it once the fix is in", async () => {
+    await page.goto(`${world.console.url}#/executions/report-2026-02`);
+    const chain = page.locator('[data-testid="error-chain"] > li');
+    await chain.first().waitFor(WAIT);
+    const causes = await chain.allTextContents();
+    expect(causes.map((text) => text.split(/[ :]/)[0])).toEqual(["StepFailedError", "TerminalError", "Error"]);
+    expect(causes[2]).toContain("ENOENT: templates/report.html");
+    await page.screenshot({ path: `${ARTIFACTS}report-failed.png`, fullPage: true });
+    world.workflows.templates.fixed = true;
+    await page.click('[data-testid="action-redrive"]');
+    await page.waitForFunction(() => document.querySelector('[data-testid="execution-id"]')?.textContent?.includes("completed"), undefined, WAIT);
+    expect(await page.locator('[data-testid="history"] tr.superseded').count()).toBeGreaterThan(0);
+    expect(await page.locator('[data-op="1"] .kind-attempt.outcome-completed').count()).toBe(1);
+    expect(await page.locator('[data-op="1"] .kind-attempt.outcome-failed').count()).toBe(0); // superseded by the redrive
+    expect(await world.t.result("report-2026-02")).toEqual({ pages: 3 });
   });
 
   it("loaded under 200 KB of page, all of it from the console itself (no CDN)", async () => {

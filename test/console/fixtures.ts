@@ -2,7 +2,7 @@
 // with a zod schema) and a trip booking saga (two reservations, then a manager's sign-off by callback; a cancel runs
 // the compensations), on a test engine with a virtual clock and a MemoryStore. Also a console started over it.
 import { z } from "zod";
-import { CancelledError, child, map, saga, setStatus, step, workflow } from "../../src/index.js";
+import { CancelledError, child, map, saga, setStatus, step, TerminalError, workflow } from "../../src/index.js";
 import type { RunningConsole } from "../../src/console/index.js";
 import { startConsole } from "../../src/console/index.js";
 import { createTestEngine } from "../../src/testing/index.js";
@@ -12,9 +12,22 @@ export const START = new Date("2026-03-02T09:00:00Z");
 
 export const approvalSchema = z.object({ approved: z.boolean(), approver: z.string().min(1, "name the approver") });
 
-/** Builds the workflows; `flaky` counts policy-check calls per expense so the first two fail. */
+/**
+ * Builds the workflows; the policy check fails the first two calls per expense; the monthly report fails (a terminal
+ * error with a cause) until `templates.fixed` is set.
+ */
 export function consoleWorkflows() {
   const calls = new Map<string, number>();
+  const templates = { fixed: false };
+  const report = workflow("monthly-report", async function* (input: { month: string }) {
+    const rows = yield* step("collect", () => ({ rows: 42 }));
+    return yield* step("render", () => {
+      if (!templates.fixed) {
+        throw new TerminalError(`no template for ${input.month}`, { cause: new Error("ENOENT: templates/report.html") });
+      }
+      return { pages: Math.ceil(rows.rows / 20) };
+    });
+  });
   const notify = workflow("notify-finance", async function* (input: { expenseId: string }) {
     return yield* step("post", () => `notified about ${input.expenseId}`);
   });
@@ -64,7 +77,7 @@ export function consoleWorkflows() {
       }
     },
   );
-  return { expense, trip, notify, all: [expense, trip, notify] };
+  return { expense, trip, notify, report, templates, all: [expense, trip, notify, report] };
 }
 
 export interface ConsoleWorld {
@@ -75,8 +88,8 @@ export interface ConsoleWorld {
 }
 
 /**
- * Starts two expenses (one left waiting for approval, its policy check retried twice) and two trips waiting for
- * their sign-off, then a console over the engine on a free port.
+ * Starts two expenses (each left waiting for approval, its policy check retried twice), two trips waiting for their
+ * sign-off and a monthly report that failed, then a console over the engine on a free port.
  */
 export async function startWorld(options: { allowActions: boolean }): Promise<ConsoleWorld> {
   const workflows = consoleWorkflows();
@@ -87,7 +100,9 @@ export async function startWorld(options: { allowActions: boolean }): Promise<Co
   await t.start(workflows.trip, { tripId: "t-2" }, { id: "trip-2" });
   await t.advanceTime("1m");
   await t.start(workflows.expense, { expenseId: "exp-2", employee: "ben", amount: 80 }, { id: "expense-2" });
-  await t.advanceTime("2m");
+  await t.advanceTime("1m");
+  await t.start(workflows.report, { month: "2026-02" }, { id: "report-2026-02" });
+  await t.advanceTime("1m");
   const running = await startConsole({ engine: t.engine, workflows: workflows.all, port: 0, allowActions: options.allowActions });
   return {
     t,
