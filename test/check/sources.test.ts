@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AnyWorkflow } from "spindle";
-import { child, createEngine, MemoryStore, patched, silentLogger, step, ValidationError, waitForEvent, workflow } from "spindle";
+import { child, continueAsNew, createEngine, MemoryStore, patched, silentLogger, step, ValidationError, waitForEvent, workflow } from "spindle";
 import type { HistoryStore } from "spindle/store";
 import { newExecution } from "spindle/store";
 import { checkExecutions, formatCheckReport } from "spindle/testing";
@@ -248,6 +248,42 @@ describe("a store's history cut inside a turn", () => {
   it("fails an execution at rest whose code now ends where it was waiting", async () => {
     const report = await checkExecutions({ store: await recordedAfterStep("suspended"), workflows: [twoSteps] });
     expect(report.executions[0]).toMatchObject({ status: "diverged", opId: "-", found: { text: "the code completed" } });
+  });
+});
+
+describe("an execution that continued as new", () => {
+  const looping = (name: string) =>
+    workflow("looping", async function* (round: number) {
+      yield* step(`${name}-${round}`, () => round);
+      if (round < 2) return yield* continueAsNew(round + 1);
+      yield* waitForEvent("stop");
+    });
+
+  it("is checked on its current run alone", async () => {
+    const store = new MemoryStore();
+    const recorded = looping("tick");
+    const engine = engineOn(store, [recorded]);
+    await engine.start(recorded, 0, { id: "loop-1" });
+    for (let turn = 0; turn < 3; turn++) await engine.resume("loop-1");
+    expect(await engine.describe("loop-1")).toMatchObject({ status: "suspended", runs: 2 });
+    expect(await checkExecutions({ store, workflows: [recorded] })).toMatchObject({ ok: true, passed: 1 });
+    const changed = await checkExecutions({ store, workflows: [looping("tock")] });
+    expect(changed.executions[0]).toMatchObject({ status: "diverged", opId: "0", expected: { text: "step 'tick-2'" }, found: { text: "step 'tock-2'" } });
+  });
+});
+
+describe("a stuck execution", () => {
+  it("is open, so it is checked: the build that fixes what made it stuck passes, the broken one fails", async () => {
+    const store = new MemoryStore();
+    const engine = engineOn(store, [orderV1]);
+    await engine.start(orderV1, undefined, { id: "o-stuck" });
+    await engine.resume("o-stuck");
+    await engine.sendEvent("o-stuck", "paid", null);
+    const broken = createEngine({ store, workflows: [orderRenamed], mode: "external", logger: silentLogger, maxTurnFailures: 1 });
+    await expect(broken.resume("o-stuck")).rejects.toThrow();
+    expect((await engine.describe("o-stuck")).status).toBe("stuck");
+    expect(await checkExecutions({ store, workflows: [orderV1] })).toMatchObject({ ok: true, passed: 1 });
+    expect(await checkExecutions({ store, workflows: [orderRenamed] })).toMatchObject({ ok: false, diverged: 1 });
   });
 });
 
