@@ -55,7 +55,15 @@ export function spindleIdGenerator(): SpindleIdGenerator {
   return generator;
 }
 
-/** Options of `otelTracing`. */
+/**
+ * Options of `otelTracing`.
+ *
+ * @example
+ * ```ts
+ * const ids = spindleIdGenerator();
+ * const options: OtelTracingOptions = { ids }; // the generator the TracerProvider was given as `idGenerator`
+ * ```
+ */
 export interface OtelTracingOptions {
   /**
    * The generator given to the TracerProvider as `idGenerator`: span ids then are Spindle's derived ids, and a run

@@ -1,7 +1,8 @@
 // The README's first workflow, run from an installed tarball (test/pack/lean-install.sh copies this file into an
 // empty project that ran `npm install <tarball> zod`): it imports "spindle" by its public name, defines a workflow
 // with a step and a sleep, runs it on MemoryStore and prints the result. Every entry point but spindle/dynamodb loads
-// without the AWS SDK; spindle/dynamodb says which package is missing; spindle/console serves its built page.
+// without the AWS SDK; spindle/dynamodb says which package is missing; spindle/console serves its built page;
+// spindle/otel needs @opentelemetry/api, an optional peer that the lean install leaves out (nothing else imports it).
 import { z } from "zod";
 import { createEngine, MemoryStore, sleep, step, workflow } from "spindle";
 
@@ -47,4 +48,11 @@ try {
 } catch (error) {
   if (error?.code !== "ERR_MODULE_NOT_FOUND" || !/@aws-sdk\//.test(error.message)) throw error;
   console.log(`spindle/dynamodb: needs the optional peers (${/'(@aws-sdk\/[^']+)'/.exec(error.message)?.[1]} is not installed)`);
+}
+try {
+  await import("spindle/otel");
+  throw new Error("spindle/otel loaded, yet @opentelemetry/api is not installed");
+} catch (error) {
+  if (error?.code !== "ERR_MODULE_NOT_FOUND" || !/@opentelemetry\/api/.test(error.message)) throw error;
+  console.log("spindle/otel: needs the optional peer @opentelemetry/api (not installed); the workflow above ran without it");
 }

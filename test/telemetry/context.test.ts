@@ -4,7 +4,7 @@
 // spans a terminate ends, and what an engine without tracing records (no context at all).
 import { beforeAll, describe, expect, it } from "vitest";
 import { child, continueAsNew, createEngine, MemoryStore, silentLogger, sleep, step, waitForEvent, workflow } from "spindle";
-import { VirtualClock } from "spindle/testing";
+import { createTestEngine, VirtualClock } from "spindle/testing";
 import { context, trace } from "@opentelemetry/api";
 import { derivedSpanId, drive, installContextManager, memoryTracing, spans } from "./kit.js";
 
@@ -137,5 +137,22 @@ describe("terminate", () => {
       "sleep nap cancelled 60000",
       "workflow napper terminated 60000",
     ]);
+  });
+});
+
+describe("the test engine", () => {
+  it("emits spans at the virtual clock's recorded times", async () => {
+    const { exporter, tracing } = memoryTracing();
+    const timer = workflow("timer", async function* () {
+      yield* sleep("day", "1d");
+      return yield* step("after", () => 1);
+    });
+    const engine = createTestEngine({ workflows: [timer], tracing });
+    const run = await engine.start(timer, undefined, { id: "timer-1" });
+    await engine.advanceTime("1d");
+    expect(await run.result()).toBe(1);
+    const day = spans(exporter).find((span) => span.name === "sleep day")!;
+    expect(day.end - day.start).toBe(24 * 3600 * 1000);
+    expect(spans(exporter).filter((span) => span.kind !== "turn").map((span) => span.name)).toEqual(["sleep day", "step after", "workflow timer"]);
   });
 });
