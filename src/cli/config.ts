@@ -12,7 +12,14 @@ import type { LoadedConfig } from "./commands/types.js";
 import type { SpindleConfig } from "./define-config.js";
 import { CliError, EXIT, usageError } from "./errors.js";
 
-/** The file names searched for, in this order, in each directory. */
+/**
+ * The file names searched for, in this order, in each directory.
+ *
+ * @example
+ * ```ts
+ * CONFIG_NAMES[0]; // "spindle.config.ts"
+ * ```
+ */
 export const CONFIG_NAMES = [
   "spindle.config.ts",
   "spindle.config.mts",
@@ -21,7 +28,14 @@ export const CONFIG_NAMES = [
   "spindle.config.cjs",
 ] as const;
 
-/** The flags that configure the store. */
+/**
+ * The flags that configure the store.
+ *
+ * @example
+ * ```ts
+ * const flags: StoreFlags = { table: "orders", region: "eu-west-1" };
+ * ```
+ */
 export interface StoreFlags {
   config?: string;
   table?: string;
@@ -29,7 +43,15 @@ export interface StoreFlags {
   endpoint?: string;
 }
 
-/** A loaded configuration and what to release when the command is done (the DynamoDB client of flags). */
+/**
+ * A loaded configuration and what to release when the command is done (the DynamoDB client of flags).
+ *
+ * @example
+ * ```ts
+ * const handle: ConfigHandle = await loadConfig({ config: "./spindle.config.ts" }, { cwd: process.cwd(), env: process.env });
+ * handle.close();
+ * ```
+ */
 export interface ConfigHandle extends LoadedConfig {
   /** The engine options the config module gave. */
   engine: SpindleConfig["engine"];

@@ -35,7 +35,14 @@ import {
  */
 export const EXIT = { ok: 0, refused: 1, usage: 2, notFound: 3, unavailable: 4 } as const;
 
-/** One of the exit codes in EXIT. */
+/**
+ * One of the exit codes in EXIT.
+ *
+ * @example
+ * ```ts
+ * const code: ExitCode = EXIT.notFound;
+ * ```
+ */
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
 const BRAND = Symbol.for("spindle.cli.CliError");

@@ -69,6 +69,13 @@ describe("node dist/cli.js", () => {
     expect(verbose.stderr).toMatch(/\n\s+at /);
   });
 
+  it("reads a CommonJS config, and runs its workflow though it comes from the package's CommonJS build", () => {
+    const commonjs = fileURLToPath(new URL("./fixtures/bin/commonjs.config.cjs", import.meta.url));
+    const resume = spindle("resume", "greet-1", "--json", "--config", commonjs);
+    expect(resume.code, resume.stderr).toBe(0);
+    expect(JSON.parse(resume.stdout)).toMatchObject({ executionId: "greet-1", status: "completed", appended: 2 });
+  });
+
   it("loads a spindle.config.ts through tsx on a Node that cannot strip types", () => {
     const run = spindle("list", "--json", "--config", fileURLToPath(new URL("./fixtures/spindle.config.ts", import.meta.url)));
     expect(run.code, run.stderr).toBe(0);

@@ -169,6 +169,43 @@ describe("finding the config module", () => {
   });
 });
 
+describe("what the config module passes on", () => {
+  it("engine options reach the CLI's engine: with maxTurnFailures 1, one failed resume leaves the execution stuck", async () => {
+    const path = file(
+      "engine-options/spindle.config.mjs",
+      `import { createEngine, MemoryStore, silentLogger, step, waitForEvent, workflow } from "spindle";
+      const v1 = workflow("order", async function* () { yield* step("reserve", () => 1); yield* waitForEvent("paid"); });
+      const v2 = workflow("order", async function* () { yield* step("reserve-v2", () => 1); yield* waitForEvent("paid"); });
+      const store = new MemoryStore();
+      const deployed = createEngine({ store, workflows: [v1], mode: "external", logger: silentLogger });
+      await deployed.start(v1, undefined, { id: "order-1" });
+      await deployed.resume("order-1");
+      await deployed.sendEvent("order-1", "paid");
+      export default { store, workflows: [v2], engine: { maxTurnFailures: 1 } };`,
+    );
+    const resume = await cli(["resume", "order-1", "--config", path], { cwd: root });
+    expect(resume.code).toBe(EXIT.refused);
+    expect(resume.stderr).toMatch(/\(NON_DETERMINISM\)\n$/);
+    expect(JSON.parse((await cli(["describe", "order-1", "--json", "--config", path], { cwd: root })).stdout).status).toBe("stuck");
+  });
+
+  it("the summary counts up to 1,000 and says when a figure is a lower bound", async () => {
+    const path = file(
+      "many/spindle.config.mjs",
+      `import { createEngine, MemoryStore, silentLogger, step, workflow } from "spindle";
+      const job = workflow("job", async function* () { yield* step("run", () => 1); });
+      const store = new MemoryStore();
+      const engine = createEngine({ store, workflows: [job], mode: "external", logger: silentLogger });
+      for (let n = 0; n < 1001; n++) await engine.start(job, undefined, { id: \`job-\${n}\` });
+      export default { store, workflows: [job] };`,
+    );
+    const json = JSON.parse((await cli(["list", "--limit", "1", "--json", "--config", path], { cwd: root })).stdout);
+    expect(json.summary).toEqual({ StuckExecutions: 0, DueBacklog: 1000, capped: true });
+    const text = await cli(["list", "--limit", "1", "--config", path], { cwd: root });
+    expect(text.stdout.trimEnd().split("\n").at(-1)).toBe("StuckExecutions 0  DueBacklog 1000+");
+  });
+});
+
 describe("errors", () => {
   it("are one line; --verbose adds the stack", async () => {
     const plain = await withConfig("describe", "missing-1");

@@ -147,6 +147,19 @@ describe("spindle resume", () => {
   it("exits 3 for an execution that does not exist", async () => {
     expect((await withConfig("resume", "no-such")).code).toBe(3);
   });
+
+  it("exits 1 and does nothing while another process's turn holds the execution", async () => {
+    await waitingOrder("resume-busy");
+    await engine.sendEvent("resume-busy", "paid", { ref: "r" });
+    const now = Date.now();
+    await store.acquireLease!("resume-busy", { owner: "another-process", until: now + 60_000, now });
+    const before = (await engine.describe("resume-busy")).historyLength;
+    const run = await withConfig("resume", "resume-busy");
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe("");
+    expect(run.stderr).toMatch(/^spindle resume: resume-busy is held by another process's turn until \S+; nothing done, try again then\.\n$/);
+    expect((await engine.describe("resume-busy")).historyLength).toBe(before);
+  });
 });
 
 describe("spindle redrive", () => {

@@ -7,7 +7,14 @@ import type { Command, CommandOption } from "./types.js";
 
 const REASON: CommandOption = { type: "string", short: "r", value: "text", description: "Why (recorded, at most 4,096 characters)." };
 
-/** `spindle cancel <id>`. */
+/**
+ * `spindle cancel <id> [--reason <text>]`: records a cancellation; the next turn runs it.
+ *
+ * @example
+ * ```ts
+ * await runCli(["cancel", "order-o-1", "--reason", "customer changed their mind"]);
+ * ```
+ */
 export const cancelCommand: Command = {
   name: "cancel",
   summary: "Cancel an execution: CancelledError at its current operation; its catch/finally may compensate.",
@@ -24,7 +31,14 @@ export const cancelCommand: Command = {
   },
 };
 
-/** `spindle terminate <id>`. */
+/**
+ * `spindle terminate <id> [--reason <text>]`: ends the execution at once.
+ *
+ * @example
+ * ```ts
+ * await runCli(["terminate", "order-o-1", "--reason", "stuck after a bad deploy"]);
+ * ```
+ */
 export const terminateCommand: Command = {
   name: "terminate",
   summary: "Terminate an execution at once: no more workflow code runs (no compensation).",
@@ -42,7 +56,14 @@ export const terminateCommand: Command = {
   },
 };
 
-/** `spindle resume <id>`. */
+/**
+ * `spindle resume <id>`: runs one turn in this process (exit 1 when another process holds it).
+ *
+ * @example
+ * ```ts
+ * await runCli(["resume", "order-o-1", "--json"]);
+ * ```
+ */
 export const resumeCommand: Command = {
   name: "resume",
   summary: "Run one turn of an execution in this process, now (its steps run here, with your config's workflows).",
@@ -73,7 +94,14 @@ export const resumeCommand: Command = {
   },
 };
 
-/** `spindle redrive <id>`. */
+/**
+ * `spindle redrive <id>`: a stuck or failed execution back to work.
+ *
+ * @example
+ * ```ts
+ * await runCli(["redrive", "order-o-1"]);
+ * ```
+ */
 export const redriveCommand: Command = {
   name: "redrive",
   summary: "Put a stuck or failed execution back to work (a failed one reruns its failed step, fresh attempts).",

@@ -26,7 +26,14 @@ export function parseJsonArgument(argument: string, text: string | undefined): u
   }
 }
 
-/** `spindle send <id> <event> [payload]`. */
+/**
+ * `spindle send <id> <event> [payload] [--key <key>]`: sendEvent, checked against the workflow's events.
+ *
+ * @example
+ * ```ts
+ * await runCli(["send", "order-o-1", "paid", '{"ref":"r-9"}', "--key", "stripe-evt-1"]);
+ * ```
+ */
 export const sendCommand: Command = {
   name: "send",
   summary: "Send an event to an execution (checked against the workflow's declared events).",
@@ -52,7 +59,14 @@ export const sendCommand: Command = {
   },
 };
 
-/** `spindle complete <token> [value]`. */
+/**
+ * `spindle complete <token> [value]`: completeCallback, checked against the workflow's callbacks.
+ *
+ * @example
+ * ```ts
+ * await runCli(["complete", token, '{"approved":true}']);
+ * ```
+ */
 export const completeCommand: Command = {
   name: "complete",
   summary: "Complete a callback by its token with a value (checked against the workflow's declared callbacks).",
@@ -71,7 +85,14 @@ export const completeCommand: Command = {
   },
 };
 
-/** `spindle fail <token> <message>`. */
+/**
+ * `spindle fail <token> <message> [--name <name>] [--code <code>]`: failCallback.
+ *
+ * @example
+ * ```ts
+ * await runCli(["fail", token, "the manager said no", "--name", "Rejected"]);
+ * ```
+ */
 export const failCommand: Command = {
   name: "fail",
   summary: "Fail a callback by its token: the workflow's callback() throws this error.",

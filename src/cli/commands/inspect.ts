@@ -44,7 +44,14 @@ function describeText(execution: ExecutionDescription): string {
   return rows.map(([field, value]) => `${field.padEnd(width)}  ${value}`).join("\n");
 }
 
-/** `spindle describe <id>`. */
+/**
+ * `spindle describe <id>`: the execution's description, as lines or (`--json`) the engine's object.
+ *
+ * @example
+ * ```ts
+ * await runCli(["describe", "order-o-1", "--json"]);
+ * ```
+ */
 export const describeCommand: Command = {
   name: "describe",
   summary: "Show an execution: status, input, result or error, what it waits for, when it wakes.",
@@ -57,7 +64,14 @@ export const describeCommand: Command = {
   },
 };
 
-/** `spindle history <id>`. */
+/**
+ * `spindle history <id>`: one row per recorded event of the current run.
+ *
+ * @example
+ * ```ts
+ * await runCli(["history", "order-o-1"]);
+ * ```
+ */
 export const historyCommand: Command = {
   name: "history",
   summary: "List the recorded events of an execution's current run.",
@@ -75,7 +89,14 @@ export const historyCommand: Command = {
   },
 };
 
-/** `spindle timeline <id>`. */
+/**
+ * `spindle timeline <id>`: formatTimeline's picture of the history.
+ *
+ * @example
+ * ```ts
+ * await runCli(["timeline", "order-o-1"]);
+ * ```
+ */
 export const timelineCommand: Command = {
   name: "timeline",
   summary: "Print an execution's history as a timeline (formatTimeline from spindle/testing).",
@@ -88,7 +109,14 @@ export const timelineCommand: Command = {
   },
 };
 
-/** `spindle export <id>`. */
+/**
+ * `spindle export <id>`: the events as JSON, the array replayHistory reads back.
+ *
+ * @example
+ * ```ts
+ * await runCli(["export", "order-o-1"]);
+ * ```
+ */
 export const exportCommand: Command = {
   name: "export",
   summary: "Print an execution's events as JSON, for golden tests: spindle export <id> > x.history.json",

@@ -9,7 +9,14 @@ import type { Command } from "./types.js";
 
 const STATUSES: readonly ExecutionStatus[] = ["running", "suspended", "stuck", "completed", "failed", "cancelled", "terminated"];
 
-/** The most the summary counts of each figure; past it the figure is a lower bound (shown as `1000+`). */
+/**
+ * The most the summary counts of each figure; past it the figure is a lower bound (shown as `1000+`).
+ *
+ * @example
+ * ```ts
+ * if (summary.capped) console.log(`at least ${SUMMARY_CAP}`);
+ * ```
+ */
 export const SUMMARY_CAP = 1000;
 
 /**
@@ -71,7 +78,14 @@ function clip(text: string, max = 70): string {
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
-/** `spindle list`. */
+/**
+ * `spindle list [--workflow <name>] [--status <status>...] [--limit <n>] [--cursor <cursor>]`, with the summary.
+ *
+ * @example
+ * ```ts
+ * await runCli(["list", "--status", "suspended,stuck", "--json"]);
+ * ```
+ */
 export const listCommand: Command = {
   name: "list",
   summary: "List executions, newest first, with the StuckExecutions and DueBacklog counts.",
