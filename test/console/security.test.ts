@@ -3,7 +3,7 @@
 // API's answers to a refused payload (the schema's message, nothing stored).
 import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MemoryStore } from "../../src/index.js";
+import { createEngine, MemoryStore, silentLogger } from "../../src/index.js";
 import { startConsole } from "../../src/console/index.js";
 import type { ConsoleWorld } from "./fixtures.js";
 import { consoleWorkflows, startWorld } from "./fixtures.js";
@@ -150,6 +150,24 @@ describe("console security (read-only, the default)", () => {
       expect((await fetch(`${running.url}api/executions`)).status).toBe(200);
     } finally {
       await running.close();
+    }
+  });
+
+  it("marks an execution whose workflow it was not given, which the engine would refuse to act on", async () => {
+    const workflows = consoleWorkflows();
+    const store = new MemoryStore();
+    const app = createEngine({ store, workflows: workflows.all, mode: "external", logger: silentLogger });
+    await app.start(workflows.trip, { tripId: "t-9" }, { id: "trip-9" });
+    await app.resume("trip-9");
+    const running = await startConsole({ store, workflows: [], port: 0 });
+    try {
+      const view = (await (await fetch(`${running.url}api/executions/trip-9`)).json()) as { unknownWorkflow: boolean; pending: { kind: string; schema?: unknown }[] };
+      expect(view.unknownWorkflow).toBe(true);
+      expect(view.pending).toEqual([expect.objectContaining({ kind: "callback", name: "sign-off" })]);
+      expect(view.pending[0]!.schema).toBeUndefined();
+    } finally {
+      await running.close();
+      await app.close();
     }
   });
 

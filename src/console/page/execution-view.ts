@@ -107,9 +107,13 @@ function actionsContent(view: View, done: () => void): (Node | string)[] {
   if (!actionsAllowed) return [h("p", { class: "muted" }, "Read-only: start the console with --allow-actions to act on executions.")];
   const open = !CLOSED.has(execution.status);
   const forms: Node[] = [];
-  if (open) for (const pending of view.pending) forms.push(pendingForm(execution.id, pending as never, view.waterfall.now, done));
-  if (open && view.pending.length === 0 && view.events.length > 0) forms.push(anyEventForm(execution.id, view.events, done));
-  if (open && view.unknownWorkflow) forms.push(anyEventForm(execution.id, [], done));
+  if (open && view.unknownWorkflow) {
+    // The engine checks events and callback values against the workflow's schemas: without the workflow it refuses.
+    forms.push(h("p", { class: "muted", "data-testid": "unknown-workflow" }, `Workflow '${execution.workflow}' is not in the console's configuration, so its events and callbacks cannot be checked or sent here: add it to the config's workflows.`));
+  } else if (open) {
+    for (const pending of view.pending) forms.push(pendingForm(execution.id, pending as never, view.waterfall.now, done));
+    if (view.pending.length === 0 && view.events.length > 0) forms.push(anyEventForm(execution.id, view.events, done));
+  }
   const control = controlForm(execution.id, execution.status, done);
   if (control) forms.push(control);
   if (forms.length === 0) return [h("h2", {}, "Actions"), h("p", { class: "muted" }, `Nothing to do: the execution is ${execution.status}.`)];

@@ -166,7 +166,7 @@ export function pendingForm(id: string, pending: PendingAction, now: number, don
   return form;
 }
 
-/** A free form for any declared event (or any name, when the workflow declares none). */
+/** A free form for any event the workflow declares (it may arrive before the workflow waits for it). */
 export function anyEventForm(id: string, events: { name: string; schema?: unknown }[], done: () => void): HTMLElement {
   const message = h("p", { class: "form-message" });
   const name = h("input", { type: "text", list: "event-names", placeholder: "event name", "data-testid": "any-event-name" });
