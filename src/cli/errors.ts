@@ -146,18 +146,18 @@ function isUnreachable(error: unknown): boolean {
 }
 
 /**
- * The one line an error is reported as: `spindle <command>: <message> (<code>)`, newlines folded, and a hint for
- * errors from the store's service.
+ * The one line an error is reported as: `spindle <command>: <message><hint> (<code>)`, newlines folded, with advice
+ * for errors from the store's service.
  *
  * @example
  * ```ts
  * errorLine("describe", error); // "spindle describe: Execution 'x' not found. (EXECUTION_NOT_FOUND)"
  * ```
  */
-export function errorLine(command: string | undefined, error: unknown): string {
+export function errorLine(command: string | undefined, error: unknown, hint = ""): string {
   const prefix = command === undefined ? "spindle" : `spindle ${command}`;
   const { message, code } = describeError(error);
-  const folded = message.replace(/\s*\n\s*/g, " ").trim();
+  const folded = `${message}${hint}`.replace(/\s*\n\s*/g, " ").trim();
   return `${prefix}: ${folded}${code === undefined ? "" : ` (${code})`}`;
 }
 

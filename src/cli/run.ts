@@ -5,6 +5,7 @@ import { parseArgs } from "node:util";
 import { createEngine } from "../engine/engine.js";
 import type { Engine } from "../engine/api.js";
 import { silentLogger } from "../engine/log.js";
+import { WorkflowNotFoundError } from "../errors.js";
 import { COMMANDS, findCommand } from "./commands/index.js";
 import type { CliIo, Command, CommandContext, CommandOption, LoadedConfig } from "./commands/types.js";
 import type { ConfigHandle } from "./config.js";
@@ -113,7 +114,12 @@ export async function runCli(argv: readonly string[], io: Partial<CliIo> = {}): 
     }
     return await command.run(context);
   } catch (error) {
-    full.stderr.write(`${errorLine(command?.name, error)}\n`);
+    // The engine's advice names createEngine; the CLI's workflows come from the config module.
+    const hint =
+      error instanceof WorkflowNotFoundError && handle !== undefined
+        ? ` The CLI's workflows come from ${handle.path ?? "a config module"}: add the workflow to its \`workflows\`.`
+        : "";
+    full.stderr.write(`${errorLine(command?.name, error, hint)}\n`);
     if (verbose && error instanceof Error && error.stack) full.stderr.write(`${error.stack}\n`);
     return exitCodeOf(error);
   } finally {

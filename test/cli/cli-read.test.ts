@@ -59,7 +59,7 @@ describe("spindle list", () => {
     expect(new Set(ids)).toEqual(new Set(["read-order-1", "read-order-2", "read-order-3", "read-flaky", "read-approval"]));
     expect(lines.find((line) => line.startsWith("read-order-1"))).toMatch(/order\s+suspended\s+.*waits for event 'paid'/);
     expect(lines.find((line) => line.startsWith("read-flaky"))).toMatch(/failed.*StepFailedError \(TerminalError: card declined\)$/);
-    expect(lines.find((line) => line.startsWith("read-order-2"))).toMatch(/stuck.*1 failed turns/);
+    expect(lines.find((line) => line.startsWith("read-order-2"))).toMatch(/stuck.*1 failed turn: /);
     expect(lines.at(-1)).toBe(`${METRIC.stuck} 1  ${METRIC.dueBacklog} 1`);
   });
 

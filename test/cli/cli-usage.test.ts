@@ -189,6 +189,22 @@ describe("what the config module passes on", () => {
     expect(JSON.parse((await cli(["describe", "order-1", "--json", "--config", path], { cwd: root })).stdout).status).toBe("stuck");
   });
 
+  it("an execution of a workflow the config does not list: exit 4, and where the CLI's workflows come from", async () => {
+    const path = file(
+      "other-workflows/spindle.config.mjs",
+      `import { createEngine, MemoryStore, silentLogger, waitForEvent, workflow } from "spindle";
+      const order = workflow("order", async function* () { yield* waitForEvent("paid"); });
+      const invoice = workflow("invoice", async function* () { yield* waitForEvent("paid"); });
+      const store = new MemoryStore();
+      await createEngine({ store, workflows: [order], mode: "external", logger: silentLogger }).start(order, undefined, { id: "order-1" });
+      export default { store, workflows: [invoice] };`,
+    );
+    const run = await cli(["send", "order-1", "paid", "--config", path], { cwd: root });
+    expect(run.code).toBe(EXIT.unavailable);
+    expect(run.stderr.trimEnd().split("\n")).toHaveLength(1);
+    expect(run.stderr).toMatch(/Workflow 'order' .* The CLI's workflows come from .*other-workflows\/spindle\.config\.mjs: add the workflow to its `workflows`\. \(WORKFLOW_NOT_FOUND\)\n$/);
+  });
+
   it("the summary counts up to 1,000 and says when a figure is a lower bound", async () => {
     const path = file(
       "many/spindle.config.mjs",

@@ -61,7 +61,8 @@ export async function listSummary(store: HistoryStore, now: number): Promise<Lis
 
 /** What an execution is doing, in a few words, for the table. */
 function activity(execution: ExecutionDescription): string {
-  if (execution.status === "stuck" && execution.turnFailures) return `${execution.turnFailures.count} failed turns: ${execution.turnFailures.reason}`;
+  const failures = execution.turnFailures;
+  if (execution.status === "stuck" && failures) return `${failures.count} failed turn${failures.count === 1 ? "" : "s"}: ${failures.reason}`;
   if (execution.status === "failed" && execution.error) {
     // The wrapper's name and the innermost cause, which says what went wrong: StepFailedError (TerminalError: declined).
     let cause = execution.error;
