@@ -92,13 +92,22 @@ export async function runCli(argv: readonly string[], io: Partial<CliIo> = {}): 
       engine: async () => {
         if (engine !== undefined) return engine;
         const loaded = await config();
-        engine = createEngine({
-          ...(handle?.engine ?? {}),
-          store: loaded.store,
-          workflows: loaded.workflows,
-          mode: "external",
-          logger: handle?.engine?.logger ?? silentLogger,
-        });
+        try {
+          engine = createEngine({
+            ...(handle?.engine ?? {}),
+            store: loaded.store,
+            workflows: loaded.workflows,
+            mode: "external",
+            logger: handle?.engine?.logger ?? silentLogger,
+          });
+        } catch (error) {
+          // Options from the config module (two workflows with one name, a bad number): the config is at fault.
+          throw new CliError(`config ${loaded.path ?? loaded.source}: ${(error as Error)?.message ?? String(error)}`, {
+            exit: EXIT.unavailable,
+            code: "CONFIG",
+            cause: error,
+          });
+        }
         return engine;
       },
     };

@@ -145,6 +145,7 @@ describe("finding the config module", () => {
       ["workflows.mjs", `${MEMORY_CONFIG} export const workflows = [{ name: "x" }];`, /`workflows\[0\]` is not a workflow\(\) definition\./],
       ["syntax.mjs", "export const = ;", /could not be loaded: /],
       ["throws.mjs", "throw new Error('no credentials here');", /could not be loaded: no credentials here/],
+      ["engine.mjs", `${MEMORY_CONFIG} export const engine = { maxTurnFailures: 0 };`, /createEngine: maxTurnFailures must be a whole number of at least 1, got 0\./],
     ] as const) {
       const path = file(`bad/${name}`, text);
       const run = await cli(["list", "--config", path], { cwd: root });
