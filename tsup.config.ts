@@ -29,6 +29,7 @@ const library = {
   "dynamodb/index": "adapters/dynamodb/index.ts",
   "lambda/index": "adapters/lambda/index.ts",
   "console/index": "src/console/index.ts",
+  "otel/index": "src/telemetry/index.ts",
 };
 
 export default defineConfig({
@@ -37,7 +38,7 @@ export default defineConfig({
   // Declarations leave out what is marked @internal: the engine's test hooks, the workflow body's engine-side type.
   dts: { entry: library, compilerOptions: { stripInternal: true } },
   sourcemap: process.env.SPINDLE_SOURCEMAP === "1",
-  external: [/^@aws-sdk\//, /^tsx(\/|$)/],
+  external: [/^@aws-sdk\//, /^@opentelemetry\//, /^tsx(\/|$)/],
   clean: true,
   target: "node20",
   splitting: true,

@@ -155,10 +155,11 @@ class Turn {
 
   private runStep(run: StepRun): void {
     const command = run.position.command as StepCommand;
-    const fn = this.deps.stepOverride?.(command.name) ?? command.run;
+    const given = this.deps.stepOverride?.(command.name) ?? command.run;
     const context = new AttemptContext(run.attempt, this.id, this.session.runId, run.position.opId);
     run.handle = context;
-    this.session.trace?.attemptStarted(run.position.opId, run.attempt, this.deps.clock.now());
+    // Traced: the attempt's start is noted, and its function runs inside the attempt's span context.
+    const fn = this.session.trace?.attemptStarted(run.position.opId, run.attempt, this.deps.clock.now(), given) ?? given;
     let value: unknown;
     try {
       value =

@@ -5,7 +5,7 @@ import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from "@opentel
 import type { Attributes, Context, Link, Tracer } from "@opentelemetry/api";
 import { randomBytes } from "node:crypto";
 import { ValidationError } from "../errors.js";
-import { formatTraceparent } from "./ids.js";
+import { formatTraceparent, parseTraceparent } from "./ids.js";
 import type { SpindleSpan, Tracing } from "./span.js";
 
 /**
@@ -92,7 +92,7 @@ export function otelTracing(tracer: Tracer, options: OtelTracingOptions = {}): T
   if (options.ids !== undefined && slot === undefined) {
     throw new ValidationError("otelTracing(tracer, { ids }): `ids` must be the object spindleIdGenerator() returned, the one given to the TracerProvider.");
   }
-  return {
+  const tracing: Tracing = {
     emit(span: SpindleSpan): void {
       const parentSpanId = span.parentSpanId ?? (slot === undefined ? span.traceId.slice(16) : undefined);
       let parent: Context = ROOT_CONTEXT;
@@ -125,4 +125,14 @@ export function otelTracing(tracer: Tracer, options: OtelTracingOptions = {}): T
       return formatTraceparent(active);
     },
   };
+  // Only with derived span ids is the attempt's span, emitted later, the parent the step's own spans point to.
+  if (slot !== undefined) {
+    tracing.activate = <T>(traceparent: string, fn: () => T): T => {
+      const parsed = parseTraceparent(traceparent);
+      if (parsed === undefined) return fn();
+      const attempt = trace.setSpanContext(context.active(), { ...parsed, isRemote: false });
+      return context.with(attempt, fn);
+    };
+  }
+  return tracing;
 }

@@ -84,9 +84,16 @@ export class RunTrace {
     return formatTraceparent({ traceId: this.traceId, spanId: this.idOf(opId), traceFlags: this.traceFlags });
   }
 
-  /** This process starts an attempt whose start is not recorded: the span starts now (the engine's clock). */
-  attemptStarted(opId: string, attempt: number, at: number): void {
+  /**
+   * This process starts an attempt (`at` on the engine's clock: the span's start when none is recorded). Returns the
+   * attempt's function, run inside the attempt's span context when the backend can activate one.
+   */
+  attemptStarted<F extends (...args: never[]) => unknown>(opId: string, attempt: number, at: number, fn: F): F {
     this.attemptStarts.set(`${opId}#${attempt}`, at);
+    const activate = this.tracing.activate;
+    if (activate === undefined) return fn;
+    const traceparent = formatTraceparent({ traceId: this.traceId, spanId: this.idOf(opId, attempt), traceFlags: this.traceFlags });
+    return ((...args: Parameters<F>) => activate.call(this.tracing, traceparent, () => fn(...args))) as F;
   }
 
   /**

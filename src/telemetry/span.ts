@@ -55,4 +55,9 @@ export interface Tracing {
    * that receives it links to it).
    */
   traceparent?(): string | undefined;
+  /**
+   * Runs a step attempt's function with the attempt's span (`traceparent`, its derived ids) as the active context, so
+   * spans the step starts (an HTTP client's) are its children. `otelTracing` does so when given `ids`.
+   */
+  activate?<T>(traceparent: string, fn: () => T): T;
 }

@@ -156,3 +156,44 @@ describe("the test engine", () => {
     expect(spans(exporter).filter((span) => span.kind !== "turn").map((span) => span.name)).toEqual(["sleep day", "step after", "workflow timer"]);
   });
 });
+
+describe("inside a step", () => {
+  it("spans the step starts are children of the attempt's span (with spindleIdGenerator)", async () => {
+    const { exporter, provider, tracing } = memoryTracing();
+    const clock = new VirtualClock();
+    const http = provider.getTracer("http");
+    const caller = workflow("caller", async function* () {
+      return yield* step("fetch", async () => {
+        const span = http.startSpan("GET /quote");
+        await Promise.resolve();
+        span.end();
+        return trace.getActiveSpan()?.spanContext().spanId ?? "none";
+      });
+    });
+    const engine = createEngine({ store: new MemoryStore(), workflows: [caller], clock, mode: "external", logger: silentLogger, tracing });
+    await engine.start(caller, undefined, { id: "caller-1" });
+    expect(await drive(engine, clock, "caller-1")).toBe("completed");
+    const all = spans(exporter);
+    const attempt = all.find((span) => span.name === "step fetch")!;
+    const inner = all.find((span) => span.name === "GET /quote")!;
+    expect(inner.parent).toBe(attempt.spanId);
+    expect(inner.traceId).toBe(attempt.traceId);
+    await expect((await engine.handle("caller-1")).result()).resolves.toBe(attempt.spanId);
+  });
+
+  it("without spindleIdGenerator the step runs in the caller's context (the attempt's span id is not known)", async () => {
+    const { exporter, provider, tracing } = memoryTracing({ derivedIds: false });
+    const http = provider.getTracer("http");
+    const caller = workflow("caller", async function* () {
+      return yield* step("fetch", () => {
+        http.startSpan("GET /quote").end();
+        return 1;
+      });
+    });
+    const clock = new VirtualClock();
+    const engine = createEngine({ store: new MemoryStore(), workflows: [caller], clock, mode: "external", logger: silentLogger, tracing });
+    await engine.start(caller, undefined, { id: "caller-2" });
+    await drive(engine, clock, "caller-2");
+    expect(spans(exporter).find((span) => span.name === "GET /quote")!.parent).toBeUndefined();
+  });
+});
