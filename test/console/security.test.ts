@@ -122,6 +122,22 @@ describe("console security (actions allowed)", () => {
     expect(changed.version).not.toBe(view.version);
   });
 
+  it("lists newest first a page at a time, and filters by workflow, status and custom status", async () => {
+    type Page = { executions: { id: string }[]; cursor?: string };
+    const ids = (page: Page) => page.executions.map((execution) => execution.id);
+    const first = (await (await fetch(`${base}/api/executions?workflow=trip-booking&limit=1`)).json()) as Page;
+    expect(ids(first)).toEqual(["trip-2"]);
+    expect(first.cursor).toBeDefined();
+    const second = (await (await fetch(`${base}/api/executions?workflow=trip-booking&limit=1&cursor=${encodeURIComponent(first.cursor!)}`)).json()) as Page;
+    expect(ids(second)).toEqual(["trip-1"]);
+    const waiting = (await (await fetch(`${base}/api/executions?status=suspended&customStatus=AWAITING%20APPROVAL`)).json()) as Page;
+    expect(ids(waiting)).toEqual(["expense-1"]); // expense-2 was decided by an earlier test: its stage is "rejected"
+    const rejected = (await (await fetch(`${base}/api/executions?customStatus=rejected`)).json()) as Page;
+    expect(ids(rejected)).toEqual(["expense-2"]);
+    const failed = (await (await fetch(`${base}/api/executions?status=failed,completed&workflow=monthly-report`)).json()) as Page;
+    expect(ids(failed)).toEqual(["report-2026-02"]);
+  });
+
   it("answers an unknown execution with 404 and a malformed filter with 400", async () => {
     expect((await fetch(`${base}/api/executions/nope`)).status).toBe(404);
     expect((await fetch(`${base}/api/executions?status=sleeping`)).status).toBe(400);
