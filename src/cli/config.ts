@@ -184,17 +184,21 @@ const TS = /\.(m|c)?ts$/;
  */
 async function importConfig(path: string): Promise<Record<string, unknown>> {
   const url = pathToFileURL(path).href;
+  let direct: unknown;
   try {
     return (await import(/* @vite-ignore */ url)) as Record<string, unknown>;
   } catch (error) {
     if (!TS.test(path)) throw configError(path, `could not be loaded: ${(error as Error)?.message ?? String(error)}`, error);
+    direct = error;
   }
   let api: { register(): () => Promise<void> };
   try {
     api = (await import("tsx/esm/api")) as typeof api;
   } catch (error) {
+    const why = ((direct as Error)?.message ?? String(direct)).split("\n")[0];
     throw new CliError(
-      `config ${path} is TypeScript and this Node cannot load it by itself: install tsx (npm install -D tsx), or write spindle.config.js.`,
+      `config ${path} is TypeScript and this Node could not load it by itself (${why}): install tsx ` +
+        `(npm install -D tsx), or write spindle.config.js.`,
       { exit: EXIT.unavailable, code: "MISSING_PACKAGE", cause: error },
     );
   }

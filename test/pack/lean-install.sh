@@ -60,5 +60,15 @@ npx --no -- spindle list --json > "$work/list.json" || fail "npx spindle list fa
 if npx --no -- spindle list --table orders --region us-east-1 2> "$work/sdk.txt"; then fail "spindle --table ran without the AWS SDK"; else code=$?; fi
 [ "$code" = 4 ] && grep -q 'npm install @aws-sdk/client-dynamodb @aws-sdk/lib-dynamodb' "$work/sdk.txt" \
   || fail "spindle --table without the AWS SDK: exit $code, $(cat "$work/sdk.txt")"
-echo "lean install: npx spindle --help, list on a .mjs config, and --table without the SDK (exit 4) work"
+# A .ts config without tsx (an optional peer) on a Node that cannot load TypeScript: exit 4, one line naming tsx.
+mkdir ts-config
+printf 'import { MemoryStore } from "spindle";\nexport const store: MemoryStore = new MemoryStore();\n' > ts-config/spindle.config.ts
+if (cd ts-config && npx --no -- spindle list 2> "$work/tsx.txt"); then
+  node -e 'process.exit(typeof process.features.typescript === "string" ? 0 : 1)' || fail "a .ts config loaded without tsx on a Node that cannot strip types"
+else
+  code=$?
+  [ "$code" = 4 ] && [ "$(wc -l < "$work/tsx.txt")" = 1 ] && grep -q 'install tsx (npm install -D tsx), or write spindle.config.js' "$work/tsx.txt" \
+    || fail "a .ts config without tsx: exit $code, $(cat "$work/tsx.txt")"
+fi
+echo "lean install: npx spindle --help, list on a .mjs config, --table without the SDK and a .ts config without tsx (exit 4) work"
 echo "lean install: passed"
