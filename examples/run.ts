@@ -1,7 +1,7 @@
 // The runner behind `npm run example`: `npm run example` runs the default example, `npm run example -- <name>` a named
 // one, `npm run example -- --list` lists them. `--console` then keeps the example's engine alive and serves its
-// executions in the Spindle console (add `--allow-actions` to act on them, `--port <n>` to choose the port) until
-// Ctrl-C. To add an example, create examples/<name>/main.ts exporting `async function main()` (returning its
+// executions in the Spindle console (add `--allow-actions` to act on them, `--port <n>` to choose the port, `--open`
+// to open it in the browser) until Ctrl-C. To add an example, create examples/<name>/main.ts exporting `async function main()` (returning its
 // engine and workflows as an ExampleRun, for --console) and add an entry to `examples` below.
 import process from "node:process";
 import { parseArgs } from "node:util";
@@ -75,7 +75,7 @@ function list(): void {
   }
 }
 
-const USAGE = "Usage: npm run example [-- <name> [--console [--allow-actions] [--port <n>]] | --list]";
+const USAGE = "Usage: npm run example [-- <name> [--console [--allow-actions] [--port <n>] [--open]] | --list]";
 
 async function run(args: readonly string[]): Promise<number> {
   let parsed: ReturnType<typeof parse>;
@@ -95,7 +95,7 @@ async function run(args: readonly string[]): Promise<number> {
     list();
     return 0;
   }
-  if (positionals.length > 1 || (!values.console && (values["allow-actions"] || values.port !== undefined))) {
+  if (positionals.length > 1 || (!values.console && (values["allow-actions"] || values.open || values.port !== undefined))) {
     console.error(`Unexpected arguments: ${args.join(" ")}. ${USAGE}`);
     return 2;
   }
@@ -118,7 +118,7 @@ async function run(args: readonly string[]): Promise<number> {
     console.error(`The ${name} example stops its DynamoDB Local when it ends, so it has nothing to show: --console works with the in-memory examples.`);
     return 2;
   }
-  return serve(ran, { port, allowActions: values["allow-actions"] === true });
+  return serve(ran, { port, allowActions: values["allow-actions"] === true, open: values.open === true });
 }
 
 function parse(args: readonly string[]) {
@@ -129,6 +129,7 @@ function parse(args: readonly string[]) {
       help: { type: "boolean", short: "h" },
       console: { type: "boolean" },
       "allow-actions": { type: "boolean" },
+      open: { type: "boolean" },
       port: { type: "string" },
     },
     allowPositionals: true,
@@ -137,7 +138,7 @@ function parse(args: readonly string[]) {
 }
 
 /** Serves the example's executions in the console until Ctrl-C (SIGINT) or SIGTERM. */
-async function serve(ran: ExampleRun, options: { port: number; allowActions: boolean }): Promise<number> {
+async function serve(ran: ExampleRun, options: { port: number; allowActions: boolean; open: boolean }): Promise<number> {
   const running = await startConsole({ engine: ran.engine, workflows: ran.workflows, ...options });
   console.log(`\nSpindle console: ${running.url}  (${running.allowActions ? "actions allowed" : "read-only; add --allow-actions to act"}; Ctrl-C to stop)`);
   await new Promise<void>((resolve) => {

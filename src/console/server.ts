@@ -10,6 +10,7 @@ import { ValidationError } from "../errors.js";
 import type { HistoryStore } from "../store/history-store.js";
 import type { AnyWorkflow } from "../workflow.js";
 import { ApiError, ConsoleApi, errorResponse } from "./api.js";
+import { openInBrowser } from "./open.js";
 import { pageAssets } from "./page-source.js";
 import { allowedHosts, BASE_HEADERS, Guard, PAGE_POLICY } from "./security.js";
 
@@ -46,6 +47,8 @@ export type ConsoleOptions = (
   host?: string;
   /** Allow actions (send, complete, fail, cancel, terminate, resume, redrive). Default false: read-only. */
   allowActions?: boolean;
+  /** Open the page in the desktop's browser once listening (`open`, `start`, `xdg-open`); ignored when there is none. */
+  open?: boolean;
 };
 
 /**
@@ -65,6 +68,8 @@ export interface RunningConsole {
   secret: string;
   /** Whether actions are allowed. */
   allowActions: boolean;
+  /** Whether a browser was asked to open the page (`open: true` and the desktop has an opener). */
+  opened: boolean;
   /** Stops the server (and the engine it made over a store). */
   close(): Promise<void>;
 }
@@ -151,10 +156,12 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
   const bound = typeof address === "object" && address !== null ? address.port : port;
   guard = new Guard(allowedHosts(host, bound));
   const shown = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host;
+  const url = `http://${shown}:${bound}/`;
   return {
-    url: `http://${shown}:${bound}/`,
+    url,
     secret: guard.secret,
     allowActions,
+    opened: options.open === true ? await openInBrowser(url) : false,
     close: async () => {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -20,6 +20,7 @@ export const consoleCommand: Command = {
     port: { type: "string", short: "p", value: "n", description: "Port to listen on (default 4300; 0 picks a free one)." },
     host: { type: "string", value: "address", description: "Address to bind (default 127.0.0.1; another one exposes the executions)." },
     "allow-actions": { type: "boolean", description: "Allow actions (send, complete, fail, cancel, terminate, resume, redrive)." },
+    open: { type: "boolean", description: "Open the page in the desktop's browser." },
   },
   needs: "store",
   async run(context) {
@@ -32,7 +33,8 @@ export const consoleCommand: Command = {
     const allowActions = context.values["allow-actions"] === true;
     const { workflows, source } = await context.config();
     const engine = await context.engine();
-    const running = await startConsole({ engine, workflows, port, host, allowActions }).catch((error: unknown) => {
+    const open = context.values.open === true;
+    const running = await startConsole({ engine, workflows, port, host, allowActions, open }).catch((error: unknown) => {
       const code = (error as { code?: unknown }).code;
       if (code === "EADDRINUSE" || code === "EADDRNOTAVAIL" || code === "EACCES") {
         throw new CliError(`cannot listen on ${host}:${port} (${String(code)}): pass another --port (0 picks a free one) or --host.`, {
@@ -46,6 +48,7 @@ export const consoleCommand: Command = {
     else {
       context.print(`Spindle console: ${running.url}`);
       context.note(`over ${source}; ${allowActions ? "actions allowed" : "read-only (--allow-actions to act)"}; Ctrl-C to stop`);
+      if (open && !running.opened) context.note("no browser to open here (xdg-open, open or start): open the URL yourself");
     }
     await new Promise<void>((resolve) => {
       process.once("SIGINT", resolve);
