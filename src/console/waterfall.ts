@@ -208,7 +208,8 @@ function layoutNode(node: Node, reachedAt: number, context: Context): Lane {
     layoutWait(lane, node.events);
   }
   const group = node.events.find((event): event is EventOf<"GroupStarted"> => event.type === "GroupStarted");
-  if (group) layoutGroup(lane, group, node.children, context);
+  const settled = node.events.find((event): event is EventOf<"GroupSettled"> => event.type === "GroupSettled");
+  if (group) layoutGroup(lane, group, settled, node.children, context);
   else if (node.children.length > 0) lane.lanes = layoutScope(node.children, lane.start, context);
   const inner = [...lane.lanes, ...(lane.branches ?? []).flatMap((branch) => branch.lanes)];
   if (group) {
@@ -221,6 +222,13 @@ function layoutNode(node: Node, reachedAt: number, context: Context): Lane {
   if (cancel && lane.end === undefined) endOpen(lane, cancel.at);
   else if (lane.end === undefined && context.closed && !group) endOpen(lane, context.now);
   return lane;
+}
+
+/** Ends what is still open in `lane` and inside it at `at`, as cancelled (a branch a settled group stopped). */
+function stopOpen(lane: Lane, at: number): void {
+  if (lane.end === undefined) endOpen(lane, at);
+  lane.lanes.forEach((inner) => stopOpen(inner, at));
+  lane.branches?.forEach((branch) => branch.lanes.forEach((inner) => stopOpen(inner, at)));
 }
 
 function endOpen(lane: Lane, at: number): void {
@@ -347,7 +355,13 @@ function close(lane: Lane, open: Segment | undefined, at: number, outcome: NonNu
   lane.end = at;
 }
 
-function layoutGroup(lane: Lane, group: EventOf<"GroupStarted">, children: readonly Node[], context: Context): void {
+function layoutGroup(
+  lane: Lane,
+  group: EventOf<"GroupStarted">,
+  settled: EventOf<"GroupSettled"> | undefined,
+  children: readonly Node[],
+  context: Context,
+): void {
   let labels: string[] = [];
   if (group.shape !== undefined) {
     try {
@@ -363,6 +377,12 @@ function layoutGroup(lane: Lane, group: EventOf<"GroupStarted">, children: reado
     const own = children.filter((child) => child.opId.startsWith(scope));
     const label = labels[index] ?? `${group.kind === "map" ? "item" : "branch"} ${index}`;
     branches.push({ label, lanes: layoutScope(own, group.at, context) });
+  }
+  // A group that settled early (a race's winner, a fail-fast group's first failure) stopped its other branches there.
+  if (settled) {
+    branches.forEach((branch, index) => {
+      if (index !== settled.index) branch.lanes.forEach((inner) => stopOpen(inner, settled.at));
+    });
   }
   // Anything in the group's scope outside its branches (none today) still shows.
   const rest = children.filter((child) => !/^\d+\./.test(child.opId.slice(prefix.length)));

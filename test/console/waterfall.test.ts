@@ -123,6 +123,25 @@ describe("buildWaterfall", () => {
     expect(picture.lanes.map((item) => item.opId)).toEqual(["0", "1", "2"]);
   });
 
+  it("stops a race's losing branch where the group settled, so its timer does not wait on", () => {
+    const picture = buildWaterfall(
+      history(
+        started,
+        { type: "GroupStarted", opId: "0", kind: "race", name: "race", at: 0, size: 2 },
+        { type: "TimerScheduled", opId: "0.0.0", kind: "sleep", name: "nap", at: 0, fireAt: 3_600_000 },
+        { type: "WaitStarted", opId: "0.1.0", kind: "waitForEvent", name: "go", at: 0 },
+        { type: "EventReceived", opId: "0.1.0", kind: "waitForEvent", name: "go", at: 5_000, inboxId: "i", payload: "1" },
+        { type: "GroupSettled", opId: "0", kind: "race", name: "race", at: 5_000, index: 1 },
+      ),
+      T0 + 6_000,
+    );
+    expect(lane(picture.lanes, "0.0.0")).toMatchObject({ status: "cancelled", end: T0 + 5_000 });
+    expect(lane(picture.lanes, "0.0.0").segments).toEqual([{ kind: "timer", from: T0, to: T0 + 5_000, outcome: "cancelled" }]);
+    expect(lane(picture.lanes, "0.1.0")).toMatchObject({ status: "completed", end: T0 + 5_000 });
+    expect(lane(picture.lanes, "0")).toMatchObject({ status: "completed", end: T0 + 5_000 });
+    expect(picture.horizon).toBe(picture.end); // the lost timer's fire time is no deadline any more
+  });
+
   it("links a child lane to the child execution and takes its outcome", () => {
     const picture = buildWaterfall(
       history(
