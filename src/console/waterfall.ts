@@ -5,6 +5,8 @@
 // closes what is still open. Events a redrive superseded are left out (the raw history table still shows them).
 import type { EventOf, HistoryEvent } from "../core/history.js";
 import { liveEvents } from "../core/redrive.js";
+import type { Context } from "./waterfall-segments.js";
+import { layoutStep, layoutWait } from "./waterfall-segments.js";
 
 /**
  * How an operation stands: `waiting` for a time, an event, a callback or a child; `running` a step now; `recorded`
@@ -94,7 +96,6 @@ interface Node {
 }
 
 const ENDINGS: ReadonlySet<string> = new Set(["ExecutionCompleted", "ExecutionFailed", "ExecutionCancelled", "ContinuedAsNew"]);
-const MAX_NOTE = 120;
 
 /**
  * Builds the waterfall of a run's history.
@@ -177,12 +178,6 @@ export function compareOpIds(a: string, b: string): number {
   return left.length - right.length;
 }
 
-interface Context {
-  /** The run's end, or now while it is open: what an open segment runs up to. */
-  now: number;
-  closed: boolean;
-}
-
 /** Lays out a scope's operations in order: each starts when the one before it in the scope ended. */
 function layoutScope(nodes: readonly Node[], scopeStart: number, context: Context): Lane[] {
   const lanes: Lane[] = [];
@@ -241,120 +236,6 @@ function endOpen(lane: Lane, at: number): void {
   }
 }
 
-function layoutStep(lane: Lane, events: readonly HistoryEvent[], context: Context): void {
-  let attemptStart = lane.start;
-  for (const event of events) {
-    if (event.type === "StepStarted") {
-      attemptStart = event.at;
-      if (event.attempt === 1) lane.start = Math.min(lane.start, event.at);
-    } else if (event.type === "StepCompleted") {
-      lane.segments.push({ kind: "attempt", from: attemptStart, to: event.at, attempt: event.attempt, outcome: "completed" });
-      delete lane.deadline;
-      lane.status = "completed";
-      lane.end = event.at;
-      if (event.result !== undefined) lane.note = short(event.result);
-    } else if (event.type === "StepFailed") {
-      const note = short(`${event.error.name}: ${event.error.message}`);
-      lane.segments.push({ kind: "attempt", from: attemptStart, to: event.at, attempt: event.attempt, outcome: "failed", note });
-      lane.note = note;
-      if (event.retryAt === undefined) {
-        lane.status = "failed";
-        lane.end = event.at;
-      } else {
-        lane.segments.push({ kind: "backoff", from: event.at, to: event.retryAt, attempt: event.attempt });
-        lane.deadline = event.retryAt;
-        attemptStart = event.retryAt;
-        lane.status = "waiting";
-        lane.end = undefined;
-      }
-    }
-  }
-  // A retry that is due: its next attempt runs (or is about to).
-  if (lane.end === undefined && !context.closed && lane.deadline !== undefined && lane.deadline <= context.now) {
-    lane.status = "running";
-    lane.segments.push({ kind: "attempt", from: lane.deadline, attempt: lastAttempt(lane) + 1 });
-  }
-}
-
-function lastAttempt(lane: Lane): number {
-  return Math.max(0, ...lane.segments.map((segment) => segment.attempt ?? 0));
-}
-
-/** Timers, waits for an event, callbacks, children, groups and instant records (setStatus, now, patched). */
-function layoutWait(lane: Lane, events: readonly HistoryEvent[]): void {
-  let open: Segment | undefined;
-  for (const event of events) {
-    switch (event.type) {
-      case "TimerScheduled":
-        open = { kind: "timer", from: event.at };
-        lane.deadline = event.fireAt;
-        lane.status = "waiting";
-        break;
-      case "WaitStarted":
-      case "CallbackCreated":
-        open = { kind: "wait", from: event.at };
-        if (event.deadline !== undefined) lane.deadline = event.deadline;
-        lane.status = "waiting";
-        break;
-      case "ChildStarted":
-        lane.childId = event.childId;
-        if (event.detached) {
-          lane.end = event.at;
-          lane.status = "completed";
-        } else {
-          open = { kind: "child", from: event.at };
-          lane.status = "waiting";
-        }
-        break;
-      case "TimerFired":
-        // A sleep's timer fired; for a wait or a callback it is the timeout.
-        lane.status = lane.kind === "sleep" || open?.kind === "timer" ? "completed" : "timed-out";
-        close(lane, open, event.at, lane.status === "completed" ? "completed" : "timed-out");
-        open = undefined;
-        break;
-      case "EventReceived":
-        lane.status = "completed";
-        if (event.payload !== undefined) lane.note = short(event.payload);
-        close(lane, open, event.at, "completed");
-        open = undefined;
-        break;
-      case "CallbackCompleted":
-        lane.status = event.error ? "failed" : "completed";
-        lane.note = event.error ? short(`${event.error.name}: ${event.error.message}`) : event.value === undefined ? undefined : short(event.value);
-        close(lane, open, event.at, event.error ? "failed" : "completed");
-        open = undefined;
-        break;
-      case "ChildCompleted":
-        lane.status = event.status === "completed" ? "completed" : event.status === "failed" ? "failed" : "cancelled";
-        lane.note = event.error ? short(`${event.error.name}: ${event.error.message}`) : event.result === undefined ? undefined : short(event.result);
-        close(lane, open, event.at, event.status === "completed" ? "completed" : event.status === "failed" ? "failed" : "cancelled");
-        open = undefined;
-        break;
-      case "CancelRequested":
-        lane.note = event.reason === undefined ? "cancel requested" : short(`cancel requested: ${event.reason}`);
-        break;
-      case "StatusSet":
-      case "ValueRecorded":
-        lane.end = event.at;
-        lane.status = "recorded";
-        lane.note = short(event.type === "StatusSet" ? (event.value ?? "") : event.value);
-        break;
-      case "PatchMarker":
-      case "GroupSettled":
-        if (lane.end === undefined && !open && event.type === "PatchMarker") lane.end = event.at;
-        break;
-      default:
-        break;
-    }
-  }
-  if (open) lane.segments.push(open);
-}
-
-function close(lane: Lane, open: Segment | undefined, at: number, outcome: NonNullable<Segment["outcome"]>): void {
-  if (open) lane.segments.push({ ...open, to: at, outcome });
-  lane.end = at;
-}
-
 function layoutGroup(
   lane: Lane,
   group: EventOf<"GroupStarted">,
@@ -388,8 +269,4 @@ function layoutGroup(
   const rest = children.filter((child) => !/^\d+\./.test(child.opId.slice(prefix.length)));
   lane.branches = branches;
   if (rest.length > 0) lane.lanes = layoutScope(rest, group.at, context);
-}
-
-function short(text: string): string {
-  return text.length > MAX_NOTE ? `${text.slice(0, MAX_NOTE - 3)}...` : text;
 }
