@@ -135,6 +135,23 @@ export async function loadConfig(flags: StoreFlags, io: { cwd: string; env: Reco
   };
 }
 
+/**
+ * Loads only the config module's workflows, for commands that need no store (`check --from`): a config without a
+ * store is enough, and no flag is needed.
+ *
+ * @example
+ * ```ts
+ * const { workflows, path } = await loadWorkflows({ config: "./spindle.config.ts" }, { cwd: process.cwd() });
+ * ```
+ * @throws CliError (exit 4) when the module cannot be loaded or exports something else than a config.
+ */
+export async function loadWorkflows(flags: StoreFlags, io: { cwd: string }): Promise<{ workflows: readonly AnyWorkflow[]; path?: string }> {
+  const path = findConfig(flags.config, io.cwd);
+  if (path === undefined) return { workflows: [] };
+  const module = await readConfigModule(path);
+  return { workflows: module.workflows ?? [], path };
+}
+
 /** The module's config (default export, a function default export's result, or named exports), checked. */
 async function readConfigModule(path: string): Promise<SpindleConfig> {
   const namespace = await importConfig(path);

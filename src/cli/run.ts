@@ -9,7 +9,7 @@ import { WorkflowNotFoundError } from "../errors.js";
 import { COMMANDS, findCommand } from "./commands/index.js";
 import type { CliIo, Command, CommandContext, CommandOption, LoadedConfig } from "./commands/types.js";
 import type { ConfigHandle } from "./config.js";
-import { loadConfig } from "./config.js";
+import { loadConfig, loadWorkflows } from "./config.js";
 import { CliError, errorLine, EXIT, exitCodeOf, usageError } from "./errors.js";
 import { commandHelp, mainHelp, usageOf, VERSION } from "./help.js";
 
@@ -89,6 +89,7 @@ export async function runCli(argv: readonly string[], io: Partial<CliIo> = {}): 
       print: (text) => void full.stdout.write(`${text}\n`),
       note: (text) => void full.stderr.write(`${text}\n`),
       config,
+      workflows: async () => (handle === undefined ? await loadWorkflows(flags, full) : handle),
       engine: async () => {
         if (engine !== undefined) return engine;
         const loaded = await config();

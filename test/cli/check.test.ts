@@ -127,6 +127,16 @@ describe("spindle check --from a folder of exports", () => {
       ]);
       const mixed = await check([recorded], "--from", folder, "--status", "failed");
       expect(mixed.code).toBe(2);
+      // A config with workflows and no store is enough over a folder (a CI job with no table).
+      build.workflows = [recorded];
+      const workflowsOnly = fileURLToPath(new URL("../check/fixtures/workflows-only.config.ts", import.meta.url));
+      const alone = await cli(["check", "--from", folder, "--config", workflowsOnly]);
+      expect(alone.code, alone.stderr).toBe(0);
+      expect(alone.stdout).toBe(`OK: all 2 histories from the folder ${folder} replay on this build.\n`);
+      // The store is still needed without --from, and the message says so.
+      const noStore = await cli(["check", "--config", workflowsOnly]);
+      expect(noStore.code).toBe(4);
+      expect(noStore.stderr).toContain("exports no store");
     } finally {
       await rm(folder, { recursive: true, force: true });
     }

@@ -49,7 +49,8 @@ export const checkCommand: Command = {
     const workflow = context.values.workflow as string | undefined;
     const statuses = readStatuses(context.values.status as string[] | undefined);
     if (from !== undefined && statuses !== undefined) throw usageError("--status selects executions of the store; it cannot go with --from.");
-    const loaded = await context.config();
+    // Over a folder of exports no store is read: a config with workflows alone is enough.
+    const loaded = from === undefined ? await context.config() : { ...(await context.workflows()), store: undefined, source: "" };
     if (loaded.workflows.length === 0) {
       throw new CliError(
         `check replays your workflow code, and none is configured: export { workflows } (the build to check) from ` +
@@ -60,7 +61,7 @@ export const checkCommand: Command = {
     let bar: ReturnType<typeof progressBar> | undefined;
     const report = await checkExecutions({
       workflows: loaded.workflows,
-      ...(from === undefined ? { store: loaded.store } : { from: resolve(context.io.cwd, from) }),
+      ...(loaded.store === undefined ? { from: resolve(context.io.cwd, from!) } : { store: loaded.store }),
       ...(workflow === undefined ? {} : { workflow }),
       ...(statuses === undefined ? {} : { statuses }),
       onProgress: ({ done, total }) => {

@@ -133,6 +133,11 @@ export interface CommandContext {
   /** The store and workflows (loaded once, on first call). @throws CliError (exit 4) when none is configured. */
   config(): Promise<LoadedConfig>;
   /**
+   * The config module's workflows alone (loaded once), for a command that reads no store (`check --from`): a
+   * config without a store is enough. With no config module, no workflows.
+   */
+  workflows(): Promise<{ workflows: readonly AnyWorkflow[]; path?: string }>;
+  /**
    * An engine over the configured store and workflows, in external mode with a silent logger (loaded once): it runs
    * a turn only when the command resumes one.
    */
