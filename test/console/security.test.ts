@@ -2,6 +2,7 @@
 // when started with actions allowed, refuses other origins and other Host names, and sends no CORS header. Also the
 // API's answers to a refused payload (the schema's message, nothing stored).
 import { request } from "node:http";
+import { networkInterfaces } from "node:os";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEngine, MemoryStore, silentLogger } from "../../src/index.js";
 import { startConsole } from "../../src/console/index.js";
@@ -34,10 +35,15 @@ describe("console security (actions allowed)", () => {
   });
   afterAll(async () => world.close());
 
-  it("binds 127.0.0.1 by default and prints that address", async () => {
+  it("binds 127.0.0.1 by default and prints that address: the machine's other addresses do not answer", async () => {
     expect(world.console.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
     const page = await fetch(world.console.url);
     expect(page.status).toBe(200);
+    const port = new URL(world.console.url).port;
+    const outside = Object.values(networkInterfaces()).flat().filter((address) => address && !address.internal && address.family === "IPv4");
+    for (const address of outside) {
+      await expect(fetch(`http://${address!.address}:${port}/api/executions`)).rejects.toThrow();
+    }
   });
 
   it("serves the page with a self-only Content-Security-Policy, the secret in it, and no CORS header anywhere", async () => {
