@@ -328,7 +328,8 @@ export class RunTrace {
     if (span.attempt !== undefined) attributes["spindle.attempt"] = span.attempt;
     if (extra !== undefined) Object.assign(attributes, extra);
     const end = at > span.start ? at : span.start;
-    this.deliver(`${span.kind} ${span.name}`, span.spanId, span.parentSpanId, span.start, end, attributes, error, link);
+    // An unnamed group is named by its kind: `all`, not `all all`.
+    this.deliver(span.name === span.kind ? span.kind : `${span.kind} ${span.name}`, span.spanId, span.parentSpanId, span.start, end, attributes, error, link);
   }
 
   private attributes(kind: string, name: string, opId: string, outcome: string): Record<string, string | number> {

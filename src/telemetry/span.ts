@@ -12,7 +12,10 @@
  * ```
  */
 export interface SpindleSpan {
-  /** `workflow <name>`, `turn <name>`, or `<operation kind> <operation name>` (`step charge`, `sleep cool-off`). */
+  /**
+   * `workflow <name>`, `turn <name>`, or `<operation kind> <operation name>` (`step charge`, `sleep cool-off`); a group
+   * without a name of its own is its kind (`all`).
+   */
   name: string;
   /** 32 lowercase hex digits: derived from the execution id, or the caller's trace when one was recorded. */
   traceId: string;

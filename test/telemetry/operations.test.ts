@@ -71,7 +71,7 @@ describe("operation spans", () => {
     expect(all.filter((span) => span.kind !== "turn").map((span) => `${span.name} #${span.opId} ${span.outcome}${span.error ? ` ${span.error}` : ""} ${span.start - t0}..${span.end - t0}`)).toEqual([
       "sleep short #0.0.0 fired 0..1000",
       "waitForEvent never #0.1.0 dropped 0..1000",
-      "race race #0 settled 0..1000",
+      "race #0 settled 0..1000",
       "waitForEvent late #1 timed-out TIMEOUT 1000..61000",
       "step approval:send #2.0 completed 61000..61000",
       "callback approval #2 timed-out TIMEOUT 61000..181000",

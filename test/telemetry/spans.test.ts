@@ -93,7 +93,7 @@ const SAGA_SPANS = [
   "child pay #5 a- completed 481200..481230",
   "step pack #6.0.0 a1 completed 481230..481240",
   "step label #6.1.0 a1 completed 481240..481240",
-  "all all #6 a- completed 481230..481240",
+  "all #6 a- completed 481230..481240",
   "workflow order #- a- completed 0..481240",
   "turn order #- a- completed 481230..481240",
 ];
@@ -120,12 +120,12 @@ describe("spans of a saga", () => {
     expect(root.parent).toBeUndefined();
     expect(byName("step charge", 2).spanId).toBe(derivedSpanId("order-1", run, "1", 2));
     expect(byName("sleep cool-off").spanId).toBe(derivedSpanId("order-1", run, "2"));
-    for (const name of ["step reserve", "step charge", "sleep cool-off", "waitForEvent approve", "callback confirm", "child pay", "all all", "turn order"]) {
+    for (const name of ["step reserve", "step charge", "sleep cool-off", "waitForEvent approve", "callback confirm", "child pay", "all", "turn order"]) {
       expect(byName(name).parent, name).toBe(root.spanId);
     }
     expect(byName("step confirm:send").parent).toBe(byName("callback confirm").spanId);
-    expect(byName("step pack").parent).toBe(byName("all all").spanId);
-    expect(byName("step label").parent).toBe(byName("all all").spanId);
+    expect(byName("step pack").parent).toBe(byName("all").spanId);
+    expect(byName("step label").parent).toBe(byName("all").spanId);
     // The child execution is in its parent's trace, under the operation that started it.
     expect(byName("workflow pay").parent).toBe(byName("child pay").spanId);
     expect(byName("workflow pay").spanId).toBe(derivedSpanId("order-1-pay", childRun, "run"));
