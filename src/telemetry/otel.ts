@@ -92,6 +92,8 @@ export function otelTracing(tracer: Tracer, options: OtelTracingOptions = {}): T
   if (options.ids !== undefined && slot === undefined) {
     throw new ValidationError("otelTracing(tracer, { ids }): `ids` must be the object spindleIdGenerator() returned, the one given to the TracerProvider.");
   }
+  /** Set once a span came back with another id than the one queued: the provider does not use `ids`. */
+  let idsIgnored = false;
   const tracing: Tracing = {
     emit(span: SpindleSpan): void {
       const parentSpanId = span.parentSpanId ?? (slot === undefined ? span.traceId.slice(16) : undefined);
@@ -112,6 +114,14 @@ export function otelTracing(tracer: Tracer, options: OtelTracingOptions = {}): T
         );
         if (span.error !== undefined) started.setStatus({ code: SpanStatusCode.ERROR, message: `${span.error.code}: ${span.error.message}` });
         started.end(span.endTime);
+        if (slot !== undefined && !idsIgnored && started.spanContext().spanId !== span.spanId) {
+          idsIgnored = true; // said once (the engine logs it); the spans still go out, with the provider's ids
+          throw new ValidationError(
+            `otelTracing(tracer, { ids }): span '${span.name}' of execution '${String(span.attributes["spindle.execution_id"])}' ` +
+              "got an id the TracerProvider chose, not Spindle's: give the provider the same generator, " +
+              "new BasicTracerProvider({ idGenerator: ids }), or leave `ids` out.",
+          );
+        }
       } finally {
         if (slot !== undefined) {
           delete slot.traceId;

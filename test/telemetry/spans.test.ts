@@ -1,11 +1,14 @@
 // The spans of a saga with a retry, a timer, a wait, a callback, a child and a group: exactly one per step attempt,
 // operation, turn and run, with the recorded times, the attributes and a parent tree whose ids derive from execution,
 // run and operation id; nothing new on replay, in a later turn, or from another engine; the same trace and parents
-// without spindleIdGenerator; a tracing backend that throws never fails a turn.
+// without spindleIdGenerator; a tracing backend that throws never fails a turn, and a provider that ignores the
+// generator is reported.
 import { SpanStatusCode } from "@opentelemetry/api";
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { describe, expect, it } from "vitest";
 import type { Engine, Tracing } from "spindle";
 import { all, callback, child, createEngine, MemoryStore, silentLogger, sleep, step, waitForEvent, workflow } from "spindle";
+import { otelTracing, spindleIdGenerator } from "spindle/otel";
 import type { HistoryStore } from "spindle/store";
 import { VirtualClock } from "spindle/testing";
 import type { SpanView } from "./kit.js";
@@ -261,5 +264,22 @@ describe("a tracing backend that fails", () => {
 
   it("is refused at createEngine when it has no emit function", () => {
     expect(() => createEngine({ store: new MemoryStore(), workflows: [], tracing: {} as Tracing })).toThrow(/`tracing` must have an emit\(span\) function/);
+  });
+});
+
+describe("a provider that ignores the ids generator", () => {
+  it("is reported once through the engine's logger; the spans still go out", async () => {
+    const exporter = new InMemorySpanExporter();
+    const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }); // no idGenerator
+    const warnings: string[] = [];
+    const logger = { ...silentLogger, warn: (message: string) => void warnings.push(message) };
+    const clock = new VirtualClock();
+    const definitions = saga(clock);
+    const tracing = otelTracing(provider.getTracer("t"), { ids: spindleIdGenerator() });
+    const engine = createEngine({ store: new MemoryStore(), workflows: definitions.workflows, clock, mode: "external", logger, tracing });
+    await runSaga(clock, definitions, () => engine);
+    expect(exporter.getFinishedSpans()).toHaveLength(SAGA_SPANS.length);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/got an id the TracerProvider chose, not Spindle's: give the provider the same generator/);
   });
 });
