@@ -139,12 +139,14 @@ function parse(args: readonly string[]) {
 
 /** Serves the example's executions in the console until Ctrl-C (SIGINT) or SIGTERM. */
 async function serve(ran: ExampleRun, options: { port: number; allowActions: boolean; open: boolean }): Promise<number> {
-  const running = await startConsole({ engine: ran.engine, workflows: ran.workflows, ...options });
-  console.log(`\nSpindle console: ${running.url}  (${running.allowActions ? "actions allowed" : "read-only; add --allow-actions to act"}; Ctrl-C to stop)`);
-  await new Promise<void>((resolve) => {
+  // The handlers go in before the URL is printed: a signal that finds none kills the process at once.
+  const stopped = new Promise<void>((resolve) => {
     process.once("SIGINT", resolve);
     process.once("SIGTERM", resolve);
   });
+  const running = await startConsole({ engine: ran.engine, workflows: ran.workflows, ...options });
+  console.log(`\nSpindle console: ${running.url}  (${running.allowActions ? "actions allowed" : "read-only; add --allow-actions to act"}; Ctrl-C to stop)`);
+  await stopped;
   await running.close();
   await ran.engine.close();
   return 0;

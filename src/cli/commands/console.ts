@@ -34,27 +34,35 @@ export const consoleCommand: Command = {
     const { workflows, source } = await context.config();
     const engine = await context.engine();
     const open = context.values.open === true;
-    const running = await startConsole({ engine, workflows, port, host, allowActions, open }).catch((error: unknown) => {
-      const code = (error as { code?: unknown }).code;
-      if (code === "EADDRINUSE" || code === "EADDRNOTAVAIL" || code === "EACCES") {
-        throw new CliError(`cannot listen on ${host}:${port} (${String(code)}): pass another --port (0 picks a free one) or --host.`, {
-          exit: EXIT.unavailable,
-          code: "LISTEN_FAILED",
-        });
+    // The handlers go in before the URL is printed (a signal that finds none kills the process at once), and come
+    // out however the command ends.
+    let stop = () => {};
+    const stopped = new Promise<void>((resolve) => (stop = resolve));
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+    try {
+      const running = await startConsole({ engine, workflows, port, host, allowActions, open }).catch((error: unknown) => {
+        const code = (error as { code?: unknown }).code;
+        if (code === "EADDRINUSE" || code === "EADDRNOTAVAIL" || code === "EACCES") {
+          throw new CliError(`cannot listen on ${host}:${port} (${String(code)}): pass another --port (0 picks a free one) or --host.`, {
+            exit: EXIT.unavailable,
+            code: "LISTEN_FAILED",
+          });
+        }
+        throw error;
+      });
+      if (context.json) context.print(json({ url: running.url, allowActions }));
+      else {
+        context.print(`Spindle console: ${running.url}`);
+        context.note(`over ${source}; ${allowActions ? "actions allowed" : "read-only (--allow-actions to act)"}; Ctrl-C to stop`);
+        if (open && !running.opened) context.note("no browser to open here (xdg-open, open or start): open the URL yourself");
       }
-      throw error;
-    });
-    if (context.json) context.print(json({ url: running.url, allowActions }));
-    else {
-      context.print(`Spindle console: ${running.url}`);
-      context.note(`over ${source}; ${allowActions ? "actions allowed" : "read-only (--allow-actions to act)"}; Ctrl-C to stop`);
-      if (open && !running.opened) context.note("no browser to open here (xdg-open, open or start): open the URL yourself");
+      await stopped;
+      await running.close();
+    } finally {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
     }
-    await new Promise<void>((resolve) => {
-      process.once("SIGINT", resolve);
-      process.once("SIGTERM", resolve);
-    });
-    await running.close();
     return EXIT.ok;
   },
 };
