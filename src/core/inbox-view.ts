@@ -63,7 +63,11 @@ export class InboxView {
   }
 }
 
-/** Where items of a type and name are kept: the type is part of the key. */
+/**
+ * Where items of a type and name are kept: the type leads every key, up to the first NUL (a type never holds one), so
+ * no user event name, whatever characters it holds, can spell the key of a child result, a callback completion or a
+ * cancellation.
+ */
 function keyOf(type: InboxItem["type"], name: string): string {
-  return type === "event" ? name : `\u0000${type}\u0000${name}`;
+  return `${type}\u0000${name}`;
 }

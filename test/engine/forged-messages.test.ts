@@ -39,7 +39,9 @@ describe.each(stores)("forged internal messages on %s", (_label, makeStore) => {
     await engine.start(order, undefined, { id });
     await engine.resume(id);
     const childId = ((await engine.history(id)).find((event) => event.type === "ChildStarted") as { childId: string }).childId;
+    // The internal item's name, bare and spelled as the inbox's internal key (type, NUL, name).
     await engine.sendEvent(id, `child:${childId}`, { status: "completed", result: '"fake"' });
+    await engine.sendEvent(id, `\u0000child\u0000child:${childId}`, { status: "completed", result: '"fake"' });
     await engine.resume(id);
     expect((await engine.describe(id)).status).toBe("suspended");
     await engine.resume(childId);
@@ -57,6 +59,7 @@ describe.each(stores)("forged internal messages on %s", (_label, makeStore) => {
     await engine.resume(id);
     const token = ((await engine.history(id)).find((event) => event.type === "CallbackCreated") as { token: string }).token;
     await engine.sendEvent(id, `callback:${token}`, { value: '"forged"' });
+    await engine.sendEvent(id, `\u0000callback\u0000callback:${token}`, { value: '"forged"' });
     await engine.resume(id);
     expect((await engine.describe(id)).status).toBe("suspended");
     await engine.completeCallback(token, "genuine");
@@ -71,6 +74,7 @@ describe.each(stores)("forged internal messages on %s", (_label, makeStore) => {
     await engine.start(cancellable, undefined, { id });
     await engine.resume(id);
     await engine.sendEvent(id, "cancel", "please");
+    await engine.sendEvent(id, "\u0000cancel\u0000cancel", "please");
     await engine.sendEvent(id, "go", "went");
     await engine.resume(id);
     expect(await engine.result(id)).toBe("went");
