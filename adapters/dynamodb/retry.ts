@@ -110,6 +110,9 @@ class AttemptTimeout extends Error {
 }
 
 /** Runs DynamoDB calls with retries. */
+
+/** The store operations that only read (their failure message says nothing was changed). */
+const READS: ReadonlySet<string> = new Set(["load", "list", "read"]);
 export class Retrier {
   private readonly maxAttempts: number;
   private readonly baseDelayMs: number;
@@ -163,10 +166,14 @@ export class Retrier {
     const e = (error ?? {}) as AwsError;
     const cause = error === undefined ? "" : ` (${e.name ?? "Error"}: ${e.message ?? ""})`;
     const why = outOfTime ? `ran out of the turn's time after ${attempts} attempt${attempts === 1 ? "" : "s"}` : `kept failing after ${attempts} attempts`;
+    // A read changed nothing: the caller can simply try again. A write left nothing partial: turns resume from the
+    // stored history.
+    const after = READS.has(what)
+      ? "Nothing was changed; try the call again."
+      : "Nothing partial was written; the execution is resumed from its stored history later.";
     return new StoreUnavailableError(
-      `DynamoDB ${what}${executionId === undefined ? "" : ` for execution '${executionId}'`} ${why}${cause}. Nothing ` +
-        `partial was written; the execution is resumed from its stored history later. If it is throttled, raise the ` +
-        `table's capacity; if calls time out, check the network path to DynamoDB.`,
+      `DynamoDB ${what}${executionId === undefined ? "" : ` for execution '${executionId}'`} ${why}${cause}. ${after} ` +
+        `If it is throttled, raise the table's capacity; if calls time out, check the network path to DynamoDB.`,
       { ...(error === undefined ? {} : { cause: error }), ...(executionId === undefined ? {} : { executionId }) },
     );
   }

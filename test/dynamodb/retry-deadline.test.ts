@@ -92,6 +92,19 @@ describe("DynamoDBStore retries: one layer, bounded by the deadline", () => {
     expect((await new DynamoDBStore({ client: makeClient(), tableName }).get(id))!.version).toBe(1);
   });
 
+  it("says a failed read changed nothing, and a failed write left nothing partial", async () => {
+    const client = throttlingClient(["QueryCommand", "TransactWriteItemsCommand"], () => true);
+    const store = new DynamoDBStore({ client, tableName, retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 2 } });
+    const read = (await store.list({ limit: 5 }).catch((e: unknown) => e)) as StoreUnavailableError;
+    expect(read).toBeInstanceOf(StoreUnavailableError);
+    expect(read.message).toContain("DynamoDB list kept failing after 2 attempts");
+    expect(read.message).toContain("Nothing was changed; try the call again.");
+    expect(read.message).not.toContain("resumed from its stored history");
+    const id = freshId("unwritten");
+    const write = (await store.create(execution(id)).catch((e: unknown) => e)) as StoreUnavailableError;
+    expect(write.message).toContain("Nothing partial was written; the execution is resumed from its stored history later.");
+  });
+
   it("aborts a call that hangs at the deadline (a server that never answers)", async () => {
     const address = silent.address() as { port: number };
     const client = localClient(`http://127.0.0.1:${address.port}`, { maxAttempts: 1 });
