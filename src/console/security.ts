@@ -3,6 +3,7 @@
 // browser must come from the console's own origin, and an action must carry the per-start secret, which is only in
 // the page the console serves (another origin cannot read that page: no CORS header is ever sent).
 import { randomBytes, timingSafeEqual } from "node:crypto";
+import { isIPv4, isIPv6 } from "node:net";
 import type { IncomingMessage } from "node:http";
 
 /**
@@ -36,19 +37,32 @@ export class Guard {
   readonly secret: string;
   private readonly hosts: ReadonlySet<string> | undefined;
 
-  /** `hosts` undefined: the console listens on every interface (an explicit choice), so any Host is accepted. */
-  constructor(hosts: readonly string[] | undefined, secret = randomBytes(32).toString("base64url")) {
+  /**
+   * `bind` is the address the console listens on and `port` its bound port. A wildcard bind (every interface, an
+   * explicit choice) answers to any IP literal or `localhost` with that port, never to a DNS name: DNS rebinding needs
+   * a name, and a name cannot be checked against every interface's.
+   */
+  constructor(
+    bind: string,
+    private readonly port: number,
+    secret = randomBytes(32).toString("base64url"),
+  ) {
     this.secret = secret;
+    const hosts = allowedHosts(bind, port);
     this.hosts = hosts && new Set(hosts.map((host) => host.toLowerCase()));
   }
 
   /** Checks Host, Origin and Sec-Fetch-Site; undefined when the request may go on. */
   checkOrigin(request: IncomingMessage): Refusal | undefined {
     const host = request.headers.host?.toLowerCase();
-    if (host === undefined || (this.hosts !== undefined && !this.hosts.has(host))) {
+    if (host === undefined || !this.acceptsHost(host)) {
+      const named = `the request named host '${host ?? ""}'. Open the URL the console printed.`;
       return {
         status: 421,
-        message: `The console answers only to ${[...(this.hosts ?? [])].join(", ")}; the request named host '${host ?? ""}'. Open the URL the console printed.`,
+        message:
+          this.hosts === undefined
+            ? `The console listens on every interface, so it answers only to an IP address or localhost with port ${this.port} (a DNS name could be a rebinding page's); ${named}`
+            : `The console answers only to ${[...this.hosts].join(", ")}; ${named}`,
       };
     }
     const origin = request.headers.origin;
@@ -74,10 +88,22 @@ export class Guard {
       message: `Action refused: the ${SECRET_HEADER} header is ${given === undefined ? "missing" : "wrong"}. Act from the console's page, which carries this start's secret.`,
     };
   }
+
+  /** Whether a (lower-cased) Host header names this console: its port (80 when absent) and an accepted name. */
+  private acceptsHost(host: string): boolean {
+    const parts = /^(\[[^\]]*\]|[^:[\]]+)(?::(\d{1,5}))?$/.exec(host);
+    if (!parts) return false;
+    const name = parts[1]!;
+    const port = parts[2] === undefined ? 80 : Number(parts[2]);
+    if (this.hosts !== undefined) return this.hosts.has(`${name}:${port}`);
+    if (port !== this.port) return false;
+    return name === "localhost" || isIPv4(name) || (name.startsWith("[") && isIPv6(name.slice(1, -1)));
+  }
 }
 
 /**
- * The Host header values a console bound to `host`:`port` answers to; undefined for a wildcard address.
+ * The Host header values a console bound to `host`:`port` answers to; undefined for a wildcard address, which
+ * answers to any IP literal or `localhost` with that port instead (see `Guard`).
  *
  * @example
  * ```ts
@@ -85,7 +111,7 @@ export class Guard {
  * ```
  */
 export function allowedHosts(host: string, port: number): string[] | undefined {
-  if (host === "0.0.0.0" || host === "::") return undefined;
+  if (isWildcard(host)) return undefined;
   const names = new Set([host.includes(":") && !host.startsWith("[") ? `[${host}]` : host]);
   if (host === "127.0.0.1" || host === "::1" || host === "localhost") {
     names.add("127.0.0.1");
@@ -93,6 +119,20 @@ export function allowedHosts(host: string, port: number): string[] | undefined {
     if (host === "::1") names.add("[::1]");
   }
   return [...names].map((name) => `${name}:${port}`);
+}
+
+/**
+ * Whether `host` is an address for every interface (`0.0.0.0`, `::` or a spelling of it).
+ *
+ * @example
+ * ```ts
+ * isWildcard("0.0.0.0"); // true
+ * ```
+ */
+export function isWildcard(host: string): boolean {
+  const bare = host.startsWith("[") && host.endsWith("]") ? host.slice(1, -1) : host;
+  if (isIPv4(bare)) return bare === "0.0.0.0";
+  return isIPv6(bare) && /^[0:]+$/.test(bare);
 }
 
 /**

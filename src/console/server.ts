@@ -12,7 +12,7 @@ import type { AnyWorkflow } from "../workflow.js";
 import { ApiError, ConsoleApi, errorResponse } from "./api.js";
 import { openInBrowser } from "./open.js";
 import { pageAssets } from "./page-source.js";
-import { allowedHosts, BASE_HEADERS, Guard, PAGE_POLICY } from "./security.js";
+import { BASE_HEADERS, Guard, isWildcard, PAGE_POLICY } from "./security.js";
 
 /** Largest request body an action accepts. */
 const MAX_BODY = 1024 * 1024;
@@ -154,8 +154,8 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
   await listen(server, port, host);
   const address = server.address();
   const bound = typeof address === "object" && address !== null ? address.port : port;
-  guard = new Guard(allowedHosts(host, bound));
-  const shown = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host;
+  guard = new Guard(host, bound);
+  const shown = isWildcard(host) ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host;
   const url = `http://${shown}:${bound}/`;
   return {
     url,

@@ -91,7 +91,7 @@ export interface ConsoleWorld {
  * Starts two expenses (each left waiting for approval, its policy check retried twice), two trips waiting for their
  * sign-off and a monthly report that failed, then a console over the engine on a free port.
  */
-export async function startWorld(options: { allowActions: boolean }): Promise<ConsoleWorld> {
+export async function startWorld(options: { allowActions: boolean; host?: string }): Promise<ConsoleWorld> {
   const workflows = consoleWorkflows();
   const t = createTestEngine({ workflows: workflows.all, startAt: START });
   await t.start(workflows.expense, { expenseId: "exp-1", employee: "ana", amount: 120 }, { id: "expense-1" });
@@ -103,7 +103,7 @@ export async function startWorld(options: { allowActions: boolean }): Promise<Co
   await t.advanceTime("1m");
   await t.start(workflows.report, { month: "2026-02" }, { id: "report-2026-02" });
   await t.advanceTime("1m");
-  const running = await startConsole({ engine: t.engine, workflows: workflows.all, port: 0, allowActions: options.allowActions });
+  const running = await startConsole({ engine: t.engine, workflows: workflows.all, port: 0, allowActions: options.allowActions, ...(options.host === undefined ? {} : { host: options.host }) });
   return {
     t,
     console: running,

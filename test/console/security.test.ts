@@ -151,6 +151,50 @@ describe("console security (actions allowed)", () => {
   });
 });
 
+describe("console security (bound to every interface, actions allowed)", () => {
+  let world: ConsoleWorld;
+  let port: string;
+  const get = (host: string) => raw(`${world.console.url}`, { headers: { host } });
+
+  beforeAll(async () => {
+    world = await startWorld({ allowActions: true, host: "0.0.0.0" });
+    port = new URL(world.console.url).port;
+  });
+  afterAll(async () => world.close());
+
+  it("refuses a DNS name in Host (421): neither the page with its secret nor an action with that secret", async () => {
+    for (const name of ["evil.example", "127.0.0.1.nip.io", "localhost.evil.example", "[::1].evil.example"]) {
+      const page = await get(`${name}:${port}`);
+      expect(page.status).toBe(421);
+      expect(page.body).not.toContain(world.console.secret);
+      expect(page.body).toContain("answers only to an IP address or localhost");
+    }
+    const forged = await raw(`${world.console.url}api/executions/trip-1/terminate`, {
+      method: "POST",
+      headers: {
+        host: `evil.example:${port}`,
+        origin: `http://evil.example:${port}`,
+        "x-spindle-secret": world.console.secret,
+        "content-type": "application/json",
+      },
+      body: "{}",
+    });
+    expect(forged.status).toBe(421);
+    expect((await world.t.describe("trip-1")).status).toBe("suspended");
+  });
+
+  it("answers an IP literal (v4, or v6 bracketed) or localhost with its own port, and nothing on another port", async () => {
+    for (const name of ["127.0.0.1", "localhost", "192.168.1.20", "[::1]", "[fe80::1]"]) {
+      const page = await get(`${name}:${port}`);
+      expect(page.status).toBe(200);
+      expect(page.body).toContain(`content="${world.console.secret}"`);
+    }
+    for (const host of [`127.0.0.1:${Number(port) === 1 ? 2 : Number(port) - 1}`, "127.0.0.1", "::1", `::1:${port}`, `[::1]:${port}:1`]) {
+      expect((await get(host)).status).toBe(421);
+    }
+  });
+});
+
 describe("console security (read-only, the default)", () => {
   it("refuses every action, even with the secret, and puts no secret in the page", async () => {
     const workflows = consoleWorkflows();
