@@ -22,6 +22,7 @@ import type {
   StoreLimits,
 } from "./history-store.js";
 import { CLOSED_STATUSES, leaseHeldByOther } from "./history-store.js";
+import { decodeListCursor, encodeListCursor } from "./list-cursor.js";
 import { copyRecord, inboxMoved, leaseConflict, leaseRefused, recordAfter, recordLeased } from "./record-rules.js";
 import type { TurnFailuresResult, TurnFailuresUpdate } from "./turn-failures.js";
 import { recordWithTurnFailures, turnFailuresRefused } from "./turn-failures.js";
@@ -186,6 +187,7 @@ export class MemoryStore implements HistoryStore {
   }
 
   async list(query: ListQuery): Promise<ListPage> {
+    const after = query.cursor === undefined ? undefined : decodeListCursor(query.cursor);
     const statuses = query.status === undefined ? undefined : new Set([query.status].flat());
     const limit = query.limit ?? 100;
     const matching: ExecutionRecord[] = [];
@@ -195,14 +197,15 @@ export class MemoryStore implements HistoryStore {
       matching.push(record);
     }
     matching.sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+    // The first record past the cursor's position, in the same (createdAt, id) descending order.
     let start = 0;
-    if (query.cursor !== undefined) {
-      const index = matching.findIndex((record) => record.id === query.cursor);
-      start = index + 1;
+    if (after !== undefined) {
+      start = matching.findIndex((record) => record.createdAt < after.createdAt || (record.createdAt === after.createdAt && record.id < after.id));
+      if (start < 0) start = matching.length;
     }
     const page = matching.slice(start, start + limit);
     const result: ListPage = { records: page.map(copyRecord) };
-    if (start + limit < matching.length && page.length > 0) result.cursor = page[page.length - 1]!.id;
+    if (start + limit < matching.length && page.length > 0) result.cursor = encodeListCursor(page[page.length - 1]!);
     return result;
   }
 }
