@@ -3,6 +3,7 @@
 // GSI reads are eventually consistent: a just-changed execution may show up once too often or too late, which the
 // engine tolerates (resuming an execution that is not due changes nothing).
 import type { ExecutionStatus, ListQuery } from "spindle";
+import { ValidationError } from "spindle";
 import type { ListPage } from "spindle/store";
 import type { Io } from "./io.js";
 import { readRecords } from "./reads.js";
@@ -51,9 +52,9 @@ export async function listDue(io: Io, shards: number, now: number, limit: number
 /** A page of executions by workflow and status, newest first; the cursor is the last list-index key returned. */
 export async function listExecutions(io: Io, listShards: number, query: ListQuery): Promise<ListPage> {
   const statuses = query.status === undefined ? ALL_STATUSES : [query.status].flat();
+  const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
   const workflows = query.workflow !== undefined ? [query.workflow] : await catalogued(io);
   const limit = Math.max(1, Math.floor(query.limit ?? 100));
-  const after = query.cursor === undefined ? undefined : Buffer.from(query.cursor, "base64url").toString("utf8");
   const partitions: string[] = [];
   for (const workflow of workflows) {
     for (const status of statuses) {
@@ -84,6 +85,24 @@ export async function listExecutions(io: Io, listShards: number, query: ListQuer
   const page: ListPage = { records };
   if (more && taken.length > 0) page.cursor = Buffer.from(taken[taken.length - 1]!.key, "utf8").toString("base64url");
   return page;
+}
+
+/**
+ * The list-index sort key a cursor holds (base64url of `<createdAt, 15 digits>#<id>`).
+ * @throws ValidationError for a cursor this store did not make: a mistyped one would otherwise list from the start.
+ */
+function decodeCursor(cursor: unknown): string {
+  if (typeof cursor === "string" && cursor !== "") {
+    const key = Buffer.from(cursor, "base64url").toString("utf8");
+    // Base64url decoding skips what it cannot read: only the exact encoding of a sort key is a cursor.
+    if (/^\d{15}#./su.test(key) && Buffer.from(key, "utf8").toString("base64url") === cursor) return key;
+  }
+  const shown = typeof cursor === "string" ? JSON.stringify(cursor.length > 80 ? `${cursor.slice(0, 80)}…` : cursor) : `of type ${typeof cursor}`;
+  throw new ValidationError(
+    `list: the cursor ${shown} is not one this store made. Pass the \`cursor\` of a page this store returned ` +
+      `(unchanged), or none for the first page.`,
+    { operation: "list" },
+  );
 }
 
 /** Every workflow name the catalog holds (written once per store instance and workflow, at create). */

@@ -1,10 +1,12 @@
 // Conformance tests of what a store must take whole, as the engine hands it over: execution ids of up to MAX_ID_BYTES
 // UTF-8 bytes of any well-formed text (the engine refuses longer or ill-formed ones before any store call), kept apart
 // when they differ in one character; idempotency keys of up to 512 characters; and inbox payloads carrying a value as
-// large as `limits.maxValueBytes`, escapes included, given back byte for byte.
+// large as `limits.maxValueBytes`, escapes included, given back byte for byte. And what it must refuse: a list cursor it
+// did not make (a mistyped or truncated one would otherwise list the first page again, as if it were the next).
 import { MAX_ID_BYTES, utf8Length } from "../core/codec.js";
+import { ValidationError } from "../errors.js";
 import type { HistoryStore } from "../store/history-store.js";
-import { appendRequest, freshId, inboxItem, loadAll, sampleExecution, sampleSteps } from "./conformance-fixtures.js";
+import { appendRequest, freshId, inboxItem, loadAll, sampleExecution, sampleSteps, update } from "./conformance-fixtures.js";
 import type { TestApi } from "./conformance.js";
 
 /** `prefix` followed by copies of `unit` and ASCII padding: exactly `bytes` UTF-8 bytes. */
@@ -71,5 +73,24 @@ export function registerInputConformance(api: TestApi, makeStore: () => HistoryS
     expect(loaded!.inbox.map((item) => item.payload)).toEqual(payloads);
     const again = await store.writeInbox(id, inboxItem("escaped-0", { payload: "{}" }));
     expect(again).toMatchObject({ status: "duplicate", existing: { id: items[0]!.id, payload: payloads[0] } });
+  });
+
+  it("refuses a list cursor it did not make with ValidationError, and follows its own past a record that changed", async () => {
+    const store = await makeStore();
+    const workflow = freshId("cursors");
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      ids.push(freshId("cursor"));
+      await store.create(sampleExecution(ids[i]!, { workflow, at: 1_700_000_000_000 + i }));
+    }
+    const foreign = ["zzz", "garbage", "", "not a cursor!", Buffer.from('{"a":1}').toString("base64url"), ids[2]!];
+    for (const cursor of foreign) await expect(store.list({ workflow, limit: 2, cursor })).rejects.toBeInstanceOf(ValidationError);
+    const first = await store.list({ workflow, status: "running", limit: 2 });
+    expect(first.records.map((record) => record.id)).toEqual([ids[2], ids[1]]);
+    // The page's last record leaves the listing: the next page still starts after it, not over again.
+    const record = (await store.get(ids[1]!))!;
+    await store.append(ids[1]!, appendRequest(record.runId, 1, [], { update: update({ status: "completed" }) }));
+    const next = await store.list({ workflow, status: "running", limit: 2, cursor: first.cursor! });
+    expect(next.records.map((each) => each.id)).toEqual([ids[0]]);
   });
 }
