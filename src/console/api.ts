@@ -16,6 +16,8 @@ const STATUSES: readonly ExecutionStatus[] = ["running", "suspended", "stuck", "
 /** Most executions one list call reads from the store while filtering by custom status. */
 const MAX_SCANNED = 1_000;
 const DEFAULT_PAGE = 50;
+/** Most executions one page may ask for: the same as `spindle list --limit`. */
+const MAX_PAGE = 1_000;
 
 /**
  * A pending wait the page can act on: an event to send, or a callback to complete or fail.
@@ -65,7 +67,7 @@ export class ApiError extends Error {
 
   constructor(
     readonly status: number,
-    readonly body: { name: string; code?: string; message: string },
+    readonly body: { name: string; code: string; message: string },
   ) {
     super(body.message);
   }
@@ -100,7 +102,9 @@ export class ConsoleApi {
       }
     }
     const limit = query.get("limit") === null ? DEFAULT_PAGE : Number(query.get("limit"));
-    if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw badRequest(`The list limit must be a whole number from 1 to 500, got '${query.get("limit")}'.`);
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) {
+      throw badRequest(`The list limit must be a whole number from 1 to ${MAX_PAGE}, got '${query.get("limit")}'.`);
+    }
     const needle = query.get("customStatus")?.trim().toLowerCase() || undefined;
     let cursor = query.get("cursor") || undefined;
     const base = {
@@ -196,7 +200,7 @@ export class ConsoleApi {
       case "redrive":
         return this.engine.redrive(id);
       default:
-        throw new ApiError(404, { name: "NotFound", message: `No action '${action}'. Use events, complete, fail, cancel, terminate, resume or redrive.` });
+        throw new ApiError(404, { name: "NotFound", code: "NOT_FOUND", message: `No action '${action}'. Use events, complete, fail, cancel, terminate, resume or redrive.` });
     }
   }
 
@@ -245,6 +249,7 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   EXECUTION_CLOSED: 409,
   IDEMPOTENCY_CONFLICT: 409,
   REDRIVE_REFUSED: 409,
+  NON_DETERMINISM: 409,
   CONCURRENCY: 409,
   STORE_UNAVAILABLE: 503,
 };
@@ -258,11 +263,11 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
  * ```
  * @internal
  */
-export function errorResponse(error: unknown): { status: number; body: { error: { name: string; code?: string; message: string } } } {
+export function errorResponse(error: unknown): { status: number; body: { error: { name: string; code: string; message: string } } } {
   if (error instanceof ApiError) return { status: error.status, body: { error: error.body } };
   if (error instanceof SpindleError) {
     return { status: STATUS_BY_CODE[error.code] ?? 500, body: { error: { name: error.name, code: error.code, message: error.message } } };
   }
   const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  return { status: 500, body: { error: { name: "InternalError", message: `The console failed: ${message}` } } };
+  return { status: 500, body: { error: { name: "InternalError", code: "INTERNAL", message: `The console failed: ${message}` } } };
 }

@@ -17,15 +17,18 @@ import type { IncomingMessage } from "node:http";
 export const SECRET_HEADER = "x-spindle-secret";
 
 /**
- * A refused request: the HTTP status and one line saying why and what to do.
+ * A refused request: the HTTP status, the error's name and code (as every console error answers), and one line
+ * saying why and what to do.
  *
  * @example
  * ```ts
- * const refused: Refusal = { status: 403, message: "Cross-origin request from http://evil.example refused." };
+ * const refused: Refusal = { status: 403, name: "Forbidden", code: "CROSS_ORIGIN", message: "Cross-origin request from http://evil.example refused." };
  * ```
  */
 export interface Refusal {
   status: 403 | 421;
+  name: "Forbidden" | "MisdirectedRequest";
+  code: "CROSS_ORIGIN" | "SECRET_INVALID" | "HOST_NOT_ALLOWED";
   message: string;
 }
 
@@ -59,6 +62,8 @@ export class Guard {
       const named = `the request named host '${host ?? ""}'. Open the URL the console printed.`;
       return {
         status: 421,
+        name: "MisdirectedRequest",
+        code: "HOST_NOT_ALLOWED",
         message:
           this.hosts === undefined
             ? `The console listens on every interface, so it answers only to an IP address or localhost with port ${this.port} (a DNS name could be a rebinding page's); ${named}`
@@ -67,12 +72,12 @@ export class Guard {
     }
     const origin = request.headers.origin;
     if (origin !== undefined && origin !== "null" && origin.toLowerCase() !== `http://${host}`) {
-      return { status: 403, message: `Cross-origin request from ${origin} refused: only the console's own page may call its API.` };
+      return crossOrigin(`Cross-origin request from ${origin} refused: only the console's own page may call its API.`);
     }
-    if (origin === "null") return { status: 403, message: "Request from an opaque origin refused: only the console's own page may call its API." };
+    if (origin === "null") return crossOrigin("Request from an opaque origin refused: only the console's own page may call its API.");
     const site = request.headers["sec-fetch-site"];
     if (site !== undefined && site !== "same-origin" && site !== "none") {
-      return { status: 403, message: `Request from another site (${String(site)}) refused: only the console's own page may call its API.` };
+      return crossOrigin(`Request from another site (${String(site)}) refused: only the console's own page may call its API.`);
     }
     return undefined;
   }
@@ -85,6 +90,8 @@ export class Guard {
     if (actual !== undefined && actual.length === expected.length && timingSafeEqual(actual, expected)) return undefined;
     return {
       status: 403,
+      name: "Forbidden",
+      code: "SECRET_INVALID",
       message: `Action refused: the ${SECRET_HEADER} header is ${given === undefined ? "missing" : "wrong"}. Act from the console's page, which carries this start's secret.`,
     };
   }
@@ -99,6 +106,10 @@ export class Guard {
     if (port !== this.port) return false;
     return name === "localhost" || isIPv4(name) || (name.startsWith("[") && isIPv6(name.slice(1, -1)));
   }
+}
+
+function crossOrigin(message: string): Refusal {
+  return { status: 403, name: "Forbidden", code: "CROSS_ORIGIN", message };
 }
 
 /**

@@ -107,13 +107,16 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
   const assets = await pageAssets();
   let guard: Guard | undefined;
   const server = createServer((request, response) => {
-    handle(request, response).catch((error: unknown) => send(response, errorResponse(error).status, errorResponse(error).body));
+    handle(request, response).catch((error: unknown) => {
+      const { status, body } = errorResponse(error);
+      send(response, status, body);
+    });
   });
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    if (!guard) return send(response, 503, { error: { name: "Unavailable", message: "The console is still starting. Try again." } });
+    if (!guard) return send(response, 503, { error: { name: "Unavailable", code: "UNAVAILABLE", message: "The console is still starting. Try again." } });
     const refused = guard.checkOrigin(request);
-    if (refused) return send(response, refused.status, { error: { name: "Forbidden", message: refused.message } });
+    if (refused) return send(response, refused.status, { error: { name: refused.name, code: refused.code, message: refused.message } });
     const url = new URL(request.url ?? "/", "http://console.invalid");
     const method = request.method ?? "GET";
     if (method === "GET" && (url.pathname === "/" || url.pathname === "/index.html")) {
@@ -122,33 +125,35 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
     }
     if (method === "GET" && url.pathname === "/app.js") return sendText(response, 200, "text/javascript; charset=utf-8", assets.script);
     if (method === "GET" && url.pathname === "/app.css") return sendText(response, 200, "text/css; charset=utf-8", assets.style);
-    if (!url.pathname.startsWith("/api/")) return send(response, 404, { error: { name: "NotFound", message: `Nothing at ${url.pathname}.` } });
+    if (!url.pathname.startsWith("/api/")) return send(response, 404, { error: { name: "NotFound", code: "NOT_FOUND", message: `Nothing at ${url.pathname}.` } });
     const parts = url.pathname.slice("/api/".length).split("/").map(decodePart);
     if (method === "GET") return send(response, 200, await read(parts, url.searchParams));
     if (method !== "POST") {
-      return send(response, 405, { error: { name: "MethodNotAllowed", message: `${method} is not accepted; the API takes GET and POST.` } });
+      return send(response, 405, { error: { name: "MethodNotAllowed", code: "METHOD_NOT_ALLOWED", message: `${method} is not accepted; the API takes GET and POST.` } });
     }
     if (!allowActions) {
       return send(response, 403, {
-        error: { name: "Forbidden", message: "The console is read-only. Start it with --allow-actions (allowActions: true) to act on executions." },
+        error: { name: "Forbidden", code: "READ_ONLY", message: "The console is read-only. Start it with --allow-actions (allowActions: true) to act on executions." },
       });
     }
     const secretRefused = guard.checkSecret(request);
-    if (secretRefused) return send(response, secretRefused.status, { error: { name: "Forbidden", message: secretRefused.message } });
+    if (secretRefused) {
+      return send(response, secretRefused.status, { error: { name: secretRefused.name, code: secretRefused.code, message: secretRefused.message } });
+    }
     const body = await readBody(request);
     // POST /api/executions/:id/:action, or /api/executions/:id/callbacks/:opId/(complete|fail)
     if (parts[0] === "executions" && parts.length === 3) return send(response, 200, { ok: true, result: await api.act(parts[1]!, parts[2]!, body) });
     if (parts[0] === "executions" && parts.length === 5 && parts[2] === "callbacks") {
       return send(response, 200, { ok: true, result: await api.act(parts[1]!, parts[4]!, body, parts[3]!) });
     }
-    return send(response, 404, { error: { name: "NotFound", message: `No action at ${url.pathname}.` } });
+    return send(response, 404, { error: { name: "NotFound", code: "NOT_FOUND", message: `No action at ${url.pathname}.` } });
   }
 
   async function read(parts: string[], query: URLSearchParams): Promise<unknown> {
     if (parts.length === 1 && parts[0] === "info") return { ...api.info(), actions: allowActions };
     if (parts.length === 1 && parts[0] === "executions") return api.list(query);
     if (parts.length === 2 && parts[0] === "executions") return api.execution(parts[1]!, query.get("known"));
-    throw new ApiError(404, { name: "NotFound", message: `No API at /api/${parts.join("/")}.` });
+    throw new ApiError(404, { name: "NotFound", code: "NOT_FOUND", message: `No API at /api/${parts.join("/")}.` });
   }
 
   await listen(server, port, host);
@@ -195,7 +200,7 @@ async function readBody(request: IncomingMessage): Promise<Record<string, unknow
   let size = 0;
   for await (const chunk of request as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > MAX_BODY) throw new ApiError(413, { name: "PayloadTooLarge", message: `The request body is over ${MAX_BODY} bytes. Send a smaller payload.` });
+    if (size > MAX_BODY) throw new ApiError(413, { name: "PayloadTooLargeError", code: "PAYLOAD_TOO_LARGE", message: `The request body is over ${MAX_BODY} bytes. Send a smaller payload.` });
     chunks.push(chunk);
   }
   const text = Buffer.concat(chunks).toString("utf8");

@@ -23,6 +23,12 @@ function raw(url: string, options: { method?: string; headers?: Record<string, s
   });
 }
 
+/** A fetch's answer as raw() gives it. */
+async function asRaw(answer: Promise<Response>): Promise<{ status: number; body: string }> {
+  const response = await answer;
+  return { status: response.status, body: await response.text() };
+}
+
 describe("console security (actions allowed)", () => {
   let world: ConsoleWorld;
   let base: string;
@@ -144,6 +150,36 @@ describe("console security (actions allowed)", () => {
     expect(ids(failed)).toEqual(["report-2026-02"]);
   });
 
+  it("answers every refusal as { error: { name, code, message } }, with a code of its own", async () => {
+    const port = new URL(base).port;
+    const secret = { "x-spindle-secret": world.console.secret };
+    const refusals: [Promise<{ status: number; body: string }>, number, string, string][] = [
+      [asRaw(post("/api/executions/expense-1/cancel", {})), 403, "Forbidden", "SECRET_INVALID"],
+      [asRaw(post("/api/executions/expense-1/cancel", {}, { "x-spindle-secret": "guess" })), 403, "Forbidden", "SECRET_INVALID"],
+      [asRaw(fetch(`${base}/api/executions`, { headers: { origin: "http://evil.example" } })), 403, "Forbidden", "CROSS_ORIGIN"],
+      [asRaw(fetch(`${base}/api/executions`, { headers: { "sec-fetch-site": "cross-site" } })), 403, "Forbidden", "CROSS_ORIGIN"],
+      [raw(`${base}/api/executions`, { headers: { host: `attacker.example:${port}` } }), 421, "MisdirectedRequest", "HOST_NOT_ALLOWED"],
+      [asRaw(fetch(`${base}/nothing-here`)), 404, "NotFound", "NOT_FOUND"],
+      [asRaw(fetch(`${base}/api/nothing-here`)), 404, "NotFound", "NOT_FOUND"],
+      [asRaw(post("/api/executions/expense-1/bogus", {}, secret)), 404, "NotFound", "NOT_FOUND"],
+      [asRaw(post("/api/executions/expense-1/a/b/c/d", {}, secret)), 404, "NotFound", "NOT_FOUND"],
+      [asRaw(fetch(`${base}/api/executions`, { method: "PUT" })), 405, "MethodNotAllowed", "METHOD_NOT_ALLOWED"],
+      [asRaw(fetch(`${base}/api/executions?limit=1001`)), 400, "ValidationError", "VALIDATION"],
+    ];
+    for (const [answer, status, name, code] of refusals) {
+      const { status: got, body } = await answer;
+      expect({ got, ...(JSON.parse(body) as { error: object }).error }).toMatchObject({ got: status, name, code, message: expect.any(String) });
+    }
+    expect((await world.t.describe("expense-1")).status).toBe("suspended");
+  });
+
+  it("takes a page of up to 1,000 executions, as spindle list --limit does", async () => {
+    const page = await fetch(`${base}/api/executions?limit=1000`);
+    expect(page.status).toBe(200);
+    const over = (await (await fetch(`${base}/api/executions?limit=1001`)).json()) as { error: { message: string } };
+    expect(over.error.message).toContain("from 1 to 1000, got '1001'");
+  });
+
   it("answers an unknown execution with 404 and a malformed filter with 400", async () => {
     expect((await fetch(`${base}/api/executions/nope`)).status).toBe(404);
     expect((await fetch(`${base}/api/executions?status=sleeping`)).status).toBe(400);
@@ -211,7 +247,9 @@ describe("console security (read-only, the default)", () => {
           body: "{}",
         });
         expect(response.status).toBe(403);
-        expect(((await response.json()) as { error: { message: string } }).error.message).toContain("read-only");
+        const refusal = ((await response.json()) as { error: { name: string; code: string; message: string } }).error;
+        expect(refusal).toMatchObject({ name: "Forbidden", code: "READ_ONLY" });
+        expect(refusal.message).toContain("read-only");
       }
       expect((await fetch(`${running.url}api/executions`)).status).toBe(200);
     } finally {
