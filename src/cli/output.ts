@@ -58,3 +58,16 @@ export function short(value: unknown, max = 60): string {
 export function json(value: unknown): string {
   return JSON.stringify(value, null, 2);
 }
+
+/**
+ * A word as a POSIX shell reads it back: as is when it has no special character, else single-quoted.
+ *
+ * @example
+ * ```ts
+ * shellWord("orders"); // "orders"
+ * shellWord("my config.ts"); // "'my config.ts'"
+ * ```
+ */
+export function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}

@@ -52,6 +52,18 @@ describe("reading a DynamoDB table through flags", () => {
     expect(text.stdout).toMatch(/^ddb-order-1\s+order\s+suspended\s/m);
   });
 
+  it("list's more: line names the table's flags, so pasted it pages the same table; a foreign --cursor is exit 2", async () => {
+    const first = await onTable("list", "--limit", "2");
+    const more = first.stdout.split("\n").find((line) => line.startsWith("more: "));
+    expect(more).toContain(`--table ${table} --region us-east-1 --endpoint ${inject("dynamodbEndpoint")}`);
+    const pasted = await cli(more!.slice("more: spindle ".length).split(" "), { env: ENV });
+    expect(pasted.code, pasted.stderr).toBe(0);
+    expect(pasted.stdout).toMatch(/^ddb-order-1\s/m);
+    const garbage = await onTable("list", "--cursor", "garbage");
+    expect(garbage.code).toBe(2);
+    expect(garbage.stderr).toMatch(/^spindle list: --cursor "garbage": not a cursor this store gave\..*\(USAGE\)\n$/);
+  });
+
   it("describe, history, timeline and export read the execution", async () => {
     expect(JSON.parse((await onTable("describe", "ddb-order-2", "--json")).stdout)).toMatchObject({ status: "completed", result: { status: "paid", ref: "r-2" } });
     const events = await engine.history("ddb-order-2");

@@ -84,10 +84,23 @@ describe("spindle list", () => {
     }
   });
 
+  it("refuses a cursor the store did not give: exit 2 naming --cursor, nothing listed", async () => {
+    for (const cursor of ["garbage", "zzz", ""]) {
+      const run = await withConfig("list", "--cursor", cursor);
+      expect(run.code).toBe(2);
+      expect(run.stdout).toBe("");
+      expect(run.stderr).toMatch(/^spindle list: --cursor "[a-z]*": not a cursor this store gave\. Pass the one a 'more:' line .*\(USAGE\)\n$/);
+    }
+  });
+
   it("pages with --limit and --cursor, and says how to get the next page", async () => {
     const first = await withConfig("list", "--limit", "2");
     const more = first.stdout.split("\n").find((line) => line.startsWith("more:"));
-    expect(more).toMatch(/^more: spindle list --limit 2 --cursor \S+$/);
+    // The store's flags too: pasted, the line pages the same store.
+    expect(more).toMatch(new RegExp(`^more: spindle list --limit 2 --config ${FIXTURE_CONFIG.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} --cursor \\S+$`));
+    const pasted = await cli(more!.slice("more: spindle ".length).split(" "));
+    expect(pasted.code, pasted.stderr).toBe(0);
+    expect(pasted.stdout).not.toContain(first.stdout.split("\n")[1]);
     const seen: string[] = [];
     let cursor: string | undefined;
     do {

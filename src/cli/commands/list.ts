@@ -3,8 +3,9 @@
 import type { ExecutionDescription } from "../../engine/describe.js";
 import { METRIC } from "../../engine/metrics.js";
 import type { ExecutionStatus, HistoryStore } from "../../store/history-store.js";
+import { ValidationError } from "../../errors.js";
 import { EXIT, usageError } from "../errors.js";
-import { json, table, when } from "../output.js";
+import { json, shellWord, table, when } from "../output.js";
 import type { Command } from "./types.js";
 
 const STATUSES: readonly ExecutionStatus[] = ["running", "suspended", "stuck", "completed", "failed", "cancelled", "terminated"];
@@ -120,12 +121,23 @@ export const listCommand: Command = {
     const engine = await context.engine();
     const workflow = context.values.workflow as string | undefined;
     const cursor = context.values.cursor as string | undefined;
-    const page = await engine.list({
-      limit,
-      ...(workflow === undefined ? {} : { workflow }),
-      ...(statuses.length === 0 ? {} : { status: statuses as ExecutionStatus[] }),
-      ...(cursor === undefined ? {} : { cursor }),
-    });
+    const page = await engine
+      .list({
+        limit,
+        ...(workflow === undefined ? {} : { workflow }),
+        ...(statuses.length === 0 ? {} : { status: statuses as ExecutionStatus[] }),
+        ...(cursor === undefined ? {} : { cursor }),
+      })
+      .catch((error: unknown) => {
+        // The store refuses a cursor it did not make (a mistyped or cut one would list page one again as the next).
+        if (cursor !== undefined && error instanceof ValidationError && /cursor/i.test(error.message)) {
+          throw usageError(
+            `--cursor ${JSON.stringify(cursor.length > 80 ? `${cursor.slice(0, 80)}…` : cursor)}: not a cursor this store gave. ` +
+              `Pass the one a 'more:' line (or --json's cursor) printed, unchanged, with the same store; leave --cursor out for the first page.`,
+          );
+        }
+        throw error;
+      });
     const summary = await listSummary(engine.store, engine.clock.now());
     if (context.json) {
       context.print(json({ executions: page.executions, ...(page.cursor === undefined ? {} : { cursor: page.cursor }), summary }));
@@ -141,12 +153,19 @@ export const listCommand: Command = {
     ]);
     context.print(rows.length === 0 ? "(no executions)" : table(["ID", "WORKFLOW", "STATUS", "UPDATED", "WAKES", "NOTE"], rows));
     if (page.cursor !== undefined) {
+      // The same listing of the same store: pasted, the line pages on where this one stopped.
       const same = [
         ...(workflow === undefined ? [] : ["--workflow", workflow]),
         ...(statuses.length === 0 ? [] : ["--status", statuses.join(",")]),
         ...(context.values.limit === undefined ? [] : ["--limit", limitText]),
+        ...["config", "table", "region", "endpoint"].flatMap((flag) => {
+          const value = context.values[flag];
+          return typeof value === "string" ? [`--${flag}`, value] : [];
+        }),
+        "--cursor",
+        page.cursor,
       ];
-      context.print(`more: ${["spindle list", ...same, "--cursor", page.cursor].join(" ")}`);
+      context.print(`more: spindle list ${same.map(shellWord).join(" ")}`);
     }
     const figure = (value: number) => (value >= SUMMARY_CAP ? `${SUMMARY_CAP}+` : String(value));
     context.print(`${METRIC.stuck} ${figure(summary[METRIC.stuck])}  ${METRIC.dueBacklog} ${figure(summary[METRIC.dueBacklog])}`);
