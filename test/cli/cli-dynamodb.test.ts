@@ -106,7 +106,7 @@ describe("changing executions on a DynamoDB table through flags", () => {
     await waitingOrder("ddb-terminate");
     expect((await onTable("cancel", "ddb-cancel", "--reason", "changed mind")).code).toBe(0);
     expect((await engine.resume("ddb-cancel")).status).toBe("cancelled");
-    expect(JSON.parse((await onTable("terminate", "ddb-terminate", "--json")).stdout)).toEqual({ executionId: "ddb-terminate", status: "terminated" });
+    expect(JSON.parse((await onTable("terminate", "ddb-terminate", "--json")).stdout)).toEqual({ executionId: "ddb-terminate", status: "terminated", terminated: true });
     expect((await onTable("cancel", "ddb-order-2")).code).toBe(1); // completed
   });
 

@@ -188,6 +188,11 @@ describe("what the config module passes on", () => {
     expect(resume.code).toBe(EXIT.refused);
     expect(resume.stderr).toMatch(/\(NON_DETERMINISM\)\n$/);
     expect(JSON.parse((await cli(["describe", "order-1", "--json", "--config", path], { cwd: root })).stdout).status).toBe("stuck");
+    // A stuck execution runs no turn until redriven: resume says so and exits 1.
+    const stuck = await cli(["resume", "order-1", "--config", path], { cwd: root });
+    expect(stuck.code).toBe(EXIT.refused);
+    expect(stuck.stdout).toBe("");
+    expect(stuck.stderr).toMatch(/^spindle resume: order-1 is stuck \(1 failed turn: .*\); no turn ran\. Fix the cause, then run spindle redrive order-1 first, and resume it again\.\n$/);
   });
 
   it("an execution of a workflow the config does not list: exit 4, and where the CLI's workflows come from", async () => {

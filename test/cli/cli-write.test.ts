@@ -114,8 +114,11 @@ describe("spindle cancel and terminate", () => {
     expect(run.stdout).toBe("cancellation of cancel-1 recorded; its next turn runs it\n");
     expect((await engine.resume("cancel-1")).status).toBe("cancelled");
     await expect(engine.result("cancel-1")).rejects.toMatchObject({ name: "CancelledError" });
-    // cancelling a cancelled execution does nothing; a completed one is refused
-    expect((await withConfig("cancel", "cancel-1")).code).toBe(0);
+    // cancelling a cancelled execution does nothing, and says so; a completed one is refused
+    expect(await withConfig("cancel", "cancel-1")).toEqual({ code: 0, stdout: "cancel-1 is already cancelled: nothing recorded\n", stderr: "" });
+    expect(JSON.parse((await withConfig("cancel", "cancel-1", "--json")).stdout)).toEqual({ executionId: "cancel-1", cancelled: false, status: "cancelled" });
+    expect(await withConfig("terminate", "cancel-1")).toEqual({ code: 0, stdout: "cancel-1 is already cancelled: nothing recorded\n", stderr: "" });
+    expect((await engine.describe("cancel-1")).status).toBe("cancelled");
     await waitingOrder("cancel-2");
     await engine.sendEvent("cancel-2", "paid", { ref: "r" });
     await engine.resume("cancel-2");
@@ -127,7 +130,10 @@ describe("spindle cancel and terminate", () => {
   it("terminate ends an execution at once and prints its status", async () => {
     await waitingOrder("terminate-1");
     const run = await withConfig("terminate", "terminate-1", "-r", "bad deploy", "--json");
-    expect(JSON.parse(run.stdout)).toEqual({ executionId: "terminate-1", status: "terminated" });
+    expect(JSON.parse(run.stdout)).toEqual({ executionId: "terminate-1", status: "terminated", terminated: true });
+    const again = await withConfig("cancel", "terminate-1", "--json");
+    expect(JSON.parse(again.stdout)).toEqual({ executionId: "terminate-1", cancelled: false, status: "terminated" });
+    expect((await withConfig("cancel", "terminate-1")).stdout).toBe("terminate-1 is already terminated: nothing recorded\n");
     expect((await engine.describe("terminate-1")).status).toBe("terminated");
     expect((await withConfig("terminate", "no-such")).code).toBe(3);
   });

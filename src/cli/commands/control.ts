@@ -5,6 +5,9 @@ import { EXIT } from "../errors.js";
 import { json, when } from "../output.js";
 import type { Command, CommandOption } from "./types.js";
 
+/** Statuses that cancel and terminate leave as they are: the execution was stopped already. */
+const ALREADY_STOPPED: ReadonlySet<string> = new Set(["cancelled", "terminated"]);
+
 const REASON: CommandOption = { type: "string", short: "r", value: "text", description: "Why (recorded, at most 4,096 characters)." };
 
 /**
@@ -25,8 +28,13 @@ export const cancelCommand: Command = {
   async run(context) {
     const [id] = context.positionals as [string];
     const reason = context.values.reason as string | undefined;
-    await (await context.engine()).cancel(id, reason);
-    context.print(context.json ? json({ executionId: id, cancelled: true }) : `cancellation of ${id} recorded; its next turn runs it`);
+    const engine = await context.engine();
+    // Cancelling a cancelled or terminated execution records nothing (the engine's cancel is idempotent): say so.
+    const { status } = await engine.describe(id);
+    const already = ALREADY_STOPPED.has(status);
+    if (!already) await engine.cancel(id, reason);
+    if (context.json) context.print(json({ executionId: id, cancelled: !already, ...(already ? { status } : {}) }));
+    else context.print(already ? `${id} is already ${status}: nothing recorded` : `cancellation of ${id} recorded; its next turn runs it`);
     return EXIT.ok;
   },
 };
@@ -49,9 +57,14 @@ export const terminateCommand: Command = {
     const [id] = context.positionals as [string];
     const reason = context.values.reason as string | undefined;
     const engine = await context.engine();
+    const before = await engine.describe(id);
+    if (ALREADY_STOPPED.has(before.status)) {
+      context.print(context.json ? json({ executionId: id, status: before.status, terminated: false }) : `${id} is already ${before.status}: nothing recorded`);
+      return EXIT.ok;
+    }
     await engine.terminate(id, reason);
     const { status } = await engine.describe(id);
-    context.print(context.json ? json({ executionId: id, status }) : `${id} is ${status}`);
+    context.print(context.json ? json({ executionId: id, status, terminated: true }) : `${id} is ${status}`);
     return EXIT.ok;
   },
 };
@@ -68,8 +81,9 @@ export const resumeCommand: Command = {
   name: "resume",
   summary: "Run one turn of an execution in this process, now (its steps run here, with your config's workflows).",
   details:
-    "Harmless when nothing is due. Exits 1 when another process's turn holds the execution (nothing done), and with\n" +
-    "the turn's error when it fails (a NonDeterminismError: the deployed code does not match the history).",
+    "Harmless when nothing is due. Exits 1 when another process's turn holds the execution or it is stuck (nothing\n" +
+    "done: redrive a stuck one first), and with the turn's error when it fails (a NonDeterminismError: the deployed\n" +
+    "code does not match the history).",
   args: [{ name: "id", description: "The execution id." }],
   needs: "workflows",
   async run(context) {
@@ -78,6 +92,13 @@ export const resumeCommand: Command = {
     if (context.json) context.print(json(turn));
     if (turn.busyUntil !== undefined) {
       context.note(`spindle resume: ${id} is held by another process's turn until ${when(turn.busyUntil)}; nothing done, try again then.`);
+      return EXIT.refused;
+    }
+    if (turn.status === "stuck") {
+      // A stuck execution runs no turn until it is redriven: nothing ran here.
+      const failures = (await (await context.engine()).describe(id)).turnFailures;
+      const why = failures === undefined ? "" : ` (${failures.count} failed turn${failures.count === 1 ? "" : "s"}: ${failures.reason})`;
+      context.note(`spindle resume: ${id} is stuck${why}; no turn ran. Fix the cause, then run spindle redrive ${id} first, and resume it again.`);
       return EXIT.refused;
     }
     if (!context.json) {
