@@ -23,7 +23,7 @@ import type {
 } from "./history-store.js";
 import { CLOSED_STATUSES, leaseHeldByOther } from "./history-store.js";
 import { decodeListCursor, encodeListCursor } from "./list-cursor.js";
-import { copyRecord, inboxMoved, leaseConflict, leaseRefused, recordAfter, recordLeased } from "./record-rules.js";
+import { applyAppend, copyRecord, inboxMoved, leaseConflict, leaseRefused, recordLeased } from "./record-rules.js";
 import type { TurnFailuresResult, TurnFailuresUpdate } from "./turn-failures.js";
 import { recordWithTurnFailures, turnFailuresRefused } from "./turn-failures.js";
 
@@ -133,12 +133,14 @@ export class MemoryStore implements HistoryStore {
     checkSequence(id, request.events, request.expectedVersion + 1);
     const next = request.continueAsNew;
     if (next) checkSequence(id, next.events, 1);
+    // The stored record is changed in place (it is never handed out; callers get copies), first: it is the only part
+    // that can throw, before anything changes.
+    applyAppend(record, request);
     for (const event of request.events) entry.events.push(event);
     for (const itemId of request.consumeInbox) entry.consumed.add(itemId);
     if (entry.consumed.size > 64 && entry.consumed.size * 2 > entry.inbox.length) compactInbox(entry);
     if (next) entry.events = [...next.events];
-    entry.record = recordAfter(record, request);
-    return copyRecord(entry.record);
+    return copyRecord(record);
   }
 
   async acquireLease(id: string, request: LeaseRequest): Promise<LeaseResult> {
