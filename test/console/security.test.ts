@@ -165,6 +165,7 @@ describe("console security (actions allowed)", () => {
       [asRaw(post("/api/executions/expense-1/a/b/c/d", {}, secret)), 404, "NotFound", "NOT_FOUND"],
       [asRaw(fetch(`${base}/api/executions`, { method: "PUT" })), 405, "MethodNotAllowed", "METHOD_NOT_ALLOWED"],
       [asRaw(fetch(`${base}/api/executions?limit=1001`)), 400, "ValidationError", "VALIDATION"],
+      [asRaw(post("/api/executions/expense-1/cancel", { reason: "x".repeat(3 * 1024 * 1024) }, secret)), 413, "PayloadTooLargeError", "PAYLOAD_TOO_LARGE"],
     ];
     for (const [answer, status, name, code] of refusals) {
       const { status: got, body } = await answer;
