@@ -71,8 +71,14 @@ export interface ConfigHandle extends LoadedConfig {
 export function findConfig(explicit: string | undefined, cwd: string): string | undefined {
   if (explicit !== undefined) {
     const path = isAbsolute(explicit) ? explicit : resolve(cwd, explicit);
-    if (!existsSync(path) || !statSync(path).isFile()) {
+    if (!existsSync(path)) {
       throw new CliError(`--config ${explicit}: no such file (looked for ${path}).`, { exit: EXIT.unavailable, code: "CONFIG" });
+    }
+    if (!statSync(path).isFile()) {
+      throw new CliError(`--config ${explicit}: ${path} is a directory, not a config module: pass the module's file, e.g. ${join(explicit, "spindle.config.ts")}.`, {
+        exit: EXIT.unavailable,
+        code: "CONFIG",
+      });
     }
     return path;
   }
@@ -102,6 +108,9 @@ export function findConfig(explicit: string | undefined, cwd: string): string | 
 export async function loadConfig(flags: StoreFlags, io: { cwd: string; env: Record<string, string | undefined> }): Promise<ConfigHandle> {
   if (flags.table === undefined && (flags.region !== undefined || flags.endpoint !== undefined)) {
     throw usageError("--region and --endpoint configure a DynamoDB table: add --table <name>.");
+  }
+  if (flags.endpoint !== undefined && !isHttpUrl(flags.endpoint)) {
+    throw usageError(`--endpoint ${flags.endpoint}: not an http(s) URL. Give the endpoint's URL, e.g. --endpoint http://localhost:8000 for DynamoDB Local.`);
   }
   const path = findConfig(flags.config, io.cwd);
   const module = path === undefined ? undefined : await readConfigModule(path);
@@ -157,7 +166,13 @@ async function readConfigModule(path: string): Promise<SpindleConfig> {
   const namespace = await importConfig(path);
   let config: unknown = "default" in namespace && namespace.default !== undefined ? namespace.default : namespace;
   // A CommonJS module imported from ESM: its exports object is the default export.
-  if (typeof config === "function") config = await (config as () => unknown)();
+  if (typeof config === "function") {
+    try {
+      config = await (config as () => unknown)();
+    } catch (error) {
+      throw configError(path, `its default export function threw: ${messageOf(error)}`, error);
+    }
+  }
   if (typeof config !== "object" || config === null) {
     throw configError(path, `exports ${typeof config}; export an object { store, workflows } (or defineConfig({...})).`);
   }
@@ -184,9 +199,29 @@ async function readConfigModule(path: string): Promise<SpindleConfig> {
 }
 
 async function resolveStore(store: NonNullable<SpindleConfig["store"]>, path: string): Promise<HistoryStore> {
-  const made = typeof store === "function" ? await store() : store;
+  let made: HistoryStore;
+  try {
+    made = typeof store === "function" ? await store() : store;
+  } catch (error) {
+    throw configError(path, `its \`store\` function threw: ${messageOf(error)}`, error);
+  }
   if (typeof made?.append !== "function") throw configError(path, "the `store` function returned something that is not a HistoryStore.");
   return made;
+}
+
+function messageOf(error: unknown): string {
+  const message = (error as Error)?.message;
+  return typeof message === "string" && message !== "" ? message : String(error);
+}
+
+/** True for an absolute http: or https: URL (an SDK endpoint). */
+function isHttpUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (url.protocol === "http:" || url.protocol === "https:") && url.hostname !== "";
+  } catch {
+    return false;
+  }
 }
 
 function configError(path: string, what: string, cause?: unknown): CliError {

@@ -86,6 +86,8 @@ describe("usage errors: exit 2, one line on stderr, nothing on stdout", () => {
     [["describe", "a", "--limit", "3"], /^spindle describe: Unknown option '--limit'.*See spindle describe --help\. \(USAGE\)$/],
     [["list", "--table"], /^spindle list: Option '--table <value>' argument missing.*\(USAGE\)$/],
     [["list", "--endpoint", "http://localhost:8000"], /^spindle list: --region and --endpoint configure a DynamoDB table: add --table <name>\. \(USAGE\)$/],
+    [["list", "--table", "orders", "--region", "us-east-1", "--endpoint", "notaurl"], /^spindle list: --endpoint notaurl: not an http\(s\) URL\. .*--endpoint http:\/\/localhost:8000 .*\(USAGE\)$/],
+    [["list", "--table", "orders", "--region", "us-east-1", "--endpoint", "localhost:8000"], /^spindle list: --endpoint localhost:8000: not an http\(s\) URL\./],
     [["list", "--table", "orders"], /^spindle list: --table orders: no region: pass --region <region> or set AWS_REGION\. \(USAGE\)$/],
   ])("%j", async (argv, message) => {
     const run = await cli(argv, { cwd: root });
@@ -124,6 +126,9 @@ describe("finding the config module", () => {
     const missing = await cli(["list", "--config", "explicit/nope.mjs"], { cwd: root });
     expect(missing.code).toBe(EXIT.unavailable);
     expect(missing.stderr).toMatch(/^spindle list: --config explicit\/nope\.mjs: no such file \(looked for .*explicit\/nope\.mjs\)\. \(CONFIG\)\n$/);
+    const directory = await cli(["list", "-c", "explicit"], { cwd: root });
+    expect(directory.code).toBe(EXIT.unavailable);
+    expect(directory.stderr).toMatch(/^spindle list: --config explicit: .*explicit is a directory, not a config module: pass the module's file, e\.g\. explicit\/spindle\.config\.ts\. \(CONFIG\)\n$/);
   });
 
   it("accepts a default export, a function default export and named exports; store may be a function", async () => {
@@ -145,6 +150,8 @@ describe("finding the config module", () => {
       ["workflows.mjs", `${MEMORY_CONFIG} export const workflows = [{ name: "x" }];`, /`workflows\[0\]` is not a workflow\(\) definition\./],
       ["syntax.mjs", "export const = ;", /could not be loaded: /],
       ["throws.mjs", "throw new Error('no credentials here');", /could not be loaded: no credentials here/],
+      ["function-throws.mjs", "export default () => { throw new Error('inner'); };", /: its default export function threw: inner \(CONFIG\)\n$/],
+      ["store-throws.mjs", "export const store = async () => { throw new Error('inner'); };", /: its `store` function threw: inner \(CONFIG\)\n$/],
       ["engine.mjs", `${MEMORY_CONFIG} export const engine = { maxTurnFailures: 0 };`, /createEngine: maxTurnFailures must be a whole number of at least 1, got 0\./],
     ] as const) {
       const path = file(`bad/${name}`, text);
