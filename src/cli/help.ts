@@ -15,7 +15,8 @@ import { EXIT } from "./errors.js";
 export const VERSION: string = version;
 
 /**
- * The usage line of a command: `spindle send <id> <event> [json] [--key <key>]`.
+ * The usage line of a command: `spindle send <id> <event> [json] [--key <key>]`; a repeatable option is
+ * `[--status <status>...]`.
  *
  * @example
  * ```ts
@@ -26,7 +27,7 @@ export function usageOf(command: Command): string {
   const args = (command.args ?? []).map((arg) => (arg.required === false ? `[${arg.name}]` : `<${arg.name}>`));
   if (command.variadic) args.push("...");
   const options = Object.entries(command.options ?? {}).map(([name, option]) =>
-    option.type === "string" ? `[--${name} <${option.value ?? "value"}>]` : `[--${name}]`,
+    option.type === "string" ? `[--${name} <${option.value ?? "value"}>${option.multiple ? "..." : ""}]` : `[--${name}]`,
   );
   return ["spindle", command.name, ...args, ...options].join(" ");
 }
@@ -80,7 +81,8 @@ export function mainHelp(commands: readonly Command[], globals: Readonly<Record<
  * ```
  */
 export function commandHelp(command: Command, globals: Readonly<Record<string, CommandOption>>): string {
-  const lines = [`Usage: ${usageOf(command)}`, "", command.summary];
+  // --json is global, and every command prints JSON with it: the usage line says so too.
+  const lines = [`Usage: ${usageOf(command)} [--json]`, "", command.summary];
   if (command.details !== undefined) lines.push("", command.details);
   const args = command.args ?? [];
   if (args.length > 0) {

@@ -184,7 +184,7 @@ function parse(command: Command, argv: readonly string[]): { positionals: string
       allowPositionals: true,
     });
   } catch (error) {
-    throw usageError(`${(error as Error).message.split("\n")[0]} See spindle ${command.name} --help.`);
+    throw usageError(`${parseProblem(error as Error & { code?: string })} See spindle ${command.name} --help.`);
   }
   const positionals = [...parsed.positionals];
   positionals.splice(positionals.indexOf(command.name), 1);
@@ -200,4 +200,16 @@ function parse(command: Command, argv: readonly string[]): { positionals: string
     throw usageError(`unexpected argument '${positionals[args.length]}'. Usage: ${usageOf(command)}`);
   }
   return { positionals, values };
+}
+
+/** parseArgs's complaint as one sentence ending in a period (its own run on, or end without one). */
+function parseProblem(error: Error & { code?: string }): string {
+  const first = error.message.split("\n")[0]!;
+  if (error.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
+    const option = /'([^']+)'/.exec(first)?.[1];
+    if (option !== undefined) return `unknown option '${option}' (an argument that starts with '-' goes after '--').`;
+  }
+  const missing = /^Option '(?:-\w, )?([^' ,]+)(?: <value>)?' argument missing/.exec(first);
+  if (missing !== null) return `option '${missing[1]}' needs a value.`;
+  return /[.!?]$/.test(first) ? first : `${first}.`;
 }

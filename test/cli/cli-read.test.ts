@@ -117,7 +117,7 @@ describe("spindle list", () => {
       [["--status", "sleeping"], /--status sleeping: not a status\. Use one of running, suspended, stuck/],
       [["--limit", "0"], /--limit 0: give a whole number from 1 to 1000/],
       [["--limit", "ten"], /--limit ten/],
-      [["--colour"], /Unknown option '--colour'.*See spindle list --help/],
+      [["--colour"], /unknown option '--colour'.*\. See spindle list --help/],
     ] as const) {
       const run = await withConfig("list", ...argv);
       expect(run.code).toBe(2);

@@ -42,10 +42,16 @@ describe("help and version", () => {
     for (const argv of [["send", "--help"], ["help", "send"], ["send", "-h", "--table", "t"]]) {
       const run = await cli(argv, { cwd: root });
       expect(run.code).toBe(0);
-      expect(run.stdout).toMatch(/^Usage: spindle send <id> <event> \[payload\] \[--key <key>\]\n/);
+      expect(run.stdout).toMatch(/^Usage: spindle send <id> <event> \[payload\] \[--key <key>\] \[--json\]\n/);
       expect(run.stdout).toMatch(/^  <payload>\s+The payload, JSON\. Default: none\.$/m);
       expect(run.stdout).toMatch(/^  -k, --key <key>\s+Idempotency key/m);
     }
+  });
+
+  it("a usage line marks a repeatable option with ... and names --json", async () => {
+    const run = await cli(["check", "--help"], { cwd: root });
+    expect(run.stdout.split("\n")[0]).toBe("Usage: spindle check [--from <folder>] [--workflow <name>] [--status <status>...] [--json]");
+    expect((await cli(["list", "--help"], { cwd: root })).stdout).toMatch(/^Usage: spindle list .*\[--status <status>\.\.\.\]/);
   });
 
   it("--version prints the package's version", async () => {
@@ -83,8 +89,11 @@ describe("usage errors: exit 2, one line on stderr, nothing on stdout", () => {
     [["describe"], /^spindle describe: missing <id>\. Usage: spindle describe <id> \(USAGE\)$/],
     [["send", "order-1"], /^spindle send: missing <event>\. Usage: spindle send <id> <event> \[payload\]/],
     [["describe", "a", "b"], /^spindle describe: unexpected argument 'b'\. Usage: spindle describe <id> \(USAGE\)$/],
-    [["describe", "a", "--limit", "3"], /^spindle describe: Unknown option '--limit'.*See spindle describe --help\. \(USAGE\)$/],
-    [["list", "--table"], /^spindle list: Option '--table <value>' argument missing.*\(USAGE\)$/],
+    [["describe", "a", "--limit", "3"], /^spindle describe: unknown option '--limit' \(an argument that starts with '-' goes after '--'\)\. See spindle describe --help\. \(USAGE\)$/],
+    [["list", "--bogus"], /^spindle list: unknown option '--bogus' \(an argument that starts with '-' goes after '--'\)\. See spindle list --help\. \(USAGE\)$/],
+    [["list", "--table"], /^spindle list: option '--table' needs a value\. See spindle list --help\. \(USAGE\)$/],
+    [["list", "--limit"], /^spindle list: option '--limit' needs a value\. See spindle list --help\. \(USAGE\)$/],
+    [["list", "--json=1"], /^spindle list: Option '--json' does not take an argument\. See spindle list --help\. \(USAGE\)$/],
     [["list", "--endpoint", "http://localhost:8000"], /^spindle list: --region and --endpoint configure a DynamoDB table: add --table <name>\. \(USAGE\)$/],
     [["list", "--table", "orders", "--region", "us-east-1", "--endpoint", "notaurl"], /^spindle list: --endpoint notaurl: not an http\(s\) URL\. .*--endpoint http:\/\/localhost:8000 .*\(USAGE\)$/],
     [["list", "--table", "orders", "--region", "us-east-1", "--endpoint", "localhost:8000"], /^spindle list: --endpoint localhost:8000: not an http\(s\) URL\./],
