@@ -21,7 +21,8 @@ import type { CheckOptions, CheckReport, ExecutionCheck, PatchUsage } from "./ty
  * console.log(formatCheckReport(report));
  * if (!report.ok) process.exitCode = 1;
  * ```
- * @throws ValidationError when neither or both of `store` and `from` are given, or two workflows share a name;
+ * @throws ValidationError when neither or both of `store` and `from` are given, two workflows share a name, or
+ * `workflow` names none of `workflows` and no history to check;
  * HistoryCorruptedError when the folder cannot be read; the store's errors when listing fails.
  */
 export async function checkExecutions(options: CheckOptions): Promise<CheckReport> {
@@ -40,6 +41,16 @@ export async function checkExecutions(options: CheckOptions): Promise<CheckRepor
           ...(options.workflow === undefined ? {} : { workflow: options.workflow }),
         })
       : await listFolder(options.from!, options.workflow);
+  // A name the build does not have and no history has either is a mistake (a typo would pass the gate with nothing
+  // checked); one that histories still have is the build's problem, reported for each of them below.
+  if (options.workflow !== undefined && !workflows.has(options.workflow) && listed.pending.length === 0) {
+    const known = [...workflows.keys()].map((each) => `'${each}'`).join(", ") || "none";
+    throw new ValidationError(
+      `checkExecutions: the build has no workflow '${options.workflow}' (it has ${known}), and the ` +
+        `${options.store !== undefined ? "store" : "folder"} holds no execution of it to check. Check the name.`,
+      { operation: "checkExecutions" },
+    );
+  }
   // A store lists newest first, and each store in its own order: the report goes by execution id (a folder by path).
   if (options.store !== undefined) listed.pending.sort((a, b) => (a.executionId < b.executionId ? -1 : a.executionId > b.executionId ? 1 : 0));
   const total = listed.pending.length;

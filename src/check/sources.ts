@@ -141,7 +141,7 @@ export async function listFolder(folder: string, workflow: string | undefined): 
     files = (await jsonFiles(folder)).sort();
   } catch (error) {
     throw new HistoryCorruptedError(
-      `check: cannot read the folder '${folder}' (${(error as Error)?.message ?? String(error)}). Pass a folder of ` +
+      `checkExecutions: cannot read the folder '${folder}' (${(error as Error)?.message ?? String(error)}). Pass a folder of ` +
         `exported histories (spindle export <id> > <folder>/<id>.json).`,
       { cause: error },
     );

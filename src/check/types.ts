@@ -122,7 +122,10 @@ export interface PatchUsage {
  */
 export interface CheckReport {
   ok: boolean;
-  /** Where the histories came from: `store` or `folder <path>`. */
+  /**
+   * Where the histories came from, for people: `store` or `folder <path>` (`from` as given); `spindle check` says
+   * which store, e.g. `store (DynamoDB table 'orders' at http://localhost:8000)`, or `folder <--from as typed>`.
+   */
   source: string;
   /** Histories checked. */
   checked: number;

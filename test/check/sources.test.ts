@@ -324,4 +324,14 @@ describe("refused options", () => {
     await expect(checkExecutions({ workflows: [orderV1], store: new MemoryStore(), from: "test/golden" })).rejects.toThrow(/not both/);
     await expect(checkExecutions({ workflows: [orderV1, orderRenamed], store: new MemoryStore() })).rejects.toThrow(/two workflows are named 'order'/);
   });
+
+  it("refuses a workflow name that neither the build nor any history has (a typo would pass with nothing checked)", async () => {
+    for (const source of [{ store: new MemoryStore() }, { from: "test/golden" }]) {
+      const refused = checkExecutions({ workflows: [orderV1], workflow: "nosuch", ...source });
+      await expect(refused).rejects.toThrow(ValidationError);
+      await expect(checkExecutions({ workflows: [orderV1], workflow: "nosuch", ...source })).rejects.toThrow(/the build has no workflow 'nosuch' \(it has 'order'\)/);
+    }
+    // A name the build has, with nothing to check, is fine.
+    expect((await checkExecutions({ workflows: [orderV1], workflow: "order", store: new MemoryStore() })).ok).toBe(true);
+  });
 });

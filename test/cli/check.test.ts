@@ -98,6 +98,24 @@ describe("spindle check against the store", () => {
     expect(run.stdout).toMatch(/^ERROR {5}ship-1 \(shipping\): WORKFLOW_NOT_FOUND: the new build has no workflow 'shipping' \(it has 'other'\)/);
   });
 
+  it("refuses --workflow naming no workflow of the build and no execution (a typo), exit 2", async () => {
+    const run = await check([recorded], "--workflow", "shiping");
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe("");
+    expect(run.stderr).toBe(
+      "spindle check: --workflow shiping: the config's build has no workflow of that name (it has 'shipping'), and the store holds no execution of it. Check the name. (USAGE)\n",
+    );
+  });
+
+  it("refuses --from that is not a folder, naming --from, exit 2", async () => {
+    const missing = await check([recorded], "--from", "no/such/folder");
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/^spindle check: --from no\/such\/folder: no such folder \(looked for .*no\/such\/folder\)\. .*\(USAGE\)\n$/);
+    const file = await check([recorded], "--from", CONFIG);
+    expect(file.code).toBe(2);
+    expect(file.stderr).toMatch(/^spindle check: --from .*spindle\.config\.ts: .* is a file, not a folder\. .*\(USAGE\)\n$/);
+  });
+
   it("refuses to run without workflows in the config, exit 4", async () => {
     const run = await check([]);
     expect(run.code).toBe(4);

@@ -1,11 +1,13 @@
 // `spindle check`: the deploy gate on the command line. Replays the store's open executions (or a folder of exports
 // with --from) on the workflows of the config module, the new build, and exits 1 when any would break, naming each
 // with its first differing operation and both sides; prints the patch report ("safe to remove the old branch").
+import { statSync } from "node:fs";
 import { resolve } from "node:path";
 import { checkExecutions } from "../../check/check.js";
 import { formatCheckReport } from "../../check/format.js";
 import { ALL_STATUSES, OPEN_STATUSES } from "../../check/sources.js";
 import type { CheckReport } from "../../check/types.js";
+import { ValidationError } from "../../errors.js";
 import type { ExecutionStatus } from "../../store/history-store.js";
 import { CliError, EXIT, usageError } from "../errors.js";
 import { json } from "../output.js";
@@ -49,6 +51,7 @@ export const checkCommand: Command = {
     const workflow = context.values.workflow as string | undefined;
     const statuses = readStatuses(context.values.status as string[] | undefined);
     if (from !== undefined && statuses !== undefined) throw usageError("--status selects executions of the store; it cannot go with --from.");
+    if (from !== undefined) checkFolder(from, resolve(context.io.cwd, from));
     // Over a folder of exports no store is read: a config with workflows alone is enough.
     const loaded = from === undefined ? await context.config() : { ...(await context.workflows()), store: undefined, source: "" };
     if (loaded.workflows.length === 0) {
@@ -58,6 +61,7 @@ export const checkCommand: Command = {
         { exit: EXIT.unavailable, code: "NO_WORKFLOWS" },
       );
     }
+    const names = new Set(loaded.workflows.map((each) => each.name));
     let bar: ReturnType<typeof progressBar> | undefined;
     const report = await checkExecutions({
       workflows: loaded.workflows,
@@ -68,12 +72,37 @@ export const checkCommand: Command = {
         bar ??= progressBar(context.io.stderr, { label: "checking", total, enabled: !context.json });
         bar.update(done);
       },
-    }).finally(() => bar?.finish());
+    })
+      .catch((error: unknown) => {
+        // A name neither the build nor any history has: a typo, which would pass the gate with nothing checked.
+        if (workflow !== undefined && !names.has(workflow) && error instanceof ValidationError && error.operation === "checkExecutions") {
+          const known = [...names].map((each) => `'${each}'`).join(", ");
+          throw usageError(
+            `--workflow ${workflow}: the config's build has no workflow of that name (it has ${known}), and ` +
+              `${from === undefined ? "the store" : `--from ${from}`} holds no execution of it. Check the name.`,
+          );
+        }
+        throw error;
+      })
+      .finally(() => bar?.finish());
     const shown: CheckReport = { ...report, source: from === undefined ? `store (${loaded.source})` : `folder ${from}` };
     context.print(context.json ? json(shown) : formatCheckReport(shown));
     return report.ok ? EXIT.ok : EXIT.refused;
   },
 };
+
+/** --from must be a folder: a missing path or a file is the command line's mistake, said as such. */
+function checkFolder(from: string, path: string): void {
+  let stats: ReturnType<typeof statSync>;
+  try {
+    stats = statSync(path);
+  } catch {
+    throw usageError(`--from ${from}: no such folder (looked for ${path}). Pass a folder of exported histories (spindle export <id> > <folder>/<id>.json).`);
+  }
+  if (!stats.isDirectory()) {
+    throw usageError(`--from ${from}: ${path} is a file, not a folder. Pass the folder that holds the exported histories (*.json).`);
+  }
+}
 
 function readStatuses(values: string[] | undefined): ExecutionStatus[] | undefined {
   if (values === undefined || values.length === 0) return undefined;
