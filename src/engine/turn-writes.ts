@@ -211,10 +211,12 @@ export class TurnWriter {
     }
     if (write.closing) request.expectInboxSeq = this.inboxSeen;
     if (this.deadline !== undefined) request.deadline = this.wallDeadline();
-    this.record = await this.deps.store.append(this.id, request).catch((error: unknown) => {
+    try {
+      this.record = await this.deps.store.append(this.id, request); // no .catch: a promise and a closure less per step
+    } catch (error) {
       if (write.closing) replayer.restoreBuffer({ events, consumed });
-      return this.refusedForLease(error);
-    });
+      return await this.refusedForLease(error);
+    }
     this.leaseUntil = owner !== undefined && !write.release ? request.lease!.until! : undefined;
     this.version = this.record.version;
     this.appended += events.length;

@@ -66,6 +66,8 @@ class Turn {
   private readonly interpreter: Interpreter;
   /** Wakes the turn while it waits for running steps. */
   private wake: (() => void) | undefined;
+  /** When a step last settled, on the clock, until the next advance takes it as its time (one read less per step). */
+  private settledAt: number | undefined;
   /** Children no longer awaited (their branch was dropped, or the run ended): cancelled once the turn has written. */
   private readonly orphans: string[] = [];
 
@@ -92,7 +94,9 @@ class Turn {
       for (;;) {
         // New inbox items: signalled in this process, or found by the last write (another process sent them).
         if (this.deps.takeInboxSignal(this.id) || this.writer.inboxBehind) await this.reloadInbox();
-        const advance = await this.interpreter.advance(this.deps.clock.now());
+        const now = this.settledAt ?? this.deps.clock.now(); // a step that just settled read the clock already
+        this.settledAt = undefined;
+        const advance = await this.interpreter.advance(now);
         if (advance.ending) return await this.finish(advance.ending, advance);
         this.letGo(advance); // each await below costs a tick even with nothing to do: skipped when there is nothing
         const recalled = advance.steps.length > 0 && (await this.startSteps(advance.steps));
@@ -102,7 +106,7 @@ class Turn {
         if (this.interpreter.runningSteps > 0) {
           // Completions are written while other steps still run, so they are durable whatever those steps do.
           if (this.interpreter.replayer.hasBuffered && advance.steps.length === 0) await this.writer.checkpoint();
-          await this.waitForSteps();
+          if (!this.interpreter.hasSettled) await this.waitForSteps(); // a step settled already: no tick spent
           continue;
         }
         // A wake-up that has come while the turn ran (a short timer, a retry's backoff) goes on in this turn.
@@ -177,7 +181,9 @@ class Turn {
   }
 
   private settle(run: StepRun, outcome: Settlement): void {
-    this.interpreter.stepSettled(run, outcome, this.deps.clock.now());
+    const at = this.deps.clock.now();
+    this.settledAt = at;
+    this.interpreter.stepSettled(run, outcome, at);
     this.wake?.();
   }
 
