@@ -43,6 +43,14 @@ export const consoleCommand: Command = {
     try {
       const running = await startConsole({ engine, workflows, port, host, allowActions, open }).catch((error: unknown) => {
         const code = (error as { code?: unknown }).code;
+        // A name or address this machine cannot bind (256.1.1.1, a typo): the address lookup fails, not a store.
+        if (code === "ENOTFOUND" || code === "EAI_AGAIN" || code === "EAI_FAIL") {
+          throw new CliError(
+            `cannot listen on ${host}:${port} (${String(code)}): --host ${host} is not an address of this machine. Pass ` +
+              `--host 127.0.0.1 (the default), or one of this machine's addresses.`,
+            { exit: EXIT.unavailable, code: "LISTEN_FAILED" },
+          );
+        }
         if (code === "EADDRINUSE" || code === "EADDRNOTAVAIL" || code === "EACCES") {
           throw new CliError(`cannot listen on ${host}:${port} (${String(code)}): pass another --port (0 picks a free one) or --host.`, {
             exit: EXIT.unavailable,
