@@ -98,6 +98,10 @@ describe("spindle complete and fail", () => {
     expect(run).toEqual({ code: 0, stdout: "failed the callback of approve-3\n", stderr: "" });
     expect((await engine.resume("approve-3")).status).toBe("failed");
     await expect(engine.result("approve-3")).rejects.toMatchObject({ name: "Rejected", message: "the manager said no", code: "REJECTED" });
+    // The error carries no stack: the CLI's own frames are not the callback's, and the console shows what is recorded.
+    const recorded = JSON.stringify(await engine.history("approve-3"));
+    expect(recorded).toContain('"message":"the manager said no"');
+    expect(recorded).not.toContain('"stack"');
   });
 
   it("exits 3 for a token nobody handed out", async () => {

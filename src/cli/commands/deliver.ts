@@ -110,12 +110,26 @@ export const failCommand: Command = {
     const [token, message] = context.positionals as [string, string];
     const name = context.values.name as string | undefined;
     const code = context.values.code as string | undefined;
-    const { executionId } = await (await context.engine()).failCallback(token, {
-      message,
-      ...(name === undefined ? {} : { name }),
-      ...(code === undefined ? {} : { code }),
-    });
+    const { executionId } = await (await context.engine()).failCallback(token, callbackError(message, name, code));
     context.print(context.json ? json({ executionId, failed: true }) : `failed the callback of ${executionId}`);
     return EXIT.ok;
   },
 };
+
+/**
+ * The error `spindle fail` delivers: the given name, message and code, and no stack. The engine records an Error's
+ * stack, and a `{ name, message, code }` object becomes an Error made inside the engine, whose stack is this CLI's
+ * own frames; the history would show them as if the workflow's callback had come from there.
+ *
+ * @example
+ * ```ts
+ * await engine.failCallback(token, callbackError("the manager said no", "Rejected", "REJECTED"));
+ * ```
+ */
+export function callbackError(message: string, name?: string, code?: string): Error {
+  const error = new Error(message);
+  delete (error as { stack?: string }).stack;
+  if (name !== undefined) Object.defineProperty(error, "name", { value: name, writable: true, configurable: true, enumerable: false });
+  if (code !== undefined) Object.defineProperty(error, "code", { value: code, writable: true, configurable: true, enumerable: false });
+  return error;
+}
