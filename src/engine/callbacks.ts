@@ -107,7 +107,12 @@ function failureRecord(error: unknown, executionId: string): ErrorRecord {
   if (typeof error === "string" && error !== "") return { name: "Error", message: error };
   if (error instanceof Error) return toErrorRecord(error);
   const message = typeof error === "object" && error !== null ? (error as { message?: unknown }).message : undefined;
-  if (typeof message === "string") return toErrorRecord(copyData(new Error(message), error as object));
+  if (typeof message === "string") {
+    // The stack would be this call's, not the failure's: a plain object records only what it carries.
+    const built = new Error(message);
+    delete (built as { stack?: string }).stack;
+    return toErrorRecord(copyData(built, error as object));
+  }
   const got = error === null ? "null" : typeof error === "string" ? "an empty string" : typeof error === "object" ? "an object without a message" : typeof error;
   throw new ValidationError(
     `failCallback (execution '${executionId}'): the error must be an Error, a non-empty string or ` +

@@ -75,4 +75,19 @@ describe.each(stores)("callback tokens on %s", (_label, makeStore) => {
     expect(Object.getPrototypeOf(failed!.error!.data ?? {})).toBe(Object.prototype);
     expect(({} as { polluted?: boolean }).polluted).toBeUndefined();
   });
+
+  it("records a plain failure object without a stack of the failCallback call (only what the object carries)", async () => {
+    const { engine, id, token } = await waiting();
+    await engine.failCallback(token, { name: "Rejected", message: "no", code: "BANK_SAID_NO" });
+    await engine.resume(id);
+    const [failed] = (await engine.history(id)).filter((event) => event.type === "CallbackCompleted") as { error?: { stack?: string; code?: string } }[];
+    expect(failed!.error).toMatchObject({ name: "Rejected", message: "no", code: "BANK_SAID_NO" });
+    expect(failed!.error!.stack).toBeUndefined();
+    // An Error keeps its own stack: it says where the failure was made.
+    const second = await waiting();
+    await second.engine.failCallback(second.token, new Error("made here"));
+    await second.engine.resume(second.id);
+    const [withStack] = (await second.engine.history(second.id)).filter((event) => event.type === "CallbackCompleted") as { error?: { stack?: string } }[];
+    expect(withStack!.error!.stack).toContain("made here");
+  });
 });
