@@ -190,6 +190,12 @@ export class ConsoleApi {
       case "cancel":
       case "terminate": {
         const reason = typeof body.reason === "string" && body.reason.trim() !== "" ? body.reason : undefined;
+        // On an execution already cancelled or terminated the engine records nothing (both calls are idempotent):
+        // the answer says so rather than claiming a new cancellation.
+        const { status } = await this.engine.describe(id);
+        if (status === "cancelled" || status === "terminated") {
+          return { executionId: id, [action === "cancel" ? "cancelled" : "terminated"]: false, status };
+        }
         await (action === "cancel" ? this.engine.cancel(id, reason) : this.engine.terminate(id, reason));
         return { executionId: id, [action === "cancel" ? "cancelled" : "terminated"]: true };
       }

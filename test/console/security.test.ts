@@ -281,3 +281,29 @@ describe("console security (read-only, the default)", () => {
     await expect(startConsole({ store: new MemoryStore(), workflows: workflows.all, port: 70_000 })).rejects.toThrow(/port must be a whole number/);
   });
 });
+
+describe("console actions on a stopped execution", () => {
+  let world: ConsoleWorld;
+  let base: string;
+  const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+    fetch(`${base}${path}`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
+
+  beforeAll(async () => {
+    world = await startWorld({ allowActions: true });
+    base = world.console.url.replace(/\/$/, "");
+  });
+  afterAll(async () => world.close());
+
+  it("answers a cancel or terminate of an execution already stopped with false and its status: nothing recorded", async () => {
+    const secret = { "x-spindle-secret": world.console.secret };
+    await world.t.start(world.workflows.trip, { tripId: "t-stop" }, { id: "trip-stop" });
+    const first = await post("/api/executions/trip-stop/terminate", { reason: "bad deploy" }, secret);
+    expect(await first.json()).toEqual({ ok: true, result: { executionId: "trip-stop", terminated: true } });
+    const events = (await world.t.engine.history("trip-stop")).length;
+    const again = await post("/api/executions/trip-stop/terminate", {}, secret);
+    expect(await again.json()).toEqual({ ok: true, result: { executionId: "trip-stop", terminated: false, status: "terminated" } });
+    const cancel = await post("/api/executions/trip-stop/cancel", {}, secret);
+    expect(await cancel.json()).toEqual({ ok: true, result: { executionId: "trip-stop", cancelled: false, status: "terminated" } });
+    expect((await world.t.engine.history("trip-stop")).length).toBe(events);
+  });
+});
