@@ -186,6 +186,19 @@ describe("console security (actions allowed)", () => {
     expect((await fetch(`${base}/api/executions?status=sleeping`)).status).toBe(400);
     expect((await fetch(`${base}/api/executions?limit=0`)).status).toBe(400);
   });
+
+  it("answers a cancel or terminate of an execution already stopped with false and its status: nothing recorded", async () => {
+    const secret = { "x-spindle-secret": world.console.secret };
+    await world.t.start(world.workflows.trip, { tripId: "t-stop" }, { id: "trip-stop" });
+    const first = await post("/api/executions/trip-stop/terminate", { reason: "bad deploy" }, secret);
+    expect(await first.json()).toEqual({ ok: true, result: { executionId: "trip-stop", terminated: true } });
+    const events = (await world.t.engine.history("trip-stop")).length;
+    const again = await post("/api/executions/trip-stop/terminate", {}, secret);
+    expect(await again.json()).toEqual({ ok: true, result: { executionId: "trip-stop", terminated: false, status: "terminated" } });
+    const cancel = await post("/api/executions/trip-stop/cancel", {}, secret);
+    expect(await cancel.json()).toEqual({ ok: true, result: { executionId: "trip-stop", cancelled: false, status: "terminated" } });
+    expect((await world.t.engine.history("trip-stop")).length).toBe(events);
+  });
 });
 
 describe("console security (bound to every interface, actions allowed)", () => {
@@ -279,31 +292,5 @@ describe("console security (read-only, the default)", () => {
   it("refuses a port that is not one with a ValidationError", async () => {
     const workflows = consoleWorkflows();
     await expect(startConsole({ store: new MemoryStore(), workflows: workflows.all, port: 70_000 })).rejects.toThrow(/port must be a whole number/);
-  });
-});
-
-describe("console actions on a stopped execution", () => {
-  let world: ConsoleWorld;
-  let base: string;
-  const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-    fetch(`${base}${path}`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
-
-  beforeAll(async () => {
-    world = await startWorld({ allowActions: true });
-    base = world.console.url.replace(/\/$/, "");
-  });
-  afterAll(async () => world.close());
-
-  it("answers a cancel or terminate of an execution already stopped with false and its status: nothing recorded", async () => {
-    const secret = { "x-spindle-secret": world.console.secret };
-    await world.t.start(world.workflows.trip, { tripId: "t-stop" }, { id: "trip-stop" });
-    const first = await post("/api/executions/trip-stop/terminate", { reason: "bad deploy" }, secret);
-    expect(await first.json()).toEqual({ ok: true, result: { executionId: "trip-stop", terminated: true } });
-    const events = (await world.t.engine.history("trip-stop")).length;
-    const again = await post("/api/executions/trip-stop/terminate", {}, secret);
-    expect(await again.json()).toEqual({ ok: true, result: { executionId: "trip-stop", terminated: false, status: "terminated" } });
-    const cancel = await post("/api/executions/trip-stop/cancel", {}, secret);
-    expect(await cancel.json()).toEqual({ ok: true, result: { executionId: "trip-stop", cancelled: false, status: "terminated" } });
-    expect((await world.t.engine.history("trip-stop")).length).toBe(events);
   });
 });
