@@ -9,10 +9,13 @@ import type { SpindleErrorOptions } from "./error-base.js";
 import { identify, identities, SpindleError } from "./error-base.js";
 
 import { DagFailedError } from "./errors-dag.js";
+import { NonDeterminismError } from "./errors-replay.js";
 
 export { SpindleError } from "./error-base.js";
 export { DagFailedError } from "./errors-dag.js";
 export type { DagTaskFailure } from "./errors-dag.js";
+export { NonDeterminismError } from "./errors-replay.js";
+export type { Divergence, DivergenceSide } from "./errors-replay.js";
 export type { ErrorContext, SpindleErrorCode, SpindleErrorOptions } from "./error-base.js";
 
 /**
@@ -35,68 +38,6 @@ export class ValidationError extends SpindleError {
     super(message, options);
     if (options.issues) this.issues = options.issues;
   }
-}
-
-/**
- * Today's code does not match the recorded history (a step was added, removed, renamed or reordered without
- * `patched`). Thrown before any new effect runs; nothing is recorded. Deploy the old code back, or guard the change.
- *
- * @example
- * ```ts
- * await expect(replayHistory(order, recorded)).rejects.toBeInstanceOf(NonDeterminismError);
- * ```
- */
-export class NonDeterminismError extends SpindleError {
-  static {
-    identify(this, "NonDeterminismError");
-  }
-
-  override readonly code = "NON_DETERMINISM" as const;
-  /** The id of the first operation where code and history differ (`"-"`: the execution's ending), when known. */
-  readonly opId?: string;
-  /** What the history holds there, when known. */
-  readonly expected?: DivergenceSide;
-  /** What the code does there now, when known. */
-  readonly found?: DivergenceSide;
-  constructor(message: string, options: SpindleErrorOptions & Divergence = {}) {
-    super(message, options);
-    if (options.opId !== undefined) this.opId = options.opId;
-    if (options.expected !== undefined) this.expected = options.expected;
-    if (options.found !== undefined) this.found = options.found;
-  }
-}
-
-/**
- * One side of a divergence between code and history: an operation (its kind and name), or something else said in
- * words (the code ended, the history ends). `text` always says it, as the error's message does.
- *
- * @example
- * ```ts
- * const recorded: DivergenceSide = { kind: "step", name: "b", text: "step 'b'" };
- * const now: DivergenceSide = { text: "the code ended there" };
- * ```
- */
-export interface DivergenceSide {
-  /** The operation's kind (`"step"`, `"sleep"`, `"all"`, ...), when this side is an operation. */
-  kind?: string;
-  /** The operation's name, when this side is an operation. */
-  name?: string;
-  /** This side in words: `step 'b'`, `all 'fan' of 2 branches`, `the code ended there`. */
-  text: string;
-}
-
-/**
- * Where and how code and history differ, as a NonDeterminismError carries it.
- *
- * @example
- * ```ts
- * const where: Divergence = { opId: "1", expected: { kind: "step", name: "b", text: "step 'b'" }, found: { kind: "step", name: "b2", text: "step 'b2'" } };
- * ```
- */
-export interface Divergence {
-  opId?: string;
-  expected?: DivergenceSide;
-  found?: DivergenceSide;
 }
 
 /**
