@@ -127,7 +127,8 @@ export function allowedHosts(host: string, port: number): string[] | undefined {
   if (host === "127.0.0.1" || host === "::1" || host === "localhost") {
     names.add("127.0.0.1");
     names.add("localhost");
-    if (host === "::1") names.add("[::1]");
+    // localhost may resolve to ::1, and a browser may then name the address itself.
+    if (host === "::1" || host === "localhost") names.add("[::1]");
   }
   return [...names].map((name) => `${name}:${port}`);
 }

@@ -91,7 +91,9 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
     throw new ValidationError(`startConsole: port must be a whole number from 0 to 65535, got ${String(port)}. Pass another port.`);
   }
-  const host = options.host ?? "127.0.0.1";
+  // An IPv6 address may come bracketed, as in a URL ("[::1]"); listen() and the Host check take it bare.
+  const given = options.host ?? "127.0.0.1";
+  const host = given.startsWith("[") && given.endsWith("]") ? given.slice(1, -1) : given;
   const allowActions = options.allowActions === true;
   let engine: Engine;
   let ownEngine = false;

@@ -1,11 +1,12 @@
 // The console's safety defaults, with plain HTTP: it binds 127.0.0.1, acts only with the per-start secret and only
 // when started with actions allowed, refuses other origins and other Host names, and sends no CORS header. Also the
 // API's answers to a refused payload (the schema's message, nothing stored).
-import { request } from "node:http";
+import { createServer, request } from "node:http";
 import { networkInterfaces } from "node:os";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEngine, MemoryStore, silentLogger } from "../../src/index.js";
 import { startConsole } from "../../src/console/index.js";
+import { allowedHosts } from "../../src/console/security.js";
 import type { ConsoleWorld } from "./fixtures.js";
 import { consoleWorkflows, startWorld } from "./fixtures.js";
 
@@ -292,5 +293,22 @@ describe("console security (read-only, the default)", () => {
   it("refuses a port that is not one with a ValidationError", async () => {
     const workflows = consoleWorkflows();
     await expect(startConsole({ store: new MemoryStore(), workflows: workflows.all, port: 70_000 })).rejects.toThrow(/port must be a whole number/);
+  });
+
+  it("takes an IPv6 host bracketed as in a URL, and a localhost console answers to [::1] too", async () => {
+    expect(allowedHosts("localhost", 4300)).toContain("[::1]:4300");
+    const ipv6 = await new Promise<boolean>((resolve) => {
+      const probe = createServer();
+      probe.once("error", () => resolve(false));
+      probe.listen(0, "::1", () => probe.close(() => resolve(true)));
+    });
+    if (!ipv6) return; // a machine without IPv6 loopback: the Host list above is what can be checked
+    const running = await startConsole({ store: new MemoryStore(), workflows: [], host: "[::1]", port: 0 });
+    try {
+      expect(running.url).toMatch(/^http:\/\/\[::1\]:\d+\/$/);
+      expect((await fetch(`${running.url}api/executions`)).status).toBe(200);
+    } finally {
+      await running.close();
+    }
   });
 });
