@@ -18,7 +18,7 @@ export const consoleCommand: Command = {
     "(Resume runs one here, with the config's workflows). --json prints { url, allowActions } once it listens.",
   options: {
     port: { type: "string", short: "p", value: "n", description: "Port to listen on (default 4300; 0 picks a free one)." },
-    host: { type: "string", value: "address", description: "Address to bind (default 127.0.0.1; another one exposes the executions)." },
+    host: { type: "string", value: "address", description: "Address to bind (default 127.0.0.1; another one exposes the executions; 0.0.0.0 answers only to IP addresses and localhost, never a DNS name)." },
     "allow-actions": { type: "boolean", description: "Allow actions (send, complete, fail, cancel, terminate, resume, redrive)." },
     open: { type: "boolean", description: "Open the page in the desktop's browser." },
   },
