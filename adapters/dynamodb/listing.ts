@@ -2,14 +2,14 @@
 // GSI per workflow, status and shard, merged newest first, then the records themselves read strongly consistent).
 // GSI reads are eventually consistent: a just-changed execution may show up once too often or too late, which the
 // engine tolerates (resuming an execution that is not due changes nothing).
-import type { ExecutionStatus, ListQuery } from "spindle";
+import type { ListQuery } from "spindle";
 import { ValidationError } from "spindle";
 import type { ListPage } from "spindle/store";
+import { EXECUTION_STATUSES } from "spindle/store";
 import type { Io } from "./io.js";
 import { readRecords } from "./reads.js";
 import { ATTR, CATALOG_PK, CATALOG_PREFIX, DUE_INDEX, dueShardKey, LIST_INDEX, listPartitionKey } from "./table.js";
 
-const ALL_STATUSES: readonly ExecutionStatus[] = ["running", "suspended", "stuck", "completed", "failed", "cancelled", "terminated"];
 /** Index queries in flight at once for one call. */
 const PARALLEL_QUERIES = 16;
 
@@ -51,7 +51,7 @@ export async function listDue(io: Io, shards: number, now: number, limit: number
 
 /** A page of executions by workflow and status, newest first; the cursor is the last list-index key returned. */
 export async function listExecutions(io: Io, listShards: number, query: ListQuery): Promise<ListPage> {
-  const statuses = query.status === undefined ? ALL_STATUSES : [query.status].flat();
+  const statuses = query.status === undefined ? EXECUTION_STATUSES : [query.status].flat();
   const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
   const workflows = query.workflow !== undefined ? [query.workflow] : await catalogued(io);
   const limit = Math.max(1, Math.floor(query.limit ?? 100));

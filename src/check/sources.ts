@@ -7,7 +7,7 @@ import { loadHistory } from "../engine/session.js";
 import { HistoryCorruptedError } from "../errors.js";
 import { SCHEDULE_WORKFLOW } from "../schedules/state.js";
 import type { ExecutionStatus, HistoryStore } from "../store/history-store.js";
-import { CLOSED_STATUSES } from "../store/history-store.js";
+import { CLOSED_STATUSES, EXECUTION_STATUSES } from "../store/history-store.js";
 
 /**
  * Every status, in lifecycle order; the open ones are those not in CLOSED_STATUSES.
@@ -17,7 +17,7 @@ import { CLOSED_STATUSES } from "../store/history-store.js";
  * if (!ALL_STATUSES.includes(value as ExecutionStatus)) throw usageError(`${value} is not a status`);
  * ```
  */
-export const ALL_STATUSES: readonly ExecutionStatus[] = ["running", "suspended", "stuck", "completed", "failed", "cancelled", "terminated"];
+export const ALL_STATUSES: readonly ExecutionStatus[] = EXECUTION_STATUSES;
 
 /**
  * The statuses `checkExecutions` reads from a store by default: every one that is not closed.

@@ -7,12 +7,12 @@ import type { Engine } from "../engine/api.js";
 import type { ExecutionDescription } from "../engine/describe.js";
 import { SpindleError, ValidationError } from "../errors.js";
 import type { ExecutionStatus } from "../store/history-store.js";
+import { EXECUTION_STATUSES } from "../store/history-store.js";
 import type { AnyWorkflow } from "../workflow.js";
 import type { Waterfall } from "./waterfall.js";
 import { buildWaterfall } from "./waterfall.js";
 
 /** The statuses `list` may filter by. */
-const STATUSES: readonly ExecutionStatus[] = ["running", "suspended", "stuck", "completed", "failed", "cancelled", "terminated"];
 /** Most executions one list call reads from the store while filtering by custom status. */
 const MAX_SCANNED = 1_000;
 const DEFAULT_PAGE = 50;
@@ -88,7 +88,7 @@ export class ConsoleApi {
   }
 
   info(): { now: number; workflows: string[]; statuses: readonly ExecutionStatus[] } {
-    return { now: this.engine.clock.now(), workflows: [...this.workflows.keys()].sort(), statuses: STATUSES };
+    return { now: this.engine.clock.now(), workflows: [...this.workflows.keys()].sort(), statuses: EXECUTION_STATUSES };
   }
 
   /** A page of executions, newest first; `customStatus` matches text anywhere in the custom status's JSON. */
@@ -97,8 +97,8 @@ export class ConsoleApi {
     const statusText = query.get("status") || undefined;
     const status = statusText === undefined ? undefined : statusText.split(",");
     for (const item of status ?? []) {
-      if (!STATUSES.includes(item as ExecutionStatus)) {
-        throw badRequest(`Unknown status '${item}' in the list filter. Use one of: ${STATUSES.join(", ")}.`);
+      if (!EXECUTION_STATUSES.includes(item as ExecutionStatus)) {
+        throw badRequest(`Unknown status '${item}' in the list filter. Use one of: ${EXECUTION_STATUSES.join(", ")}.`);
       }
     }
     const limit = query.get("limit") === null ? DEFAULT_PAGE : Number(query.get("limit"));

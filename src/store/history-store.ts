@@ -21,6 +21,16 @@ export { newExecution } from "./new-execution.js";
 export type ExecutionStatus = "running" | "suspended" | "stuck" | "completed" | "failed" | "cancelled" | "terminated";
 
 /**
+ * Every status, in lifecycle order: what a filter on status may name (the CLI, the console, `spindle check`).
+ *
+ * @example
+ * ```ts
+ * if (!EXECUTION_STATUSES.includes(value as ExecutionStatus)) throw new Error(`${value} is not a status`);
+ * ```
+ */
+export const EXECUTION_STATUSES: readonly ExecutionStatus[] = ["running", "suspended", "stuck", "completed", "failed", "cancelled", "terminated"];
+
+/**
  * Statuses after which an execution never changes again.
  * @example
  * ```ts

@@ -20,7 +20,7 @@ export type {
   RecordUpdate,
   StoreLimits,
 } from "./history-store.js";
-export { CLOSED_STATUSES, leaseHeldByOther, newExecution } from "./history-store.js";
+export { CLOSED_STATUSES, EXECUTION_STATUSES, leaseHeldByOther, newExecution } from "./history-store.js";
 export type { TurnFailures, TurnFailuresResult, TurnFailuresUpdate } from "./turn-failures.js";
 export { MAX_TURN_FAILURE_REASON, recordWithTurnFailures, turnFailuresRefused } from "./turn-failures.js";
 export { copyRecord, inboxMoved, leaseConflict, leaseRefused, recordAfter, recordLeased } from "./record-rules.js";

@@ -3,12 +3,12 @@
 import type { ExecutionDescription } from "../../engine/describe.js";
 import { METRIC } from "../../engine/metrics.js";
 import type { ExecutionStatus, HistoryStore } from "../../store/history-store.js";
+import { EXECUTION_STATUSES } from "../../store/history-store.js";
 import { ValidationError } from "../../errors.js";
 import { EXIT, usageError } from "../errors.js";
 import { json, shellWord, table, when } from "../output.js";
 import type { Command } from "./types.js";
 
-const STATUSES: readonly ExecutionStatus[] = ["running", "suspended", "stuck", "completed", "failed", "cancelled", "terminated"];
 
 /**
  * The most the summary counts of each figure; past it the figure is a lower bound (shown as `1000+`).
@@ -102,7 +102,7 @@ export const listCommand: Command = {
       short: "s",
       multiple: true,
       value: "status",
-      description: `Only these statuses (repeat, or comma-separate): ${STATUSES.join(", ")}.`,
+      description: `Only these statuses (repeat, or comma-separate): ${EXECUTION_STATUSES.join(", ")}.`,
     },
     limit: { type: "string", short: "n", value: "n", description: "Rows per page, 1 to 1000 (default 50)." },
     cursor: { type: "string", value: "cursor", description: "The page after the one that printed this cursor." },
@@ -111,8 +111,8 @@ export const listCommand: Command = {
   async run(context) {
     const statuses = ((context.values.status as string[] | undefined) ?? []).flatMap((each) => each.split(",")).map((each) => each.trim());
     for (const status of statuses) {
-      if (!STATUSES.includes(status as ExecutionStatus)) {
-        throw usageError(`--status ${status}: not a status. Use one of ${STATUSES.join(", ")}.`);
+      if (!EXECUTION_STATUSES.includes(status as ExecutionStatus)) {
+        throw usageError(`--status ${status}: not a status. Use one of ${EXECUTION_STATUSES.join(", ")}.`);
       }
     }
     const limitText = (context.values.limit as string | undefined) ?? "50";
