@@ -61,10 +61,14 @@ export class TurnWriter {
   ) {
     this.version = record.version;
     this.inboxSeen = record.inboxSeq;
-    this.startedAt = deps.clock.now();
+    // Only a traced turn needs its start (its span's); an untraced one reads no clock for it.
+    this.startedAt = session.trace === undefined ? 0 : deps.clock.now();
   }
 
-  /** When the turn (or its part since it last released the execution) began, on the engine's clock: its span's start. */
+  /**
+   * When the turn (or its part since it last released the execution) began, on the engine's clock: its span's start.
+   * Kept only when the session is traced.
+   */
   private startedAt: number;
 
   private get id(): string {
