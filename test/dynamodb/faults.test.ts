@@ -3,21 +3,14 @@
 // partial turn), and other writers landing in the middle of a turn split over several transactions.
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, QueryCommand } from "@aws-sdk/lib-dynamodb";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ConcurrencyError, StoreUnavailableError } from "spindle";
 import { checkHistory } from "spindle/store";
 import { DynamoDBStore } from "spindle/dynamodb";
 import { execution, freshId, inboxItem, loadAll, request, steps, update } from "./fixtures.js";
-import { freshTable, makeClient } from "./helpers.js";
+import { fileTable } from "./helpers.js";
 
-let tableName = "";
-const clients: DynamoDBClient[] = [];
-beforeAll(async () => {
-  tableName = await freshTable("faults");
-});
-afterAll(() => {
-  for (const client of clients) client.destroy();
-});
+const table = fileTable("faults");
 
 /** What the fault middleware does with one call: `before` throws instead of sending, `after` throws once applied. */
 interface Fault {
@@ -31,8 +24,7 @@ interface Fault {
 
 /** A client whose calls pass through `decide(command, n)` (n counts that command's calls from 1). */
 function faultyClient(decide: (command: string, n: number) => Fault | undefined): DynamoDBClient {
-  const client = makeClient({ maxAttempts: 1 });
-  clients.push(client);
+  const client = table.client({ maxAttempts: 1 });
   const counts = new Map<string, number>();
   client.middlewareStack.add(
     (next, context) => async (args) => {
@@ -64,12 +56,12 @@ const throttled = () =>
 const serverError = () =>
   Object.assign(new Error("Internal server error"), { name: "InternalServerError", $fault: "server", $metadata: { httpStatusCode: 500 } });
 
-const plain = () => new DynamoDBStore({ client: makeClient(), tableName, cacheSize: 0 });
+const plain = () => new DynamoDBStore({ client: table.client(), tableName: table.name(), cacheSize: 0 });
 
 describe("ambiguous writes", () => {
   it("an append applied but unanswered is retried with its ClientRequestToken and succeeds once", async () => {
     const id = freshId("amb-token");
-    const store = new DynamoDBStore({ client: faultyClient((c, n) => (c === TRANSACT && n === 2 ? { after: timeout } : undefined)), tableName, retry });
+    const store = new DynamoDBStore({ client: faultyClient((c, n) => (c === TRANSACT && n === 2 ? { after: timeout } : undefined)), tableName: table.name(), retry });
     await store.create(execution(id));
     const record = await store.append(id, request(`run-${id}`, 1, steps(2, 3)));
     expect(record.version).toBe(4);
@@ -87,7 +79,7 @@ describe("ambiguous writes", () => {
         if (n === 3) return { edit: (input) => (input.ClientRequestToken = `expired-${++fresh}`) };
         return undefined;
       }),
-      tableName,
+      tableName: table.name(),
       retry,
     });
     await store.create(execution(id));
@@ -109,7 +101,7 @@ describe("ambiguous writes", () => {
             ? { edit: (input) => (input.ClientRequestToken = `expired-${n}`) }
             : undefined,
       ),
-      tableName,
+      tableName: table.name(),
       retry,
     });
     expect((await store.create(execution(id))).created).toBe(true);
@@ -131,7 +123,7 @@ describe("throttling and server errors", () => {
         if (c === "QueryCommand" && n <= 2) return { before: throttled };
         return undefined;
       }),
-      tableName,
+      tableName: table.name(),
       retry,
     });
     await store.create(execution(id));
@@ -144,7 +136,7 @@ describe("throttling and server errors", () => {
     const id = freshId("throttle-out");
     const store = new DynamoDBStore({
       client: faultyClient((c, n) => (c === TRANSACT && n >= 2 ? { before: throttled } : undefined)),
-      tableName,
+      tableName: table.name(),
       retry,
     });
     await store.create(execution(id));
@@ -161,7 +153,7 @@ describe("throttling and server errors", () => {
     const splitter = new DynamoDBStore({
       // create, claim + first chunk, second chunk, then the commit is throttled for good.
       client: faultyClient((c, n) => (c === TRANSACT && n >= 4 ? { before: throttled } : undefined)),
-      tableName,
+      tableName: table.name(),
       retry,
     });
     await splitter.create(execution(id));
@@ -187,7 +179,7 @@ describe("split turns and other writers", () => {
           ? { first: async () => void (await competitor.append(id, request(`run-${id}`, 1, steps(2, 2, '"competitor"')))) }
           : undefined,
       ),
-      tableName,
+      tableName: table.name(),
       retry,
     });
     await splitter.create(execution(id));
@@ -204,7 +196,7 @@ describe("split turns and other writers", () => {
   it("a second split writer at the same version is refused while the first holds the version", async () => {
     const id = freshId("split-split");
     let second: Promise<unknown> | undefined;
-    const other = new DynamoDBStore({ client: makeClient(), tableName });
+    const other = new DynamoDBStore({ client: table.client(), tableName: table.name() });
     const first = new DynamoDBStore({
       client: faultyClient((c, n) =>
         c === TRANSACT && n === 3
@@ -216,7 +208,7 @@ describe("split turns and other writers", () => {
             }
           : undefined,
       ),
-      tableName,
+      tableName: table.name(),
       retry,
     });
     await first.create(execution(id));
@@ -232,14 +224,14 @@ describe("split turns and other writers", () => {
     const id = freshId("split-takeover");
     const dying = new DynamoDBStore({
       client: faultyClient((c, n) => (c === TRANSACT && n === 3 ? { before: () => new Error("process died") } : undefined)),
-      tableName,
+      tableName: table.name(),
       retry,
       lockMs: 50,
     });
     await dying.create(execution(id));
     await expect(dying.append(id, request(`run-${id}`, 1, steps(2, 250, '"dead"')))).rejects.toThrow("process died");
     await new Promise((resolve) => setTimeout(resolve, 60));
-    const survivor = new DynamoDBStore({ client: makeClient(), tableName, lockMs: 50 });
+    const survivor = new DynamoDBStore({ client: table.client(), tableName: table.name(), lockMs: 50 });
     const record = await survivor.append(id, request(`run-${id}`, 1, steps(2, 120, '"alive"')));
     expect(record.version).toBe(121);
     const events = await loadAll(plain(), id);
@@ -251,7 +243,7 @@ describe("split turns and other writers", () => {
     const id = freshId("split-reread");
     const dying = new DynamoDBStore({
       client: faultyClient((c, n) => (c === TRANSACT && n === 3 ? { before: () => new Error("process died") } : undefined)),
-      tableName,
+      tableName: table.name(),
       retry,
     });
     await dying.create(execution(id));
@@ -266,7 +258,7 @@ describe("split turns and other writers", () => {
           ? { first: async () => void (await competitor.append(id, request(`run-${id}`, 1, steps(2, 3, '"committed"')))) }
           : undefined,
       ),
-      tableName,
+      tableName: table.name(),
       retry,
     });
     expect((await reader.get(id))!.version).toBe(1); // query 1; the reader now knows the run and reads forwards
@@ -281,7 +273,7 @@ describe("split turns and other writers", () => {
     const warnings: string[] = [];
     const store = new DynamoDBStore({
       client: faultyClient((c) => (c === "BatchWriteItemCommand" ? { before: () => new Error("clean-up lost") } : undefined)),
-      tableName,
+      tableName: table.name(),
       retry,
       logger: { warn: (message) => void warnings.push(message) },
     });
@@ -300,7 +292,7 @@ describe("split turns and other writers", () => {
     const unread = async () => {
       const page = await DynamoDBDocumentClient.from(faultyClient(() => undefined)).send(
         new QueryCommand({
-          TableName: tableName,
+          TableName: table.name(),
           KeyConditionExpression: "pk = :id AND begins_with(sk, :u)",
           ExpressionAttributeValues: { ":id": id, ":u": "U#" },
           ConsistentRead: true,
@@ -325,7 +317,7 @@ describe("split turns and other writers", () => {
       client: faultyClient((c, n) =>
         c === "QueryCommand" && n === 2 ? { first: async () => void (await sender.writeInbox(id, inboxItem("late"))) } : undefined,
       ),
-      tableName,
+      tableName: table.name(),
       retry,
     });
     const page = await reader.load(id);

@@ -39,18 +39,37 @@ export function countRequests(client: DynamoDBClient): Map<string, number> {
 }
 
 /**
+ * This test file's own table (made before its tests run, named after `label`) and the clients made for it with
+ * `client()` (closed after them). `name()` is read inside tests, once the table exists.
+ */
+export function fileTable(label: string): { name(): string; client(options?: { maxAttempts?: number }): DynamoDBClient } {
+  let name = "";
+  const clients: DynamoDBClient[] = [];
+  beforeAll(async () => {
+    name = await freshTable(label);
+  });
+  afterAll(() => {
+    for (const client of clients) client.destroy();
+  });
+  return {
+    name: () => name,
+    client: (options = {}) => {
+      const client = makeClient(options);
+      clients.push(client);
+      return client;
+    },
+  };
+}
+
+/**
  * The two stores a behaviour is checked on, for `describe.each`: a MemoryStore, and a DynamoDBStore on a table of this
  * file's own (made before the file's tests run, its client closed after them).
  */
 export function bothStores(label: string): [string, () => HistoryStore][] {
-  let tableName = "";
-  const client = makeClient();
-  beforeAll(async () => {
-    tableName = await freshTable(label);
-  });
-  afterAll(() => client.destroy());
+  const table = fileTable(label);
+  let client: DynamoDBClient | undefined;
   return [
     ["MemoryStore", () => new MemoryStore()],
-    ["DynamoDBStore", () => new DynamoDBStore({ client, tableName })],
+    ["DynamoDBStore", () => new DynamoDBStore({ client: (client ??= table.client()), tableName: table.name() })],
   ];
 }

@@ -2,28 +2,21 @@
 // moves the record item's rev): a failed turn is still counted, and a takeover's lease after a crash that left step
 // puts behind the record item still delivers the event and never reruns the steps that were put. A turn that made
 // progress is not counted (the count is of failed turns in a row). On MemoryStore and DynamoDBStore (DynamoDB Local).
-import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createEngine, MemoryStore, silentLogger, step, StoreUnavailableError, waitForEvent, workflow } from "spindle";
 import { DynamoDBStore } from "spindle/dynamodb";
 import type { AppendRequest, HistoryStore } from "spindle/store";
 import { VirtualClock } from "spindle/testing";
-import { freshTable, makeClient } from "./helpers.js";
+import { fileTable } from "./helpers.js";
 
-let tableName = "";
-const clients: DynamoDBClient[] = [];
-beforeAll(async () => {
-  tableName = await freshTable("turn-failures");
-});
-afterAll(() => {
-  for (const client of clients) client.destroy();
-});
+const table = fileTable("turn-failures");
 let runs = 0;
 
 /**
  * A store whose next write (a lease, a turn-failures rewrite: PutItem, or a transaction with a takeover's marker) is
- * preceded, once armed, by `race()` (which writes through `raw`: the same data, another client): on DynamoDB that lands between the rewrite's read and its conditional write. On MemoryStore the race runs
- * before the call (its calls are atomic).
+ * preceded, once armed, by `race()` (which writes through `raw`: the same data, another client). On DynamoDB that
+ * lands between the rewrite's read and its conditional write; on MemoryStore the race runs before the call (its calls
+ * are atomic).
  */
 type Racing = { store: HistoryStore; raw: HistoryStore; arm(race: () => Promise<unknown>): void };
 const racingStores: [string, () => Racing][] = [
@@ -51,8 +44,7 @@ const racingStores: [string, () => Racing][] = [
     "DynamoDBStore",
     () => {
       let armed: (() => Promise<unknown>) | undefined;
-      const client = makeClient();
-      clients.push(client);
+      const client = table.client();
       client.middlewareStack.add(
         (next, context) => async (args) => {
           if (armed && (context.commandName === "PutItemCommand" || context.commandName === "TransactWriteItemsCommand")) {
@@ -64,10 +56,8 @@ const racingStores: [string, () => Racing][] = [
         },
         { step: "initialize", name: "spindleTestRace" },
       );
-      const plain = makeClient();
-      clients.push(plain);
-      const raw = new DynamoDBStore({ client: plain, tableName });
-      return { store: new DynamoDBStore({ client, tableName }), raw, arm: (race) => void (armed = race) };
+      const raw = new DynamoDBStore({ client: table.client(), tableName: table.name() });
+      return { store: new DynamoDBStore({ client, tableName: table.name() }), raw, arm: (race) => void (armed = race) };
     },
   ],
 ];

@@ -1,7 +1,5 @@
 // Fixtures of the handler tests (handler.test.ts, redelivery.test.ts): three workflows, the effects ledger, and a
 // "container" (an engine on the file's DynamoDB Local table and the handler built on it, as a cold start makes them).
-import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { afterAll, beforeAll } from "vitest";
 import { z } from "zod";
 import { callback, createEngine, sleep, step, TimeoutError, waitForEvent, workflow } from "spindle";
 import type { Logger } from "spindle";
@@ -9,22 +7,16 @@ import { DynamoDBStore } from "spindle/dynamodb";
 import { createLambdaHandler } from "spindle/lambda";
 import type { HttpResponse } from "spindle/lambda";
 import type { VirtualClock } from "spindle/testing";
-import { freshTable, makeClient } from "../dynamodb/helpers.js";
+import { fileTable } from "../dynamodb/helpers.js";
 
-let tableName = "";
+let table: ReturnType<typeof fileTable> | undefined;
 
 /** The file's table name (set before its tests run). */
-export const currentTable = (): string => tableName;
-const clients: DynamoDBClient[] = [];
+export const currentTable = (): string => table!.name();
 
 /** Registers the file's table (fresh, named after `label`) and closes its clients after the file's tests. */
 export function useHandlerTable(label: string): void {
-  beforeAll(async () => {
-    tableName = await freshTable(label);
-  });
-  afterAll(() => {
-    for (const client of clients) client.destroy();
-  });
+  table = fileTable(label);
 }
 
 /** What the tests set and read: callback tokens handed out, the clock steps advance, the part of `slow` that hangs. */
@@ -61,15 +53,14 @@ const shipment = workflow(
 
 /** A "container": an engine on the shared table and the handler built on it, as a cold start makes them. */
 export function container(clock: VirtualClock, lines: Record<string, unknown>[] = [], extra: Parameters<typeof createLambdaHandler>[1] = {}) {
-  const client = makeClient();
-  clients.push(client);
+  const client = table!.client();
   const logger: Logger = {
     info: (message) => workflowLog.push(message),
     warn: () => {},
     error: () => {},
     debug: () => {},
   } as Logger;
-  const store = new DynamoDBStore({ client, tableName });
+  const store = new DynamoDBStore({ client, tableName: table!.name() });
   const engine = createEngine({ store, workflows: [shipment, slow, tally], clock, mode: "external", logger, staleTurnTimeout: "2m" });
   const handler = createLambdaHandler(engine, { log: (line) => lines.push(line), ...extra });
   return { engine, store, handler };

@@ -2,24 +2,16 @@
 // invocation `{ action: "redrive", executionId }` or by `POST /executions/{id}/redrive`, its failed step runs again in
 // the same invocation and what completed before it does not; an execution that cannot be redriven is answered 409
 // (RedriveRefusedError), an unknown one 404, a malformed request 400, and none of them changes anything.
-import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createEngine, silentLogger, step, workflow } from "spindle";
 import { DynamoDBStore } from "spindle/dynamodb";
 import { createLambdaHandler } from "spindle/lambda";
 import type { HttpResponse } from "spindle/lambda";
 import { VirtualClock } from "spindle/testing";
-import { freshTable, makeClient } from "../dynamodb/helpers.js";
+import { fileTable } from "../dynamodb/helpers.js";
 import { API_HOST, httpRequest, invocationContext } from "../../examples/lambda-dynamodb/aws-events.js";
 
-let tableName = "";
-const clients: DynamoDBClient[] = [];
-beforeAll(async () => {
-  tableName = await freshTable("lambda-redrive");
-});
-afterAll(() => {
-  for (const client of clients) client.destroy();
-});
+const table = fileTable("lambda-redrive");
 
 /** While `down`, charge fails (one attempt), and the execution fails with it. */
 const state = { down: true };
@@ -39,9 +31,8 @@ const order = workflow("order", async function* () {
 });
 
 function container(clock: VirtualClock) {
-  const client = makeClient();
-  clients.push(client);
-  const engine = createEngine({ store: new DynamoDBStore({ client, tableName }), workflows: [order], clock, mode: "external", logger: silentLogger });
+  const client = table.client();
+  const engine = createEngine({ store: new DynamoDBStore({ client, tableName: table.name() }), workflows: [order], clock, mode: "external", logger: silentLogger });
   return { engine, handler: createLambdaHandler(engine, { log: false }) };
 }
 

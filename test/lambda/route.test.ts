@@ -3,30 +3,22 @@
 // per object version, DynamoDB stream INSERTs send events (the first unrouted record and all after it go back as batch
 // item failures), SQS records with their own bodies are routed per record beside Spindle's resume messages, an event
 // completes a callback, and an event nobody routes is thrown, never acknowledged. The rules use Powertools' schemas.
-import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { JSONStringified } from "@aws-lambda-powertools/parser/helpers";
 import { DynamoDBStreamRecord } from "@aws-lambda-powertools/parser/schemas/dynamodb";
 import { EventBridgeSchema } from "@aws-lambda-powertools/parser/schemas/eventbridge";
 import { S3Schema } from "@aws-lambda-powertools/parser/schemas/s3";
 import { SqsRecordSchema } from "@aws-lambda-powertools/parser/schemas/sqs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { callback, createEngine, silentLogger, step, ValidationError, waitForEvent, workflow } from "spindle";
 import { DynamoDBStore } from "spindle/dynamodb";
 import { createLambdaHandler, rule } from "spindle/lambda";
 import type { LambdaHandlerOptions, SqsBatchResponse } from "spindle/lambda";
 import { VirtualClock } from "spindle/testing";
-import { freshTable, makeClient } from "../dynamodb/helpers.js";
+import { fileTable } from "../dynamodb/helpers.js";
 import { dynamodbStreamBatch, eventBridgeEvent, invocationContext, s3PutNotification, sqsBatch } from "../../examples/lambda-dynamodb/aws-events.js";
 
-let tableName = "";
-const clients: DynamoDBClient[] = [];
-beforeAll(async () => {
-  tableName = await freshTable("lambda-route");
-});
-afterAll(() => {
-  for (const client of clients) client.destroy();
-});
+const table = fileTable("lambda-route");
 
 const ran: string[] = [];
 const tokens = new Map<string, string>();
@@ -92,9 +84,8 @@ const route: LambdaHandlerOptions["route"] = [
 ];
 
 function container(clock: VirtualClock, options: LambdaHandlerOptions = { route }) {
-  const client = makeClient();
-  clients.push(client);
-  const store = new DynamoDBStore({ client, tableName });
+  const client = table.client();
+  const store = new DynamoDBStore({ client, tableName: table.name() });
   const engine = createEngine({ store, workflows: [fulfilment, intake, notes], clock, mode: "external", logger: silentLogger });
   const lines: Record<string, unknown>[] = [];
   const handler = createLambdaHandler(engine, { log: (line) => lines.push(line), ...options });

@@ -2,24 +2,18 @@
 // is asked for a timer sooner than the tick period (and not for a later one), its failures and hangs are logged and
 // counted without failing the invocation, a delivered wake-up message finishes the execution; the built-in log lines
 // carry Powertools' keys and honour the level; metrics are named as the stack's alarms and dashboard expect.
-import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { createEngine, silentLogger, sleep, step, workflow } from "spindle";
 import { DynamoDBStore } from "spindle/dynamodb";
 import { createLambdaHandler, emfMetrics } from "spindle/lambda";
 import type { HttpResponse, LambdaHandlerOptions, LambdaMetrics, Wakeup } from "spindle/lambda";
 import { VirtualClock } from "spindle/testing";
-import { freshTable, makeClient } from "../dynamodb/helpers.js";
+import { fileTable, freshTable } from "../dynamodb/helpers.js";
 import { httpRequest, invocationContext, scheduleTick, sqsBatch } from "../../examples/lambda-dynamodb/aws-events.js";
 import { wakeupMessage } from "../../examples/lambda-dynamodb/app.js";
 
-let tableName = "";
-const clients: DynamoDBClient[] = [];
-beforeAll(async () => {
-  tableName = await freshTable("lambda-wakeups");
-});
+const files = fileTable("lambda-wakeups");
 afterAll(() => {
-  for (const client of clients) client.destroy();
   vi.unstubAllEnvs();
 });
 
@@ -30,9 +24,8 @@ const nap = workflow("nap", async function* (input: unknown) {
 });
 
 /** A container on the file's table, or on `table` (a test that ticks gets its own: a tick takes whatever is due). */
-function container(clock: VirtualClock, options: LambdaHandlerOptions = {}, table = tableName) {
-  const client = makeClient();
-  clients.push(client);
+function container(clock: VirtualClock, options: LambdaHandlerOptions = {}, table = files.name()) {
+  const client = files.client();
   const engine = createEngine({ store: new DynamoDBStore({ client, tableName: table }), workflows: [nap], clock, mode: "external", logger: silentLogger });
   const lines: Record<string, unknown>[] = [];
   const handler = createLambdaHandler(engine, { log: (line) => lines.push(line), ...options });
@@ -187,8 +180,7 @@ describe("telemetry", () => {
   it("counts StuckExecutions for the failed turn that leaves an execution stuck, and not for later turns on it", async () => {
     const clock = new VirtualClock();
     const table = await freshTable("lambda-stuck");
-    const client = makeClient();
-    clients.push(client);
+    const client = files.client();
     const store = new DynamoDBStore({ client, tableName: table });
     const before = createEngine({ store, workflows: [nap], clock, mode: "external", logger: silentLogger });
     await before.start(nap, { ms: 1_000 }, { id: "poison-1" });
