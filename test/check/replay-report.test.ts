@@ -18,6 +18,7 @@ import {
 import type { AnyWorkflow, HistoryEvent } from "spindle";
 import { replayHistory, VirtualClock } from "spindle/testing";
 import { replayRecorded } from "../../src/testing/replay-check.js";
+import { notifyBefore, notifyPatched } from "./fixtures/notify.js";
 
 /** Runs `recorded` until it rests (after sending the given events), and returns the history. */
 async function record(recorded: AnyWorkflow, events: string[] = []): Promise<HistoryEvent[]> {
@@ -38,15 +39,8 @@ async function divergence(code: AnyWorkflow, history: HistoryEvent[]): Promise<N
 }
 
 describe("ReplayReport.patches", () => {
-  const before = workflow("notify", async function* () {
-    yield* step("email", () => "email");
-    yield* waitForEvent("go");
-  });
-  const after = workflow("notify", async function* () {
-    if (yield* patched("sms")) yield* step("sms", () => "sms");
-    else yield* step("email", () => "email");
-    yield* waitForEvent("go");
-  });
+  const before = notifyBefore;
+  const after = notifyPatched;
 
   it("answers false on a history recorded before the change, true on one recorded past it", async () => {
     expect((await replayHistory(after, await record(before))).patches).toEqual([{ id: "sms", answer: false }]);

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AnyWorkflow } from "spindle";
-import { child, continueAsNew, createEngine, MemoryStore, patched, silentLogger, step, ValidationError, waitForEvent, workflow } from "spindle";
+import { child, continueAsNew, createEngine, MemoryStore, silentLogger, step, ValidationError, waitForEvent, workflow } from "spindle";
 import type { HistoryStore } from "spindle/store";
 import { newExecution } from "spindle/store";
 import { checkExecutions, formatCheckReport } from "spindle/testing";
@@ -15,6 +15,7 @@ import { DynamoDBStore } from "spindle/dynamodb";
 import { approval } from "../golden/approval.workflow.js";
 import { booking, invoice } from "../golden/booking.workflow.js";
 import { countRequests, freshTable, makeClient } from "../dynamodb/helpers.js";
+import { notifyBefore, notifyPatched } from "./fixtures/notify.js";
 
 const engineOn = (store: HistoryStore, workflows: AnyWorkflow[]) => createEngine({ store, workflows, mode: "external", logger: silentLogger });
 
@@ -172,15 +173,8 @@ describe("children", () => {
 });
 
 describe("the patch report", () => {
-  const before = workflow("notify", async function* () {
-    yield* step("email", () => "email");
-    yield* waitForEvent("go");
-  });
-  const patchedBuild = workflow("notify", async function* () {
-    if (yield* patched("sms")) yield* step("sms", () => "sms");
-    else yield* step("email", () => "email");
-    yield* waitForEvent("go");
-  });
+  const before = notifyBefore;
+  const patchedBuild = notifyPatched;
 
   it("counts the open executions on each branch and says when the old branch is safe to remove", async () => {
     const store = new MemoryStore();

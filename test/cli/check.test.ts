@@ -13,6 +13,7 @@ import type { CheckReport } from "spindle/testing";
 import { runCli } from "../../src/cli/run.js";
 import { build, store } from "../check/fixtures/spindle.config.js";
 import { cli } from "./helpers.js";
+import { notifyBefore, notifyPatched } from "../check/fixtures/notify.js";
 
 const CONFIG = fileURLToPath(new URL("../check/fixtures/spindle.config.ts", import.meta.url));
 
@@ -162,15 +163,8 @@ describe("spindle check --from a folder of exports", () => {
 });
 
 describe("the patch report", () => {
-  const before = workflow("notify", async function* () {
-    yield* step("email", () => "email");
-    yield* waitForEvent("go");
-  });
-  const after = workflow("notify", async function* () {
-    if (yield* patched("sms")) yield* step("sms", () => "sms");
-    else yield* step("email", () => "email");
-    yield* waitForEvent("go");
-  });
+  const before = notifyBefore;
+  const after = notifyPatched;
 
   it("lists the executions still on a patch's old branch, then says the old branch is safe to remove", async () => {
     const old = createEngine({ store, workflows: [before], mode: "external", logger: silentLogger });
