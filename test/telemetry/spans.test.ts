@@ -71,6 +71,18 @@ async function runSaga(clock: VirtualClock, definitions: Saga, engineFor: (workf
   return drive(engineFor(workflows), clock, "order-1");
 }
 
+/** The saga run to its end on one traced engine over a MemoryStore: what the tests read afterwards. */
+async function tracedSaga(options: { derivedIds?: boolean } = {}) {
+  const { exporter, tracing } = memoryTracing(options);
+  const clock = new VirtualClock();
+  const t0 = clock.now();
+  const store = new MemoryStore();
+  const definitions = saga(clock);
+  const engine = createEngine({ store, workflows: definitions.workflows, clock, mode: "external", logger: silentLogger, tracing });
+  const status = await runSaga(clock, definitions, () => engine);
+  return { exporter, tracing, clock, t0, store, definitions, engine, status, run: (await store.get("order-1"))!.runId };
+}
+
 /** A span as one line: name, operation id, attempt, outcome, error code, start and end (ms after `t0`). */
 function line(span: SpanView, t0: number): string {
   return `${span.name} #${span.opId} a${span.attempt ?? "-"} ${span.outcome}${span.error ? ` ${span.error}` : ""} ${span.start - t0}..${span.end - t0}`;
@@ -103,13 +115,8 @@ const SAGA_SPANS = [
 
 describe("spans of a saga", () => {
   it("gives one span per step attempt, timer, wait, callback, child, group, turn and run, at the recorded times", async () => {
-    const { exporter, tracing } = memoryTracing();
-    const clock = new VirtualClock();
-    const t0 = clock.now();
-    const store = new MemoryStore();
-    const definitions = saga(clock);
-    const engine = createEngine({ store, workflows: definitions.workflows, clock, mode: "external", logger: silentLogger, tracing });
-    expect(await runSaga(clock, definitions, () => engine)).toBe("completed");
+    const { exporter, t0, status, store } = await tracedSaga();
+    expect(status).toBe("completed");
     const all = spans(exporter);
     expect(all.map((span) => line(span, t0))).toEqual(SAGA_SPANS);
 
@@ -136,13 +143,7 @@ describe("spans of a saga", () => {
   });
 
   it("sets the attributes and an error status on a failed attempt", async () => {
-    const { exporter, tracing } = memoryTracing();
-    const clock = new VirtualClock();
-    const store = new MemoryStore();
-    const definitions = saga(clock);
-    const engine = createEngine({ store, workflows: definitions.workflows, clock, mode: "external", logger: silentLogger, tracing });
-    await runSaga(clock, definitions, () => engine);
-    const run = (await store.get("order-1"))!.runId;
+    const { exporter, run } = await tracedSaga();
     const failed = exporter.getFinishedSpans().find((span) => span.name === "step charge" && span.attributes["spindle.attempt"] === 1)!;
     expect(failed.attributes).toEqual({
       "spindle.workflow": "order",
@@ -163,13 +164,8 @@ describe("spans of a saga", () => {
 
 describe("spans are emitted once", () => {
   it("emits nothing when a finished execution is resumed, replayed by another engine, or its history read", async () => {
-    const { exporter, tracing } = memoryTracing();
-    const clock = new VirtualClock();
-    const store = new MemoryStore();
-    const definitions = saga(clock);
+    const { exporter, tracing, clock, store, definitions, engine } = await tracedSaga();
     const workflows = definitions.workflows;
-    const engine = createEngine({ store, workflows, clock, mode: "external", logger: silentLogger, tracing });
-    await runSaga(clock, definitions, () => engine);
     const before = exporter.getFinishedSpans().length;
     const other = createEngine({ store, workflows, clock, mode: "external", logger: silentLogger, tracing, cacheSize: 0 });
     for (const id of ["order-1", "order-1-pay"]) {
@@ -226,13 +222,7 @@ describe("spans are emitted once", () => {
 
 describe("ids without spindleIdGenerator", () => {
   it("keeps the derived trace id and parent ids; span ids are the SDK's own", async () => {
-    const { exporter, tracing } = memoryTracing({ derivedIds: false });
-    const clock = new VirtualClock();
-    const store = new MemoryStore();
-    const definitions = saga(clock);
-    const engine = createEngine({ store, workflows: definitions.workflows, clock, mode: "external", logger: silentLogger, tracing });
-    await runSaga(clock, definitions, () => engine);
-    const run = (await store.get("order-1"))!.runId;
+    const { exporter, run } = await tracedSaga({ derivedIds: false });
     const all = spans(exporter);
     expect(all).toHaveLength(SAGA_SPANS.length);
     const traceId = derivedTraceId("order-1");
