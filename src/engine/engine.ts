@@ -37,7 +37,8 @@ import type { EngineOptions, WorkflowRegistry } from "./options.js";
 import { engineSettings, turnOptions } from "./options.js";
 import { redrive } from "./redrive.js";
 import { Scheduler } from "./scheduler.js";
-import { ScheduleRunner } from "../schedules/schedules.js";
+import type { ScheduleRuntime } from "../schedules/runtime.js";
+import { scheduleRuntime } from "../schedules/runtime.js";
 import { SCHEDULE_WORKFLOW } from "../schedules/state.js";
 import type { Session } from "./session.js";
 import type { StepFunction, TurnDeps, TurnOptions, TurnResult } from "./turn.js";
@@ -78,7 +79,7 @@ class EngineImpl implements EngineApi {
   private readonly host: InboxHost;
   private readonly tracing: TracingDeps;
   private readonly ulid = ulidFactory();
-  readonly schedules: ScheduleRunner;
+  readonly schedules: ScheduleRuntime;
 
   constructor(options: EngineOptions, internals: EngineInternals = {}) {
     const settings = engineSettings(options);
@@ -151,7 +152,7 @@ class EngineImpl implements EngineApi {
       ...(settings.tracing === undefined ? {} : { tracing: settings.tracing }),
     };
     if (settings.pollIntervalMs !== undefined) this.scheduler.poll(settings.pollIntervalMs, () => this.resumeDue());
-    this.schedules = new ScheduleRunner(
+    this.schedules = scheduleRuntime(
       {
         store: this.store,
         logger: this.logger,

@@ -7,6 +7,9 @@ import type { Duration } from "../core/duration.js";
 import { toMillis } from "../core/duration.js";
 import { ValidationError } from "../errors.js";
 import type { AnyWorkflow, WorkflowStartInput } from "../workflow.js";
+import type { RunnerFactory } from "./runtime.js";
+import { RUNNER } from "./runtime.js";
+import { ScheduleRunner } from "./schedules.js";
 
 /**
  * What a schedule does when a fire time comes while its previous run is still open.
@@ -166,7 +169,7 @@ export function schedule<W extends AnyWorkflow>(name: string, options: ScheduleO
       fail(`the input cannot be encoded as JSON (${(error as Error).message})`);
     }
   }
-  return {
+  const made: Schedule = {
     name,
     cron,
     timezone,
@@ -195,7 +198,12 @@ export function schedule<W extends AnyWorkflow>(name: string, options: ScheduleO
     },
     delayOf: (fireTime) => (jitterMs === 0 ? 0 : hash(`${name}@${fireTime}`) % (jitterMs + 1)),
   };
+  // The engine's runner comes with the schedule (runtime.ts), so an engine without schedules does not carry it.
+  return Object.assign(made, { [RUNNER]: runner });
 }
+
+/** What a schedule() result brings to createEngine: the runner of the engine's schedules. */
+const runner: RunnerFactory = (host, schedules, timer) => new ScheduleRunner(host, schedules, timer);
 
 /** Whether `zone` is an IANA time zone this runtime knows. */
 function validZone(zone: string): boolean {

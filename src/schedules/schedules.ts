@@ -6,6 +6,8 @@ import type { Schedule } from "./definition.js";
 import type { ScheduleState, StoredState } from "./state.js";
 import { writeState } from "./state.js";
 import type { ScheduleHost } from "./tick.js";
+import type { ScheduleRuntime, ScheduleTimer } from "./runtime.js";
+import { noSuchSchedule, NOT_A_SCHEDULE } from "./runtime.js";
 import { nextDue, readState, runIdOf, startRun, tickSchedules } from "./tick.js";
 
 /**
@@ -63,7 +65,7 @@ export interface Schedules {
 }
 
 /** The engine's schedules: operations and the in-process timer. */
-export class ScheduleRunner implements Schedules {
+export class ScheduleRunner implements ScheduleRuntime {
   private readonly byName = new Map<string, Schedule>();
   private cancelTimer: (() => void) | undefined;
   private closed = false;
@@ -74,11 +76,11 @@ export class ScheduleRunner implements Schedules {
     private readonly host: ScheduleHost,
     schedules: readonly Schedule[],
     /** In-process mode: the engine's clock, and its record of background work (so `idle()` waits for a tick). */
-    private readonly timer?: { setTimer(at: number, callback: () => void): () => void; track(work: Promise<unknown>): void },
+    private readonly timer?: ScheduleTimer,
   ) {
     for (const definition of schedules) {
       if (typeof definition?.fireTimes !== "function") {
-        throw new ValidationError("createEngine({ schedules }): every entry must come from schedule(name, options).");
+        throw new ValidationError(NOT_A_SCHEDULE);
       }
       if (this.byName.has(definition.name)) {
         throw new ValidationError(`createEngine: two schedules are named '${definition.name}'; names must be unique.`);
@@ -246,11 +248,7 @@ export class ScheduleRunner implements Schedules {
   private get(name: string, operation: string): Schedule {
     const definition = this.byName.get(name);
     if (definition) return definition;
-    throw new ValidationError(
-      `schedules.${operation}(${JSON.stringify(name)}): no such schedule. Pass it to createEngine({ schedules }); ` +
-        `registered: ${[...this.byName.keys()].join(", ") || "none"}.`,
-      { operation: `schedules.${operation}` },
-    );
+    throw noSuchSchedule(operation, name, [...this.byName.keys()]);
   }
 
   /** Applies `change` to the stored state in a conditional write, again on a fresh read when another engine wrote. */
