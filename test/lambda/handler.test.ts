@@ -277,8 +277,14 @@ describe("malformed and refused requests", () => {
     expect(turns.filter((line) => line.executionId === "overlap-b").map((line) => line.function_request_id)).toEqual(["B"]);
   });
 
-  it("refuses an engine in in-process mode", () => {
-    const engine = createEngine({ store: new DynamoDBStore({ client: makeClient(), tableName: currentTable() }), workflows: [slow] });
-    expect(() => createLambdaHandler(engine)).toThrow(/mode: "external"/);
+  it("refuses an engine in in-process mode", async () => {
+    const client = makeClient();
+    const engine = createEngine({ store: new DynamoDBStore({ client, tableName: currentTable() }), workflows: [slow] });
+    try {
+      expect(() => createLambdaHandler(engine)).toThrow(/mode: "external"/);
+    } finally {
+      await engine.close();
+      client.destroy();
+    }
   });
 });
