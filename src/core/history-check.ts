@@ -205,7 +205,32 @@ function checkEvent(item: unknown): { event: HistoryEvent } | { problem: [string
  */
 export function checkHistory(executionId: string, raw: readonly unknown[], firstSeq = 1): HistoryEvent[] {
   const events: HistoryEvent[] = new Array(raw.length);
-  for (let i = 0; i < raw.length; i++) {
+  checkInto(executionId, raw, raw.length, firstSeq, events, 0);
+  return events;
+}
+
+/**
+ * checkHistory over the pages of one run as loaded, into one array of `length` events (pages past it are ignored).
+ * A history gathered into one array first would be copied at every growth, and arrays past 16K entries are costly
+ * large objects.
+ * @throws HistoryCorruptedError as checkHistory.
+ * @internal
+ */
+export function checkPages(executionId: string, pages: readonly (readonly unknown[])[], length: number): HistoryEvent[] {
+  const events: HistoryEvent[] = new Array(length);
+  let at = 0;
+  for (let p = 0; p < pages.length && at < length; p++) {
+    const page = pages[p]!;
+    const count = Math.min(page.length, length - at);
+    checkInto(executionId, page, count, 1 + at, events, at);
+    at += count;
+  }
+  return events;
+}
+
+/** Checks the first `count` events of `raw` (the first at `firstSeq`) into `into` from `offset`. */
+function checkInto(executionId: string, raw: readonly unknown[], count: number, firstSeq: number, into: HistoryEvent[], offset: number): void {
+  for (let i = 0; i < count; i++) {
     const expectedSeq = firstSeq + i;
     const item = raw[i];
     const version = (item as { v?: unknown } | null)?.v;
@@ -231,9 +256,8 @@ export function checkHistory(executionId: string, raw: readonly unknown[], first
         throw corrupted(executionId, 1, `it belongs to execution '${event.executionId}'`);
       }
     }
-    events[i] = event;
+    into[offset + i] = event;
   }
-  return events;
 }
 
 /**

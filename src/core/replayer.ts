@@ -1,5 +1,5 @@
-// The replay state machine: pure, no I/O, no clock of its own. It indexes a run's history by operation id once
-// (O(1) per event), checks kind and name at every position, and hands each command a fiber yields to the handler of
+// The replay state machine: pure, no I/O, no clock of its own. It reads a run's history by operation id (op-index.ts:
+// a cursor over the body's operations, O(1) per event), checks kind and name at every position, and hands each command a fiber yields to the handler of
 // its kind (handlers/, one file per kind), which answers from the history or, at the frontier, decides what is new
 // at the recorded time the interpreter has reached. New events are buffered with their sequence numbers until the
 // engine writes them. Each branch of a group has its own scope, so ids stay deterministic whatever order concurrent
@@ -21,8 +21,9 @@ import { setStatus, value } from "./handlers/values.js";
 import { continueAsNew, deprecatePatch, patched } from "./handlers/versioning.js";
 import type { Decision, Environment, InboxItem } from "./decision.js";
 import { InboxView } from "./inbox-view.js";
+import { OpIndex } from "./op-index.js";
 import { liveEvents } from "./redrive.js";
-import { Position, rootPosition, Scope } from "./position.js";
+import { Position, Scope } from "./position.js";
 import type { Command, OperationKind } from "./yieldable.js";
 
 export type { Decision, Environment, InboxItem, WaitInfo } from "./decision.js";
@@ -67,11 +68,8 @@ export class Replayer {
   private readonly resultSite: EncodeSite;
   private resultPosition: Position | undefined;
 
-  /** Operations of the root scope by position; other ids (nested scopes) by id. */
-  readonly rootOps: (OpRecord | undefined)[] = [];
-  private readonly otherOps = new Map<string, OpRecord>();
-  /** Per scope prefix: one past the highest recorded position (the unreached check, and holes below it). */
-  private readonly extentPerScope = new Map<string, number>();
+  /** The recorded operations, and per scope one past the highest recorded position (the unreached check, holes). */
+  readonly ops: OpIndex;
   /** The operation being decided sits in a hole: below recorded positions but with nothing recorded itself. */
   private inHole = false;
   /** patched() answers per change id for this run: one id answers the same everywhere in a run. */
@@ -104,11 +102,16 @@ export class Replayer {
     readonly valueLimit: number,
   ) {
     // A redriven run is read without what its redrive superseded (redrive.ts); its recorded time is the whole run's.
-    for (const event of liveEvents(history)) this.index(event, true);
     let latest = Number.NEGATIVE_INFINITY;
-    for (const event of history) if (event.at > latest) latest = event.at;
+    let redriven = false;
+    for (let i = 0; i < history.length; i++) {
+      const event = history[i]!;
+      if (event.at > latest) latest = event.at;
+      if (event.type === "ExecutionRedriven") redriven = true;
+    }
     this.recordedUntil = latest;
-    this.replaying = (this.extentPerScope.get("") ?? 0) > 0;
+    this.ops = new OpIndex(redriven ? liveEvents(history) : history, (event) => this.note(event, true));
+    this.replaying = this.ops.extent("") > 0;
     this.lastSeq = history.length === 0 ? 0 : history[history.length - 1]!.seq;
     const replayer = this;
     this.resultSite = {
@@ -199,14 +202,14 @@ export class Replayer {
       return { position: undefined, decision };
     }
     const index = scope.counter++;
-    const op = scope.prefix === "" ? this.rootOps[index] : this.otherOps.get(scope.opId(index));
+    const op = scope.prefix === "" ? this.ops.root(index) : this.ops.get(scope.opId(index));
     if (op && (op.kind !== command.kind || op.name !== command.name)) {
       throw mismatch(this, scope.opId(index), side(op.kind, op.name), side(command.kind, command.name));
     }
     const position = new Position(scope, index, command);
     // An operation that threw at the frontier without recording anything (a refused value) leaves a hole: replaying
     // over it is still replay, so nothing is delivered there and logging stays quiet.
-    this.inHole = !op && index < (this.extentPerScope.get(scope.prefix) ?? 0);
+    this.inHole = !op && index < this.ops.extent(scope.prefix);
     return { position, decision: this.decide(position, op) };
   }
 
@@ -221,8 +224,7 @@ export class Replayer {
    * @throws NonDeterminismError when recorded operations were left unreached.
    */
   checkScopeReached(scope: Scope): void {
-    const extent = this.extentPerScope.get(scope.prefix) ?? 0;
-    if (scope.counter >= extent) return;
+    if (scope.counter >= this.ops.extent(scope.prefix)) return;
     const opId = scope.opId(scope.counter);
     const op = this.opAt(opId);
     throw mismatch(this, opId, op ? side(op.kind, op.name) : { text: "an operation" }, { text: "the code ended there" });
@@ -259,8 +261,7 @@ export class Replayer {
   }
 
   opAt(opId: string): OpRecord | undefined {
-    const index = rootPosition(opId);
-    return index >= 0 ? this.rootOps[index] : this.otherOps.get(opId);
+    return this.ops.get(opId);
   }
 
   /** Takes the first unread item of this type and name that arrived by the recorded time (and before a deadline). */
@@ -338,10 +339,17 @@ export class Replayer {
 
   private push(event: HistoryEvent): void {
     this.buffer.push(event);
-    this.index(event, false);
+    this.index(event);
   }
 
-  index(event: HistoryEvent, loading: boolean): void {
+  /** Indexes an event recorded in this session. */
+  index(event: HistoryEvent): void {
+    this.note(event, false);
+    this.ops.add(event);
+  }
+
+  /** What an event tells besides its operation's record: inbox items consumed, cancellation, status, children. */
+  private note(event: HistoryEvent, loading: boolean): void {
     switch (event.type) {
       case "ChildCompleted":
         this.waitedChildren?.delete(event.opId);
@@ -364,24 +372,10 @@ export class Replayer {
         break;
       case "PatchMarker":
         this.patches.set(event.name, true);
-        return;
+        break;
       default:
         break;
     }
-    if (event.opId === EXECUTION_OP) return;
-    const index = rootPosition(event.opId);
-    const op = index >= 0 ? this.rootOps[index] : this.otherOps.get(event.opId);
-    if (op) {
-      op.events.push(event);
-      return;
-    }
-    const created: OpRecord = { kind: event.kind, name: event.name, events: [event] };
-    if (index >= 0) this.rootOps[index] = created;
-    else this.otherOps.set(event.opId, created);
-    const dot = event.opId.lastIndexOf(".");
-    const scope = index >= 0 ? "" : event.opId.slice(0, dot);
-    const position = index >= 0 ? index : Number(event.opId.slice(dot + 1));
-    if (position + 1 > (this.extentPerScope.get(scope) ?? 0)) this.extentPerScope.set(scope, position + 1);
   }
 
   tag(position: Position): { opId: string; kind: string; name: string; at: number } {

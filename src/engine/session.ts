@@ -2,7 +2,7 @@
 // cache keeps suspended sessions so a resume in the same process continues without replaying.
 import { decodeValue } from "../core/codec.js";
 import type { HistoryEvent } from "../core/history.js";
-import { checkHistory } from "../core/history-check.js";
+import { checkPages } from "../core/history-check.js";
 import { Interpreter } from "../core/interpreter.js";
 import { ExecutionNotFoundError, HistoryCorruptedError, ValidationError } from "../errors.js";
 import type { ExecutionRecord, HistoryStore, LoadedPage } from "../store/history-store.js";
@@ -82,17 +82,19 @@ export function openSession(
  * @throws HistoryCorruptedError when events are missing, malformed or out of sequence.
  */
 export async function loadHistory(store: HistoryStore, id: string, first: LoadedPage): Promise<HistoryEvent[]> {
-  const raw: unknown[] = first.events;
   const version = first.record.version;
+  // Pages are kept as loaded and checked into one array: gathering them first would copy the history again.
+  const pages: (readonly unknown[])[] = [first.events];
+  let loaded = first.events.length;
   let more = first.more;
-  while (more && raw.length < version) {
-    const page = await store.load(id, { afterSeq: raw.length });
+  while (more && loaded < version) {
+    const page = await store.load(id, { afterSeq: loaded });
     if (!page) throw notFound(id);
-    for (const event of page.events) raw.push(event);
+    pages.push(page.events);
+    loaded += page.events.length;
     more = page.more && page.events.length > 0;
   }
-  if (raw.length > version) raw.length = version;
-  const events = checkHistory(id, raw);
+  const events = checkPages(id, pages, Math.min(loaded, version));
   if (events.length < version) {
     throw new HistoryCorruptedError(
       `History of execution '${id}' is corrupted: the record is at version ${version} but only ${events.length} ` +

@@ -80,7 +80,6 @@ export function giveBack(r: Replayer, opId: string): void {
   r.buffer.splice(index, 1);
   for (let i = index; i < r.buffer.length; i++) (r.buffer[i] as { seq: number }).seq -= 1;
   r.lastSeq -= 1;
-  const op = r.opAt(opId);
-  if (op) op.events = op.events.filter((event) => event !== taken.event);
+  r.ops.remove(taken.event);
   r.unconsume(taken.item);
 }

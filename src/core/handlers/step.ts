@@ -99,7 +99,7 @@ export function stepSucceeded(r: Replayer, position: Position, attempt: number, 
   r.buffer.push(event);
   // A step completed here is never looked up again in this session, so a fresh root-scope operation is not
   // indexed (an operation with earlier events, or a nested one such as a callback's send, keeps its record).
-  if (position.scope.prefix !== "" || r.rootOps[position.index]) r.index(event, false);
+  if (position.scope.prefix !== "" || r.ops.root(position.index)) r.index(event);
   return { type: "resume", value: decodeValue(resultText) };
 }
 
