@@ -14,7 +14,7 @@ import { childRefused, childStarted } from "./handlers/children.js";
 import { giveBack } from "./handlers/events.js";
 import { groupSettled } from "./handlers/groups.js";
 import { recordAttempt } from "./handlers/step.js";
-import { earlier, OccurrenceQueue } from "./occurrences.js";
+import { earlier, OccurrenceQueue, SettledQueue } from "./occurrences.js";
 import type { Advance, ChildRun, InterpreterOptions } from "./effects.js";
 import type { Ending } from "./ending.js";
 import type { Position } from "./position.js";
@@ -48,9 +48,8 @@ export class Interpreter {
   readonly waiting = new WaitingFibers();
   /** Waiting fibers' next times, earliest first. */
   private readonly wakes = new OccurrenceQueue<WaitWake>();
-  /** Settled attempts in the order they settled (so in time order), from `settledHead` on. */
-  private settled: Settled[] = [];
-  private settledHead = 0;
+  /** Settled attempts in the order they settled (so in time order). */
+  private readonly settled = new SettledQueue<Settled>();
   private readonly running = new Set<StepRun>();
   private out: Advance = emptyAdvance();
   /** How the body ended, once it has. */
@@ -78,7 +77,7 @@ export class Interpreter {
 
   /** True when attempts settled that `advance` has not taken yet. */
   get hasSettled(): boolean {
-    return this.nextSettled() !== undefined;
+    return this.settled.peek() !== undefined;
   }
 
   /** Step attempts running now. */
@@ -100,14 +99,29 @@ export class Interpreter {
    */
   async advance(now: number): Promise<Advance> {
     for (;;) {
-      if (this.ready.length > 0) await this.drain(); // an await with nothing ready would cost a tick per step
+      // Ready fibers run until each waits, runs a step, or ends; one that gets its answer at once goes on. The
+      // generator's own promise is the only await per operation (a nested async call would cost a promise and a tick).
+      while (this.ready.length > 0 && !this.out.ending) {
+        const fiber = this.ready.shift()!;
+        if (fiber.dead) continue;
+        let next: IteratorResult<unknown, unknown> | undefined;
+        do {
+          try {
+            next = await this.resume(fiber);
+          } catch (error) {
+            fiber.started = true;
+            this.fiberEnded(fiber, { ok: false, error });
+            break;
+          }
+        } while (this.answer(fiber, next));
+      }
       if (this.out.ending) break;
-      const settled = this.nextSettled();
+      const settled = this.settled.peek();
       const wake = this.nextWake();
       // A settled attempt and a waiting fiber's time: the earlier goes first (the earlier position on a tie).
       if (settled && (!wake || earlier(settled, wake))) {
         if (settled.at > now) break;
-        this.settledHead++;
+        this.settled.pop();
         if (settled.at > this.time) this.time = settled.at;
         this.deliverSettled(settled);
         continue;
@@ -145,8 +159,8 @@ export class Interpreter {
 
   /** Records the attempts that settled and were not taken yet (the turn stops at its deadline); nothing else runs. */
   recordSettled(): void {
-    for (let run = this.nextSettled(); run; run = this.nextSettled()) {
-      this.settledHead++;
+    for (let run = this.settled.peek(); run; run = this.settled.peek()) {
+      this.settled.pop();
       if (run.at > this.time) this.time = run.at;
       this.retire(run);
       recordAttempt(this.replayer, run, run.outcome);
@@ -170,7 +184,7 @@ export class Interpreter {
 
   /** The earliest recorded time at which something already known happens to a waiting fiber, if any. */
   earliestWake(): number | undefined {
-    const settled = this.nextSettled()?.at;
+    const settled = this.settled.peek()?.at;
     const wake = this.nextWake()?.at;
     return settled === undefined ? wake : wake === undefined ? settled : Math.min(settled, wake);
   }
@@ -197,18 +211,6 @@ export class Interpreter {
     return undefined;
   }
 
-  /** The first settled attempt still wanted (a dropped branch's is skipped). */
-  private nextSettled(): Settled | undefined {
-    const queue = this.settled;
-    while (this.settledHead < queue.length && !queue[this.settledHead]!.active) this.settledHead++;
-    if (this.settledHead < queue.length) return queue[this.settledHead];
-    if (queue.length > 0) {
-      this.settled = [];
-      this.settledHead = 0;
-    }
-    return undefined;
-  }
-
   private deliverSettled(run: Settled): void {
     this.retire(run);
     let decision = recordAttempt(this.replayer, run, run.outcome);
@@ -229,39 +231,33 @@ export class Interpreter {
     }
   }
 
-  /** Runs ready fibers until each waits, runs a step, or ends. */
-  private async drain(): Promise<void> {
-    while (this.ready.length > 0 && !this.out.ending) {
-      const fiber = this.ready.shift()!;
-      if (!fiber.dead) await this.step(fiber);
-    }
+  /** Resumes a fiber's generator with what it receives. */
+  private resume(fiber: Fiber): Promise<IteratorResult<unknown, unknown>> {
+    const input = fiber.input;
+    fiber.input = undefined;
+    if (input === undefined) return fiber.generator.next();
+    if (input.type === "resume") return fiber.generator.next(input.value);
+    return fiber.generator.throw((input as { error: Error }).error);
   }
 
-  /** Runs one fiber to its next blocking operation. */
-  private async step(fiber: Fiber): Promise<void> {
-    for (;;) {
-      const input = fiber.input;
-      fiber.input = undefined;
-      let next: IteratorResult<unknown, unknown>;
-      try {
-        if (input === undefined) next = await fiber.generator.next();
-        else if (input.type === "resume") next = await fiber.generator.next(input.value);
-        else next = await fiber.generator.throw((input as { error: Error }).error);
-      } catch (error) {
-        fiber.started = true;
-        return this.fiberEnded(fiber, { ok: false, error });
-      }
-      fiber.started = true;
-      if (next.done) return this.fiberEnded(fiber, { ok: true, value: next.value });
-      const { position, decision } = this.replayer.next(fiber.scope, next.value as never);
-      if (position) fiber.position = position;
-      // An immediate answer with no other fiber ready: go on with this fiber (the queue would hand it back next).
-      if ((decision.type === "resume" || decision.type === "throw") && this.ready.length === 0) {
-        fiber.input = decision;
-        continue;
-      }
-      return this.apply(fiber, decision);
+  /**
+   * Takes what a fiber's generator yielded or returned. True when the fiber goes on at once: its operation was answered
+   * immediately and no other fiber is ready (the queue would hand it back next).
+   */
+  private answer(fiber: Fiber, next: IteratorResult<unknown, unknown>): boolean {
+    fiber.started = true;
+    if (next.done) {
+      this.fiberEnded(fiber, { ok: true, value: next.value });
+      return false;
     }
+    const { position, decision } = this.replayer.next(fiber.scope, next.value as never);
+    if (position) fiber.position = position;
+    if ((decision.type === "resume" || decision.type === "throw") && this.ready.length === 0) {
+      fiber.input = decision;
+      return true;
+    }
+    this.apply(fiber, decision);
+    return false;
   }
 
   private apply(fiber: Fiber, decision: Decision): void {

@@ -1,5 +1,5 @@
 // What can happen next to a waiting workflow, in recorded-time order: a timer or deadline falling due, an inbox item
-// arriving (this queue), a step attempt settling (the interpreter keeps those in the order they settled). The
+// arriving (OccurrenceQueue), a step attempt settling (SettledQueue, in the order they settled). The
 // interpreter takes them one at a time, earliest first, so a turn that runs late resolves every wait and race as if
 // it had run on time. Ties go to the earlier position in the workflow.
 import type { Position } from "./position.js";
@@ -59,6 +59,33 @@ export class OccurrenceQueue<T extends Occurrence> {
 
   clear(): void {
     this.heap.length = 0;
+  }
+}
+
+/** Settled step attempts in the order they settled, so in time order; attempts no longer wanted are skipped. */
+export class SettledQueue<T extends { readonly active: boolean }> {
+  private items: T[] = [];
+  private head = 0;
+
+  push(item: T): void {
+    this.items.push(item);
+  }
+
+  /** The first attempt still wanted (a dropped branch's is not), if any. */
+  peek(): T | undefined {
+    const items = this.items;
+    while (this.head < items.length && !items[this.head]!.active) this.head++;
+    if (this.head < items.length) return items[this.head];
+    if (items.length > 0) {
+      this.items = [];
+      this.head = 0;
+    }
+    return undefined;
+  }
+
+  /** Takes the attempt `peek` returned. */
+  pop(): void {
+    this.head++;
   }
 }
 
