@@ -27,6 +27,40 @@ export interface StepRun {
   /** How the attempt ended, once it has, and when (the engine's clock): the interpreter takes it in time order. */
   outcome?: Settlement;
   at?: number;
+  /** Where it sits in RunningSteps while it runs. */
+  slot?: number;
+}
+
+/**
+ * The step attempts running now. A Set would rehash each time it empties and fills again, once per step of a
+ * sequential workflow; here an attempt leaves by taking the last one's slot.
+ */
+export class RunningSteps {
+  private readonly runs: StepRun[] = [];
+
+  get size(): number {
+    return this.runs.length;
+  }
+
+  add(run: StepRun): void {
+    run.slot = this.runs.length;
+    this.runs.push(run);
+  }
+
+  delete(run: StepRun): void {
+    const slot = run.slot!;
+    const last = this.runs.pop()!;
+    if (last !== run) {
+      this.runs[slot] = last;
+      last.slot = slot;
+    }
+    run.slot = undefined;
+  }
+
+  /** A copy of the running attempts. */
+  all(): StepRun[] {
+    return [...this.runs];
+  }
 }
 
 /** How a fiber ended. */
@@ -73,6 +107,7 @@ export class WaitingFibers extends Set<Fiber> {
 
   /** True when a waiting fiber waits for a child execution. */
   get forChildren(): boolean {
+    if (this.size === 0) return false; // no iterator made for nothing (asked once per step)
     for (const fiber of this) if (fiber.wait!.kind === "child") return true;
     return false;
   }

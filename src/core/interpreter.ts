@@ -9,7 +9,7 @@
 // late therefore resolves every wait, timeout and race as a turn on time would have.
 import { endRun, reconsiderEnding } from "./ending.js";
 import type { Settlement, StepRun } from "./fibers.js";
-import { Fiber, GroupRun, WaitingFibers } from "./fibers.js";
+import { Fiber, GroupRun, RunningSteps, WaitingFibers } from "./fibers.js";
 import { childRefused, childStarted } from "./handlers/children.js";
 import { giveBack } from "./handlers/events.js";
 import { groupSettled } from "./handlers/groups.js";
@@ -50,7 +50,7 @@ export class Interpreter {
   private readonly wakes = new OccurrenceQueue<WaitWake>();
   /** Settled attempts in the order they settled (so in time order). */
   private readonly settled = new SettledQueue<Settled>();
-  private readonly running = new Set<StepRun>();
+  private readonly running = new RunningSteps();
   private out: Advance = emptyAdvance();
   /** How the body ended, once it has. */
   private rootOutcome: Settlement | undefined;
@@ -177,7 +177,7 @@ export class Interpreter {
 
   /** Every running attempt, given up (the turn stops at its deadline): they run again in a later turn. */
   abandonRunning(): StepRun[] {
-    const runs = [...this.running];
+    const runs = this.running.all();
     for (const run of runs) this.retire(run);
     return runs;
   }
@@ -277,7 +277,8 @@ export class Interpreter {
         const run: StepRun = { fiber, position: decision.position, attempt: decision.attempt, recordedStart: decision.flushFirst, active: true };
         fiber.running = run;
         this.running.add(run);
-        (this.out.steps === NONE ? (this.out.steps = []) : this.out.steps).push(run);
+        if (this.out.steps === NONE) this.out.steps = [run]; // most advances hand out one step: no room for more
+        else this.out.steps.push(run);
         return;
       }
       case "group":

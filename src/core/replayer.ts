@@ -338,8 +338,14 @@ export class Replayer {
   }
 
   private push(event: HistoryEvent): void {
-    this.buffer.push(event);
+    this.bufferEvent(event);
     this.index(event);
+  }
+
+  /** Buffers a new event: an empty buffer becomes an array of one (a first push would make room for sixteen). */
+  bufferEvent(event: HistoryEvent): void {
+    if (this.buffer.length === 0) this.buffer = [event];
+    else this.buffer.push(event);
   }
 
   /** Indexes an event recorded in this session. */

@@ -137,7 +137,11 @@ class Turn {
     const ordered = runs.length > 1 ? [...runs].sort((a, b) => Number(b.recordedStart) - Number(a.recordedStart)) : runs;
     // Recorded outcomes are written before the next attempt runs (one write per step); other events ride along.
     const { replayer } = this.interpreter;
-    let outcomes = replayer.buffer.some((event) => event.type === "StepCompleted" || event.type === "StepFailed");
+    let outcomes = false; // a loop, not buffer.some(): no closure per step
+    for (let i = 0; i < replayer.buffer.length && !outcomes; i++) {
+      const type = replayer.buffer[i]!.type;
+      outcomes = type === "StepCompleted" || type === "StepFailed";
+    }
     for (const run of ordered) {
       // A step whose start is already recorded runs even past the deadline: stopping now would leave it recorded as
       // interrupted without ever having run.
@@ -221,7 +225,7 @@ class Turn {
         new CancelledError(`Execution '${this.id}': the branch running this step was dropped.`),
       );
     }
-    this.orphans.push(...advance.orphans);
+    if (advance.orphans.length > 0) this.orphans.push(...advance.orphans);
   }
 
   /**

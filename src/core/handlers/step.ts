@@ -96,7 +96,7 @@ export function stepSucceeded(r: Replayer, position: Position, attempt: number, 
     attempt,
   };
   if (resultText !== undefined) event.result = resultText;
-  r.buffer.push(event);
+  r.bufferEvent(event);
   // A step completed here is never looked up again in this session, so a fresh root-scope operation is not
   // indexed (an operation with earlier events, or a nested one such as a callback's send, keeps its record).
   if (position.scope.prefix !== "" || r.ops.root(position.index)) r.index(event);
