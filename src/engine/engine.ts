@@ -316,10 +316,16 @@ class EngineImpl implements EngineApi {
     return { executions: records.map(describeRecord), ...(page.cursor ? { cursor: page.cursor } : {}) };
   }
 
-  async result(...args: ExecutionArgs): Promise<unknown> {
+  result(...args: ExecutionArgs): Promise<unknown> {
     // The typed form (workflow, id) checks the workflow first (typed-calls.ts).
-    const id = (namesWorkflow(args[0]) ? args[1] : args[0]) as string;
-    const record = namesWorkflow(args[0]) ? await recordOfWorkflow(this.host, args[0], id, "result") : await this.getRecord(id);
+    if (namesWorkflow(args[0])) return this.typedResult(args[0], args[1] as string);
+    // A caller that waits holds a watcher and a promise, nothing more; the record is read only when no turn of the
+    // execution is queued or running here (Scheduler.waitForEnd).
+    return this.scheduler.waitForEnd(args[0] as string).then(outcomeOf);
+  }
+
+  private async typedResult(workflow: AnyWorkflow, id: string): Promise<unknown> {
+    const record = await recordOfWorkflow(this.host, workflow, id, "result");
     if (CLOSED_STATUSES.has(record.status)) return outcomeOf(record);
     return outcomeOf(await this.scheduler.waitForEnd(id));
   }
@@ -352,13 +358,10 @@ class EngineImpl implements EngineApi {
   }
 
   private handleFor(record: ExecutionRecord, created: boolean): RunHandle {
-    return {
-      id: record.id,
-      runId: record.runId,
-      workflow: record.workflow,
-      created,
-      result: () => this.result(record.id),
-    };
+    // The handle keeps the id, not the record: a caller may hold thousands of handles while their executions run.
+    // A bound function, not an arrow: no closure context, and no property dictionary where names are kept (tsx).
+    const result = this.result.bind(this, record.id) as () => Promise<unknown>;
+    return { id: record.id, runId: record.runId, workflow: record.workflow, created, result };
   }
 }
 

@@ -1,7 +1,8 @@
 // The in-process scheduler: one turn at a time per execution (a request during a turn runs one more after it), a
-// bounded number of turns at once, wake-up timers on the engine's clock, polling, retries of background turns that
-// failed (with backoff), the callers of result() waiting for an execution to end, and onTurn reports.
-// In external mode it still serialises turns and reports them, but never starts one by itself.
+// bounded number of turns at once, first come first served (slots.ts), wake-up timers on the engine's clock, polling,
+// retries of background turns that failed (with backoff), the callers of result() waiting for an execution to end
+// (watchers.ts), and onTurn reports. In external mode it still serialises turns and reports them, but never starts
+// one by itself.
 import { ConcurrencyError } from "../errors.js";
 import type { ExecutionRecord } from "../store/history-store.js";
 import { CLOSED_STATUSES } from "../store/history-store.js";
@@ -12,6 +13,8 @@ import type { Logger } from "./log.js";
 import { TurnSlots } from "./slots.js";
 import { madeStuck } from "./turn-failures.js";
 import type { TurnOptions, TurnResult } from "./turn.js";
+import type { Watcher } from "./watchers.js";
+import { EndWatchers } from "./watchers.js";
 
 /** What the scheduler needs from the engine. */
 export interface SchedulerHost {
@@ -27,16 +30,28 @@ export interface SchedulerHost {
   getRecord(id: string): Promise<ExecutionRecord>;
 }
 
-/** The turns of one execution running in this process. */
+/**
+ * The turns of one execution in this process, queued for a slot or running. Kept small and free of closures and
+ * promises: thousands of executions started at once each hold one while they wait for a slot.
+ */
 interface ActiveTurns {
+  readonly id: string;
+  readonly options: TurnOptions;
   again: boolean;
   inboxChanged: boolean;
+  /** Kicked: nobody may await these turns, so their failure is handled here (logged, retried). */
+  background: boolean;
   /** Set while the turn waits for running steps: wakes it for new inbox items. */
   notify?: () => void;
-  done: Promise<TurnResult>;
+  /** The outcome for callers of turns() and idle(), made only when one asks. */
+  done?: Deferred<TurnResult>;
 }
 
-type Watcher = { resolve: (record: ExecutionRecord) => void; reject: (error: unknown) => void };
+interface Deferred<T> {
+  promise: Promise<T>;
+  resolve: (value: T) => void;
+  reject: (error: unknown) => void;
+}
 
 /** Fresh turns tried after a turn lost a race, before the ConcurrencyError reaches the caller. */
 const TURN_RETRIES_ON_CONFLICT = 2;
@@ -49,19 +64,19 @@ export class Scheduler {
   /** Of `background`, the engine's own work given to `track` (schedule ticks). */
   private tracked = 0;
   private readonly timers = new Map<string, { at: number; cancel: () => void }>();
-  private readonly watchers = new Map<string, Set<Watcher>>();
+  private readonly watchers = new EndWatchers();
   private readonly failures = new Map<string, unknown>();
   /** Background turns that failed in a row, per execution (backoff of their retries). */
   private readonly retries = new Map<string, number>();
   private readonly listeners = new Set<(report: TurnReport) => void>();
-  private readonly slots: TurnSlots;
+  private readonly slots: TurnSlots<ActiveTurns>;
   /** Step attempts with a timeout running now; turns count them (see TurnDeps.timedSteps). */
   readonly timedSteps = { running: 0 };
   private closed = false;
   private stopPolling: (() => void) | undefined;
 
   constructor(private readonly host: SchedulerHost) {
-    this.slots = new TurnSlots(host.maxConcurrentTurns);
+    this.slots = new TurnSlots(host.maxConcurrentTurns, (active) => void this.run(active));
   }
 
   /** Turns running in this process, and how many of them are inside a step attempt that has a timeout. */
@@ -77,34 +92,55 @@ export class Scheduler {
 
   /** Runs turns one at a time per execution; a request during a turn runs one more turn after it. */
   turns(id: string, options: TurnOptions = {}): Promise<TurnResult> {
-    const running = this.active.get(id);
-    if (running) {
-      running.again = true;
-      return running.done;
-    }
-    const active: ActiveTurns = { again: true, inboxChanged: false, done: undefined as never };
-    this.active.set(id, active);
-    active.done = (async () => {
-      await this.slots.acquire();
-      try {
-        let last: TurnResult | undefined;
-        while (active.again) {
-          active.again = false;
-          last = await this.turnOnce(id, options);
-        }
-        return last!;
-      } finally {
-        this.slots.release();
-        this.active.delete(id);
-      }
-    })();
-    return active.done;
+    return doneOf(this.request(id, options));
   }
 
   /** In-process mode: run turns for this execution in the background. */
   kick(id: string): void {
     if (this.host.mode !== "in-process" || this.closed) return;
-    this.turns(id).catch((error: unknown) => this.backgroundFailure(id, error));
+    this.request(id, {}).background = true;
+  }
+
+  /** Asks for one more turn of the execution: after the running one, or as soon as a slot is free (first come, first served). */
+  private request(id: string, options: TurnOptions): ActiveTurns {
+    const running = this.active.get(id);
+    if (running) {
+      running.again = true;
+      return running;
+    }
+    const active: ActiveTurns = { id, options, again: true, inboxChanged: false, background: false };
+    this.active.set(id, active);
+    this.slots.enter(active);
+    return active;
+  }
+
+  /** Runs the execution's turns while more are asked for, holding a slot; then settles who waits for them. */
+  private async run(active: ActiveTurns): Promise<void> {
+    // A turn never runs inside the call that asked for it (a start, a kick from another turn's store callback).
+    await undefined;
+    let last: TurnResult | undefined;
+    let failure: { error: unknown } | undefined;
+    try {
+      while (active.again) {
+        active.again = false;
+        last = await this.turnOnce(active.id, active.options);
+      }
+    } catch (error) {
+      failure = { error };
+    } finally {
+      this.active.delete(active.id);
+      this.slots.release();
+    }
+    // Callers of result() are told here, after the execution's turns are over: those that came while a turn ran found
+    // it active and did not read the record.
+    if (failure) {
+      if (isPermanent(failure.error)) this.rejectWatchers(active.id, failure.error);
+      active.done?.reject(failure.error);
+      if (active.background) this.backgroundFailure(active.id, failure.error);
+    } else {
+      if (CLOSED_STATUSES.has(last!.status)) this.settledById(active.id);
+      active.done?.resolve(last!);
+    }
   }
 
   /** New inbox items for an execution: signal its running turn and run one (in-process mode). */
@@ -159,14 +195,23 @@ export class Scheduler {
     this.stopPolling = this.host.clock.setTimer(this.host.clock.now() + intervalMs, tick);
   }
 
-  /** Resolves with the execution's record once it has ended (registering first, then checking it once more). */
+  /**
+   * Resolves with the execution's record once it has ended. When a turn of it is queued or running here, run() tells
+   * the callers as its turns end (no read now); otherwise the record is read once, after registering.
+   */
   waitForEnd(id: string): Promise<ExecutionRecord> {
     return new Promise<ExecutionRecord>((resolve, reject) => {
-      let watchers = this.watchers.get(id);
-      if (!watchers) this.watchers.set(id, (watchers = new Set()));
-      watchers.add({ resolve, reject });
-      // It may have closed between the caller's read and registering.
-      this.host.getRecord(id).then((fresh) => CLOSED_STATUSES.has(fresh.status) && this.settled(fresh), reject);
+      const watcher: Watcher = { resolve, reject };
+      this.watchers.add(id, watcher);
+      if (this.active.has(id)) return;
+      // It may have closed before registering: this read sees it (a turn closing it later finds the watcher).
+      this.host.getRecord(id).then(
+        (fresh) => CLOSED_STATUSES.has(fresh.status) && this.settled(fresh),
+        (error: unknown) => {
+          this.watchers.remove(id, watcher);
+          reject(error);
+        },
+      );
     });
   }
 
@@ -174,16 +219,13 @@ export class Scheduler {
   settled(record: ExecutionRecord): void {
     if (!CLOSED_STATUSES.has(record.status)) return;
     this.cancelTimer(record.id);
-    const watchers = this.watchers.get(record.id);
-    if (!watchers) return;
-    this.watchers.delete(record.id);
-    for (const watcher of watchers) watcher.resolve(record);
+    for (const watcher of this.watchers.take(record.id)) watcher.resolve(record);
   }
 
   /** Resolves when no turn (and no poll) is running in this process. */
   async idle(): Promise<void> {
     while (this.active.size > 0 || this.background.size > 0) {
-      await Promise.allSettled([...[...this.active.values()].map((active) => active.done), ...this.background]);
+      await Promise.allSettled([...[...this.active.values()].map(doneOf), ...this.background]);
     }
   }
 
@@ -233,8 +275,7 @@ export class Scheduler {
     this.failures.delete(id);
     this.retries.delete(id);
     if (CLOSED_STATUSES.has(result.status)) {
-      this.cancelTimer(id);
-      this.settledById(id);
+      this.cancelTimer(id); // its waiting callers are told once its turns are over (run())
     } else if (result.status === "running") {
       this.kick(id); // more to do now (a continueAsNew started the next run)
     } else if (result.wakeAt !== undefined) {
@@ -316,9 +357,20 @@ export class Scheduler {
   }
 
   private rejectWatchers(id: string, error: unknown): void {
-    const watchers = this.watchers.get(id);
-    if (!watchers) return;
-    this.watchers.delete(id);
-    for (const watcher of watchers) watcher.reject(error);
+    for (const watcher of this.watchers.take(id)) watcher.reject(error);
   }
+}
+
+/** The promise of an execution's turns, made on first ask. */
+function doneOf(active: ActiveTurns): Promise<TurnResult> {
+  if (!active.done) {
+    let resolve!: (value: TurnResult) => void;
+    let reject!: (error: unknown) => void;
+    const promise = new Promise<TurnResult>((yes, no) => {
+      resolve = yes;
+      reject = no;
+    });
+    active.done = { promise, resolve, reject };
+  }
+  return active.done.promise;
 }

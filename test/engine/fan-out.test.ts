@@ -1,0 +1,85 @@
+// Many executions started at once on one in-process engine: queued turns start first come, first served; turns that
+// never wait for I/O run a few side by side while turns that wait for I/O reach maxConcurrentTurns; every caller of
+// result() gets the outcome.
+import { describe, expect, it } from "vitest";
+import { createEngine, ExecutionNotFoundError, MemoryStore, silentLogger, step, workflow } from "spindle";
+import { EAGER_TURNS } from "../../src/engine/slots.js";
+
+/** Counts the executions between their first and last step, and the most at one time. */
+function overlapMeter() {
+  const meter = { inside: 0, peak: 0 };
+  return {
+    meter,
+    enter: () => void (meter.peak = Math.max(meter.peak, ++meter.inside)),
+    leave: () => void meter.inside--,
+  };
+}
+
+describe("executions started at once", () => {
+  it("run their turns first come, first served, each to its own result", async () => {
+    const ended: string[] = [];
+    const double = workflow("double", async function* (input: { n: number }) {
+      const once = yield* step("once", () => input.n * 2);
+      return yield* step("twice", () => once * 2);
+    });
+    const engine = createEngine({ store: new MemoryStore(), workflows: [double], logger: silentLogger, maxConcurrentTurns: 1 });
+    engine.onTurn((report) => report.outcome === "completed" && ended.push(report.executionId));
+    const runs = await Promise.all(Array.from({ length: 40 }, (_, n) => engine.start(double, { n }, { id: `d-${n}` })));
+    expect(await Promise.all(runs.map((run) => run.result()))).toEqual(Array.from({ length: 40 }, (_, n) => n * 4));
+    expect(ended).toEqual(runs.map((run) => run.id));
+    await engine.close();
+  });
+
+  it("interleave at most EAGER_TURNS turns that never wait for I/O, whatever maxConcurrentTurns allows", async () => {
+    const { meter, enter, leave } = overlapMeter();
+    const busy = workflow("busy", async function* () {
+      yield* step("enter", enter);
+      for (let i = 0; i < 5; i++) yield* step(`work-${i}`, () => i);
+      yield* step("leave", leave);
+      return "done";
+    });
+    const engine = createEngine({ store: new MemoryStore(), workflows: [busy], logger: silentLogger, maxConcurrentTurns: 128 });
+    const runs = await Promise.all(Array.from({ length: 300 }, () => engine.start(busy, undefined)));
+    expect(await Promise.all(runs.map((run) => run.result()))).toEqual(Array(300).fill("done"));
+    expect(meter.peak).toBeGreaterThan(1);
+    expect(meter.peak).toBeLessThanOrEqual(EAGER_TURNS);
+    await engine.close();
+  });
+
+  it("reach maxConcurrentTurns when their turns wait for I/O", async () => {
+    const { meter, enter, leave } = overlapMeter();
+    const maxConcurrentTurns = EAGER_TURNS * 3;
+    // The I/O answers once maxConcurrentTurns executions wait for it (or after a second, for the test to fail).
+    let answer!: () => void;
+    const answered = new Promise<void>((resolve) => (answer = resolve));
+    const fallback = setTimeout(answer, 1000);
+    const waiting = workflow("waiting", async function* () {
+      yield* step("enter", () => {
+        enter();
+        if (meter.inside === maxConcurrentTurns) answer();
+      });
+      yield* step("fetch", () => answered.then(() => "fetched"));
+      yield* step("leave", leave);
+      return "done";
+    });
+    const engine = createEngine({ store: new MemoryStore(), workflows: [waiting], logger: silentLogger, maxConcurrentTurns });
+    const runs = await Promise.all(Array.from({ length: maxConcurrentTurns * 2 }, () => engine.start(waiting, undefined)));
+    expect(await Promise.all(runs.map((run) => run.result()))).toEqual(Array(maxConcurrentTurns * 2).fill("done"));
+    clearTimeout(fallback);
+    expect(meter.peak).toBe(maxConcurrentTurns);
+    await engine.close();
+  });
+
+  it("give every caller of result() the outcome: several per execution, a handle's result taken apart, an unknown id", async () => {
+    const echo = workflow("echo", async function* (input: string) {
+      return yield* step("echo", async () => input);
+    });
+    const engine = createEngine({ store: new MemoryStore(), workflows: [echo], logger: silentLogger });
+    const { result, id } = await engine.start(echo, "hi");
+    const callers = [result(), engine.result(id), engine.result(echo, id), result()];
+    expect(await Promise.all(callers)).toEqual(["hi", "hi", "hi", "hi"]);
+    expect(await result()).toBe("hi"); // after the end: read from the record
+    await expect(engine.result("nobody")).rejects.toBeInstanceOf(ExecutionNotFoundError);
+    await engine.close();
+  });
+});
