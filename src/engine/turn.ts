@@ -25,6 +25,11 @@ export { loadHistory, notFound } from "./session.js";
 /** The turn ran out of its time: stop, write what is recorded, leave the execution due. */
 class OutOfTime {}
 
+/** New attempts in the order they start: those whose start is recorded first (their start is written before they run). */
+function startOrder(runs: StepRun[]): StepRun[] {
+  return runs.length > 1 ? [...runs].sort((a, b) => Number(b.recordedStart) - Number(a.recordedStart)) : runs;
+}
+
 /**
  * Runs one turn of an execution.
  * @throws ExecutionNotFoundError, HistoryCorruptedError, NonDeterminismError, WorkflowNotFoundError,
@@ -99,7 +104,28 @@ class Turn {
         const advance = await this.interpreter.advance(now);
         if (advance.ending) return await this.finish(advance.ending, advance);
         this.letGo(advance); // each await below costs a tick even with nothing to do: skipped when there is nothing
-        const recalled = advance.steps.length > 0 && (await this.startSteps(advance.steps));
+        // New attempts run here, not in a nested async call (a promise and a tick per step). True when some were taken
+        // back to be decided again (a command arrived as the turn wrote).
+        let recalled = false;
+        let reloaded = false;
+        // Recorded outcomes are written before the next attempt runs (one write per step); other events ride along.
+        let outcomes = advance.steps.length > 0 && this.outcomesBuffered();
+        for (const run of startOrder(advance.steps)) {
+          // A step whose start is already recorded runs even past the deadline: stopping now would leave it recorded
+          // as interrupted without ever having run.
+          if (!run.recordedStart && this.pastDeadline()) throw new OutOfTime();
+          if ((run.recordedStart || outcomes) && this.interpreter.replayer.hasBuffered) await this.writer.checkpoint();
+          const claimed = this.writer.claim(); // the lease is renewed if it is near its end, however long the write took
+          if (claimed) await claimed;
+          outcomes = false;
+          // A command another process sent (a cancel) is read before any attempt it should stop starts.
+          if (this.writer.inboxBehind) {
+            await this.reloadInbox();
+            reloaded = true;
+          }
+          if (reloaded && this.interpreter.recall(run)) recalled = true;
+          else if (run.active) this.runStep(run);
+        }
         if ((advance.children.length > 0 && (await this.startChildren(advance.children))) || recalled) continue;
         if (!this.interpreter.waiting.forChildren) this.session.childCheckAt = undefined;
         else if (await this.checkChildren()) continue;
@@ -129,36 +155,13 @@ class Turn {
 
   // --- effects ----------------------------------------------------------------------------------------------------
 
-  /** Runs new attempts; true when some were taken back to be decided again (a command arrived as the turn wrote). */
-  private async startSteps(runs: StepRun[]): Promise<boolean> {
-    if (runs.length === 0) return false;
-    let recalled = false;
-    let reloaded = false;
-    const ordered = runs.length > 1 ? [...runs].sort((a, b) => Number(b.recordedStart) - Number(a.recordedStart)) : runs;
-    // Recorded outcomes are written before the next attempt runs (one write per step); other events ride along.
-    const { replayer } = this.interpreter;
-    let outcomes = false; // a loop, not buffer.some(): no closure per step
-    for (let i = 0; i < replayer.buffer.length && !outcomes; i++) {
-      const type = replayer.buffer[i]!.type;
-      outcomes = type === "StepCompleted" || type === "StepFailed";
+  /** True when the buffer holds a step's outcome (written before the next attempt runs). */
+  private outcomesBuffered(): boolean {
+    const buffer = this.interpreter.replayer.buffer;
+    for (let i = 0; i < buffer.length; i++) {
+      if (buffer[i]!.type === "StepCompleted" || buffer[i]!.type === "StepFailed") return true;
     }
-    for (const run of ordered) {
-      // A step whose start is already recorded runs even past the deadline: stopping now would leave it recorded as
-      // interrupted without ever having run.
-      if (!run.recordedStart && this.pastDeadline()) throw new OutOfTime();
-      if ((run.recordedStart || outcomes) && replayer.hasBuffered) await this.writer.checkpoint();
-      const claimed = this.writer.claim(); // the lease is renewed if it is near its end, however long the write took
-      if (claimed) await claimed;
-      outcomes = false;
-      // A command another process sent (a cancel) is read before any attempt it should stop starts.
-      if (this.writer.inboxBehind) {
-        await this.reloadInbox();
-        reloaded = true;
-      }
-      if (reloaded && this.interpreter.recall(run)) recalled = true;
-      else if (run.active) this.runStep(run);
-    }
-    return recalled;
+    return false;
   }
 
   private runStep(run: StepRun): void {
