@@ -20,8 +20,9 @@ export class OpIndex {
   private rootExtent = 0;
   /** The body's operations by position, once the cursor gave way (undefined while it reads). */
   private byPosition: (OpRecord | undefined)[] | undefined;
-  /** The live events the index was opened on. */
+  /** The live events the index was opened on, and each one's body position (-1 for any other event), read once. */
   private readonly loaded: readonly HistoryEvent[];
+  private readonly positions: Float64Array;
   /** The next loaded event the cursor reads. */
   private cursor = 0;
   /** The body position the cursor is at, and its record (undefined when nothing is recorded there). */
@@ -36,16 +37,18 @@ export class OpIndex {
    */
   constructor(events: readonly HistoryEvent[], visit: (event: HistoryEvent) => void) {
     this.loaded = events;
+    const positions = (this.positions = new Float64Array(events.length));
     let last = -1;
     let ordered = true;
     let highest = -1;
     for (let i = 0; i < events.length; i++) {
       const event = events[i]!;
       visit(event);
-      if (!isOperationEvent(event)) continue;
-      const position = rootPosition(event.opId);
+      const operation = isOperationEvent(event);
+      const position = operation ? rootPosition(event.opId) : -1;
+      positions[i] = position;
       if (position < 0) {
-        this.addNested(event);
+        if (operation) this.addNested(event);
         continue;
       }
       if (position < last) ordered = false;
@@ -108,14 +111,14 @@ export class OpIndex {
   /** Reads the loaded events up to the body's operation at `position` (which is past the cursor's). */
   private moveTo(position: number): void {
     const events = this.loaded;
+    const positions = this.positions;
     let record: OpRecord | undefined;
     let i = this.cursor;
     for (; i < events.length; i++) {
-      const event = events[i]!;
-      if (!isOperationEvent(event)) continue;
-      const at = rootPosition(event.opId);
-      if (at < position) continue; // a nested operation's event, or one of a position never asked for
+      const at = positions[i]!;
+      if (at < position) continue; // not a body operation's event, or one of a position never asked for
       if (at > position) break;
+      const event = events[i]!;
       if (record) record.events.push(event);
       else record = { kind: event.kind, name: event.name, events: [event] };
     }
