@@ -28,7 +28,7 @@ export class OpIndex {
   /** The body position the cursor is at, and its record (undefined when nothing is recorded there). */
   private cursorAt = -1;
   private current: OpRecord | undefined;
-  /** Events of the body's operations indexed since loading, kept while the cursor reads (for a switch to byPosition). */
+  /** Body operations' events indexed since loading, kept while the cursor reads (for a switch to byPosition). */
   private added: HistoryEvent[] = [];
 
   /**

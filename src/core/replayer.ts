@@ -1,9 +1,9 @@
 // The replay state machine: pure, no I/O, no clock of its own. It reads a run's history by operation id (op-index.ts:
-// a cursor over the body's operations, O(1) per event), checks kind and name at every position, and hands each command a fiber yields to the handler of
-// its kind (handlers/, one file per kind), which answers from the history or, at the frontier, decides what is new
-// at the recorded time the interpreter has reached. New events are buffered with their sequence numbers until the
-// engine writes them. Each branch of a group has its own scope, so ids stay deterministic whatever order concurrent
-// work completes in.
+// a cursor over the body's operations, O(1) per event), checks kind and name at every position, and hands each
+// command a fiber yields to the handler of its kind (handlers/, one file per kind), which answers from the history or,
+// at the frontier, decides what is new at the recorded time the interpreter has reached. New events are buffered with
+// their sequence numbers until the engine writes them. Each branch of a group has its own scope, so ids stay
+// deterministic whatever order concurrent work completes in.
 import { ValidationError } from "../errors.js";
 import type { EncodeSite } from "./codec.js";
 import type { HistoryEvent, NewEvent } from "./history.js";

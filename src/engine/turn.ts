@@ -25,7 +25,7 @@ export { loadHistory, notFound } from "./session.js";
 /** The turn ran out of its time: stop, write what is recorded, leave the execution due. */
 class OutOfTime {}
 
-/** New attempts in the order they start: those whose start is recorded first (their start is written before they run). */
+/** New attempts in the order they start: first those whose start is recorded (it is written before they run). */
 function startOrder(runs: StepRun[]): StepRun[] {
   return runs.length > 1 ? [...runs].sort((a, b) => Number(b.recordedStart) - Number(a.recordedStart)) : runs;
 }
