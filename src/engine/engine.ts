@@ -321,13 +321,13 @@ class EngineImpl implements EngineApi {
     if (namesWorkflow(args[0])) return this.typedResult(args[0], args[1] as string);
     // A caller that waits holds a watcher and a promise, nothing more; the record is read only when no turn of the
     // execution is queued or running here (Scheduler.waitForEnd).
-    return this.scheduler.waitForEnd(args[0] as string).then(outcomeOf);
+    return this.scheduler.waitForEnd(args[0] as string, outcomeOf);
   }
 
   private async typedResult(workflow: AnyWorkflow, id: string): Promise<unknown> {
     const record = await recordOfWorkflow(this.host, workflow, id, "result");
     if (CLOSED_STATUSES.has(record.status)) return outcomeOf(record);
-    return outcomeOf(await this.scheduler.waitForEnd(id));
+    return this.scheduler.waitForEnd(id, outcomeOf);
   }
 
   idle(): Promise<void> {

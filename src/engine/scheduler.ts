@@ -14,7 +14,7 @@ import { TurnSlots } from "./slots.js";
 import { madeStuck } from "./turn-failures.js";
 import type { TurnOptions, TurnResult } from "./turn.js";
 import type { Watcher } from "./watchers.js";
-import { EndWatchers } from "./watchers.js";
+import { EndWatchers, tell } from "./watchers.js";
 
 /** What the scheduler needs from the engine. */
 export interface SchedulerHost {
@@ -53,12 +53,17 @@ interface Deferred<T> {
   reject: (error: unknown) => void;
 }
 
+/** The options of a kicked turn (one object for all of them). */
+const BACKGROUND: TurnOptions = Object.freeze({});
+
 /** Fresh turns tried after a turn lost a race, before the ConcurrencyError reaches the caller. */
 const TURN_RETRIES_ON_CONFLICT = 2;
 
 /** Runs an engine's turns and wakes executions up when they are due. */
 export class Scheduler {
   private readonly active = new Map<string, ActiveTurns>();
+  /** Of `active`, those whose turns run now: a running turn looks itself up at every step, in this small map. */
+  private readonly running = new Map<string, ActiveTurns>();
   /** Background work other than turns (polls), awaited by idle(). */
   private readonly background = new Set<Promise<unknown>>();
   /** Of `background`, the engine's own work given to `track` (schedule ticks). */
@@ -98,7 +103,7 @@ export class Scheduler {
   /** In-process mode: run turns for this execution in the background. */
   kick(id: string): void {
     if (this.host.mode !== "in-process" || this.closed) return;
-    this.request(id, {}).background = true;
+    this.request(id, BACKGROUND).background = true;
   }
 
   /** Asks for one more turn of the execution: after the running one, or as soon as a slot is free (first come, first served). */
@@ -118,6 +123,7 @@ export class Scheduler {
   private async run(active: ActiveTurns): Promise<void> {
     // A turn never runs inside the call that asked for it (a start, a kick from another turn's store callback).
     await undefined;
+    this.running.set(active.id, active);
     let last: TurnResult | undefined;
     let failure: { error: unknown } | undefined;
     try {
@@ -129,6 +135,7 @@ export class Scheduler {
       failure = { error };
     } finally {
       this.active.delete(active.id);
+      this.running.delete(active.id);
       this.slots.release();
     }
     // Callers of result() are told here, after the execution's turns are over: those that came while a turn ran found
@@ -155,7 +162,7 @@ export class Scheduler {
 
   /** True (once) when inbox items arrived for this execution while its turn ran. */
   takeInboxSignal(id: string): boolean {
-    const active = this.active.get(id);
+    const active = this.running.get(id);
     if (!active?.inboxChanged) return false;
     active.inboxChanged = false;
     return true;
@@ -163,7 +170,7 @@ export class Scheduler {
 
   /** Calls `callback` when inbox items arrive while the execution's turn waits for steps; returns an unsubscribe. */
   onInboxSignal(id: string, callback: () => void): () => void {
-    const active = this.active.get(id);
+    const active = this.running.get(id);
     if (!active) return () => {};
     active.notify = callback;
     return () => {
@@ -196,12 +203,13 @@ export class Scheduler {
   }
 
   /**
-   * Resolves with the execution's record once it has ended. When a turn of it is queued or running here, run() tells
-   * the callers as its turns end (no read now); otherwise the record is read once, after registering.
+   * Resolves with `outcome` of the execution's record once it has ended (rejects with what `outcome` throws). When a
+   * turn of it is queued or running here, run() tells the callers as its turns end (no read now); otherwise the record
+   * is read once, after registering.
    */
-  waitForEnd(id: string): Promise<ExecutionRecord> {
-    return new Promise<ExecutionRecord>((resolve, reject) => {
-      const watcher: Watcher = { resolve, reject };
+  waitForEnd<T>(id: string, outcome: (record: ExecutionRecord) => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const watcher: Watcher = { outcome, resolve: resolve as (value: unknown) => void, reject };
       this.watchers.add(id, watcher);
       if (this.active.has(id)) return;
       // It may have closed before registering: this read sees it (a turn closing it later finds the watcher).
@@ -219,7 +227,7 @@ export class Scheduler {
   settled(record: ExecutionRecord): void {
     if (!CLOSED_STATUSES.has(record.status)) return;
     this.cancelTimer(record.id);
-    for (const watcher of this.watchers.take(record.id)) watcher.resolve(record);
+    for (const watcher of this.watchers.take(record.id)) tell(watcher, record);
   }
 
   /** Resolves when no turn (and no poll) is running in this process. */

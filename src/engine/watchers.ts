@@ -2,10 +2,24 @@
 // came. Kept small (an object per caller, no set per execution): thousands of executions started at once each have one.
 import type { ExecutionRecord } from "../store/history-store.js";
 
-/** A caller of result() waiting for an execution to end. */
+/** A caller of result() waiting for an execution to end: its promise's settling functions and what it is told. */
 export interface Watcher {
-  resolve: (record: ExecutionRecord) => void;
+  /** The caller's answer from the closed record (a value, or a thrown error). */
+  outcome: (record: ExecutionRecord) => unknown;
+  resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
+}
+
+/** Tells a caller its execution ended: the outcome of the closed record, or the error computing it threw. */
+export function tell(watcher: Watcher, record: ExecutionRecord): void {
+  let value: unknown;
+  try {
+    value = watcher.outcome(record);
+  } catch (error) {
+    watcher.reject(error);
+    return;
+  }
+  watcher.resolve(value);
 }
 
 /** The waiting callers of every execution. */
