@@ -1,12 +1,11 @@
 // createEngine(): the class behind the public Engine interface (api.ts). It starts executions, answers
 // describe/history/list/result, and wires the parts together: turns (turn.ts) run on the in-process scheduler
 // (scheduler.ts), events and cancellations go through inbox.ts, callbacks through callbacks.ts.
-import { encodeValue } from "../core/codec.js";
 import type { HistoryEvent } from "../core/history.js";
 import type { Environment } from "../core/replayer.js";
-import { ExecutionClosedError, IdempotencyConflictError, ValidationError, WorkflowNotFoundError } from "../errors.js";
+import { ExecutionClosedError } from "../errors.js";
 import type { ExecutionRecord, HistoryStore, ListQuery } from "../store/history-store.js";
-import { CLOSED_STATUSES, newExecution } from "../store/history-store.js";
+import { CLOSED_STATUSES } from "../store/history-store.js";
 import type { AnyWorkflow, WorkflowOutput, WorkflowStartInput } from "../workflow.js";
 import type {
   Engine as EngineApi,
@@ -30,12 +29,13 @@ import { describeRecord, outcomeOf } from "./describe.js";
 import { ulidFactory } from "./ids.js";
 import type { InboxHost } from "./inbox.js";
 import type { TracingDeps } from "./tracing.js";
-import { callerTraceparent, traceparentField } from "./tracing.js";
 import { cancel, sendEvent, terminate } from "./inbox.js";
 import type { Logger } from "./log.js";
 import type { EngineOptions, WorkflowRegistry } from "./options.js";
 import { engineSettings, turnOptions } from "./options.js";
 import { redrive } from "./redrive.js";
+import type { StartDeps } from "./start.js";
+import { checkCreated, newExecutionFor } from "./start.js";
 import { Scheduler } from "./scheduler.js";
 import type { ScheduleRuntime } from "../schedules/runtime.js";
 import { scheduleRuntime } from "../schedules/runtime.js";
@@ -44,7 +44,7 @@ import type { Session } from "./session.js";
 import type { StepFunction, TurnDeps, TurnOptions, TurnResult } from "./turn.js";
 import { loadHistory, notFound, runTurn } from "./turn.js";
 import { checkCallbackOf, namesWorkflow, recordOfWorkflow } from "./typed-calls.js";
-import { checkSendEvent, checkStart } from "./validate.js";
+import { checkSendEvent } from "./validate.js";
 
 export type {
   RedriveResult,
@@ -78,6 +78,7 @@ class EngineImpl implements EngineApi {
   /** The narrow view the inbox, children and callbacks helpers get. */
   private readonly host: InboxHost;
   private readonly tracing: TracingDeps;
+  private readonly startDeps: StartDeps;
   private readonly ulid = ulidFactory();
   readonly schedules: ScheduleRuntime;
 
@@ -114,6 +115,13 @@ class EngineImpl implements EngineApi {
       tracing: this.tracing,
     };
     const clock = this.clock;
+    this.startDeps = {
+      lookup: (name, executionId) => this.workflows.lookup(name, executionId),
+      ulid: () => this.ulid(),
+      now: () => clock.now(),
+      store: this.store,
+      tracing: this.tracing,
+    };
     const env: Environment = { now: () => clock.now(), random: settings.random, uuid: settings.uuid };
     this.deps = {
       store: this.store,
@@ -177,65 +185,24 @@ class EngineImpl implements EngineApi {
     void this.schedules.arm();
   }
 
-  async start<W extends AnyWorkflow | string>(
+  start<W extends AnyWorkflow | string>(
     workflow: W,
     input: W extends AnyWorkflow ? WorkflowStartInput<W> : unknown,
     options: StartOptions = {},
   ): Promise<RunHandle<W extends AnyWorkflow ? WorkflowOutput<W> : unknown>> {
-    checkStart(workflow, options);
-    const name = typeof workflow === "string" ? workflow : (workflow as AnyWorkflow)?.name;
-    if (typeof name !== "string") {
-      throw new ValidationError("start(workflow, input, options): pass a workflow() definition or its registered name.");
+    // Not an async function: its suspended frame would keep the whole new execution while the create is in flight.
+    try {
+      const execution = newExecutionFor(this.startDeps, workflow, input, options);
+      const { id, workflow: name, input: encoded } = execution.record;
+      return Promise.resolve(this.store.create(execution)).then((outcome) => {
+        checkCreated(outcome, id, name, encoded);
+        // Kick a repeated start too: the first may have crashed between creating the execution and its first turn.
+        if (!CLOSED_STATUSES.has(outcome.record.status)) this.scheduler.kick(id);
+        return this.handleFor(outcome.record, outcome.created) as RunHandle<never>;
+      });
+    } catch (error) {
+      return Promise.reject(error);
     }
-    const id = (options ?? {}).id ?? this.ulid();
-    if (typeof id !== "string" || id === "") {
-      throw new ValidationError(`start: the execution id must be a non-empty string, got ${JSON.stringify(id)}.`);
-    }
-    const definition = this.workflows.lookup(name, id);
-    if (typeof workflow !== "string" && workflow !== definition) {
-      throw new WorkflowNotFoundError(
-        `start('${name}', id '${id}'): this workflow object is not the one registered under '${name}'. ` +
-          `Pass the definition given to createEngine({ workflows }).`,
-        { executionId: id },
-      );
-    }
-    let value: unknown = input;
-    if (definition.inputSchema) {
-      const parsed = definition.inputSchema.safeParse(input);
-      if (!parsed.success) {
-        throw new ValidationError(
-          `start('${name}', id '${id}'): the input does not match the workflow's input schema: ` +
-            `${JSON.stringify(parsed.error.issues)}. Nothing was recorded; fix the input and start again.`,
-          { executionId: id, operation: "start", issues: parsed.error.issues },
-        );
-      }
-      value = parsed.data;
-    }
-    const encoded = encodeValue(value, {
-      executionId: id,
-      operation: `the input of workflow '${name}'`,
-      limit: this.store.limits.maxValueBytes,
-    });
-    const execution = newExecution({
-      id,
-      workflow: name,
-      runId: this.ulid(),
-      at: this.clock.now(),
-      ...(encoded === undefined ? {} : { input: encoded }),
-      ...traceparentField(callerTraceparent(this.tracing)),
-    });
-    const outcome = await this.store.create(execution);
-    if (!outcome.created && (outcome.record.workflow !== name || outcome.record.input !== encoded)) {
-      throw new IdempotencyConflictError(
-        `start('${name}', id '${id}'): an execution with this id already exists with ` +
-          `${outcome.record.workflow !== name ? `workflow '${outcome.record.workflow}'` : "another input"}. ` +
-          `Use a new id for a new execution, or the same input to get the existing one.`,
-        { executionId: id, operation: "start" },
-      );
-    }
-    // Kick a repeated start too: the first may have crashed between creating the execution and its first turn.
-    if (!CLOSED_STATUSES.has(outcome.record.status)) this.scheduler.kick(id);
-    return this.handleFor(outcome.record, outcome.created) as RunHandle<never>;
   }
 
   async handle<O = unknown>(...args: ExecutionArgs): Promise<RunHandle<O>> {
