@@ -45,6 +45,8 @@ interface ActiveTurns {
   notify?: () => void;
   /** The outcome for callers of turns() and idle(), made only when one asks. */
   done?: Deferred<TurnResult>;
+  /** A caller of result() came while these turns were queued or running, and did not read the record. */
+  unread?: boolean;
 }
 
 interface Deferred<T> {
@@ -138,16 +140,16 @@ export class Scheduler {
       this.running.delete(active.id);
       this.slots.release();
     }
-    // Callers of result() are told here, after the execution's turns are over: those that came while a turn ran found
-    // it active and did not read the record.
+    // Callers of result() are told here, after the execution's turns are over. Those that came while the turns were
+    // queued or running did not read the record: it is read for them now, whatever the turns found (another process
+    // may have ended the execution).
+    if (failure && isPermanent(failure.error)) this.rejectWatchers(active.id, failure.error);
+    else if (last !== undefined && CLOSED_STATUSES.has(last.status)) this.settledById(active.id, "reject");
+    else if (active.unread) this.settledById(active.id, "wait");
     if (failure) {
-      if (isPermanent(failure.error)) this.rejectWatchers(active.id, failure.error);
       active.done?.reject(failure.error);
       if (active.background) this.backgroundFailure(active.id, failure.error);
-    } else {
-      if (CLOSED_STATUSES.has(last!.status)) this.settledById(active.id);
-      active.done?.resolve(last!);
-    }
+    } else active.done?.resolve(last!);
   }
 
   /** New inbox items for an execution: signal its running turn and run one (in-process mode). */
@@ -204,14 +206,18 @@ export class Scheduler {
 
   /**
    * Resolves with `outcome` of the execution's record once it has ended (rejects with what `outcome` throws). When a
-   * turn of it is queued or running here, run() tells the callers as its turns end (no read now); otherwise the record
+   * turn of it is queued or running here, the record is read once those turns are over (run()), not now; otherwise it
    * is read once, after registering.
    */
   waitForEnd<T>(id: string, outcome: (record: ExecutionRecord) => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const watcher: Watcher = { outcome, resolve: resolve as (value: unknown) => void, reject };
       this.watchers.add(id, watcher);
-      if (this.active.has(id)) return;
+      const active = this.active.get(id);
+      if (active) {
+        active.unread = true;
+        return;
+      }
       // It may have closed before registering: this read sees it (a turn closing it later finds the watcher).
       this.host.getRecord(id).then(
         (fresh) => CLOSED_STATUSES.has(fresh.status) && this.settled(fresh),
@@ -356,11 +362,15 @@ export class Scheduler {
     this.timers.delete(id);
   }
 
-  private settledById(id: string): void {
+  /**
+   * Reads the record for the execution's waiting callers and tells them if it has ended. When the read fails they get
+   * its error ("reject": the turn saw the end), or go on waiting for the next turn's end ("wait").
+   */
+  private settledById(id: string, onReadFailure: "reject" | "wait"): void {
     if (!this.watchers.has(id)) return;
     this.host.getRecord(id).then(
       (record) => this.settled(record),
-      (error: unknown) => this.rejectWatchers(id, error),
+      (error: unknown) => onReadFailure === "reject" && this.rejectWatchers(id, error),
     );
   }
 

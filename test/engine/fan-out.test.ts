@@ -1,8 +1,9 @@
 // Many executions started at once on one in-process engine: queued turns start first come, first served; turns that
 // never wait for I/O run a few side by side while turns that wait for I/O reach maxConcurrentTurns; every caller of
-// result() gets the outcome.
+// result() gets the outcome, also one that came while a turn ran and an end another process wrote.
 import { describe, expect, it } from "vitest";
 import { createEngine, ExecutionNotFoundError, MemoryStore, silentLogger, step, workflow } from "spindle";
+import type { HistoryStore } from "spindle/store";
 import { EAGER_TURNS } from "../../src/engine/slots.js";
 
 /** Counts the executions between their first and last step, and the most at one time. */
@@ -81,5 +82,36 @@ describe("executions started at once", () => {
     expect(await result()).toBe("hi"); // after the end: read from the record
     await expect(engine.result("nobody")).rejects.toBeInstanceOf(ExecutionNotFoundError);
     await engine.close();
+  });
+
+  it("tell a caller of result() who came during a turn that found the execution busy of the end another process wrote", async () => {
+    let finish!: () => void;
+    const finished = new Promise<void>((resolve) => (finish = resolve));
+    let letReadsThrough!: () => void;
+    const readsThrough = new Promise<void>((resolve) => (letReadsThrough = resolve));
+    const slow = workflow("slow", async function* () {
+      return yield* step("work", () => finished.then(() => "worked"));
+    });
+    const shared = new MemoryStore();
+    // This process reads records only once the other process has ended the execution.
+    const held: HistoryStore = new Proxy(shared, {
+      get(target, name) {
+        if (name === "get") return async (id: string) => (await readsThrough, target.get(id));
+        const value = Reflect.get(target, name) as unknown;
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const other = createEngine({ store: shared, workflows: [slow], logger: silentLogger });
+    const here = createEngine({ store: held, workflows: [slow], logger: silentLogger, mode: "external" });
+    const run = await other.start(slow, undefined, { id: "slow-1" });
+    await new Promise((resolve) => setTimeout(resolve, 10)); // the other process holds the execution, in its step
+    const turn = here.resume("slow-1");
+    const waiting = here.result("slow-1"); // the turn is under way: no read now
+    expect((await turn).busyUntil).toBeDefined();
+    finish();
+    expect(await run.result()).toBe("worked");
+    letReadsThrough();
+    expect(await waiting).toBe("worked");
+    await Promise.all([other.close(), here.close()]);
   });
 });
