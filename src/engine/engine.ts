@@ -176,8 +176,8 @@ class EngineImpl implements EngineApi {
         : undefined,
     );
     this.schedules.checkWorkflows((name) => this.workflows.lookup(name, name));
-    // In process, a buffered fire starts as soon as the run before it closes.
-    if (this.mode === "in-process") {
+    // In process, a buffered fire starts as soon as the run before it closes (without schedules, no turn reports).
+    if (this.mode === "in-process" && this.schedules.definitions.length > 0) {
       scheduler.onTurn((report) => {
         if (CLOSED_STATUSES.has(report.outcome as never) && this.schedules.buffers(report.executionId)) void this.schedules.arm();
       });

@@ -43,9 +43,12 @@ export interface EngineOptions {
   /** Default: JSON lines on the console. */
   logger?: Logger;
   /**
-   * Turns this process runs at once, across executions; more wait their turn. Default 128. Bounding them keeps
-   * memory flat when thousands of executions are due together. A step that waits for another execution's result
-   * holds its slot meanwhile, so keep this above the number of such steps that can wait at once.
+   * Turns this process runs at once, across executions; more wait their turn, first come first served. Default 128.
+   * Bounding them keeps memory flat when thousands of executions are due together. Past 16 running, more start once
+   * per pass of the event loop: turns that wait for I/O (a store, a step's fetch) still reach this bound, while turns
+   * that keep the CPU busy run 16 at a time instead of all keeping their state alive at once. A step that waits for
+   * another execution's result holds its slot meanwhile, so keep this above the number of such steps that can wait
+   * at once.
    */
   maxConcurrentTurns?: number;
   /** Suspended generators kept warm in this process. Default 1,000; 0 disables the cache. */
