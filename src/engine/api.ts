@@ -263,9 +263,11 @@ export interface Engine {
    * const output = await engine.result("order-o-1"); // unknown
    * const typed = await engine.result(order, "order-o-1"); // WorkflowOutput<typeof order>
    * ```
-   * @throws the workflow's error; CancelledError when cancelled or terminated; ExecutionNotFoundError; with a
-   * workflow: WorkflowNotFoundError (it is not the definition registered under its name), ValidationError (the
-   * execution runs another workflow).
+   * @throws the workflow's error; CancelledError when cancelled or terminated; ExecutionNotFoundError; the error of
+   * the execution's last turn in this process when that turn failed for good (NonDeterminismError after a deploy
+   * that changed the code, WorkflowNotFoundError, HistoryCorruptedError), to callers waiting then and to later ones;
+   * with a workflow: WorkflowNotFoundError (it is not the definition registered under its name), ValidationError
+   * (the execution runs another workflow).
    */
   result(id: string): Promise<unknown>;
   result<W extends AnyWorkflow>(workflow: W, id: string): Promise<WorkflowOutput<W>>;

@@ -218,9 +218,14 @@ export class Scheduler {
         active.unread = true;
         return;
       }
-      // It may have closed before registering: this read sees it (a turn closing it later finds the watcher).
+      // It may have closed before registering: this read sees it (a turn closing it later finds the watcher). Its
+      // last turn here may have failed for good (a NonDeterminismError): the caller gets that error, as the callers
+      // waiting when it failed did, rather than waiting for a turn that waits for a fix.
       this.host.getRecord(id).then(
-        (fresh) => CLOSED_STATUSES.has(fresh.status) && this.settled(fresh),
+        (fresh) => {
+          if (CLOSED_STATUSES.has(fresh.status)) this.settled(fresh);
+          else if (this.failures.has(id) && !this.active.has(id)) this.rejectWatchers(id, this.failures.get(id));
+        },
         (error: unknown) => {
           this.watchers.remove(id, watcher);
           reject(error);

@@ -1,8 +1,9 @@
 // Many executions started at once on one in-process engine: queued turns start first come, first served; turns that
 // never wait for I/O run a few side by side while turns that wait for I/O reach maxConcurrentTurns; every caller of
-// result() gets the outcome, also one that came while a turn ran and an end another process wrote.
+// result() gets the outcome, also one that came while a turn ran and an end another process wrote, and a turn's
+// lasting failure, also one that came after it.
 import { describe, expect, it } from "vitest";
-import { createEngine, ExecutionNotFoundError, MemoryStore, silentLogger, step, workflow } from "spindle";
+import { createEngine, ExecutionNotFoundError, MemoryStore, NonDeterminismError, silentLogger, step, waitForEvent, workflow } from "spindle";
 import type { HistoryStore } from "spindle/store";
 import { EAGER_TURNS } from "../../src/engine/slots.js";
 
@@ -113,5 +114,35 @@ describe("executions started at once", () => {
     letReadsThrough();
     expect(await waiting).toBe("worked");
     await Promise.all([other.close(), here.close()]);
+  });
+
+  it("give every caller of result() a turn's lasting failure, also callers who come after it failed", async () => {
+    const before = workflow("changed", async function* () {
+      yield* step("a", () => 1);
+      return yield* waitForEvent<number>("go");
+    });
+    // A deploy that changed the code under recorded executions: replaying them is not deterministic.
+    const after = workflow("changed", async function* () {
+      yield* step("A", () => 1);
+      return yield* waitForEvent<number>("go");
+    });
+    const store = new MemoryStore();
+    const old = createEngine({ store, workflows: [before], logger: silentLogger });
+    const ids = Array.from({ length: 8 }, (_, n) => `changed-${n}`);
+    for (const id of ids) await old.start(before, undefined, { id });
+    await old.idle();
+    await old.close();
+    const engine = createEngine({ store, workflows: [after], logger: silentLogger, maxConcurrentTurns: 2 });
+    const early = ids.map((id) => engine.result(id));
+    for (const id of ids) await engine.sendEvent(id, "go", 1);
+    await engine.idle(); // every turn has failed by now
+    const late = ids.map((id) => engine.result(id));
+    for (const outcome of await Promise.allSettled([...early, ...late])) {
+      expect(outcome.status).toBe("rejected");
+      const error = (outcome as PromiseRejectedResult).reason as NonDeterminismError;
+      expect(error).toBeInstanceOf(NonDeterminismError);
+      expect([error.opId, error.expected?.name, error.found?.name]).toEqual(["0", "a", "A"]);
+    }
+    await engine.close();
   });
 });
