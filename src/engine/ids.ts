@@ -20,7 +20,11 @@ function pooledRandom(): () => number {
   };
 }
 
-/** Creates a monotonic ULID generator. */
+/**
+ * Creates a monotonic ULID generator. Its time is never below 1 ms: ulid's factory fails with a TypeError on a first
+ * call at epoch 0 (a test's fake timers at `now: 0`), and refuses a negative time.
+ */
 export function ulidFactory(): () => string {
-  return monotonicFactory(pooledRandom());
+  const next = monotonicFactory(pooledRandom());
+  return () => next(Math.max(1, Date.now()));
 }
