@@ -144,13 +144,15 @@ export function readOptions(options: LambdaHandlerOptions): Settings {
   if (options.logger !== undefined && options.log !== undefined) {
     throw new ValidationError("createLambdaHandler: pass either logger (your own logger) or log (where the built-in lines go), not both.");
   }
-  const tickPeriodMs = toMillis(options.tickPeriod ?? "60s", "tickPeriod");
+  // Defaults are written in milliseconds: as text ("60s") each would be parsed, regular expression and all, on every
+  // cold start.
+  const tickPeriodMs = toMillis(options.tickPeriod ?? 60_000, "tickPeriod");
   if (tickPeriodMs <= 0) throw new ValidationError(`createLambdaHandler: tickPeriod must be longer than 0, got ${String(options.tickPeriod)}.`);
   const env = process.env;
   return {
-    safetyMarginMs: toMillis(options.safetyMargin ?? "5s", "safetyMargin"),
-    maxWaitMs: toMillis(options.maxWait ?? "10s", "maxWait"),
-    httpTurnBudgetMs: toMillis(options.httpTurnBudget ?? "3s", "httpTurnBudget"),
+    safetyMarginMs: toMillis(options.safetyMargin ?? 5_000, "safetyMargin"),
+    maxWaitMs: toMillis(options.maxWait ?? 10_000, "maxWait"),
+    httpTurnBudgetMs: toMillis(options.httpTurnBudget ?? 3_000, "httpTurnBudget"),
     runTurns: options.runTurns ?? true,
     resumeDueLimit: options.resumeDueLimit === undefined ? undefined : count(options.resumeDueLimit, 1, "resumeDueLimit"),
     resumeDuePageSize: count(options.resumeDuePageSize, 100, "resumeDuePageSize"),
@@ -160,7 +162,7 @@ export function readOptions(options: LambdaHandlerOptions): Settings {
     route,
     scheduleWakeup: options.scheduleWakeup,
     tickPeriodMs,
-    wakeupTimeoutMs: toMillis(options.wakeupTimeout ?? "2s", "wakeupTimeout"),
+    wakeupTimeoutMs: toMillis(options.wakeupTimeout ?? 2_000, "wakeupTimeout"),
     logger: options.logger,
     log: options.log === false ? false : (options.log ?? ((line) => void process.stdout.write(`${JSON.stringify(line)}\n`))),
     logLevel: logLevelFrom(options.logLevel, env),

@@ -128,7 +128,7 @@ export function engineSettings(options: EngineOptions): EngineSettings {
     maxConcurrentTurns,
     cacheSize: options.cacheSize ?? 1000,
     historyWarningThreshold: options.historyWarningThreshold ?? 10_000,
-    staleTurnMs: toMillis(options.staleTurnTimeout ?? "5m", "staleTurnTimeout"),
+    staleTurnMs: toMillis(options.staleTurnTimeout ?? 300_000, "staleTurnTimeout"), // 5 min, as ms: no parse at cold start
     maxTurnFailures,
     random: options.random ?? Math.random,
     uuid: options.uuid ?? (() => globalThis.crypto.randomUUID()),
