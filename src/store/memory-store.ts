@@ -47,8 +47,9 @@ interface Entry {
   record: ExecutionRecord;
   events: HistoryEvent[];
   inbox: InboxItem[];
-  inboxKeys: Map<string, InboxItem>;
-  consumed: Set<string>;
+  /** Made by the first inbox write and the first consumption: most executions never have either. */
+  inboxKeys?: Map<string, InboxItem>;
+  consumed?: Set<string>;
 }
 
 /** DynamoDB's item limit is 400 KB; keep 1 KB for the event's other attributes. */
@@ -83,14 +84,9 @@ export class MemoryStore implements HistoryStore {
     checkId(execution.record.id);
     const existing = this.executions.get(execution.record.id);
     if (existing) return { created: false, record: copyRecord(existing.record) };
-    this.executions.set(execution.record.id, {
-      record: copyRecord(execution.record),
-      events: [...execution.events],
-      inbox: [],
-      inboxKeys: new Map(),
-      consumed: new Set(),
-    });
-    return { created: true, record: copyRecord(execution.record) };
+    this.executions.set(execution.record.id, { record: copyRecord(execution.record), events: [...execution.events], inbox: [] });
+    // The caller's own record is what was stored (the store keeps a copy of it): no second copy to hand back.
+    return { created: true, record: execution.record };
   }
 
   async get(id: string): Promise<ExecutionRecord | undefined> {
@@ -106,7 +102,7 @@ export class MemoryStore implements HistoryStore {
     return {
       record: copyRecord(entry.record),
       events: entry.events.slice(from, to),
-      inbox: entry.inbox.filter((item) => !entry.consumed.has(item.id)).map((item) => ({ ...item })),
+      inbox: entry.inbox.filter((item) => !entry.consumed?.has(item.id)).map((item) => ({ ...item })),
       more: to < entry.events.length,
     };
   }
@@ -137,8 +133,11 @@ export class MemoryStore implements HistoryStore {
     // that can throw, before anything changes.
     applyAppend(record, request);
     for (const event of request.events) entry.events.push(event);
-    for (const itemId of request.consumeInbox) entry.consumed.add(itemId);
-    if (entry.consumed.size > 64 && entry.consumed.size * 2 > entry.inbox.length) compactInbox(entry);
+    if (request.consumeInbox.length > 0) {
+      const consumed = (entry.consumed ??= new Set());
+      for (const itemId of request.consumeInbox) consumed.add(itemId);
+      if (consumed.size > 64 && consumed.size * 2 > entry.inbox.length) compactInbox(entry);
+    }
     if (next) entry.events = [...next.events];
     return copyRecord(record);
   }
@@ -168,12 +167,12 @@ export class MemoryStore implements HistoryStore {
   async writeInbox(id: string, item: InboxItem): Promise<InboxWriteResult> {
     const entry = this.executions.get(id);
     if (!entry) return { status: "not-found" };
-    const existing = entry.inboxKeys.get(item.key);
+    const existing = entry.inboxKeys?.get(item.key);
     if (existing) return { status: "duplicate", existing: { ...existing } };
     if (CLOSED_STATUSES.has(entry.record.status)) return { status: "closed", record: copyRecord(entry.record) };
     const stored = { ...item };
     entry.inbox.push(stored);
-    entry.inboxKeys.set(item.key, stored);
+    (entry.inboxKeys ??= new Map()).set(item.key, stored);
     entry.record.inboxSeq++;
     return { status: "written" };
   }
@@ -230,6 +229,6 @@ function checkSequence(id: string, events: readonly HistoryEvent[], first: numbe
 }
 
 function compactInbox(entry: Entry): void {
-  entry.inbox = entry.inbox.filter((item) => !entry.consumed.has(item.id));
-  entry.consumed = new Set();
+  entry.inbox = entry.inbox.filter((item) => !entry.consumed?.has(item.id));
+  entry.consumed = undefined;
 }
