@@ -103,14 +103,9 @@ export class Replayer {
   ) {
     // A redriven run is read without what its redrive superseded (redrive.ts); its recorded time is the whole run's.
     let latest = Number.NEGATIVE_INFINITY;
-    let redriven = false;
-    for (let i = 0; i < history.length; i++) {
-      const event = history[i]!;
-      if (event.at > latest) latest = event.at;
-      if (event.type === "ExecutionRedriven") redriven = true;
-    }
+    for (let i = 0; i < history.length; i++) if (history[i]!.at > latest) latest = history[i]!.at;
     this.recordedUntil = latest;
-    this.ops = new OpIndex(redriven ? liveEvents(history) : history, (event) => this.note(event, true));
+    this.ops = new OpIndex(liveEvents(history), (event) => this.note(event, true)); // the history itself without a redrive
     this.replaying = this.ops.extent("") > 0;
     this.lastSeq = history.length === 0 ? 0 : history[history.length - 1]!.seq;
     const replayer = this;
