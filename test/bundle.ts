@@ -26,3 +26,17 @@ export async function bundleEntry(source: string): Promise<string> {
   });
   return result.outputFiles[0]!.text;
 }
+
+/**
+ * A Lambda entry as users write one: an engine (one workflow, `hello`) on a DynamoDBStore behind createLambdaHandler,
+ * for tests that check what such a bundle carries.
+ */
+export const LAMBDA_HANDLER = `
+  import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+  import { createEngine, step, workflow } from "spindle";
+  import { DynamoDBStore } from "spindle/dynamodb";
+  import { createLambdaHandler } from "spindle/lambda";
+  const hello = workflow("hello", async function* () { return yield* step("greet", () => "hi"); });
+  const store = new DynamoDBStore({ client: new DynamoDBClient({}), tableName: "spindle" });
+  export const handler = createLambdaHandler(createEngine({ store, workflows: [hello], mode: "external" }));
+`;

@@ -2,17 +2,7 @@
 // does (esbuild, minified, zod left external), requires nothing from zod, because spindle/lambda checks events by hand
 // (events.ts). The public zod schemas of spindle/lambda stay available, and a bundle that uses one carries zod.
 import { describe, expect, it } from "vitest";
-import { bundleEntry as bundle } from "../bundle.js";
-
-const HANDLER = `
-  import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-  import { createEngine, step, workflow } from "spindle";
-  import { DynamoDBStore } from "spindle/dynamodb";
-  import { createLambdaHandler } from "spindle/lambda";
-  const hello = workflow("hello", async function* () { return yield* step("greet", () => "hi"); });
-  const store = new DynamoDBStore({ client: new DynamoDBClient({}), tableName: "spindle" });
-  export const handler = createLambdaHandler(createEngine({ store, workflows: [hello], mode: "external" }));
-`;
+import { bundleEntry as bundle, LAMBDA_HANDLER as HANDLER } from "../bundle.js";
 
 describe("a Lambda handler bundles without zod", () => {
   it("an engine on a DynamoDBStore behind createLambdaHandler imports nothing from zod", async () => {

@@ -4,21 +4,12 @@
 import { describe, expect, it } from "vitest";
 import { createEngine, MemoryStore, schedule, silentLogger, step, ValidationError, workflow } from "spindle";
 import type { Schedule } from "spindle";
-import { bundleEntry } from "../bundle.js";
+import { bundleEntry, LAMBDA_HANDLER as HANDLER } from "../bundle.js";
 
 const echo = workflow("echo", async function* () {
   return yield* step("echo", () => "hi");
 });
 
-const HANDLER = `
-  import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-  import { createEngine, step, workflow } from "spindle";
-  import { DynamoDBStore } from "spindle/dynamodb";
-  import { createLambdaHandler } from "spindle/lambda";
-  const hello = workflow("hello", async function* () { return yield* step("greet", () => "hi"); });
-  const store = new DynamoDBStore({ client: new DynamoDBClient({}), tableName: "spindle" });
-  export const handler = createLambdaHandler(createEngine({ store, workflows: [hello], mode: "external" }));
-`;
 /** Text only the schedule runner has (its in-process timer's failure report). */
 const RUNNER_TEXT = "Schedules could not fire";
 
