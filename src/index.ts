@@ -54,6 +54,7 @@ export type {
   RunHandle,
   SendEventOptions,
   StartOptions,
+  StopResult,
   TurnReport,
 } from "./engine/api.js";
 export type { EngineOptions } from "./engine/options.js";

@@ -190,14 +190,12 @@ export class ConsoleApi {
       case "cancel":
       case "terminate": {
         const reason = typeof body.reason === "string" && body.reason.trim() !== "" ? body.reason : undefined;
-        // On an execution already cancelled or terminated the engine records nothing (both calls are idempotent):
-        // the answer says so rather than claiming a new cancellation.
+        // On an execution already stopped (or, for cancel, with its cancellation requested already) the engine records
+        // nothing and says so; its answer decides, so the reply never claims a cancellation another process made.
+        const { recorded } = await (action === "cancel" ? this.engine.cancel(id, reason) : this.engine.terminate(id, reason));
+        if (recorded) return { executionId: id, [action === "cancel" ? "cancelled" : "terminated"]: true };
         const { status } = await this.engine.describe(id);
-        if (status === "cancelled" || status === "terminated") {
-          return { executionId: id, [action === "cancel" ? "cancelled" : "terminated"]: false, status };
-        }
-        await (action === "cancel" ? this.engine.cancel(id, reason) : this.engine.terminate(id, reason));
-        return { executionId: id, [action === "cancel" ? "cancelled" : "terminated"]: true };
+        return { executionId: id, [action === "cancel" ? "cancelled" : "terminated"]: false, status };
       }
       case "resume": {
         const turn = await this.engine.resume(id);

@@ -206,6 +206,23 @@ export interface TurnReport {
 }
 
 /**
+ * What `engine.cancel` or `engine.terminate` did. `recorded` is false when the call stored nothing: the execution was
+ * cancelled or terminated already (by anyone, also while the call ran), or, for `cancel`, its run's cancellation had
+ * been requested already and is on its way.
+ *
+ * @example
+ * ```ts
+ * const { recorded }: StopResult = await engine.cancel("order-o-1", "customer changed their mind");
+ * if (!recorded) console.log("order-o-1 was stopped already; nothing recorded");
+ * ```
+ */
+export interface StopResult {
+  executionId: string;
+  /** True when this call recorded the cancellation (or the termination). */
+  recorded: boolean;
+}
+
+/**
  * What `engine.redrive` did.
  *
  * @example

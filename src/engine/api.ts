@@ -24,6 +24,7 @@ import type {
   RunHandle,
   SendEventOptions,
   StartOptions,
+  StopResult,
   TurnReport,
   ValueArg,
 } from "./api-types.js";
@@ -37,6 +38,7 @@ export type {
   RunHandle,
   SendEventOptions,
   StartOptions,
+  StopResult,
   TurnReport,
   ValueArg,
 } from "./api-types.js";
@@ -159,27 +161,29 @@ export interface Engine {
 
   /**
    * Cancels an execution: a CancelledError surfaces at its current (or next) operation; `catch`/`finally` blocks may
-   * run compensation steps; rethrowing ends it as `cancelled`. Cancelling a cancelled execution does nothing.
+   * run compensation steps; rethrowing ends it as `cancelled`. Cancelling a cancelled or terminated execution, or one
+   * whose cancellation was requested already, records nothing and says so (`recorded: false`).
    *
    * @example
    * ```ts
-   * await engine.cancel("order-o-1", "customer changed their mind");
+   * const { recorded } = await engine.cancel("order-o-1", "customer changed their mind");
    * ```
    * @throws ExecutionNotFoundError, ExecutionClosedError (it already completed or failed).
    */
-  cancel(id: string, reason?: string): Promise<void>;
+  cancel(id: string, reason?: string): Promise<StopResult>;
 
   /**
    * Ends an execution at once, running no more workflow code (no compensation). Terminating a cancelled or
-   * terminated execution does nothing.
+   * terminated execution records nothing and says so (`recorded: false`), also when another process ended it while
+   * this call ran.
    *
    * @example
    * ```ts
-   * await engine.terminate("order-o-1", "stuck after a bad deploy");
+   * const { recorded } = await engine.terminate("order-o-1", "stuck after a bad deploy");
    * ```
    * @throws ExecutionNotFoundError, ExecutionClosedError (it already completed or failed).
    */
-  terminate(id: string, reason?: string): Promise<void>;
+  terminate(id: string, reason?: string): Promise<StopResult>;
 
   /**
    * Puts a poison execution back to work once its cause is fixed. A `stuck` execution (its turns kept failing, see

@@ -20,7 +20,7 @@ export async function openChildren(engine: EngineContext, id: string): Promise<s
 export async function forChildren(
   engine: EngineContext,
   id: string,
-  action: (childId: string) => Promise<void>,
+  action: (childId: string) => Promise<unknown>,
 ): Promise<void> {
   for (const childId of await openChildren(engine, id)) {
     try {

@@ -18,7 +18,7 @@ import type {
   StartOptions,
   TurnReport,
 } from "./api.js";
-import type { CompleteCallbackArgs, ExecutionArgs, SendEventArgs } from "./api-types.js";
+import type { CompleteCallbackArgs, ExecutionArgs, SendEventArgs, StopResult } from "./api-types.js";
 import { WarmCache } from "./cache.js";
 import { settleCallback } from "./callbacks.js";
 import { createChild, notifyParent } from "./children.js";
@@ -242,11 +242,11 @@ class EngineImpl implements EngineApi {
     return settleCallback(this.host, token, { error });
   }
 
-  cancel(id: string, reason?: string): Promise<void> {
+  cancel(id: string, reason?: string): Promise<StopResult> {
     return cancel(this.host, id, reason);
   }
 
-  terminate(id: string, reason?: string): Promise<void> {
+  terminate(id: string, reason?: string): Promise<StopResult> {
     return terminate(this.host, id, reason);
   }
 

@@ -8,7 +8,7 @@ import type { InboxItem } from "../core/replayer.js";
 import { ConcurrencyError, ExecutionClosedError, IdempotencyConflictError, ValidationError } from "../errors.js";
 import type { ExecutionRecord } from "../store/history-store.js";
 import { CLOSED_STATUSES } from "../store/history-store.js";
-import type { SendEventOptions } from "./api.js";
+import type { SendEventOptions, StopResult } from "./api-types.js";
 import { checkReason } from "./checks.js";
 import { forChildren, notifyParent } from "./children.js";
 import type { EngineContext } from "./context.js";
@@ -112,14 +112,16 @@ export async function sendEvent(
 }
 
 /**
- * Cancels an execution through its inbox, then the children it waits for (see `Engine.cancel`).
+ * Cancels an execution through its inbox, then the children it waits for (see `Engine.cancel`). `recorded` is false
+ * when this call stored nothing: the execution was cancelled or terminated already, or its run's cancellation was
+ * requested already (by this process or another: the store's answer decides, not an earlier read).
  * @throws ExecutionNotFoundError, ExecutionClosedError, ValidationError (a malformed reason).
  */
-export async function cancel(engine: InboxHost, id: string, reason?: string): Promise<void> {
+export async function cancel(engine: InboxHost, id: string, reason?: string): Promise<StopResult> {
   checkStop("cancel", id, reason);
   checkReason("cancel", id, reason);
   const record = await engine.getRecord(id);
-  if (record.status === "cancelled" || record.status === "terminated") return;
+  if (record.status === "cancelled" || record.status === "terminated") return { executionId: id, recorded: false };
   if (CLOSED_STATUSES.has(record.status)) throw closedError(record, "cancel");
   const item: InboxItem = {
     id: engine.ulid(),
@@ -133,25 +135,27 @@ export async function cancel(engine: InboxHost, id: string, reason?: string): Pr
   const written = await engine.store.writeInbox(id, item);
   if (written.status === "not-found") throw notFound(id);
   if (written.status === "closed") {
-    if (written.record.status === "cancelled" || written.record.status === "terminated") return;
+    if (written.record.status === "cancelled" || written.record.status === "terminated") return { executionId: id, recorded: false };
     throw closedError(written.record, "cancel");
   }
   if (written.status === "written") engine.inboxChanged(id);
   await forChildren(engine, id, (childId) => cancel(engine, childId, reason));
+  return { executionId: id, recorded: written.status === "written" };
 }
 
 /**
  * Terminates an execution with one append (retried when another writer moved it on), then the children it waits
- * for, and tells its parent (see `Engine.terminate`).
+ * for, and tells its parent (see `Engine.terminate`). `recorded` is false when this call stored nothing: the
+ * execution was cancelled or terminated already, also when another process ended it so while this call retried.
  * @throws ExecutionNotFoundError, ExecutionClosedError, ValidationError (a malformed reason), ConcurrencyError (still
  * racing other writers after several tries).
  */
-export async function terminate(engine: InboxHost, id: string, reason?: string): Promise<void> {
+export async function terminate(engine: InboxHost, id: string, reason?: string): Promise<StopResult> {
   checkStop("terminate", id, reason);
   checkReason("terminate", id, reason);
   for (let attempt = 1; ; attempt++) {
     const record = await engine.getRecord(id);
-    if (record.status === "cancelled" || record.status === "terminated") return;
+    if (record.status === "cancelled" || record.status === "terminated") return { executionId: id, recorded: false };
     if (CLOSED_STATUSES.has(record.status)) throw closedError(record, "terminate");
     const now = engine.clock.now();
     const event: HistoryEvent = {
@@ -178,7 +182,7 @@ export async function terminate(engine: InboxHost, id: string, reason?: string):
       await traceTerminated(engine.tracing, (run) => engine.history(run), updated, event);
       await forChildren(engine, id, (childId) => terminate(engine, childId, reason));
       if (updated.parent) await notifyParent(engine, updated);
-      return;
+      return { executionId: id, recorded: true };
     } catch (error) {
       if (!(error instanceof ConcurrencyError) || attempt >= RETRIES_ON_CONFLICT) throw error;
     }

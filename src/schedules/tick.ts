@@ -18,8 +18,8 @@ export interface ScheduleHost {
   now(): number;
   ulid(): string;
   start(workflow: AnyWorkflow, input: unknown, id: string): Promise<void>;
-  cancel(id: string, reason: string): Promise<void>;
-  terminate(id: string, reason: string): Promise<void>;
+  cancel(id: string, reason: string): Promise<unknown>;
+  terminate(id: string, reason: string): Promise<unknown>;
 }
 
 /** The execution id of a schedule's fire time. */

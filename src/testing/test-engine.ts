@@ -8,7 +8,7 @@ import { formatMillis, toMillis } from "../core/duration.js";
 import type { HistoryEvent } from "../core/history.js";
 import type { StepContext } from "../core/yieldable.js";
 import type { PayloadArgs, ValueArg } from "../engine/api.js";
-import type { CompleteCallbackArgs, ExecutionArgs, RedriveResult, SendEventArgs } from "../engine/api-types.js";
+import type { CompleteCallbackArgs, ExecutionArgs, RedriveResult, SendEventArgs, StopResult } from "../engine/api-types.js";
 import type {
   ExecutionDescription,
   ResumeDueResult,
@@ -265,12 +265,12 @@ export class TestEngine {
   }
 
   /** See `Engine.cancel`. */
-  cancel(id: string, reason?: string): Promise<void> {
+  cancel(id: string, reason?: string): Promise<StopResult> {
     return this.engine.cancel(id, reason);
   }
 
   /** See `Engine.terminate`. */
-  terminate(id: string, reason?: string): Promise<void> {
+  terminate(id: string, reason?: string): Promise<StopResult> {
     return this.engine.terminate(id, reason);
   }
 

@@ -1,9 +1,10 @@
 // A cancel from another process is never lost. Engine B cancels while engine A runs a turn of the execution: A sees
 // the cancel at its next write and delivers it at the operation the workflow is at (compensation runs, the execution
 // ends cancelled); a cancel that arrives after the body's last operation, before the end is written, still ends it
-// cancelled; once the end is written, cancel says it came too late. On MemoryStore and DynamoDBStore (DynamoDB Local).
+// cancelled; once the end is written, cancel says it came too late. Each call says whether it recorded anything, so
+// of two processes stopping the execution at once exactly one is told it did. On MemoryStore and DynamoDBStore (DynamoDB Local).
 import { describe, expect, it } from "vitest";
-import { CancelledError, createEngine, ExecutionClosedError, silentLogger, step, workflow } from "spindle";
+import { CancelledError, createEngine, ExecutionClosedError, silentLogger, step, waitForEvent, workflow } from "spindle";
 import { bothStores } from "../dynamodb/helpers.js";
 
 const stores = bothStores("xcancel");
@@ -71,5 +72,24 @@ describe.each(stores)("a cancel from another process on %s", (_label, makeStore)
     await first.resume(id);
     expect(await first.result(id)).toBe("done");
     await expect(other.cancel(id, "too late")).rejects.toBeInstanceOf(ExecutionClosedError);
+  });
+
+  it("tells each caller whether it recorded: of two processes cancelling, then terminating, at once, one records", async () => {
+    const { wf, first, other, id } = setup(() => async function* () {
+      yield* waitForEvent("go");
+      return "done";
+    });
+    await first.start(wf, undefined, { id });
+    await first.resume(id);
+    const cancels = await Promise.all([first.cancel(id, "a"), other.cancel(id, "b")]);
+    expect(cancels.map((answer) => answer.recorded).sort()).toEqual([false, true]);
+    expect(cancels.every((answer) => answer.executionId === id)).toBe(true);
+    // The cancellation is requested, not yet delivered: asking again records nothing.
+    expect(await other.cancel(id)).toEqual({ executionId: id, recorded: false });
+    const terminations = await Promise.all([first.terminate(id, "a"), other.terminate(id, "b")]);
+    expect(terminations.map((answer) => answer.recorded).sort()).toEqual([false, true]);
+    expect(await other.describe(id)).toMatchObject({ status: "terminated" });
+    expect(await first.cancel(id)).toEqual({ executionId: id, recorded: false });
+    expect(await first.terminate(id)).toEqual({ executionId: id, recorded: false });
   });
 });

@@ -5,8 +5,12 @@ import { EXIT } from "../errors.js";
 import { json, when } from "../output.js";
 import type { Command, CommandOption } from "./types.js";
 
-/** Statuses that cancel and terminate leave as they are: the execution was stopped already. */
-const ALREADY_STOPPED: ReadonlySet<string> = new Set(["cancelled", "terminated"]);
+/** What `cancel` prints when the engine recorded nothing: stopped already, or a cancellation on its way. */
+function nothingRecorded(id: string, status: string): string {
+  return status === "cancelled" || status === "terminated"
+    ? `${id} is already ${status}: nothing recorded`
+    : `${id} (${status}) already has a cancellation requested: nothing recorded; its next turn runs it`;
+}
 
 const REASON: CommandOption = { type: "string", short: "r", value: "text", description: "Why (recorded, at most 4,096 characters)." };
 
@@ -29,12 +33,12 @@ export const cancelCommand: Command = {
     const [id] = context.positionals as [string];
     const reason = context.values.reason as string | undefined;
     const engine = await context.engine();
-    // Cancelling a cancelled or terminated execution records nothing (the engine's cancel is idempotent): say so.
-    const { status } = await engine.describe(id);
-    const already = ALREADY_STOPPED.has(status);
-    if (!already) await engine.cancel(id, reason);
-    if (context.json) context.print(json({ executionId: id, cancelled: !already, ...(already ? { status } : {}) }));
-    else context.print(already ? `${id} is already ${status}: nothing recorded` : `cancellation of ${id} recorded; its next turn runs it`);
+    // What the engine's cancel answers decides (an earlier read could race another process): when it recorded
+    // nothing, the execution was stopped already or its cancellation had been requested already.
+    const { recorded } = await engine.cancel(id, reason);
+    const status = recorded ? undefined : (await engine.describe(id)).status;
+    if (context.json) context.print(json({ executionId: id, cancelled: recorded, ...(status === undefined ? {} : { status }) }));
+    else context.print(recorded ? `cancellation of ${id} recorded; its next turn runs it` : nothingRecorded(id, status!));
     return EXIT.ok;
   },
 };
@@ -57,14 +61,9 @@ export const terminateCommand: Command = {
     const [id] = context.positionals as [string];
     const reason = context.values.reason as string | undefined;
     const engine = await context.engine();
-    const before = await engine.describe(id);
-    if (ALREADY_STOPPED.has(before.status)) {
-      context.print(context.json ? json({ executionId: id, status: before.status, terminated: false }) : `${id} is already ${before.status}: nothing recorded`);
-      return EXIT.ok;
-    }
-    await engine.terminate(id, reason);
+    const { recorded } = await engine.terminate(id, reason);
     const { status } = await engine.describe(id);
-    context.print(context.json ? json({ executionId: id, status, terminated: true }) : `${id} is ${status}`);
+    context.print(context.json ? json({ executionId: id, status, terminated: recorded }) : recorded ? `${id} is ${status}` : `${id} is already ${status}: nothing recorded`);
     return EXIT.ok;
   },
 };
