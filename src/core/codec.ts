@@ -169,6 +169,24 @@ export function decodeValue(text: string | undefined): unknown {
   return text === undefined ? undefined : JSON.parse(text);
 }
 
+/**
+ * What `decodeValue(text)` gives for `text`, the encoding `encodeValue` just made of `value`, without parsing it when
+ * `value` is a primitive: a string, boolean, null or finite number decodes to itself (-0 to 0, as JSON has no -0).
+ * Objects and arrays are parsed, so the workflow gets a fresh copy as on replay.
+ */
+export function decodeEncoded(text: string | undefined, value: unknown): unknown {
+  if (text === undefined) return undefined;
+  switch (typeof value) {
+    case "string":
+    case "boolean":
+      return value;
+    case "number":
+      return value === 0 ? 0 : value; // -0 === 0: both decode to 0
+    default:
+      return value === null ? null : JSON.parse(text);
+  }
+}
+
 /** True when the value survives a JSON round trip unchanged in meaning. */
 export function isJsonSafe(value: unknown): boolean {
   try {

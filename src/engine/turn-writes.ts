@@ -79,9 +79,13 @@ export class TurnWriter {
     return this.session.interpreter;
   }
 
-  /** Writes what is buffered in the middle of the turn, keeping (or taking) the lease. */
-  checkpoint(): Promise<void> {
-    const now = this.deps.clock.now(); // one clock read for the write's time and its wake-up (it runs per step)
+  /**
+   * Writes what is buffered in the middle of the turn, keeping (or taking) the lease. `now`: a time the turn read
+   * since its last write (a step's settling), taken as the write's time instead of reading the clock again (it runs
+   * per step). An earlier time only makes the write's lease checks stricter and its lease and wake-up end sooner;
+   * `claim` reads the clock itself before any attempt starts.
+   */
+  checkpoint(now = this.deps.clock.now()): Promise<void> {
     return this.write({ status: "running", wakeAt: now + this.deps.staleTurnMs, release: false, now });
   }
 

@@ -114,7 +114,11 @@ class Turn {
           // A step whose start is already recorded runs even past the deadline: stopping now would leave it recorded
           // as interrupted without ever having run.
           if (!run.recordedStart && this.pastDeadline()) throw new OutOfTime();
-          if ((run.recordedStart || outcomes) && this.interpreter.replayer.hasBuffered) await this.writer.checkpoint();
+          // The outcomes' write takes this advance's time (when the last step settled, read since the last write) as
+          // its own: one clock read less per step.
+          if ((run.recordedStart || outcomes) && this.interpreter.replayer.hasBuffered) {
+            await this.writer.checkpoint(outcomes ? now : undefined);
+          }
           const claimed = this.writer.claim(); // the lease is renewed if it is near its end, however long the write took
           if (claimed) await claimed;
           outcomes = false;

@@ -1,7 +1,7 @@
 // Values crossing a yield: JSON encoding rules, size limits, durations and recorded errors.
 import { describe, expect, it } from "vitest";
 import { PayloadTooLargeError, SerializationError, StepTimeoutError, TerminalError, ValidationError } from "spindle";
-import { decodeValue, encodeValue, utf8Length } from "../../src/core/codec.js";
+import { decodeEncoded, decodeValue, encodeValue, utf8Length } from "../../src/core/codec.js";
 import { formatMillis, toMillis } from "../../src/core/duration.js";
 import { reviveError, toErrorRecord } from "../../src/core/error-record.js";
 
@@ -14,6 +14,24 @@ describe("codec", () => {
     expect(decodeValue(text)).not.toBe(decodeValue(text));
     expect(encodeValue(undefined, site)).toBeUndefined();
     expect(decodeValue(undefined)).toBeUndefined();
+  });
+
+  it.each([
+    ["a number", 42],
+    ["minus zero", -0],
+    ["a large number", 1e21],
+    ["a string with escapes and a lone surrogate", 'a"\\\n\u0000\ud800'],
+    ["a boolean", false],
+    ["null", null],
+    ["an object", { a: [1, { b: "c" }] }],
+    ["a date", new Date(0)],
+    ["undefined", undefined],
+  ])("decodes %s just encoded as decodeValue would, an object as a fresh copy", (_label, value) => {
+    const text = encodeValue(value, site);
+    const decoded = decodeEncoded(text, value);
+    expect(Object.is(decoded, decodeValue(text)) || (typeof decoded === "object" && decoded !== null)).toBe(true);
+    expect(decoded).toEqual(decodeValue(text));
+    if (typeof value === "object" && value !== null) expect(decoded).not.toBe(value);
   });
 
   it.each([

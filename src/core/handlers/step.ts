@@ -2,7 +2,7 @@
 // final), StepCompleted. At the frontier it asks for an attempt, waits out a durable backoff, and never reruns an
 // at-most-once attempt that started without an outcome.
 import { StepFailedError, ValidationError } from "../../errors.js";
-import { decodeValue, encodeValue } from "../codec.js";
+import { decodeEncoded, decodeValue, encodeValue } from "../codec.js";
 import type { ErrorRecord } from "../error-record.js";
 import { reviveError, toErrorRecord } from "../error-record.js";
 import type { EventOf } from "../history.js";
@@ -82,8 +82,11 @@ export function stepFailure(r: Replayer, position: Position, attempts: number, e
   );
 }
 
-/** Records a successful step attempt; returns the decoded result. */
-export function stepSucceeded(r: Replayer, position: Position, attempt: number, resultText: string | undefined): Decision {
+/**
+ * Records a successful step attempt; returns the decoded result (`value` is what `resultText` encodes: a primitive is
+ * handed back as itself, anything else parsed from the text, as a replay would).
+ */
+export function stepSucceeded(r: Replayer, position: Position, attempt: number, resultText: string | undefined, value: unknown): Decision {
   // Built directly (no spreads): this is the hottest path of a running workflow.
   const event: EventOf<"StepCompleted"> = {
     v: HISTORY_VERSION,
@@ -100,7 +103,7 @@ export function stepSucceeded(r: Replayer, position: Position, attempt: number, 
   // A step completed here is never looked up again in this session, so a fresh root-scope operation is not
   // indexed (an operation with earlier events, or a nested one such as a callback's send, keeps its record).
   if (position.scope.prefix !== "" || r.ops.root(position.index)) r.index(event);
-  return { type: "resume", value: decodeValue(resultText) };
+  return { type: "resume", value: decodeEncoded(resultText, value) };
 }
 
 /** Records a failed step attempt; decides on a retry (durable backoff) or the step's final failure. */
@@ -132,7 +135,7 @@ export function recordAttempt(r: Replayer, run: StepRun, outcome: Settlement): D
       }
       value = parsed.data;
     }
-    return stepSucceeded(r, run.position, run.attempt, encodeValue(value, r.siteOfResult(run.position)));
+    return stepSucceeded(r, run.position, run.attempt, encodeValue(value, r.siteOfResult(run.position)), value);
   } catch (error) {
     return stepFailed(r, run.position, run.attempt, toErrorRecord(error));
   }
