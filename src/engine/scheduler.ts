@@ -1,8 +1,8 @@
 // The in-process scheduler: one turn at a time per execution (a request during a turn runs one more after it), a
 // bounded number of turns at once, first come first served (slots.ts), wake-up timers on the engine's clock, polling,
 // retries of background turns that failed (with backoff), the callers of result() waiting for an execution to end
-// (watchers.ts), and onTurn reports. In external mode it still serialises turns and reports them, but never starts
-// one by itself.
+// (watchers.ts), and onTurn reports (built in turn-report.ts). In external mode it still serialises turns and reports
+// them, but never starts one by itself.
 import { ConcurrencyError } from "../errors.js";
 import type { ExecutionRecord } from "../store/history-store.js";
 import { CLOSED_STATUSES } from "../store/history-store.js";
@@ -11,8 +11,9 @@ import { isPermanent } from "./checks.js";
 import type { Clock } from "./clock.js";
 import type { Logger } from "./log.js";
 import { TurnSlots } from "./slots.js";
-import { madeStuck } from "./turn-failures.js";
 import type { TurnOptions, TurnResult } from "./turn.js";
+import { turnReport } from "./turn-report.js";
+import { takeClosedRecord } from "./turn-types.js";
 import type { Watcher } from "./watchers.js";
 import { EndWatchers, tell } from "./watchers.js";
 
@@ -140,10 +141,13 @@ export class Scheduler {
       this.running.delete(active.id);
       this.slots.release();
     }
-    // Callers of result() are told here, after the execution's turns are over. Those that came while the turns were
-    // queued or running did not read the record: it is read for them now, whatever the turns found (another process
-    // may have ended the execution).
+    // Callers of result() are told here, after the execution's turns are over: from the closed record the last turn
+    // wrote or loaded when it has one (no read), else from a read. Those that came while the turns were queued or
+    // running did not read the record: it is read for them now, whatever the turns found (another process may have
+    // ended the execution).
+    const closed = last === undefined ? undefined : takeClosedRecord(last);
     if (failure && isPermanent(failure.error)) this.rejectWatchers(active.id, failure.error);
+    else if (closed !== undefined) this.settled(closed);
     else if (last !== undefined && CLOSED_STATUSES.has(last.status)) this.settledById(active.id, "reject");
     else if (active.unread) this.settledById(active.id, "wait");
     if (failure) {
@@ -307,19 +311,7 @@ export class Scheduler {
 
   private report(id: string, startedAt: number, result: TurnResult | undefined, error?: unknown): void {
     if (this.listeners.size === 0) return;
-    const report: TurnReport = {
-      executionId: id,
-      outcome: result === undefined ? "failed" : result.busyUntil !== undefined ? "busy" : result.status,
-      appended: result?.appended ?? 0,
-      replayed: result?.replayed ?? false,
-      outOfTime: result?.outOfTime ?? false,
-      durationMs: Math.round((performance.now() - startedAt) * 10) / 10,
-    };
-    if (result) report.workflow = result.workflow;
-    if (error !== undefined) report.error = error;
-    if (typeof error === "object" && error !== null && madeStuck.has(error)) report.stuck = true;
-    if (result?.wakeAt !== undefined) report.wakeAt = result.wakeAt;
-    if (result?.dueAt !== undefined) Object.assign(report, { dueAt: result.dueAt, startedAt: result.startedAt });
+    const report = turnReport(id, startedAt, result, error);
     for (const listener of this.listeners) {
       try {
         listener(report);

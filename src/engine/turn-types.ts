@@ -1,6 +1,7 @@
 // What a turn needs from the engine, the limits it runs under, and what it reports.
 import type { WaitInfo } from "../core/decision.js";
 import type { ExecutionRecord, ExecutionStatus, HistoryStore } from "../store/history-store.js";
+import { CLOSED_STATUSES } from "../store/history-store.js";
 import type { AnyWorkflow } from "../workflow.js";
 import type { Tracing } from "../telemetry/span.js";
 import type { StepFunction } from "./attempt.js";
@@ -119,7 +120,22 @@ export function busyResult(record: ExecutionRecord): TurnResult {
   return { ...resultOf(record, 0, false), busyUntil: record.lease!.until };
 }
 
-/** A turn's result, from the record it left. */
+/**
+ * The closed record behind a turn's result, for the scheduler's callers of result(): they are told from the record
+ * the turn wrote or loaded instead of reading it again. Kept beside the result, never in it (the result is public),
+ * under the result's own `waitingFor` array, which the turn's shallow copies of its result (`{ ...result, dueAt }`)
+ * share.
+ */
+const closedRecords = new WeakMap<WaitInfo[], ExecutionRecord>();
+
+/** Takes the closed record a turn's result was made from (once); undefined when the turn left the execution open. */
+export function takeClosedRecord(result: TurnResult): ExecutionRecord | undefined {
+  const record = closedRecords.get(result.waitingFor);
+  if (record !== undefined) closedRecords.delete(result.waitingFor);
+  return record;
+}
+
+/** A turn's result, from the record it left (a closed one is kept for takeClosedRecord). */
 export function resultOf(record: ExecutionRecord, appended: number, replayed: boolean): TurnResult {
   const result: TurnResult = {
     executionId: record.id,
@@ -131,6 +147,7 @@ export function resultOf(record: ExecutionRecord, appended: number, replayed: bo
     waitingFor: record.waitingFor.map(({ token: _secret, ...wait }) => wait),
   };
   if (record.wakeAt !== undefined) result.wakeAt = record.wakeAt;
+  if (CLOSED_STATUSES.has(record.status)) closedRecords.set(result.waitingFor, record);
   return result;
 }
 

@@ -1,7 +1,7 @@
 // Many executions started at once on one in-process engine: queued turns start first come, first served; turns that
 // never wait for I/O run a few side by side while turns that wait for I/O reach maxConcurrentTurns; every caller of
-// result() gets the outcome, also one that came while a turn ran and an end another process wrote, and a turn's
-// lasting failure, also one that came after it.
+// result() gets the outcome (from the closed record the turn wrote, when it came during the turns), also one that came
+// while a turn ran and an end another process wrote, and a turn's lasting failure, also one that came after it.
 import { describe, expect, it } from "vitest";
 import { createEngine, ExecutionNotFoundError, MemoryStore, NonDeterminismError, silentLogger, step, waitForEvent, workflow } from "spindle";
 import type { HistoryStore } from "spindle/store";
@@ -82,6 +82,31 @@ describe("executions started at once", () => {
     expect(await Promise.all(callers)).toEqual(["hi", "hi", "hi", "hi"]);
     expect(await result()).toBe("hi"); // after the end: read from the record
     await expect(engine.result("nobody")).rejects.toBeInstanceOf(ExecutionNotFoundError);
+    await engine.close();
+  });
+
+  it("tell callers of result() who came while the turns were queued or running the end those turns wrote, without reading it again", async () => {
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const gated = workflow("gated", async function* (input: { n: number }) {
+      return yield* step("wait", () => gate.then(() => input.n));
+    });
+    let reads = 0;
+    const counted: HistoryStore = new Proxy(new MemoryStore(), {
+      get(target, name) {
+        if (name === "get") return (id: string) => (reads++, target.get(id));
+        const value = Reflect.get(target, name) as unknown;
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const engine = createEngine({ store: counted, workflows: [gated], logger: silentLogger, maxConcurrentTurns: 2 });
+    const runs = await Promise.all(Array.from({ length: 5 }, (_, n) => engine.start(gated, { n })));
+    const results = runs.map((run) => run.result()); // two turns wait at the gate, three are queued: none has ended
+    open();
+    expect(await Promise.all(results)).toEqual([0, 1, 2, 3, 4]);
+    expect(reads).toBe(0);
+    expect(await runs[0]!.result()).toBe(0); // after the end: read from the record
+    expect(reads).toBe(1);
     await engine.close();
   });
 
