@@ -1,5 +1,5 @@
 // The in-process scheduler: one turn at a time per execution (a request during a turn runs one more after it), a
-// bounded number of turns at once, first come first served (slots.ts), wake-up timers on the engine's clock, polling,
+// bounded number of turns at once, first come first served (slots.ts), wake-up timers (wake-timers.ts), polling,
 // retries of background turns that failed (with backoff), the callers of result() waiting for an execution to end
 // (watchers.ts), and onTurn reports (built in turn-report.ts). In external mode it still serialises turns and reports
 // them, but never starts one by itself.
@@ -14,8 +14,9 @@ import { TurnSlots } from "./slots.js";
 import type { TurnOptions, TurnResult } from "./turn.js";
 import { turnReport } from "./turn-report.js";
 import { takeClosedRecord } from "./turn-types.js";
-import type { Watcher } from "./watchers.js";
-import { EndWatchers, tell } from "./watchers.js";
+import { WakeTimers } from "./wake-timers.js";
+import type { Waiting, Watcher } from "./watchers.js";
+import { EndWatchers, joined, listed, tell } from "./watchers.js";
 
 /** What the scheduler needs from the engine. */
 export interface SchedulerHost {
@@ -46,8 +47,11 @@ interface ActiveTurns {
   notify?: () => void;
   /** The outcome for callers of turns() and idle(), made only when one asks. */
   done?: Deferred<TurnResult>;
-  /** A caller of result() came while these turns were queued or running, and did not read the record. */
-  unread?: boolean;
+  /**
+   * Callers of result() who came while these turns were queued or running: they did not read the record, and wait
+   * here (not in the scheduler's map of callers) until the turns are over.
+   */
+  waiting?: Waiting;
 }
 
 interface Deferred<T> {
@@ -71,7 +75,7 @@ export class Scheduler {
   private readonly background = new Set<Promise<unknown>>();
   /** Of `background`, the engine's own work given to `track` (schedule ticks). */
   private tracked = 0;
-  private readonly timers = new Map<string, { at: number; cancel: () => void }>();
+  private readonly timers: WakeTimers;
   private readonly watchers = new EndWatchers();
   private readonly failures = new Map<string, unknown>();
   /** Background turns that failed in a row, per execution (backoff of their retries). */
@@ -85,6 +89,7 @@ export class Scheduler {
 
   constructor(private readonly host: SchedulerHost) {
     this.slots = new TurnSlots(host.maxConcurrentTurns, (active) => void this.run(active));
+    this.timers = new WakeTimers(host.clock, (id) => this.kick(id));
   }
 
   /** Turns running in this process, and how many of them are inside a step attempt that has a timeout. */
@@ -143,13 +148,17 @@ export class Scheduler {
     }
     // Callers of result() are told here, after the execution's turns are over: from the closed record the last turn
     // wrote or loaded when it has one (no read), else from a read. Those that came while the turns were queued or
-    // running did not read the record: it is read for them now, whatever the turns found (another process may have
-    // ended the execution).
+    // running did not read the record: without a closed record they join the others and it is read for them now,
+    // whatever the turns found (another process may have ended the execution).
     const closed = last === undefined ? undefined : takeClosedRecord(last);
-    if (failure && isPermanent(failure.error)) this.rejectWatchers(active.id, failure.error);
-    else if (closed !== undefined) this.settled(closed);
-    else if (last !== undefined && CLOSED_STATUSES.has(last.status)) this.settledById(active.id, "reject");
-    else if (active.unread) this.settledById(active.id, "wait");
+    const waiting = active.waiting;
+    if (failure && isPermanent(failure.error)) this.rejectWatchers(active.id, failure.error, waiting);
+    else if (closed !== undefined) this.settled(closed, waiting);
+    else {
+      for (const watcher of listed(waiting)) this.watchers.add(active.id, watcher);
+      if (last !== undefined && CLOSED_STATUSES.has(last.status)) this.settledById(active.id, "reject");
+      else if (waiting !== undefined) this.settledById(active.id, "wait");
+    }
     if (failure) {
       active.done?.reject(failure.error);
       if (active.background) this.backgroundFailure(active.id, failure.error);
@@ -210,18 +219,18 @@ export class Scheduler {
 
   /**
    * Resolves with `outcome` of the execution's record once it has ended (rejects with what `outcome` throws). When a
-   * turn of it is queued or running here, the record is read once those turns are over (run()), not now; otherwise it
-   * is read once, after registering.
+   * turn of it is queued or running here, the caller waits on those turns and is told once they are over (run()), not
+   * now; otherwise the record is read once, after registering.
    */
   waitForEnd<T>(id: string, outcome: (record: ExecutionRecord) => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const watcher: Watcher = { outcome, resolve: resolve as (value: unknown) => void, reject };
-      this.watchers.add(id, watcher);
       const active = this.active.get(id);
       if (active) {
-        active.unread = true;
+        active.waiting = joined(active.waiting, watcher);
         return;
       }
+      this.watchers.add(id, watcher);
       // It may have closed before registering: this read sees it (a turn closing it later finds the watcher). Its
       // last turn here may have failed for good (a NonDeterminismError): the caller gets that error, as the callers
       // waiting when it failed did, rather than waiting for a turn that waits for a fix.
@@ -238,11 +247,14 @@ export class Scheduler {
     });
   }
 
-  /** The execution ended (its record says so): no more wake-ups, and its waiting callers get the record. */
-  settled(record: ExecutionRecord): void {
+  /**
+   * The execution ended (its record says so): no more wake-ups, and its waiting callers get the record, those who came
+   * before its turns here first (`during`: those who came during turns that are over).
+   */
+  settled(record: ExecutionRecord, during?: Waiting): void {
     if (!CLOSED_STATUSES.has(record.status)) return;
-    this.cancelTimer(record.id);
-    for (const watcher of this.watchers.take(record.id)) tell(watcher, record);
+    this.timers.cancel(record.id);
+    for (const watcher of this.takeWatchers(record.id, during)) tell(watcher, record);
   }
 
   /** Resolves when no turn (and no poll) is running in this process. */
@@ -266,8 +278,7 @@ export class Scheduler {
   async close(): Promise<void> {
     this.closed = true;
     this.stopPolling?.();
-    for (const timer of this.timers.values()) timer.cancel();
-    this.timers.clear();
+    this.timers.cancelAll();
     await this.idle();
   }
 
@@ -298,13 +309,13 @@ export class Scheduler {
     this.failures.delete(id);
     this.retries.delete(id);
     if (CLOSED_STATUSES.has(result.status)) {
-      this.cancelTimer(id); // its waiting callers are told once its turns are over (run())
+      this.timers.cancel(id); // its waiting callers are told once its turns are over (run())
     } else if (result.status === "running") {
       this.kick(id); // more to do now (a continueAsNew started the next run)
     } else if (result.wakeAt !== undefined) {
       this.scheduleWake(id, result.wakeAt);
     } else {
-      this.cancelTimer(id);
+      this.timers.cancel(id);
     }
     return result;
   }
@@ -341,22 +352,7 @@ export class Scheduler {
   }
 
   private scheduleWake(id: string, at: number): void {
-    if (this.host.mode !== "in-process" || this.closed) return;
-    const existing = this.timers.get(id);
-    if (existing?.at === at) return;
-    existing?.cancel();
-    // The entry exists before the timer is armed, whatever the clock does.
-    const entry = { at, cancel: () => {} };
-    this.timers.set(id, entry);
-    entry.cancel = this.host.clock.setTimer(at, () => {
-      if (this.timers.get(id) === entry) this.timers.delete(id);
-      this.kick(id);
-    });
-  }
-
-  private cancelTimer(id: string): void {
-    this.timers.get(id)?.cancel();
-    this.timers.delete(id);
+    if (this.host.mode === "in-process" && !this.closed) this.timers.set(id, at);
   }
 
   /**
@@ -371,8 +367,18 @@ export class Scheduler {
     );
   }
 
-  private rejectWatchers(id: string, error: unknown): void {
-    for (const watcher of this.watchers.take(id)) watcher.reject(error);
+  private rejectWatchers(id: string, error: unknown, during?: Waiting): void {
+    for (const watcher of this.takeWatchers(id, during)) watcher.reject(error);
+  }
+
+  /** Takes the execution's waiting callers in the order they came: in the map, then on its turns' entry, then `during`. */
+  private takeWatchers(id: string, during: Waiting | undefined): Watcher[] {
+    const watchers = this.watchers.take(id);
+    const active = this.active.get(id);
+    if (active?.waiting === undefined && during === undefined) return watchers;
+    const queued = active?.waiting;
+    if (active) active.waiting = undefined;
+    return [...watchers, ...listed(queued), ...listed(during)];
   }
 }
 

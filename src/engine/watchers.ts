@@ -1,5 +1,6 @@
 // The callers of result() waiting for executions to end, per execution: one caller, or several in the order they
 // came. Kept small (an object per caller, no set per execution): thousands of executions started at once each have one.
+// The scheduler keeps those who came while an execution's turns were queued or running on its turns' entry instead.
 import type { ExecutionRecord } from "../store/history-store.js";
 
 /** A caller of result() waiting for an execution to end: its promise's settling functions and what it is told. */
@@ -22,9 +23,25 @@ export function tell(watcher: Watcher, record: ExecutionRecord): void {
   watcher.resolve(value);
 }
 
+/** The callers waiting for one execution: one, or several in the order they came (no array for the usual one). */
+export type Waiting = Watcher | Watcher[];
+
+/** `waiting` with one more caller, last. */
+export function joined(waiting: Waiting | undefined, watcher: Watcher): Waiting {
+  if (waiting === undefined) return watcher;
+  if (!Array.isArray(waiting)) return [waiting, watcher];
+  waiting.push(watcher);
+  return waiting;
+}
+
+/** The callers, in the order they came. */
+export function listed(waiting: Waiting | undefined): Watcher[] {
+  return waiting === undefined ? [] : Array.isArray(waiting) ? waiting : [waiting];
+}
+
 /** The waiting callers of every execution. */
 export class EndWatchers {
-  private readonly byId = new Map<string, Watcher | Watcher[]>();
+  private readonly byId = new Map<string, Waiting>();
 
   has(id: string): boolean {
     return this.byId.has(id);
@@ -32,9 +49,8 @@ export class EndWatchers {
 
   add(id: string, watcher: Watcher): void {
     const others = this.byId.get(id);
-    if (others === undefined) this.byId.set(id, watcher);
-    else if (Array.isArray(others)) others.push(watcher);
-    else this.byId.set(id, [others, watcher]);
+    const waiting = joined(others, watcher);
+    if (waiting !== others) this.byId.set(id, waiting);
   }
 
   /** Removes the execution's callers and returns them in the order they came. */
@@ -42,7 +58,7 @@ export class EndWatchers {
     const watchers = this.byId.get(id);
     if (watchers === undefined) return [];
     this.byId.delete(id);
-    return Array.isArray(watchers) ? watchers : [watchers];
+    return listed(watchers);
   }
 
   /** Removes one caller (its read of the record failed). */

@@ -110,6 +110,26 @@ describe("executions started at once", () => {
     await engine.close();
   });
 
+  it("tell a caller of result() who came while the execution's turn was queued of a terminate before that turn runs", async () => {
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const gated = workflow("held", async function* () {
+      return yield* step("wait", () => gate.then(() => "opened"));
+    });
+    const engine = createEngine({ store: new MemoryStore(), workflows: [gated], logger: silentLogger, maxConcurrentTurns: 1 });
+    const [holder, queued] = await Promise.all([engine.start(gated, undefined), engine.start(gated, undefined)]);
+    const outcome = queued.result().then(
+      () => "completed",
+      (error: unknown) => (error as Error).name,
+    );
+    await engine.terminate(queued.id, "not needed");
+    // The only slot is still held at the gate: the queued turn has not run.
+    expect(await Promise.race([outcome, new Promise((resolve) => setTimeout(resolve, 0, "still waiting"))])).toBe("CancelledError");
+    open();
+    expect(await holder.result()).toBe("opened");
+    await engine.close();
+  });
+
   it("tell a caller of result() who came during a turn that found the execution busy of the end another process wrote", async () => {
     let finish!: () => void;
     const finished = new Promise<void>((resolve) => (finish = resolve));
