@@ -32,6 +32,14 @@ export interface Advance {
   ending?: Ending;
 }
 
+/** Shared by advances that hand out nothing of a kind (most hand out one step and nothing else); never written to. */
+export const NONE: never[] = [];
+
+/** An advance that hands out nothing yet. */
+export function emptyAdvance(): Advance {
+  return { steps: NONE, children: NONE, dropped: NONE, orphans: NONE };
+}
+
 /** What an interpreter is opened with. */
 export interface InterpreterOptions {
   executionId: string;

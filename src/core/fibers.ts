@@ -63,6 +63,17 @@ export class RunningSteps {
   }
 }
 
+/** A settled attempt, with when it settled (the interpreter takes them in time order). */
+export type Settled = StepRun & { at: number; outcome: Settlement };
+
+/** A waiting fiber to look at again at `at`; stale once the fiber waits anew, is woken or is dropped. */
+export interface WaitWake {
+  readonly at: number;
+  readonly position: Position;
+  readonly fiber: Fiber;
+  readonly version: number;
+}
+
 /** How a fiber ended. */
 export type Settlement = { ok: true; value: unknown } | { ok: false; error: unknown };
 

@@ -8,7 +8,7 @@
 // one at a time, earliest first (ties to the earlier position), until the next one lies after `now`. A turn that runs
 // late therefore resolves every wait, timeout and race as a turn on time would have.
 import { endRun, reconsiderEnding } from "./ending.js";
-import type { Settlement, StepRun } from "./fibers.js";
+import type { Settled, Settlement, StepRun, WaitWake } from "./fibers.js";
 import { Fiber, GroupRun, RunningSteps, WaitingFibers } from "./fibers.js";
 import { childRefused, childStarted } from "./handlers/children.js";
 import { giveBack } from "./handlers/events.js";
@@ -16,8 +16,8 @@ import { groupSettled } from "./handlers/groups.js";
 import { recordAttempt } from "./handlers/step.js";
 import { earlier, OccurrenceQueue, SettledQueue } from "./occurrences.js";
 import type { Advance, ChildRun, InterpreterOptions } from "./effects.js";
+import { emptyAdvance, NONE } from "./effects.js";
 import type { Ending } from "./ending.js";
-import type { Position } from "./position.js";
 import type { Decision, InboxItem } from "./replayer.js";
 import { Replayer } from "./replayer.js";
 import type { ChildCommand } from "./yieldable.js";
@@ -25,17 +25,6 @@ import type { ChildCommand } from "./yieldable.js";
 export type { Ending } from "./ending.js";
 export type { Settlement, StepRun } from "./fibers.js";
 export type { Advance, ChildRun, InterpreterOptions } from "./effects.js";
-
-/** A waiting fiber to look at again at `at`; stale once the fiber waits anew, is woken or is dropped. */
-interface WaitWake {
-  readonly at: number;
-  readonly position: Position;
-  readonly fiber: Fiber;
-  readonly version: number;
-}
-
-/** A settled attempt, with when it settled. */
-type Settled = StepRun & { at: number; outcome: Settlement };
 
 /** Drives one run of an execution. Open one per cold turn; the engine's warm cache keeps it between turns. */
 export class Interpreter {
@@ -52,6 +41,8 @@ export class Interpreter {
   private readonly settled = new SettledQueue<Settled>();
   private readonly running = new RunningSteps();
   private out: Advance = emptyAdvance();
+  /** What the last advanceTo handed out, until takeAdvance takes it. */
+  private advanced: Advance | undefined;
   /** How the body ended, once it has. */
   private rootOutcome: Settlement | undefined;
   /** The fiber being decided again because its time came. */
@@ -94,10 +85,27 @@ export class Interpreter {
 
   /**
    * Runs the body's fibers as far as they go at `now`: first what is ready, then, earliest first, every timer,
-   * deadline, arrival and settled attempt up to `now`.
+   * deadline, arrival and settled attempt up to `now`; hands back what the engine must do.
    * @throws NonDeterminismError when the code no longer matches the history (before any new effect is handed out).
    */
   async advance(now: number): Promise<Advance> {
+    await this.advanceTo(now);
+    return this.takeAdvance();
+  }
+
+  /** What the last `advanceTo` handed out (once). */
+  takeAdvance(): Advance {
+    const advanced = this.advanced ?? emptyAdvance();
+    this.advanced = undefined;
+    return advanced;
+  }
+
+  /**
+   * `advance` for a caller that runs it once per step (the engine's turn): its promise settles with nothing, and what
+   * it hands out is taken with `takeAdvance`. A promise resolved with an object looks the object's `then` up first.
+   * @throws NonDeterminismError as `advance`.
+   */
+  async advanceTo(now: number): Promise<void> {
     for (;;) {
       // Ready fibers run until each waits, runs a step, or ends; one that gets its answer at once goes on. The
       // generator's own promise is the only await per operation (a nested async call would cost a promise and a tick).
@@ -131,9 +139,8 @@ export class Interpreter {
       if (wake.at > this.time) this.time = wake.at;
       this.deliverWake(wake);
     }
-    const out = this.out;
+    this.advanced = this.out;
     this.out = emptyAdvance();
-    return out;
   }
 
   /** Hands back the outcome of a step attempt that settled at `at` (the engine's clock); `advance` records it. */
@@ -385,13 +392,4 @@ export class Interpreter {
       for (const child of group.children.values()) this.drop(child);
     }
   }
-
 }
-
-/** Shared by advances that hand out nothing of a kind (most hand out one step and nothing else); never written to. */
-const NONE: never[] = [];
-
-function emptyAdvance(): Advance {
-  return { steps: NONE, children: NONE, dropped: NONE, orphans: NONE };
-}
-

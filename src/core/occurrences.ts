@@ -64,7 +64,7 @@ export class OccurrenceQueue<T extends Occurrence> {
 
 /** Settled step attempts in the order they settled, so in time order; attempts no longer wanted are skipped. */
 export class SettledQueue<T extends { readonly active: boolean }> {
-  private items: T[] = [];
+  private readonly items: T[] = [];
   private head = 0;
 
   push(item: T): void {
@@ -77,7 +77,7 @@ export class SettledQueue<T extends { readonly active: boolean }> {
     while (this.head < items.length && !items[this.head]!.active) this.head++;
     if (this.head < items.length) return items[this.head];
     if (items.length > 0) {
-      this.items = [];
+      items.length = 0; // emptied in place: a sequential workflow empties it at each step
       this.head = 0;
     }
     return undefined;

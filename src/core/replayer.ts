@@ -54,6 +54,9 @@ const handlers: Handlers = {
   },
 };
 
+/** The empty buffer, shared and frozen (a write to it would throw): the first new event replaces it. */
+const NOTHING_NEW = Object.freeze([]) as unknown as never[];
+
 /** Replays one run of an execution. Create one per cold turn; a warm cache keeps it with its fibers. */
 export class Replayer {
   /** True until a fiber first reaches work the history does not hold; logs are silent meanwhile. */
@@ -77,8 +80,8 @@ export class Replayer {
   /** The change ids the code asked patched() about in this run (patches also holds ids known from markers alone). */
   readonly patchesAsked = new Set<string>();
   lastSeq: number;
-  buffer: HistoryEvent[] = [];
-  private consumedNow: string[] = [];
+  buffer: HistoryEvent[] = NOTHING_NEW;
+  private consumedNow: string[] = NOTHING_NEW;
   private readonly consumed = new Set<string>();
   /** "none": no cancellation yet; "delivering": delivered this turn (to every fiber it reaches); "done". */
   cancelState: "none" | "delivering" | "done" = "none";
@@ -149,8 +152,8 @@ export class Replayer {
   /** Takes the events and consumed inbox ids recorded since the last call. */
   takeBuffer(): { events: HistoryEvent[]; consumed: string[] } {
     const taken = { events: this.buffer, consumed: this.consumedNow };
-    this.buffer = [];
-    this.consumedNow = [];
+    this.buffer = NOTHING_NEW; // no array made until the next event (most writes take one step's event)
+    this.consumedNow = NOTHING_NEW;
     this.takenNow = undefined;
     return taken;
   }
@@ -170,7 +173,9 @@ export class Replayer {
 
   /** Takes back the last buffered event (a run's end that gives way to a cancellation). */
   dropLast(): void {
-    if (this.buffer.pop()) this.lastSeq -= 1;
+    if (this.buffer.length === 0) return; // the shared empty buffer is frozen
+    this.buffer.pop();
+    this.lastSeq -= 1;
   }
 
   /** True when events are waiting to be flushed. */
@@ -183,7 +188,8 @@ export class Replayer {
    * @throws NonDeterminismError when the history holds a different operation at this position.
    */
   next(scope: Scope, command: Command): { position: Position; decision: Decision } | { position: undefined; decision: Decision } {
-    if (typeof (command as { kind?: unknown } | null)?.kind !== "string" || !Object.hasOwn(handlers, command.kind)) {
+    const kind = (command as { kind?: unknown } | null)?.kind;
+    if (kind !== "step" && (typeof kind !== "string" || !Object.hasOwn(handlers, kind))) {
       const error = new ValidationError(
         `Execution '${this.executionId}': the workflow yielded ${describeYielded(command)} at operation ` +
           `#${scope.opId(scope.counter)}, which is not an operation. Yield operations with yield* (yield* step(...)), ` +
@@ -325,7 +331,8 @@ export class Replayer {
 
   consume(item: InboxItem): void {
     this.consumed.add(item.id);
-    this.consumedNow.push(item.id);
+    if (this.consumedNow.length === 0) this.consumedNow = [item.id];
+    else this.consumedNow.push(item.id);
   }
 
   record(event: NewEvent): void {

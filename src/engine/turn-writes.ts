@@ -94,7 +94,6 @@ export class TurnWriter {
     return this.write({ status: "suspended", waitingFor, wakeAt, release: true });
   }
 
-  /** The run ended (its end event is buffered). */
   /**
    * The run ended (its end event is buffered).
    * @throws ConcurrencyError, with the events kept in the buffer, when commands arrived since the inbox was read.
@@ -193,8 +192,41 @@ export class TurnWriter {
     throw error;
   }
 
+  /**
+   * The per-step checkpoint (`now` as in `checkpoint`) as the store's own call, for the turn to await itself (no
+   * async frame of the writer's in between, at each step): its answer goes to `acknowledge`. Undefined when a refusal
+   * would need looking into (no lease held yet: another owner's lease may be why): the turn calls `checkpoint`.
+   */
+  sendCheckpoint(now: number): Promise<ExecutionRecord> | undefined {
+    if (this.leaseOwner !== undefined && this.leaseUntil === undefined) return undefined;
+    const request = this.request({ status: "running", wakeAt: now + this.deps.staleTurnMs, release: false, now });
+    this.sent = request;
+    return this.deps.store.append(this.id, request);
+  }
+
+  /** The store acknowledged the checkpoint `sendCheckpoint` sent. */
+  acknowledge(record: ExecutionRecord): void {
+    this.written(record, this.sent!, false);
+  }
+
+  /** The request of the checkpoint in flight from `sendCheckpoint`. */
+  private sent: AppendRequest | undefined;
+
   private async write(write: Write): Promise<void> {
-    const { replayer } = this.interpreter;
+    const request = this.request(write);
+    let record: ExecutionRecord;
+    try {
+      record = await this.deps.store.append(this.id, request); // no .catch: a promise and a closure less per write
+    } catch (error) {
+      if (write.closing) this.interpreter.replayer.restoreBuffer({ events: request.events, consumed: request.consumeInbox });
+      return await this.refusedForLease(error);
+    }
+    this.written(record, request, write.release);
+  }
+
+  /** The append of a write: the buffered events, the record's new state, the lease, at the version this turn holds. */
+  private request(write: Write): AppendRequest {
+    const replayer = this.interpreter.replayer;
     const { events, consumed } = replayer.takeBuffer();
     const update: RecordUpdate = {
       status: write.status,
@@ -219,20 +251,22 @@ export class TurnWriter {
     }
     if (write.closing) request.expectInboxSeq = this.inboxSeen;
     if (this.deadline !== undefined) request.deadline = this.wallDeadline();
-    try {
-      this.record = await this.deps.store.append(this.id, request); // no .catch: a promise and a closure less per step
-    } catch (error) {
-      if (write.closing) replayer.restoreBuffer({ events, consumed });
-      return await this.refusedForLease(error);
-    }
-    this.leaseUntil = owner !== undefined && !write.release ? request.lease!.until! : undefined;
-    this.version = this.record.version;
+    return request;
+  }
+
+  /** The store acknowledged a write: the turn's view of the record, its lease and its version move on. */
+  private written(record: ExecutionRecord, request: AppendRequest, release: boolean): void {
+    this.record = record;
+    this.leaseUntil = request.lease !== undefined && !release ? request.lease.until! : undefined;
+    this.version = record.version;
+    const events = request.events;
     this.appended += events.length;
     // Acknowledged: the spans these events end are emitted now, once (never from a replayed history).
     const trace = this.session.trace;
     if (trace !== undefined) {
-      trace.written(events, { startedAt: this.startedAt, release: write.release, updatedAt: update.updatedAt, status: this.record.status });
-      if (write.release) this.startedAt = update.updatedAt;
+      const updatedAt = request.update.updatedAt;
+      trace.written(events, { startedAt: this.startedAt, release, updatedAt, status: record.status });
+      if (release) this.startedAt = updatedAt;
     }
     if (!this.session.warned && this.version >= this.deps.historyWarningThreshold) {
       this.session.warned = true;
@@ -242,6 +276,15 @@ export class TurnWriter {
         { executionId: this.id, workflow: this.session.workflow.name, events: this.version },
       );
     }
+  }
+
+  /** True when the buffer holds a step's outcome (written before the next attempt runs). */
+  get outcomesBuffered(): boolean {
+    const buffer = this.interpreter.replayer.buffer;
+    for (let i = 0; i < buffer.length; i++) {
+      if (buffer[i]!.type === "StepCompleted" || buffer[i]!.type === "StepFailed") return true;
+    }
+    return false;
   }
 }
 

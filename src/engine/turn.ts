@@ -101,7 +101,8 @@ class Turn {
         if (this.deps.takeInboxSignal(this.id) || this.writer.inboxBehind) await this.reloadInbox();
         const now = this.settledAt ?? this.deps.clock.now(); // a step that just settled read the clock already
         this.settledAt = undefined;
-        const advance = await this.interpreter.advance(now);
+        await this.interpreter.advanceTo(now);
+        const advance = this.interpreter.takeAdvance();
         if (advance.ending) return await this.finish(advance.ending, advance);
         this.letGo(advance); // each await below costs a tick even with nothing to do: skipped when there is nothing
         // New attempts run here, not in a nested async call (a promise and a tick per step). True when some were taken
@@ -109,15 +110,19 @@ class Turn {
         let recalled = false;
         let reloaded = false;
         // Recorded outcomes are written before the next attempt runs (one write per step); other events ride along.
-        let outcomes = advance.steps.length > 0 && this.outcomesBuffered();
-        for (const run of startOrder(advance.steps)) {
+        let outcomes = advance.steps.length > 0 && this.writer.outcomesBuffered;
+        const runs = startOrder(advance.steps); // indexed: an iterator held across the awaits below is an object more
+        for (let i = 0; i < runs.length; i++) {
+          const run = runs[i]!;
           // A step whose start is already recorded runs even past the deadline: stopping now would leave it recorded
           // as interrupted without ever having run.
           if (!run.recordedStart && this.pastDeadline()) throw new OutOfTime();
           // The outcomes' write takes this advance's time (when the last step settled, read since the last write) as
-          // its own: one clock read less per step.
+          // its own: one clock read less per step. It is the store's call, awaited here (an async frame less per step).
           if ((run.recordedStart || outcomes) && this.interpreter.replayer.hasBuffered) {
-            await this.writer.checkpoint(outcomes ? now : undefined);
+            const sent = outcomes ? this.writer.sendCheckpoint(now) : undefined;
+            if (sent) this.writer.acknowledge(await sent);
+            else await this.writer.checkpoint(outcomes ? now : undefined);
           }
           const claimed = this.writer.claim(); // the lease is renewed if it is near its end, however long the write took
           if (claimed) await claimed;
@@ -158,15 +163,6 @@ class Turn {
   }
 
   // --- effects ----------------------------------------------------------------------------------------------------
-
-  /** True when the buffer holds a step's outcome (written before the next attempt runs). */
-  private outcomesBuffered(): boolean {
-    const buffer = this.interpreter.replayer.buffer;
-    for (let i = 0; i < buffer.length; i++) {
-      if (buffer[i]!.type === "StepCompleted" || buffer[i]!.type === "StepFailed") return true;
-    }
-    return false;
-  }
 
   private runStep(run: StepRun): void {
     const command = run.position.command as StepCommand;

@@ -132,7 +132,8 @@ export class MemoryStore implements HistoryStore {
     // The stored record is changed in place (it is never handed out; callers get copies), first: it is the only part
     // that can throw, before anything changes.
     applyAppend(record, request);
-    for (const event of request.events) entry.events.push(event);
+    const events = request.events;
+    for (let i = 0; i < events.length; i++) entry.events.push(events[i]!);
     if (request.consumeInbox.length > 0) {
       const consumed = (entry.consumed ??= new Set());
       for (const itemId of request.consumeInbox) consumed.add(itemId);
