@@ -1,12 +1,14 @@
-// The in-process scheduler: one turn at a time per execution (a request during a turn runs one more after it), a
-// bounded number of turns at once, first come first served (slots.ts), wake-up timers (wake-timers.ts), polling,
-// retries of background turns that failed (with backoff), the callers of result() waiting for an execution to end
-// (watchers.ts), and onTurn reports (built in turn-report.ts). In external mode it still serialises turns and reports
-// them, but never starts one by itself.
+// The in-process scheduler: one turn at a time per execution (a request during a turn runs one more after it, on its
+// entry in active-turns.ts), a bounded number of turns at once, first come first served (slots.ts), wake-up timers
+// (wake-timers.ts), polling, retries of background turns that failed (with backoff), the callers of result() waiting
+// for an execution to end (watchers.ts), and onTurn reports (built in turn-report.ts). In external mode it still
+// serialises turns and reports them, but never starts one by itself.
 import { ConcurrencyError } from "../errors.js";
 import type { ExecutionRecord } from "../store/history-store.js";
 import { CLOSED_STATUSES } from "../store/history-store.js";
 import type { TurnReport } from "./api.js";
+import type { ActiveTurns } from "./active-turns.js";
+import { activeTurns, doneOf } from "./active-turns.js";
 import { isPermanent } from "./checks.js";
 import type { Clock } from "./clock.js";
 import type { Logger } from "./log.js";
@@ -30,34 +32,6 @@ export interface SchedulerHost {
   dropWarm(id: string): void;
   /** @throws ExecutionNotFoundError */
   getRecord(id: string): Promise<ExecutionRecord>;
-}
-
-/**
- * The turns of one execution in this process, queued for a slot or running. Kept small and free of closures and
- * promises: thousands of executions started at once each hold one while they wait for a slot.
- */
-interface ActiveTurns {
-  readonly id: string;
-  readonly options: TurnOptions;
-  again: boolean;
-  inboxChanged: boolean;
-  /** Kicked: nobody may await these turns, so their failure is handled here (logged, retried). */
-  background: boolean;
-  /** Set while the turn waits for running steps: wakes it for new inbox items. */
-  notify?: () => void;
-  /** The outcome for callers of turns() and idle(), made only when one asks. */
-  done?: Deferred<TurnResult>;
-  /**
-   * Callers of result() who came while these turns were queued or running: they did not read the record, and wait
-   * here (not in the scheduler's map of callers) until the turns are over.
-   */
-  waiting?: Waiting;
-}
-
-interface Deferred<T> {
-  promise: Promise<T>;
-  resolve: (value: T) => void;
-  reject: (error: unknown) => void;
 }
 
 /** The options of a kicked turn (one object for all of them). */
@@ -121,7 +95,7 @@ export class Scheduler {
       running.again = true;
       return running;
     }
-    const active: ActiveTurns = { id, options, again: true, inboxChanged: false, background: false };
+    const active = activeTurns(id, options);
     this.active.set(id, active);
     this.slots.enter(active);
     return active;
@@ -380,18 +354,4 @@ export class Scheduler {
     if (active) active.waiting = undefined;
     return [...watchers, ...listed(queued), ...listed(during)];
   }
-}
-
-/** The promise of an execution's turns, made on first ask. */
-function doneOf(active: ActiveTurns): Promise<TurnResult> {
-  if (!active.done) {
-    let resolve!: (value: TurnResult) => void;
-    let reject!: (error: unknown) => void;
-    const promise = new Promise<TurnResult>((yes, no) => {
-      resolve = yes;
-      reject = no;
-    });
-    active.done = { promise, resolve, reject };
-  }
-  return active.done.promise;
 }
