@@ -66,14 +66,6 @@ export class RunningSteps {
 /** A settled attempt, with when it settled (the interpreter takes them in time order). */
 export type Settled = StepRun & { at: number; outcome: Settlement };
 
-/** A waiting fiber to look at again at `at`; stale once the fiber waits anew, is woken or is dropped. */
-export interface WaitWake {
-  readonly at: number;
-  readonly position: Position;
-  readonly fiber: Fiber;
-  readonly version: number;
-}
-
 /** How a fiber ended. */
 export type Settlement = { ok: true; value: unknown } | { ok: false; error: unknown };
 
@@ -226,6 +218,17 @@ export class GroupRun {
     for (const index of this.dag?.neverStarted() ?? []) {
       replayer.checkScopeReached(replayer.openScope(`${this.position.opId}.${index}`, this.parent.scope));
     }
+  }
+
+  /** Starts the group: the fibers ready now, its first children, or its parent at once when it is empty. */
+  start(replayer: Replayer): Fiber[] {
+    const parent = this.parent;
+    const empty = this.whenEmpty();
+    parent.inGroup = empty ? undefined : this;
+    if (!empty) return this.openChildren(replayer);
+    this.done = true;
+    parent.input = empty;
+    return [parent];
   }
 
   /** What the parent receives when the group is empty, if it is. */

@@ -8,13 +8,14 @@
 // one at a time, earliest first (ties to the earlier position), until the next one lies after `now`. A turn that runs
 // late therefore resolves every wait, timeout and race as a turn on time would have.
 import { endRun, reconsiderEnding } from "./ending.js";
-import type { Settled, Settlement, StepRun, WaitWake } from "./fibers.js";
+import type { Settled, Settlement, StepRun } from "./fibers.js";
 import { Fiber, GroupRun, RunningSteps, WaitingFibers } from "./fibers.js";
 import { childRefused, childStarted } from "./handlers/children.js";
 import { giveBack } from "./handlers/events.js";
 import { groupSettled } from "./handlers/groups.js";
 import { recordAttempt } from "./handlers/step.js";
-import { earlier, OccurrenceQueue, SettledQueue } from "./occurrences.js";
+import type { WaitWake } from "./occurrences.js";
+import { earlier, FiberWakes, SettledQueue } from "./occurrences.js";
 import type { Advance, ChildRun, InterpreterOptions } from "./effects.js";
 import { emptyAdvance, NONE } from "./effects.js";
 import type { Ending } from "./ending.js";
@@ -36,13 +37,14 @@ export class Interpreter {
   /** The fibers waiting at an operation. */
   readonly waiting = new WaitingFibers();
   /** Waiting fibers' next times, earliest first. */
-  private readonly wakes = new OccurrenceQueue<WaitWake>();
+  private readonly wakes = new FiberWakes();
   /** Settled attempts in the order they settled (so in time order). */
   private readonly settled = new SettledQueue<Settled>();
   private readonly running = new RunningSteps();
   private out: Advance = emptyAdvance();
-  /** What the last advanceTo handed out, until takeAdvance takes it. */
-  private advanced: Advance | undefined;
+  /** While an advance runs (see `begin`): its time, and the fiber resumed. */
+  private until = 0;
+  private current: Fiber | undefined;
   /** How the body ended, once it has. */
   private rootOutcome: Settlement | undefined;
   /** The fiber being decided again because its time came. */
@@ -89,58 +91,48 @@ export class Interpreter {
    * @throws NonDeterminismError when the code no longer matches the history (before any new effect is handed out).
    */
   async advance(now: number): Promise<Advance> {
-    await this.advanceTo(now);
+    for (let pending = this.begin(now); pending !== undefined; ) {
+      let next: IteratorResult<unknown, unknown>;
+      try {
+        next = await pending;
+      } catch (error) {
+        pending = this.threw(error);
+        continue;
+      }
+      pending = this.resumed(next);
+    }
     return this.takeAdvance();
   }
 
-  /** What the last `advanceTo` handed out (once). */
-  takeAdvance(): Advance {
-    const advanced = this.advanced ?? emptyAdvance();
-    this.advanced = undefined;
-    return advanced;
+  /**
+   * `advance` in parts, for a caller awaiting each generator itself (the engine's turn: no async frame between, per
+   * step). Each part hands back the promise of the fiber it resumed, for `resumed` (or `threw`) to take, and undefined
+   * once the advance is done: `takeAdvance` then gives what the engine must do. @throws NonDeterminismError.
+   */
+  begin(now: number): Promise<IteratorResult<unknown, unknown>> | undefined {
+    this.until = now;
+    return this.resumeNext();
   }
 
-  /**
-   * `advance` for a caller that runs it once per step (the engine's turn): its promise settles with nothing, and what
-   * it hands out is taken with `takeAdvance`. A promise resolved with an object looks the object's `then` up first.
-   * @throws NonDeterminismError as `advance`.
-   */
-  async advanceTo(now: number): Promise<void> {
-    for (;;) {
-      // Ready fibers run until each waits, runs a step, or ends; one that gets its answer at once goes on. The
-      // generator's own promise is the only await per operation (a nested async call would cost a promise and a tick).
-      while (this.ready.length > 0 && !this.out.ending) {
-        const fiber = this.ready.shift()!;
-        if (fiber.dead) continue;
-        let next: IteratorResult<unknown, unknown> | undefined;
-        do {
-          try {
-            next = await this.resume(fiber);
-          } catch (error) {
-            fiber.started = true;
-            this.fiberEnded(fiber, { ok: false, error });
-            break;
-          }
-        } while (this.answer(fiber, next));
-      }
-      if (this.out.ending) break;
-      const settled = this.settled.peek();
-      const wake = this.nextWake();
-      // A settled attempt and a waiting fiber's time: the earlier goes first (the earlier position on a tie).
-      if (settled && (!wake || earlier(settled, wake))) {
-        if (settled.at > now) break;
-        this.settled.pop();
-        if (settled.at > this.time) this.time = settled.at;
-        this.deliverSettled(settled);
-        continue;
-      }
-      if (!wake || wake.at > now) break;
-      this.wakes.pop();
-      if (wake.at > this.time) this.time = wake.at;
-      this.deliverWake(wake);
-    }
-    this.advanced = this.out;
+  /** The resumed fiber yielded or returned `next` (see `begin`); the fiber goes on at once if its answer is known. */
+  resumed(next: IteratorResult<unknown, unknown>): Promise<IteratorResult<unknown, unknown>> | undefined {
+    const fiber = this.current!;
+    return this.answer(fiber, next) ? this.resume(fiber) : this.resumeNext();
+  }
+
+  /** The resumed fiber threw (see `begin`): it ended with that error. */
+  threw(error: unknown): Promise<IteratorResult<unknown, unknown>> | undefined {
+    const fiber = this.current!;
+    fiber.started = true;
+    this.fiberEnded(fiber, { ok: false, error });
+    return this.resumeNext();
+  }
+
+  /** What the advance just done hands out; what happens from here on goes to the next one. */
+  takeAdvance(): Advance {
+    const out = this.out;
     this.out = emptyAdvance();
+    return out;
   }
 
   /** Hands back the outcome of a step attempt that settled at `at` (the engine's clock); `advance` records it. */
@@ -192,7 +184,7 @@ export class Interpreter {
   /** The earliest recorded time at which something already known happens to a waiting fiber, if any. */
   earliestWake(): number | undefined {
     const settled = this.settled.peek()?.at;
-    const wake = this.nextWake()?.at;
+    const wake = this.wakes.next()?.at;
     return settled === undefined ? wake : wake === undefined ? settled : Math.min(settled, wake);
   }
 
@@ -208,14 +200,39 @@ export class Interpreter {
 
   // --- driving fibers -------------------------------------------------------------------------------------------
 
-  /** The earliest waiting fiber's entry that is still current. */
-  private nextWake(): WaitWake | undefined {
-    for (let next = this.wakes.peek(); next; next = this.wakes.peek()) {
-      const fiber = next.fiber;
-      if (fiber.wait !== undefined && fiber.waitVersion === next.version && !fiber.dead) return next;
+  /** Resumes the next fiber to run (see `begin`); undefined when there is none (the advance is done). */
+  private resumeNext(): Promise<IteratorResult<unknown, unknown>> | undefined {
+    const fiber = this.nextFiber(this.until);
+    this.current = fiber;
+    return fiber === undefined ? undefined : this.resume(fiber);
+  }
+
+  /**
+   * The next fiber to resume: a ready one (each runs until it waits, runs a step or ends), else the one a settled
+   * attempt or a waiting fiber's time makes ready, earliest first up to `now` (the earlier position on a tie).
+   * Undefined once the run has ended or nothing more happens by `now`.
+   */
+  private nextFiber(now: number): Fiber | undefined {
+    for (;;) {
+      if (this.out.ending) return undefined;
+      while (this.ready.length > 0) {
+        const fiber = this.ready.shift()!;
+        if (!fiber.dead) return fiber;
+      }
+      const settled = this.settled.peek();
+      const wake = this.wakes.next();
+      if (settled && (!wake || earlier(settled, wake))) {
+        if (settled.at > now) return undefined;
+        this.settled.pop();
+        if (settled.at > this.time) this.time = settled.at;
+        this.deliverSettled(settled);
+        continue;
+      }
+      if (!wake || wake.at > now) return undefined;
       this.wakes.pop();
+      if (wake.at > this.time) this.time = wake.at;
+      this.deliverWake(wake);
     }
-    return undefined;
   }
 
   private deliverSettled(run: Settled): void {
@@ -288,8 +305,11 @@ export class Interpreter {
         else this.out.steps.push(run);
         return;
       }
-      case "group":
-        return this.startGroup(fiber, new GroupRun(decision.position, decision.position.command as never, fiber, decision.settled, this.replayer.cancelWasDelivered));
+      case "group": {
+        const group = new GroupRun(decision.position, decision.position.command as never, fiber, decision.settled, this.replayer.cancelWasDelivered);
+        for (const ready of group.start(this.replayer)) this.ready.push(ready);
+        return;
+      }
       case "startChild": {
         const command = decision.position.command as ChildCommand;
         (this.out.children === NONE ? (this.out.children = []) : this.out.children).push({
@@ -310,15 +330,11 @@ export class Interpreter {
 
   /** Queues the next time something may happen to a waiting fiber: its own time, or an arrival it would take. */
   private schedule(fiber: Fiber): void {
-    const position = fiber.position!;
-    const until = fiber.wait!.until;
-    let arrival = this.replayer.arrivalFor(position);
+    let arrival = this.replayer.arrivalFor(fiber.position!);
     // Woken for an arrival it could not take yet (a callback's completion while its send step waits for a retry): it
     // takes it once something else moves it on, not again at this time.
     if (fiber === this.woken && arrival !== undefined && arrival <= this.time) arrival = undefined;
-    const at = until === undefined ? arrival : arrival === undefined ? until : Math.min(until, arrival);
-    if (at === undefined) return;
-    this.wakes.push({ at: Math.max(at, this.time), position, fiber, version: fiber.waitVersion });
+    this.wakes.schedule(fiber, arrival, this.time);
   }
 
   private orphan(...childIds: string[]): void {
@@ -334,19 +350,6 @@ export class Interpreter {
   }
 
   // --- groups -----------------------------------------------------------------------------------------------------
-
-  private startGroup(parent: Fiber, group: GroupRun): void {
-    parent.inGroup = group;
-    const empty = group.whenEmpty();
-    if (empty) {
-      group.done = true;
-      parent.inGroup = undefined;
-      parent.input = empty;
-      this.ready.push(parent);
-      return;
-    }
-    for (const child of group.openChildren(this.replayer)) this.ready.push(child);
-  }
 
   private fiberEnded(fiber: Fiber, outcome: Settlement): void {
     if (fiber === this.root) {

@@ -2,6 +2,7 @@
 // arriving (OccurrenceQueue), a step attempt settling (SettledQueue, in the order they settled). The
 // interpreter takes them one at a time, earliest first, so a turn that runs late resolves every wait and race as if
 // it had run on time. Ties go to the earlier position in the workflow.
+import type { Fiber } from "./fibers.js";
 import type { Position } from "./position.js";
 
 /** Something that happens at `at`, to the operation at `position`. */
@@ -59,6 +60,32 @@ export class OccurrenceQueue<T extends Occurrence> {
 
   clear(): void {
     this.heap.length = 0;
+  }
+}
+
+/** A waiting fiber to look at again at `at`; stale once the fiber waits anew, is woken or is dropped. */
+export interface WaitWake extends Occurrence {
+  readonly fiber: Fiber;
+  readonly version: number;
+}
+
+/** Waiting fibers' next times, earliest first: an entry is skipped once it is stale. */
+export class FiberWakes extends OccurrenceQueue<WaitWake> {
+  /** The earliest entry that is still current (stale ones before it are dropped). */
+  next(): WaitWake | undefined {
+    for (let next = this.peek(); next; next = this.peek()) {
+      const fiber = next.fiber;
+      if (fiber.wait !== undefined && fiber.waitVersion === next.version && !fiber.dead) return next;
+      this.pop();
+    }
+    return undefined;
+  }
+
+  /** Queues the next time something may happen to a waiting fiber: its own time or `arrival`, not before `now`. */
+  schedule(fiber: Fiber, arrival: number | undefined, now: number): void {
+    const until = fiber.wait!.until;
+    const at = until === undefined ? arrival : arrival === undefined ? until : Math.min(until, arrival);
+    if (at !== undefined) this.push({ at: Math.max(at, now), position: fiber.position!, fiber, version: fiber.waitVersion });
   }
 }
 

@@ -3,10 +3,10 @@
 // waits. The turn records nothing itself: the interpreter buffers events and the turn's writes (turn-writes.ts) append
 // them at the version loaded. A lost race surfaces as ConcurrencyError and nothing after the last append is recorded.
 import { continuedAsNew } from "../core/handlers/versioning.js";
-import type { Advance, ChildRun, Ending, Interpreter, Settlement, StepRun } from "../core/interpreter.js";
+import type { Advance, Ending, Interpreter, Settlement, StepRun } from "../core/interpreter.js";
 import type { InboxItem } from "../core/replayer.js";
 import type { StepCommand } from "../core/yieldable.js";
-import { CancelledError, ConcurrencyError, IdempotencyConflictError, ValidationError, WorkflowNotFoundError } from "../errors.js";
+import { CancelledError, ConcurrencyError } from "../errors.js";
 import type { ExecutionRecord } from "../store/history-store.js";
 import { CLOSED_STATUSES, leaseHeldByOther, newExecution } from "../store/history-store.js";
 import { AttemptContext, invokeWithTimeout, isThenable } from "./attempt.js";
@@ -16,6 +16,7 @@ import type { TurnDeps, TurnOptions, TurnResult } from "./turn-types.js";
 import { busyResult, leasing, resultOf } from "./turn-types.js";
 import { turnFailed } from "./turn-failures.js";
 import { Busy, sameWaits, TurnWriter } from "./turn-writes.js";
+import { startChildren } from "./turn-children.js";
 import { waitForNearTimer } from "./turn-timer.js";
 
 export type { ChildStart, TurnDeps, TurnOptions, TurnResult } from "./turn-types.js";
@@ -101,7 +102,17 @@ class Turn {
         if (this.deps.takeInboxSignal(this.id) || this.writer.inboxBehind) await this.reloadInbox();
         const now = this.settledAt ?? this.deps.clock.now(); // a step that just settled read the clock already
         this.settledAt = undefined;
-        await this.interpreter.advanceTo(now);
+        // The body's generator is awaited here, the interpreter deciding before and after (no async frame between).
+        for (let pending = this.interpreter.begin(now); pending !== undefined; ) {
+          let next: IteratorResult<unknown, unknown>;
+          try {
+            next = await pending;
+          } catch (error) {
+            pending = this.interpreter.threw(error);
+            continue;
+          }
+          pending = this.interpreter.resumed(next);
+        }
         const advance = this.interpreter.takeAdvance();
         if (advance.ending) return await this.finish(advance.ending, advance);
         this.letGo(advance); // each await below costs a tick even with nothing to do: skipped when there is nothing
@@ -135,7 +146,9 @@ class Turn {
           if (reloaded && this.interpreter.recall(run)) recalled = true;
           else if (run.active) this.runStep(run);
         }
-        if ((advance.children.length > 0 && (await this.startChildren(advance.children))) || recalled) continue;
+        if ((advance.children.length > 0 && (await startChildren(this.deps, this.session, this.writer, advance.children))) || recalled) {
+          continue;
+        }
         if (!this.interpreter.waiting.forChildren) this.session.childCheckAt = undefined;
         else if (await this.checkChildren()) continue;
         if (this.interpreter.runningSteps > 0) {
@@ -192,33 +205,6 @@ class Turn {
     this.settledAt = at;
     this.interpreter.stepSettled(run, outcome, at);
     this.wake?.();
-  }
-
-  /** Creates the children the run starts; true when any was asked for (the interpreter has their answers). */
-  private async startChildren(children: ChildRun[]): Promise<boolean> {
-    for (const child of children) {
-      if (this.interpreter.replayer.hasBuffered) await this.writer.checkpoint();
-      try {
-        await this.deps.startChild({
-          parentId: this.id,
-          parentRunId: this.session.runId,
-          opId: child.position.opId,
-          workflow: child.workflow,
-          childId: child.childId,
-          wait: child.wait,
-          ...(child.input === undefined ? {} : { input: child.input }),
-          ...(this.session.trace ? { traceparent: this.session.trace.childTraceparent(child.position.opId) } : {}),
-        });
-      } catch (error) {
-        if (error instanceof ValidationError || error instanceof WorkflowNotFoundError || error instanceof IdempotencyConflictError) {
-          this.interpreter.childFailed(child, error);
-          continue;
-        }
-        throw error;
-      }
-      this.interpreter.childStarted(child, this.deps.clock.now());
-    }
-    return children.length > 0;
   }
 
   /** Aborts attempts whose branch was dropped and remembers children nobody awaits any more. */
