@@ -326,8 +326,9 @@ class EngineImpl implements EngineApi {
 
   private handleFor(record: ExecutionRecord, created: boolean): RunHandle {
     // The handle keeps the id, not the record: a caller may hold thousands of handles while their executions run.
-    // A bound function, not an arrow: no closure context, and no property dictionary where names are kept (tsx).
-    const result = this.result.bind(this, record.id) as () => Promise<unknown>;
+    // A bound function, not an arrow: no closure context, and no property dictionary where names are kept (tsx). It
+    // goes straight to the scheduler, as result(id) does.
+    const result = this.scheduler.waitForEnd.bind(this.scheduler, record.id, outcomeOf) as () => Promise<unknown>;
     return { id: record.id, runId: record.runId, workflow: record.workflow, created, result };
   }
 }

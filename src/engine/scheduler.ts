@@ -18,7 +18,7 @@ import { turnReport } from "./turn-report.js";
 import { takeClosedRecord } from "./turn-types.js";
 import { WakeTimers } from "./wake-timers.js";
 import type { Waiting, Watcher } from "./watchers.js";
-import { EndWatchers, joined, listed, tell } from "./watchers.js";
+import { answerAll, EndWatchers, joined, listed } from "./watchers.js";
 
 /** What the scheduler needs from the engine. */
 export interface SchedulerHost {
@@ -228,7 +228,7 @@ export class Scheduler {
   settled(record: ExecutionRecord, during?: Waiting): void {
     if (!CLOSED_STATUSES.has(record.status)) return;
     this.timers.cancel(record.id);
-    for (const watcher of this.takeWatchers(record.id, during)) tell(watcher, record);
+    this.answerWatchers(record.id, during, record);
   }
 
   /** Resolves when no turn (and no poll) is running in this process. */
@@ -342,16 +342,20 @@ export class Scheduler {
   }
 
   private rejectWatchers(id: string, error: unknown, during?: Waiting): void {
-    for (const watcher of this.takeWatchers(id, during)) watcher.reject(error);
+    this.answerWatchers(id, during, undefined, error);
   }
 
-  /** Takes the execution's waiting callers in the order they came: in the map, then on its turns' entry, then `during`. */
-  private takeWatchers(id: string, during: Waiting | undefined): Watcher[] {
-    const watchers = this.watchers.take(id);
+  /**
+   * Answers the execution's waiting callers in the order they came (in the map, on its turns' entry, then `during`):
+   * the outcome of the closed `record`, or without one, `error`.
+   */
+  private answerWatchers(id: string, during: Waiting | undefined, record: ExecutionRecord | undefined, error?: unknown): void {
+    const inMap = this.watchers.take(id);
     const active = this.active.get(id);
-    if (active?.waiting === undefined && during === undefined) return watchers;
     const queued = active?.waiting;
     if (active) active.waiting = undefined;
-    return [...watchers, ...listed(queued), ...listed(during)];
+    answerAll(inMap, record, error);
+    answerAll(queued, record, error);
+    answerAll(during, record, error);
   }
 }

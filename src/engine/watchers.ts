@@ -39,6 +39,18 @@ export function listed(waiting: Waiting | undefined): Watcher[] {
   return waiting === undefined ? [] : Array.isArray(waiting) ? waiting : [waiting];
 }
 
+/** Answers each caller in the order they came: the outcome of the closed `record`, or without one, `error`. */
+export function answerAll(waiting: Waiting | undefined, record: ExecutionRecord | undefined, error?: unknown): void {
+  if (waiting === undefined) return;
+  if (!Array.isArray(waiting)) answer(waiting, record, error);
+  else for (const watcher of waiting) answer(watcher, record, error);
+}
+
+function answer(watcher: Watcher, record: ExecutionRecord | undefined, error: unknown): void {
+  if (record !== undefined) tell(watcher, record);
+  else watcher.reject(error);
+}
+
 /** The waiting callers of every execution. */
 export class EndWatchers {
   private readonly byId = new Map<string, Waiting>();
@@ -53,12 +65,11 @@ export class EndWatchers {
     if (waiting !== others) this.byId.set(id, waiting);
   }
 
-  /** Removes the execution's callers and returns them in the order they came. */
-  take(id: string): Watcher[] {
+  /** Removes the execution's callers and returns them (undefined: none). */
+  take(id: string): Waiting | undefined {
     const watchers = this.byId.get(id);
-    if (watchers === undefined) return [];
-    this.byId.delete(id);
-    return listed(watchers);
+    if (watchers !== undefined) this.byId.delete(id);
+    return watchers;
   }
 
   /** Removes one caller (its read of the record failed). */
