@@ -66,6 +66,13 @@ function strictReplacer(this: unknown, _key: string, value: unknown): unknown {
  */
 export function encodeValue(value: unknown, site: EncodeSite): string | undefined {
   if (value === undefined) return undefined;
+  // A finite number's JSON is its String() (the same shortest round-trip digits, -0 as "0"), which skips the
+  // serializer's setup: a step's result is often a number.
+  if (typeof value === "number" && Number.isFinite(value)) {
+    const text = String(value);
+    checkSize(text, site);
+    return text;
+  }
   let text: string | undefined;
   let plain = false;
   try {

@@ -104,7 +104,7 @@ export class SettledQueue<T extends { readonly active: boolean }> {
     while (this.head < items.length && !items[this.head]!.active) this.head++;
     if (this.head < items.length) return items[this.head];
     if (items.length > 0) {
-      items.length = 0; // emptied in place: a sequential workflow empties it at each step
+      while (items.length > 0) items.pop(); // in place (a sequential workflow empties it at each step); not by length
       this.head = 0;
     }
     return undefined;

@@ -16,6 +16,13 @@ describe("codec", () => {
     expect(decodeValue(undefined)).toBeUndefined();
   });
 
+  it("encodes a finite number as JSON.stringify does", () => {
+    for (const value of [0, -0, 42, -7, 0.1, 1 / 3, 1e21, 1.5e-7, -5e-324, Number.MAX_VALUE, Number.MAX_SAFE_INTEGER + 2, 2 ** 31]) {
+      expect(encodeValue(value, site)).toBe(JSON.stringify(value));
+    }
+    expect(() => encodeValue(Number.NaN, site)).toThrowError(SerializationError);
+  });
+
   it.each([
     ["a number", 42],
     ["minus zero", -0],
