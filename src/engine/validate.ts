@@ -36,6 +36,11 @@ function checkIdLike(call: Call, what: string, text: unknown, executionId: strin
   }
 }
 
+/** True when checkIdLike has nothing to say about `text` (its message is then never built). */
+function idLikeFine(text: unknown): boolean {
+  return typeof text !== "string" || (isWellFormedText(text) && !(text.length * 3 > MAX_ID_BYTES && utf8Length(text) > MAX_ID_BYTES));
+}
+
 /**
  * The id and workflow name of `start`.
  * @throws ValidationError for an ill-formed or too long id or name.
@@ -43,6 +48,8 @@ function checkIdLike(call: Call, what: string, text: unknown, executionId: strin
 export function checkStart(workflow: unknown, options: { id?: unknown } | undefined): void {
   const name = typeof workflow === "string" ? workflow : (workflow as { name?: unknown } | null | undefined)?.name;
   const id = options?.id;
+  // Every start passes here: the message's call text is made only for a start that is refused.
+  if (idLikeFine(name) && idLikeFine(id) && !(typeof id === "string" && id.startsWith(SCHEDULE_ID_PREFIX))) return;
   const call = `start(${typeof name === "string" ? quote(name) : "workflow"}${typeof id === "string" ? `, id ${quote(id)}` : ""})`;
   const executionId = typeof id === "string" ? id : undefined;
   checkIdLike(call, "the workflow name", name, executionId);
