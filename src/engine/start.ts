@@ -9,7 +9,7 @@ import { newExecution } from "../store/history-store.js";
 import type { AnyWorkflow } from "../workflow.js";
 import type { StartOptions } from "./api-types.js";
 import type { TracingDeps } from "./tracing.js";
-import { callerTraceparent, traceparentField } from "./tracing.js";
+import { callerTraceparent } from "./tracing.js";
 import { checkStart } from "./validate.js";
 
 /** What a start needs from the engine. */
@@ -57,13 +57,14 @@ export function newExecutionFor(deps: StartDeps, workflow: unknown, input: unkno
     value = parsed.data;
   }
   const encoded = encodeValue(value, { executionId: id, operation: `the input of workflow '${name}'`, limit: deps.store.limits.maxValueBytes });
+  // newExecution leaves out an input or trace context that is undefined: no spread objects to build per start.
   return newExecution({
     id,
     workflow: name,
     runId: deps.ulid(),
     at: deps.now(),
-    ...(encoded === undefined ? {} : { input: encoded }),
-    ...traceparentField(callerTraceparent(deps.tracing)),
+    input: encoded,
+    traceparent: callerTraceparent(deps.tracing),
   });
 }
 
