@@ -207,8 +207,8 @@ export interface TurnReport {
 
 /**
  * What `engine.cancel` or `engine.terminate` did. `recorded` is false when the call stored nothing: the execution was
- * cancelled or terminated already (by anyone, also while the call ran), or, for `cancel`, its run's cancellation had
- * been requested already and is on its way.
+ * cancelled or terminated already (by anyone, also while the call ran), or, for `cancel`, its current run was
+ * cancelled already (a run takes one cancellation: it may be pending, or the workflow caught it and went on).
  *
  * @example
  * ```ts

@@ -161,8 +161,8 @@ export interface Engine {
 
   /**
    * Cancels an execution: a CancelledError surfaces at its current (or next) operation; `catch`/`finally` blocks may
-   * run compensation steps; rethrowing ends it as `cancelled`. Cancelling a cancelled or terminated execution, or one
-   * whose cancellation was requested already, records nothing and says so (`recorded: false`).
+   * run compensation steps; rethrowing ends it as `cancelled`. Cancelling a cancelled or terminated execution, or a run
+   * cancelled already (a run takes one cancellation, pending or caught), records nothing and says so (`recorded: false`).
    *
    * @example
    * ```ts

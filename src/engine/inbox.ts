@@ -113,8 +113,9 @@ export async function sendEvent(
 
 /**
  * Cancels an execution through its inbox, then the children it waits for (see `Engine.cancel`). `recorded` is false
- * when this call stored nothing: the execution was cancelled or terminated already, or its run's cancellation was
- * requested already (by this process or another: the store's answer decides, not an earlier read).
+ * when this call stored nothing: the execution was cancelled or terminated already, or its current run was cancelled
+ * already (one cancellation per run: pending, or caught by the workflow), by this process or another: the store's
+ * answer decides, not an earlier read.
  * @throws ExecutionNotFoundError, ExecutionClosedError, ValidationError (a malformed reason).
  */
 export async function cancel(engine: InboxHost, id: string, reason?: string): Promise<StopResult> {

@@ -81,9 +81,10 @@ export class TurnWriter {
 
   /**
    * Writes what is buffered in the middle of the turn, keeping (or taking) the lease. `now`: a time the turn read
-   * since its last write (a step's settling), taken as the write's time instead of reading the clock again (it runs
-   * per step). An earlier time only makes the write's lease checks stricter and its lease and wake-up end sooner;
-   * `claim` reads the clock itself before any attempt starts.
+   * earlier (when a step settled), no later than the clock's, taken as the write's time instead of reading the clock
+   * again (it runs per step). A lease renewal that raced the step's settling may have used a later time, so the
+   * record's `updatedAt` can step back by that much. An earlier time only makes the write's lease checks stricter and
+   * its lease and wake-up end sooner; `claim` reads the clock itself before any attempt starts.
    */
   checkpoint(now = this.deps.clock.now()): Promise<void> {
     return this.write({ status: "running", wakeAt: now + this.deps.staleTurnMs, release: false, now });

@@ -128,7 +128,7 @@ class Turn {
           // A step whose start is already recorded runs even past the deadline: stopping now would leave it recorded
           // as interrupted without ever having run.
           if (!run.recordedStart && this.pastDeadline()) throw new OutOfTime();
-          // The outcomes' write takes this advance's time (when the last step settled, read since the last write) as
+          // The outcomes' write takes this advance's time (when the last step settled; see TurnWriter.checkpoint) as
           // its own: one clock read less per step. It is the store's call, awaited here (an async frame less per step).
           if ((run.recordedStart || outcomes) && this.interpreter.replayer.hasBuffered) {
             const sent = outcomes ? this.writer.sendCheckpoint(now) : undefined;

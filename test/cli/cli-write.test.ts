@@ -116,6 +116,10 @@ describe("spindle cancel and terminate", () => {
     const run = await withConfig("cancel", "cancel-1", "--reason", "customer changed their mind");
     expect(run.code).toBe(0);
     expect(run.stdout).toBe("cancellation of cancel-1 recorded; its next turn runs it\n");
+    // a second cancel before that turn records nothing (a run takes one cancellation), and says why
+    const pending = await withConfig("cancel", "cancel-1", "--json");
+    expect(JSON.parse(pending.stdout)).toMatchObject({ executionId: "cancel-1", cancelled: false });
+    expect((await withConfig("cancel", "cancel-1")).stdout).toMatch(/^cancel-1 \(\w+\): its current run was cancelled already .*: nothing recorded\n$/);
     expect((await engine.resume("cancel-1")).status).toBe("cancelled");
     await expect(engine.result("cancel-1")).rejects.toMatchObject({ name: "CancelledError" });
     // cancelling a cancelled execution does nothing, and says so; a completed one is refused

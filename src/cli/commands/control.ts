@@ -5,11 +5,12 @@ import { EXIT } from "../errors.js";
 import { json, when } from "../output.js";
 import type { Command, CommandOption } from "./types.js";
 
-/** What `cancel` prints when the engine recorded nothing: stopped already, or a cancellation on its way. */
+/** What `cancel` prints when the engine recorded nothing: stopped already, or its current run cancelled already. */
 function nothingRecorded(id: string, status: string): string {
   return status === "cancelled" || status === "terminated"
     ? `${id} is already ${status}: nothing recorded`
-    : `${id} (${status}) already has a cancellation requested: nothing recorded; its next turn runs it`;
+    : `${id} (${status}): its current run was cancelled already (the cancellation is pending, or the workflow ` +
+        `caught it; a run takes one): nothing recorded`;
 }
 
 const REASON: CommandOption = { type: "string", short: "r", value: "text", description: "Why (recorded, at most 4,096 characters)." };
@@ -34,7 +35,7 @@ export const cancelCommand: Command = {
     const reason = context.values.reason as string | undefined;
     const engine = await context.engine();
     // What the engine's cancel answers decides (an earlier read could race another process): when it recorded
-    // nothing, the execution was stopped already or its cancellation had been requested already.
+    // nothing, the execution was stopped already or its current run was cancelled already.
     const { recorded } = await engine.cancel(id, reason);
     const status = recorded ? undefined : (await engine.describe(id)).status;
     if (context.json) context.print(json({ executionId: id, cancelled: recorded, ...(status === undefined ? {} : { status }) }));
