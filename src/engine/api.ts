@@ -260,9 +260,9 @@ export interface Engine {
 
   /**
    * Waits for an execution to end and returns its result (or throws its error). Name the workflow to type the result;
-   * the call is then refused unless the execution runs that workflow. The end is one this engine's turn writes, or one
-   * stored already when the call reads the record (or when this engine's turns of it are over); the store is not
-   * polled, so where other processes run the turns, wait with `describe` until the status is closed, then call this.
+   * the call is then refused unless the execution runs that workflow. An end another process writes is seen too: while
+   * callers wait with no turn of theirs running here, the engine reads their records (from 200 ms apart, backing off to
+   * 5 s) until none waits.
    *
    * @example
    * ```ts

@@ -3,7 +3,7 @@
 // (wake-timers.ts), polling, retries of background turns that failed (with backoff), the callers of result() waiting
 // for an execution to end (watchers.ts), and onTurn reports (built in turn-report.ts). In external mode it still
 // serialises turns and reports them, but never starts one by itself.
-import { ConcurrencyError } from "../errors.js";
+import { ConcurrencyError, ExecutionNotFoundError } from "../errors.js";
 import type { ExecutionRecord } from "../store/history-store.js";
 import { CLOSED_STATUSES } from "../store/history-store.js";
 import type { TurnReport } from "./api.js";
@@ -11,6 +11,7 @@ import type { ActiveTurns } from "./active-turns.js";
 import { activeTurns, doneOf } from "./active-turns.js";
 import { isPermanent } from "./checks.js";
 import type { Clock } from "./clock.js";
+import { EndPoll } from "./end-poll.js";
 import type { Logger } from "./log.js";
 import { TurnSlots } from "./slots.js";
 import type { TurnOptions, TurnResult } from "./turn.js";
@@ -39,6 +40,8 @@ const BACKGROUND: TurnOptions = Object.freeze({});
 
 /** Fresh turns tried after a turn lost a race, before the ConcurrencyError reaches the caller. */
 const TURN_RETRIES_ON_CONFLICT = 2;
+/** Records a poll for waiting result() callers reads at once. */
+const POLL_READS_AT_ONCE = 25;
 
 /** Runs an engine's turns and wakes executions up when they are due. */
 export class Scheduler {
@@ -51,6 +54,8 @@ export class Scheduler {
   private tracked = 0;
   private readonly timers: WakeTimers;
   private readonly watchers = new EndWatchers();
+  /** Reads the records of callers waiting in `watchers` now and then: another process may write the end. */
+  private readonly endPoll = new EndPoll(() => this.pollEnds());
   private readonly failures = new Map<string, unknown>();
   /** Background turns that failed in a row, per execution (backoff of their retries). */
   private readonly retries = new Map<string, number>();
@@ -212,6 +217,7 @@ export class Scheduler {
         (fresh) => {
           if (CLOSED_STATUSES.has(fresh.status)) this.settled(fresh);
           else if (this.failures.has(id) && !this.active.has(id)) this.rejectWatchers(id, this.failures.get(id));
+          else if (this.watchers.has(id)) this.endPoll.wake();
         },
         (error: unknown) => {
           this.watchers.remove(id, watcher);
@@ -252,6 +258,7 @@ export class Scheduler {
   async close(): Promise<void> {
     this.closed = true;
     this.stopPolling?.();
+    this.endPoll.stop();
     this.timers.cancelAll();
     await this.idle();
   }
@@ -336,9 +343,32 @@ export class Scheduler {
   private settledById(id: string, onReadFailure: "reject" | "wait"): void {
     if (!this.watchers.has(id)) return;
     this.host.getRecord(id).then(
-      (record) => this.settled(record),
-      (error: unknown) => onReadFailure === "reject" && this.rejectWatchers(id, error),
+      (record) => {
+        this.settled(record);
+        if (this.watchers.has(id)) this.endPoll.wake();
+      },
+      (error: unknown) => (onReadFailure === "reject" ? this.rejectWatchers(id, error) : this.endPoll.wake()),
     );
+  }
+
+  /**
+   * One read of the records of callers still waiting with no turn of theirs here (another process may have ended
+   * them); true while some still wait. A record gone (purged) rejects its callers; other read failures wait for the
+   * next read.
+   */
+  private async pollEnds(): Promise<boolean> {
+    const ids = this.watchers.ids().filter((id) => !this.active.has(id));
+    for (let i = 0; i < ids.length; i += POLL_READS_AT_ONCE) {
+      await Promise.all(
+        ids.slice(i, i + POLL_READS_AT_ONCE).map((id) =>
+          this.host.getRecord(id).then(
+            (record) => this.settled(record),
+            (error: unknown) => error instanceof ExecutionNotFoundError && this.rejectWatchers(id, error),
+          ),
+        ),
+      );
+    }
+    return this.watchers.size > 0;
   }
 
   private rejectWatchers(id: string, error: unknown, during?: Waiting): void {

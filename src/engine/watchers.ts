@@ -59,6 +59,16 @@ export class EndWatchers {
     return this.byId.has(id);
   }
 
+  /** The executions with waiting callers. */
+  ids(): string[] {
+    return [...this.byId.keys()];
+  }
+
+  /** How many executions have waiting callers. */
+  get size(): number {
+    return this.byId.size;
+  }
+
   add(id: string, watcher: Watcher): void {
     const others = this.byId.get(id);
     const waiting = joined(others, watcher);
