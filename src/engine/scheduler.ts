@@ -1,8 +1,9 @@
 // The in-process scheduler: one turn at a time per execution (a request during a turn runs one more after it, on its
 // entry in active-turns.ts), a bounded number of turns at once, first come first served (slots.ts), wake-up timers
 // (wake-timers.ts), polling, retries of background turns that failed (with backoff), the callers of result() waiting
-// for an execution to end (watchers.ts), and onTurn reports (built in turn-report.ts). In external mode it still
-// serialises turns and reports them, but never starts one by itself.
+// for an execution to end (watchers.ts; end-poll.ts reads their records for ends other processes write), and onTurn
+// reports (built in turn-report.ts). In external mode it still serialises turns and reports them, but never starts
+// one by itself.
 import { ConcurrencyError, ExecutionNotFoundError } from "../errors.js";
 import type { ExecutionRecord } from "../store/history-store.js";
 import { CLOSED_STATUSES } from "../store/history-store.js";
