@@ -190,7 +190,7 @@ export class ConsoleApi {
       case "cancel":
       case "terminate": {
         const reason = typeof body.reason === "string" && body.reason.trim() !== "" ? body.reason : undefined;
-        // On an execution already stopped (or, for cancel, with its cancellation requested already) the engine records
+        // On an execution already stopped (or, for cancel, whose current run was cancelled already) the engine records
         // nothing and says so; its answer decides, so the reply never claims a cancellation another process made.
         const { recorded } = await (action === "cancel" ? this.engine.cancel(id, reason) : this.engine.terminate(id, reason));
         if (recorded) return { executionId: id, [action === "cancel" ? "cancelled" : "terminated"]: true };
