@@ -32,8 +32,21 @@ export interface Advance {
   ending?: Ending;
 }
 
-/** Shared by advances that hand out nothing of a kind (most hand out one step and nothing else); never written to. */
-export const NONE: never[] = [];
+/**
+ * The shared empty list of advances and buffers that hold nothing yet (most advances hand out one step and nothing
+ * else; most writes take one step's event). Frozen: it is never written to; `pushed` replaces it.
+ */
+export const NONE: never[] = Object.freeze([]) as unknown as never[];
+
+/**
+ * `list` with `item` added last, for the caller to store back: an empty list (`NONE`) becomes an array of one, made
+ * to size (a first push would make room for sixteen).
+ */
+export function pushed<T>(list: T[], item: T): T[] {
+  if (list.length === 0) return [item];
+  list.push(item);
+  return list;
+}
 
 /** An advance that hands out nothing yet. */
 export function emptyAdvance(): Advance {

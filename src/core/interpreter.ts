@@ -17,7 +17,7 @@ import { recordAttempt } from "./handlers/step.js";
 import type { WaitWake } from "./occurrences.js";
 import { earlier, FiberWakes, SettledQueue } from "./occurrences.js";
 import type { Advance, ChildRun, InterpreterOptions } from "./effects.js";
-import { emptyAdvance, NONE } from "./effects.js";
+import { emptyAdvance, pushed } from "./effects.js";
 import type { Ending } from "./ending.js";
 import type { Decision, InboxItem } from "./replayer.js";
 import { Replayer } from "./replayer.js";
@@ -301,8 +301,7 @@ export class Interpreter {
         const run: StepRun = { fiber, position: decision.position, attempt: decision.attempt, recordedStart: decision.flushFirst, active: true };
         fiber.running = run;
         this.running.add(run);
-        if (this.out.steps === NONE) this.out.steps = [run]; // most advances hand out one step: no room for more
-        else this.out.steps.push(run);
+        this.out.steps = pushed(this.out.steps, run);
         return;
       }
       case "group": {
@@ -312,7 +311,7 @@ export class Interpreter {
       }
       case "startChild": {
         const command = decision.position.command as ChildCommand;
-        (this.out.children === NONE ? (this.out.children = []) : this.out.children).push({
+        this.out.children = pushed(this.out.children, {
           fiber,
           position: decision.position,
           childId: decision.childId,
@@ -338,8 +337,7 @@ export class Interpreter {
   }
 
   private orphan(...childIds: string[]): void {
-    if (childIds.length === 0) return;
-    (this.out.orphans === NONE ? (this.out.orphans = []) : this.out.orphans).push(...childIds);
+    for (const childId of childIds) this.out.orphans = pushed(this.out.orphans, childId);
   }
 
   private retire(run: StepRun): void {
@@ -383,7 +381,7 @@ export class Interpreter {
     const run = fiber.running;
     if (run?.active) {
       this.retire(run);
-      (this.out.dropped === NONE ? (this.out.dropped = []) : this.out.dropped).push(run);
+      this.out.dropped = pushed(this.out.dropped, run);
     }
     // An event this branch took in this turn, unused, goes back to the inbox for the next wait.
     if (fiber.input?.type === "resume" && fiber.position?.command.kind === "waitForEvent") {

@@ -20,6 +20,7 @@ import { sleep } from "./handlers/timers.js";
 import { setStatus, value } from "./handlers/values.js";
 import { continueAsNew, deprecatePatch, patched } from "./handlers/versioning.js";
 import type { Decision, Environment, InboxItem } from "./decision.js";
+import { NONE, pushed } from "./effects.js";
 import { InboxView } from "./inbox-view.js";
 import { OpIndex } from "./op-index.js";
 import { liveEvents } from "./redrive.js";
@@ -54,9 +55,6 @@ const handlers: Handlers = {
   },
 };
 
-/** The empty buffer, shared and frozen (a write to it would throw): the first new event replaces it. */
-const NOTHING_NEW = Object.freeze([]) as unknown as never[];
-
 /** Replays one run of an execution. Create one per cold turn; a warm cache keeps it with its fibers. */
 export class Replayer {
   /** True until a fiber first reaches work the history does not hold; logs are silent meanwhile. */
@@ -80,8 +78,8 @@ export class Replayer {
   /** The change ids the code asked patched() about in this run (patches also holds ids known from markers alone). */
   readonly patchesAsked = new Set<string>();
   lastSeq: number;
-  buffer: HistoryEvent[] = NOTHING_NEW;
-  private consumedNow: string[] = NOTHING_NEW;
+  buffer: HistoryEvent[] = NONE;
+  private consumedNow: string[] = NONE;
   private readonly consumed = new Set<string>();
   /** "none": no cancellation yet; "delivering": delivered this turn (to every fiber it reaches); "done". */
   cancelState: "none" | "delivering" | "done" = "none";
@@ -152,8 +150,8 @@ export class Replayer {
   /** Takes the events and consumed inbox ids recorded since the last call. */
   takeBuffer(): { events: HistoryEvent[]; consumed: string[] } {
     const taken = { events: this.buffer, consumed: this.consumedNow };
-    this.buffer = NOTHING_NEW; // no array made until the next event (most writes take one step's event)
-    this.consumedNow = NOTHING_NEW;
+    this.buffer = NONE; // no array made until the next event (most writes take one step's event)
+    this.consumedNow = NONE;
     this.takenNow = undefined;
     return taken;
   }
@@ -173,7 +171,7 @@ export class Replayer {
 
   /** Takes back the last buffered event (a run's end that gives way to a cancellation). */
   dropLast(): void {
-    if (this.buffer.length === 0) return; // the shared empty buffer is frozen
+    if (this.buffer.length === 0) return;
     this.buffer.pop();
     this.lastSeq -= 1;
   }
@@ -331,8 +329,7 @@ export class Replayer {
 
   consume(item: InboxItem): void {
     this.consumed.add(item.id);
-    if (this.consumedNow.length === 0) this.consumedNow = [item.id];
-    else this.consumedNow.push(item.id);
+    this.consumedNow = pushed(this.consumedNow, item.id);
   }
 
   record(event: NewEvent): void {
@@ -344,10 +341,9 @@ export class Replayer {
     this.index(event);
   }
 
-  /** Buffers a new event: an empty buffer becomes an array of one (a first push would make room for sixteen). */
+  /** Buffers a new event. */
   bufferEvent(event: HistoryEvent): void {
-    if (this.buffer.length === 0) this.buffer = [event];
-    else this.buffer.push(event);
+    this.buffer = pushed(this.buffer, event);
   }
 
   /** Indexes an event recorded in this session. */
