@@ -275,11 +275,8 @@ export class Scheduler {
       // the other turn's lease, or the work done).
       if (error instanceof ConcurrencyError && conflicts < TURN_RETRIES_ON_CONFLICT) return this.turnOnce(id, options, conflicts + 1);
       this.report(id, startedAt, undefined, error);
-      if (isPermanent(error)) {
-        // Retrying cannot help: waiters learn of it, and the execution waits for a fix (a deploy, a terminate).
-        this.failures.set(id, error);
-        this.rejectWatchers(id, error);
-      }
+      // Retrying cannot help: the execution waits for a fix (a deploy, a terminate); run() tells its waiting callers.
+      if (isPermanent(error)) this.failures.set(id, error);
       throw error;
     }
     this.report(id, startedAt, result);
