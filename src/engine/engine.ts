@@ -34,7 +34,6 @@ import type { Logger } from "./log.js";
 import type { EngineOptions, WorkflowRegistry } from "./options.js";
 import { engineSettings, turnOptions } from "./options.js";
 import { redrive } from "./redrive.js";
-import type { StartDeps } from "./start.js";
 import { checkCreated, newExecutionFor } from "./start.js";
 import { Scheduler } from "./scheduler.js";
 import type { ScheduleRuntime } from "../schedules/runtime.js";
@@ -78,7 +77,6 @@ class EngineImpl implements EngineApi {
   /** The narrow view the inbox, children and callbacks helpers get. */
   private readonly host: InboxHost;
   private readonly tracing: TracingDeps;
-  private readonly startDeps: StartDeps;
   private readonly ulid = ulidFactory();
   readonly schedules: ScheduleRuntime;
 
@@ -115,13 +113,6 @@ class EngineImpl implements EngineApi {
       tracing: this.tracing,
     };
     const clock = this.clock;
-    this.startDeps = {
-      lookup: (name, executionId) => this.workflows.lookup(name, executionId),
-      ulid: () => this.ulid(),
-      now: () => clock.now(),
-      store: this.store,
-      tracing: this.tracing,
-    };
     const env: Environment = { now: () => clock.now(), random: settings.random, uuid: settings.uuid };
     this.deps = {
       store: this.store,
@@ -192,7 +183,7 @@ class EngineImpl implements EngineApi {
   ): Promise<RunHandle<W extends AnyWorkflow ? WorkflowOutput<W> : unknown>> {
     // Not an async function: its suspended frame would keep the whole new execution while the create is in flight.
     try {
-      const execution = newExecutionFor(this.startDeps, workflow, input, options);
+      const execution = newExecutionFor(this.host, workflow, input, options);
       const { id, workflow: name, input: encoded } = execution.record;
       return Promise.resolve(this.store.create(execution)).then((outcome) => {
         checkCreated(outcome, id, name, encoded);

@@ -8,18 +8,12 @@ import type { CreateResult, NewExecution } from "../store/history-store.js";
 import { newExecution } from "../store/history-store.js";
 import type { AnyWorkflow } from "../workflow.js";
 import type { StartOptions } from "./api-types.js";
-import type { TracingDeps } from "./tracing.js";
+import type { EngineContext } from "./context.js";
 import { callerTraceparent } from "./tracing.js";
 import { checkStart } from "./validate.js";
 
-/** What a start needs from the engine. */
-export interface StartDeps {
-  lookup(name: string, executionId: string): AnyWorkflow;
-  ulid(): string;
-  now(): number;
-  store: { limits: { maxValueBytes: number } };
-  tracing: TracingDeps;
-}
+/** What a start needs from the engine (its context, as the inbox's calls have it). */
+export type StartDeps = Pick<EngineContext, "lookup" | "ulid" | "clock" | "store" | "tracing">;
 
 /**
  * The execution a start creates: its record and ExecutionStarted event, the input checked and encoded.
@@ -62,7 +56,7 @@ export function newExecutionFor(deps: StartDeps, workflow: unknown, input: unkno
     id,
     workflow: name,
     runId: deps.ulid(),
-    at: deps.now(),
+    at: deps.clock.now(),
     input: encoded,
     traceparent: callerTraceparent(deps.tracing),
   });
