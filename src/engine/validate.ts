@@ -21,24 +21,32 @@ function refuse(call: Call, what: string, text: string, problem: string, executi
   });
 }
 
+const ILL_FORMED = "is not well-formed Unicode (it has a lone surrogate); use text that encodes as UTF-8";
+
+/** What is wrong with `text` as text a store keys by: undefined when nothing is (other types are left to the caller). */
+function wellFormedProblem(text: unknown): string | undefined {
+  return typeof text === "string" && !isWellFormedText(text) ? ILL_FORMED : undefined;
+}
+
+/** What is wrong with `text` as an id or a name: ill-formed, or over MAX_ID_BYTES; undefined when nothing is. */
+function idLikeProblem(text: unknown): string | undefined {
+  if (typeof text !== "string") return undefined;
+  if (!isWellFormedText(text)) return ILL_FORMED;
+  if (text.length * 3 <= MAX_ID_BYTES) return undefined;
+  const bytes = utf8Length(text);
+  return bytes > MAX_ID_BYTES ? `is ${bytes} bytes in UTF-8; the limit is ${MAX_ID_BYTES} bytes` : undefined;
+}
+
 /** @throws ValidationError when `text` is a string that is not well-formed Unicode. Other types are left to the caller. */
 function checkWellFormed(call: Call, what: string, text: unknown, executionId: string | undefined): void {
-  if (typeof text === "string" && !isWellFormedText(text)) {
-    refuse(call, what, text, "is not well-formed Unicode (it has a lone surrogate); use text that encodes as UTF-8", executionId);
-  }
+  const problem = wellFormedProblem(text);
+  if (problem !== undefined) refuse(call, what, text as string, problem, executionId);
 }
 
 /** @throws ValidationError when `text` is a string that is ill-formed or over MAX_ID_BYTES. */
 function checkIdLike(call: Call, what: string, text: unknown, executionId: string | undefined): void {
-  checkWellFormed(call, what, text, executionId);
-  if (typeof text === "string" && text.length * 3 > MAX_ID_BYTES && utf8Length(text) > MAX_ID_BYTES) {
-    refuse(call, what, text, `is ${utf8Length(text)} bytes in UTF-8; the limit is ${MAX_ID_BYTES} bytes`, executionId);
-  }
-}
-
-/** True when checkIdLike has nothing to say about `text` (its message is then never built). */
-function idLikeFine(text: unknown): boolean {
-  return typeof text !== "string" || (isWellFormedText(text) && !(text.length * 3 > MAX_ID_BYTES && utf8Length(text) > MAX_ID_BYTES));
+  const problem = idLikeProblem(text);
+  if (problem !== undefined) refuse(call, what, text as string, problem, executionId);
 }
 
 /**
@@ -48,15 +56,18 @@ function idLikeFine(text: unknown): boolean {
 export function checkStart(workflow: unknown, options: { id?: unknown } | undefined): void {
   const name = typeof workflow === "string" ? workflow : (workflow as { name?: unknown } | null | undefined)?.name;
   const id = options?.id;
+  const nameProblem = idLikeProblem(name);
+  const idProblem =
+    idLikeProblem(id) ??
+    (typeof id === "string" && id.startsWith(SCHEDULE_ID_PREFIX)
+      ? `starts with '${SCHEDULE_ID_PREFIX}', which schedules keep for their state; use another id`
+      : undefined);
   // Every start passes here: the message's call text is made only for a start that is refused.
-  if (idLikeFine(name) && idLikeFine(id) && !(typeof id === "string" && id.startsWith(SCHEDULE_ID_PREFIX))) return;
+  if (nameProblem === undefined && idProblem === undefined) return;
   const call = `start(${typeof name === "string" ? quote(name) : "workflow"}${typeof id === "string" ? `, id ${quote(id)}` : ""})`;
   const executionId = typeof id === "string" ? id : undefined;
-  checkIdLike(call, "the workflow name", name, executionId);
-  checkIdLike(call, "the execution id", id, executionId);
-  if (typeof id === "string" && id.startsWith(SCHEDULE_ID_PREFIX)) {
-    refuse(call, "the execution id", id, `starts with '${SCHEDULE_ID_PREFIX}', which schedules keep for their state; use another id`, executionId);
-  }
+  if (nameProblem !== undefined) refuse(call, "the workflow name", name as string, nameProblem, executionId);
+  refuse(call, "the execution id", id as string, idProblem!, executionId);
 }
 
 /**
