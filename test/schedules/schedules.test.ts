@@ -194,6 +194,9 @@ describe("schedule() validation and time semantics", () => {
   it("refuses execution ids in the schedules' namespace", async () => {
     const engine = createEngine({ store: new (await import("spindle")).MemoryStore(), workflows: [quick], logger: silentLogger });
     await expect(engine.start(quick, { at: "x" }, { id: "spindle:schedule:hourly" })).rejects.toBeInstanceOf(ValidationError);
+    await expect(engine.start(quick, { at: "x" }, { id: "spindle:schedule:hourly" })).rejects.toThrow(
+      /^start\("quick", id "spindle:schedule:hourly"\): the execution id "spindle:schedule:hourly" starts with 'spindle:schedule:', which schedules keep for their state; use another id\. Nothing was stored\.$/,
+    );
   });
 });
 
