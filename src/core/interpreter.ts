@@ -89,6 +89,7 @@ export class Interpreter {
    * Runs the body's fibers as far as they go at `now`: first what is ready, then, earliest first, every timer,
    * deadline, arrival and settled attempt up to `now`; hands back what the engine must do.
    * @throws NonDeterminismError when the code no longer matches the history (before any new effect is handed out).
+   * The engine's turn runs this loop inline (src/engine/turn.ts): keep the two in step.
    */
   async advance(now: number): Promise<Advance> {
     for (let pending = this.begin(now); pending !== undefined; ) {

@@ -87,7 +87,12 @@ export class TurnWriter {
    * its lease and wake-up end sooner; `claim` reads the clock itself before any attempt starts.
    */
   checkpoint(now = this.deps.clock.now()): Promise<void> {
-    return this.write({ status: "running", wakeAt: now + this.deps.staleTurnMs, release: false, now });
+    return this.write(this.checkpointAt(now));
+  }
+
+  /** A mid-turn write at `now`: still running, due again once the lease would lapse, the lease kept. */
+  private checkpointAt(now: number): Write {
+    return { status: "running", wakeAt: now + this.deps.staleTurnMs, release: false, now };
   }
 
   /** The run waits: the record says for what and when it wakes; the lease is released. */
@@ -200,7 +205,7 @@ export class TurnWriter {
    */
   sendCheckpoint(now: number): Promise<ExecutionRecord> | undefined {
     if (this.leaseOwner !== undefined && this.leaseUntil === undefined) return undefined;
-    const request = this.request({ status: "running", wakeAt: now + this.deps.staleTurnMs, release: false, now });
+    const request = this.request(this.checkpointAt(now));
     this.sent = request;
     return this.deps.store.append(this.id, request);
   }

@@ -102,7 +102,8 @@ class Turn {
         if (this.deps.takeInboxSignal(this.id) || this.writer.inboxBehind) await this.reloadInbox();
         const now = this.settledAt ?? this.deps.clock.now(); // a step that just settled read the clock already
         this.settledAt = undefined;
-        // The body's generator is awaited here, the interpreter deciding before and after (no async frame between).
+        // Interpreter.advance's loop, inlined: the body's generator is awaited here, the interpreter deciding before
+        // and after (no async frame between, at every step). Keep the two in step.
         for (let pending = this.interpreter.begin(now); pending !== undefined; ) {
           let next: IteratorResult<unknown, unknown>;
           try {
